@@ -1,0 +1,28 @@
+"""parsearch: parallel hyperparameter grid search scored on a validation set.
+
+The public names are imported lazily so that ``import parsearch`` stays cheap and
+does not import torch, matplotlib or dask until they are used.
+"""
+
+__version__ = "0.1.0"
+
+__all__ = ["GridResult", "MLPClassifier", "fit_grid", "load_mnist"]
+
+_LAZY = {
+    "fit_grid": "parsearch.search",
+    "GridResult": "parsearch.search",
+    "MLPClassifier": "parsearch.mlp",
+    "load_mnist": "parsearch.data",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'parsearch' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *__all__])

@@ -1,0 +1,142 @@
+"""Check the caller's input once, at the boundary, before any work starts."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+
+def check_data(X_train, y_train, X_val=None, y_val=None, *, classifier=True):
+    """Check training and validation data.
+
+    Parameters
+    ----------
+    X_train, y_train : array-like
+        Training data; X must be 2-D and finite, y 1-D of the same length.
+    X_val, y_val : array-like, optional
+        Validation data; give both or neither.
+    classifier : bool
+        Whether the estimator is a classifier (then validation classes never seen in
+        training give a warning).
+
+    Returns
+    -------
+    tuple
+        ``(X_train, y_train, X_val, y_val)`` as arrays (sparse matrices pass through).
+
+    Raises
+    ------
+    ValueError
+        Naming the argument and what is wrong with it.
+    """
+    if (X_val is None) != (y_val is None):
+        given, missing = ("X_val", "y_val") if y_val is None else ("y_val", "X_val")
+        raise ValueError(
+            f"{given} was given without {missing}: give both for a validation set, or "
+            "neither to score by cross-validation."
+        )
+    X_train, y_train = _check_xy(X_train, y_train, "X_train", "y_train")
+    if X_val is None:
+        return X_train, y_train, None, None
+    X_val, y_val = _check_xy(X_val, y_val, "X_val", "y_val")
+    if X_train.shape[1] != X_val.shape[1]:
+        raise ValueError(f"X_train has {X_train.shape[1]} features but X_val has {X_val.shape[1]}.")
+    if classifier:
+        unseen = np.setdiff1d(np.unique(y_val), np.unique(y_train))
+        if unseen.size:
+            warnings.warn(
+                f"The validation set has classes never seen in training: "
+                f"{unseen.tolist()}; their samples can never be predicted right. "
+                "Scoring anyway.",
+                UserWarning,
+                stacklevel=3,
+            )
+    return X_train, y_train, X_val, y_val
+
+
+def _check_xy(X, y, x_name, y_name):
+    if hasattr(X, "tocsr"):  # scipy sparse matrix
+        data = X.data
+    else:
+        X = np.asarray(X)
+        data = X
+    if X.ndim != 2:
+        raise ValueError(
+            f"{x_name} must be 2-D (samples x features), got shape {X.shape}. "
+            "Reshape images to (n_samples, n_pixels), e.g. X.reshape(len(X), -1)."
+        )
+    if not np.issubdtype(data.dtype, np.number) and data.dtype != bool:
+        raise ValueError(f"{x_name} must be numeric, got dtype {data.dtype}.")
+    if np.issubdtype(data.dtype, np.floating) and not np.isfinite(data).all():
+        n_bad = int(np.size(data) - np.isfinite(data).sum())
+        raise ValueError(
+            f"{x_name} contains {n_bad} NaN or infinite values; impute or drop them first."
+        )
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y.ravel()
+    if y.ndim != 1:
+        raise ValueError(f"{y_name} must be 1-D, got shape {y.shape}.")
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(
+            f"{x_name} and {y_name} have different lengths: {X.shape[0]} and {y.shape[0]}."
+        )
+    if X.shape[0] == 0:
+        raise ValueError(f"{x_name} is empty.")
+    return X, y
+
+
+def check_n_jobs(n_jobs):
+    """Check ``n_jobs`` as joblib reads it (None, a positive int, or a negative int).
+
+    Raises
+    ------
+    ValueError
+        For ``n_jobs=0`` or a non-integer.
+    """
+    if n_jobs is None:
+        return None
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)):
+        raise TypeError(f"n_jobs must be an int or None, got {n_jobs!r}.")
+    if n_jobs == 0:
+        raise ValueError(
+            "n_jobs=0 runs nothing: use n_jobs=1 (sequential), n_jobs=k (k workers) "
+            "or n_jobs=-1 (all cores)."
+        )
+    return int(n_jobs)
+
+
+def check_out(out):
+    """Check that ``out`` can be a results folder, without creating or changing it.
+
+    Parameters
+    ----------
+    out : str or path-like or None
+        The results folder.
+
+    Returns
+    -------
+    Path or None
+
+    Raises
+    ------
+    ValueError
+        When ``out`` is an existing file or its nearest existing parent is not a
+        writable folder.
+    """
+    if out is None:
+        return None
+    path = Path(out).expanduser()
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"out={str(out)!r} is a file; give a folder for the results.")
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ValueError(f"out={str(out)!r}: {str(existing)!r} is a file, not a folder.")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f"out={str(out)!r}: {str(existing)!r} is not writable.")
+    return path

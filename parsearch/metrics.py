@@ -1,0 +1,229 @@
+"""Resolve a metric name or callable into something that scores predictions.
+
+A metric scores either predicted labels (``accuracy``) or the full predicted
+probability matrix (``log_loss``, ``roc_auc_ovr``), always with the classes seen in
+training, so that 10-class probability metrics are right even when the validation set
+lacks a class. Its direction (is greater better?) is known or inferred.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import inspect
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn import metrics as skm
+
+from parsearch import columns as C
+
+LABELS = "labels"
+PROBA = "proba"
+VALUES = "values"  # regression predictions
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A metric with its direction.
+
+    Attributes
+    ----------
+    name : str
+        Name shown in the table, the CSV and the plots.
+    func : callable
+        ``func(y_true, y_out, **kwargs)`` where ``y_out`` is what ``response`` says.
+    response : {"labels", "proba", "values"}
+        What the metric needs from the model.
+    greater_is_better : bool
+        Direction of the metric.
+    kwargs : dict
+        Extra keyword arguments for ``func``.
+    pass_labels : bool
+        Whether ``func`` takes ``labels=`` (the training classes).
+    """
+
+    name: str
+    func: object
+    response: str
+    greater_is_better: bool
+    kwargs: dict = field(default_factory=dict)
+    pass_labels: bool = False
+
+    @property
+    def direction(self):
+        """``"higher_is_better"`` or ``"lower_is_better"``."""
+        return C.HIGHER if self.greater_is_better else C.LOWER
+
+    @property
+    def label(self):
+        """The name with its direction, e.g. ``"log_loss (lower is better)"``."""
+        word = "higher" if self.greater_is_better else "lower"
+        return f"{self.name} ({word} is better)"
+
+    def score_outputs(self, y_true, y_out, classes=None):
+        """Score model outputs that match ``response``.
+
+        Parameters
+        ----------
+        y_true : array-like
+            True targets.
+        y_out : ndarray
+            Predicted labels, the probability matrix (columns in ``classes`` order) or
+            regression values.
+        classes : ndarray, optional
+            The classes seen in training.
+
+        Returns
+        -------
+        float
+        """
+        kwargs = dict(self.kwargs)
+        if self.pass_labels and classes is not None:
+            kwargs["labels"] = classes
+        if self.response == PROBA and y_out.ndim == 2 and y_out.shape[1] == 2:
+            if self.func in (skm.roc_auc_score, skm.average_precision_score):
+                y_out = y_out[:, 1]
+                kwargs.pop("labels", None)
+                kwargs.pop("multi_class", None)
+        return float(self.func(y_true, y_out, **kwargs))
+
+    def score_model(self, model, X, y):
+        """Score a fitted model on ``(X, y)``.
+
+        Parameters
+        ----------
+        model : estimator
+            A fitted estimator.
+        X, y : array-like
+            Data to score on.
+
+        Returns
+        -------
+        float
+        """
+        if self.response == PROBA:
+            if not hasattr(model, "predict_proba"):
+                raise ValueError(
+                    f"Metric {self.name!r} needs predict_proba, which "
+                    f"{type(model).__name__} does not have (for SGDClassifier use "
+                    "loss='log_loss')."
+                )
+            out = np.asarray(model.predict_proba(X))
+        else:
+            out = np.asarray(model.predict(X))
+        return self.score_outputs(y, out, classes=getattr(model, "classes_", None))
+
+
+def _m(func, response, greater, pass_labels=False, **kwargs):
+    return (func, response, greater, pass_labels, kwargs)
+
+
+_REGISTRY = {
+    "accuracy": _m(skm.accuracy_score, LABELS, True),
+    "balanced_accuracy": _m(skm.balanced_accuracy_score, LABELS, True),
+    "error_rate": _m(skm.zero_one_loss, LABELS, False),
+    "zero_one_loss": _m(skm.zero_one_loss, LABELS, False),
+    "f1_macro": _m(skm.f1_score, LABELS, True, average="macro"),
+    "f1_micro": _m(skm.f1_score, LABELS, True, average="micro"),
+    "f1_weighted": _m(skm.f1_score, LABELS, True, average="weighted"),
+    "f1": _m(skm.f1_score, LABELS, True),
+    "precision_macro": _m(skm.precision_score, LABELS, True, average="macro"),
+    "recall_macro": _m(skm.recall_score, LABELS, True, average="macro"),
+    "matthews_corrcoef": _m(skm.matthews_corrcoef, LABELS, True),
+    "cohen_kappa": _m(skm.cohen_kappa_score, LABELS, True),
+    "log_loss": _m(skm.log_loss, PROBA, False, pass_labels=True),
+    "roc_auc_ovr": _m(skm.roc_auc_score, PROBA, True, True, multi_class="ovr"),
+    "roc_auc_ovo": _m(skm.roc_auc_score, PROBA, True, True, multi_class="ovo"),
+    "roc_auc_ovr_weighted": _m(
+        skm.roc_auc_score, PROBA, True, True, multi_class="ovr", average="weighted"
+    ),
+    "roc_auc": _m(skm.roc_auc_score, PROBA, True),
+    "average_precision": _m(skm.average_precision_score, PROBA, True),
+    "top_2_accuracy": _m(skm.top_k_accuracy_score, PROBA, True, True, k=2),
+    "top_3_accuracy": _m(skm.top_k_accuracy_score, PROBA, True, True, k=3),
+    "r2": _m(skm.r2_score, VALUES, True),
+    "mean_squared_error": _m(skm.mean_squared_error, VALUES, False),
+    "root_mean_squared_error": _m(skm.root_mean_squared_error, VALUES, False),
+    "mean_absolute_error": _m(skm.mean_absolute_error, VALUES, False),
+}
+
+METRIC_NAMES = tuple(_REGISTRY)
+
+
+def get_metric(metric="accuracy", greater_is_better=None):
+    """Resolve a metric name or callable.
+
+    Parameters
+    ----------
+    metric : str or callable
+        A name from ``METRIC_NAMES`` (scikit-learn scorer names such as
+        ``"neg_log_loss"`` are accepted and reported as the positive loss), or a
+        callable ``metric(y_true, y_pred)`` on predicted labels.
+    greater_is_better : bool, optional
+        Direction; inferred when None (names with "loss" or "error" are lower-is-better).
+
+    Returns
+    -------
+    Metric
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, listing the valid names and the closest ones.
+    """
+    if callable(metric):
+        name = getattr(metric, "__name__", None) or type(metric).__name__
+        if isinstance(metric, functools.partial):
+            name = getattr(metric.func, "__name__", "metric")
+        _check_callable(metric, name)
+        greater = _infer_direction(name) if greater_is_better is None else greater_is_better
+        return Metric(name=name, func=metric, response=LABELS, greater_is_better=greater)
+    if not isinstance(metric, str):
+        raise TypeError(f"metric must be a metric name or a callable, got {type(metric).__name__}.")
+    name = metric
+    if name not in _REGISTRY and name.startswith("neg_") and name[4:] in _REGISTRY:
+        name = name[4:]
+    if name not in _REGISTRY:
+        close = difflib.get_close_matches(metric, METRIC_NAMES, n=3, cutoff=0.5)
+        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise ValueError(
+            f"Unknown metric {metric!r}.{hint} Valid names: {', '.join(METRIC_NAMES)}; "
+            "or pass a callable metric(y_true, y_pred)."
+        )
+    func, response, greater, pass_labels, kwargs = _REGISTRY[name]
+    if greater_is_better is not None and greater_is_better != greater:
+        raise ValueError(
+            f"Metric {name!r} is {'higher' if greater else 'lower'}-is-better; "
+            f"greater_is_better={greater_is_better} contradicts it (leave it as None)."
+        )
+    return Metric(
+        name=name,
+        func=func,
+        response=response,
+        greater_is_better=greater,
+        kwargs=kwargs,
+        pass_labels=pass_labels,
+    )
+
+
+def _infer_direction(name):
+    lowered = name.lower()
+    return not any(word in lowered for word in ("loss", "error", "deviance"))
+
+
+def _check_callable(func, name):
+    try:
+        params = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return
+    positional = [
+        p
+        for p in params
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+    ]
+    if len(positional) < 2 and not any(p.kind == p.VAR_POSITIONAL for p in positional):
+        raise TypeError(
+            f"metric callable {name!r} must take (y_true, y_pred), "
+            f"got signature {inspect.signature(func)}."
+        )

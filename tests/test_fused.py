@@ -1,0 +1,224 @@
+"""The fused trainer against plain torch.nn models trained one by one."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from parsearch import fused  # noqa: E402
+from parsearch.mlp import MLPClassifier  # noqa: E402
+
+N_TRAIN, N_VAL, N_FEATURES, N_CLASSES = 300, 100, 784, 10
+
+DEVICES = [pytest.param("cpu", id="cpu")]
+if torch.cuda.is_available():
+    DEVICES.append(pytest.param("cuda", id="cuda", marks=pytest.mark.cuda))
+else:
+    DEVICES.append(
+        pytest.param(
+            "cuda", id="cuda", marks=[pytest.mark.cuda, pytest.mark.skip(reason="no CUDA")]
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def data(mnist_small):
+    X, y = mnist_small
+    return X[:N_TRAIN], y[:N_TRAIN], X[N_TRAIN : N_TRAIN + N_VAL], y[N_TRAIN : N_TRAIN + N_VAL]
+
+
+def reference_train(X, y, hyper, spec, n_classes):
+    """Train one network with torch.nn, autograd and torch.optim, the plain way."""
+    layers = fused.init_layers(X.shape[1], hyper.width, spec.depth, n_classes, spec.seed)
+    modules = []
+    for i, (w, b) in enumerate(layers):
+        linear = torch.nn.Linear(w.shape[1], w.shape[0], dtype=spec.dtype, device=spec.device)
+        with torch.no_grad():
+            linear.weight.copy_(w)
+            linear.bias.copy_(b)
+        modules.append(linear)
+        if i < len(layers) - 1:
+            modules.append(torch.nn.ReLU())
+    model = torch.nn.Sequential(*modules, torch.nn.LogSoftmax(dim=1))
+    if spec.optimizer == "sgd":
+        opt = torch.optim.SGD(
+            model.parameters(),
+            lr=hyper.lr,
+            momentum=hyper.momentum,
+            weight_decay=hyper.weight_decay,
+        )
+    else:
+        opt = torch.optim.Adam(model.parameters(), lr=hyper.lr, weight_decay=hyper.weight_decay)
+    Xt = torch.as_tensor(X, dtype=spec.dtype, device=spec.device)
+    yt = torch.as_tensor(y, device=spec.device)
+    for order in fused.batch_orders(len(X), spec.epochs, spec.seed):
+        for start in range(0, len(X), spec.batch_size):
+            idx = torch.as_tensor(order[start : start + spec.batch_size], device=spec.device)
+            loss = torch.nn.functional.nll_loss(model(Xt[idx]), yt[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    linears = [m for m in model if isinstance(m, torch.nn.Linear)]
+    return [(m.weight.detach().cpu().numpy(), m.bias.detach().cpu().numpy()) for m in linears]
+
+
+def reference_predict(layers, X):
+    a = X
+    for i, (w, b) in enumerate(layers):
+        a = a @ w.T + b
+        if i < len(layers) - 1:
+            a = np.maximum(a, 0)
+    return a.argmax(axis=1)
+
+
+def make_spec(device, depth, optimizer, dtype=torch.float64, epochs=2, batch_size=32, seed=3):
+    return fused.TrainSpec(
+        depth=depth,
+        epochs=epochs,
+        batch_size=batch_size,
+        optimizer=optimizer,
+        seed=seed,
+        dtype=dtype,
+        device=torch.device(device),
+    )
+
+
+GRIDS = {
+    "sgd": [
+        fused.ModelHyper(lr=0.05, width=16, momentum=0.9),
+        fused.ModelHyper(lr=0.01, width=32, momentum=0.9),
+        fused.ModelHyper(lr=0.1, width=16, momentum=0.5, weight_decay=1e-3),
+        fused.ModelHyper(lr=0.003, width=8, momentum=0.0),
+    ],
+    "adam": [
+        fused.ModelHyper(lr=1e-3, width=16),
+        fused.ModelHyper(lr=3e-3, width=32, weight_decay=1e-4),
+        fused.ModelHyper(lr=1e-4, width=16),
+    ],
+}
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+@pytest.mark.parametrize("depth", [0, 1, 2])
+def test_fused_matches_torch_nn_float64(data, device, optimizer, depth):
+    X, y, Xv, yv = data
+    hypers = GRIDS[optimizer]
+    spec = make_spec(device, depth, optimizer)
+    outcomes = fused.train_fused(
+        X, y, hypers, spec, N_CLASSES, X_val=Xv, score=lambda p: (p == yv).mean(), proba=False
+    )
+    for hyper, outcome in zip(hypers, outcomes):
+        expected = reference_train(X, y, hyper, spec, N_CLASSES)
+        assert len(outcome.layers) == depth + 1
+        for (w, b), (w_ref, b_ref) in zip(outcome.layers, expected):
+            np.testing.assert_allclose(w, w_ref, rtol=0, atol=1e-10)
+            np.testing.assert_allclose(b, b_ref, rtol=0, atol=1e-10)
+        accuracy = (reference_predict(expected, Xv.astype(np.float64)) == yv).mean()
+        assert outcome.epoch_scores[-1] == accuracy
+        assert outcome.diverged_epoch is None
+        assert np.all(np.isfinite(outcome.train_loss))
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("depth", [0, 1])
+def test_fused_matches_standalone_classifier_float32(data, device, depth):
+    """Fused in float32 equals each configuration fitted alone, to float32 rounding."""
+    X, y, Xv, yv = data
+    hypers = [
+        fused.ModelHyper(lr=0.01, width=32, momentum=0.9),
+        fused.ModelHyper(lr=0.003, width=64, momentum=0.9),
+        fused.ModelHyper(lr=0.001, width=32, momentum=0.9),
+    ]
+    spec = make_spec(device, depth, "sgd", dtype=torch.float32, epochs=2, batch_size=64)
+    outcomes = fused.train_fused(
+        X, y, hypers, spec, N_CLASSES, X_val=Xv, score=lambda p: (p == yv).mean(), proba=False
+    )
+    for hyper, outcome in zip(hypers, outcomes):
+        alone = MLPClassifier(
+            width=hyper.width,
+            depth=depth,
+            lr=hyper.lr,
+            momentum=hyper.momentum,
+            epochs=2,
+            batch_size=64,
+            seed=3,
+            device=device,
+        ).fit(X, y)
+        for (w, b), (w_ref, b_ref) in zip(outcome.layers, alone.layers_):
+            np.testing.assert_allclose(w, w_ref, rtol=1e-4, atol=1e-5)
+            np.testing.assert_allclose(b, b_ref, rtol=1e-4, atol=1e-5)
+        assert outcome.epoch_scores[-1] == alone.score(Xv, yv)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_diverging_model_is_frozen_and_others_unaffected(data, device):
+    X, y, Xv, yv = data
+    good = [
+        fused.ModelHyper(lr=0.01, width=16, momentum=0.9),
+        fused.ModelHyper(lr=0.003, width=32, momentum=0.9),
+    ]
+    bad = fused.ModelHyper(lr=1e8, width=16, momentum=0.9)
+    spec = make_spec(device, 1, "sgd", dtype=torch.float32, epochs=3)
+    score = lambda p: (p == yv).mean()  # noqa: E731
+    with_bad = fused.train_fused(
+        X, y, [good[0], bad, good[1]], spec, N_CLASSES, X_val=Xv, score=score, proba=False
+    )
+    # Same shapes, the diverging model swapped for a sane one: the others are bit-for-bit equal.
+    sane = fused.ModelHyper(lr=0.02, width=16, momentum=0.9)
+    with_sane = fused.train_fused(
+        X, y, [good[0], sane, good[1]], spec, N_CLASSES, X_val=Xv, score=score, proba=False
+    )
+    # Without it at all: equal to float32 rounding (other shapes, other GEMM blocking).
+    alone = fused.train_fused(X, y, good, spec, N_CLASSES, X_val=Xv, score=score, proba=False)
+    assert with_bad[1].diverged_epoch == 1
+    assert np.isnan(with_bad[1].epoch_scores).all()
+    assert np.isnan(with_bad[1].train_loss).all()
+    for a, b, c in zip([with_bad[0], with_bad[2]], [with_sane[0], with_sane[2]], alone):
+        assert a.diverged_epoch is None
+        assert a.epoch_scores == b.epoch_scores == c.epoch_scores
+        assert a.train_loss == b.train_loss
+        np.testing.assert_allclose(a.train_loss, c.train_loss, rtol=1e-5)
+        for (w, bias), (w_b, b_b), (w_c, b_c) in zip(a.layers, b.layers, c.layers):
+            np.testing.assert_array_equal(w, w_b)
+            np.testing.assert_array_equal(bias, b_b)
+            np.testing.assert_allclose(w, w_c, rtol=1e-4, atol=1e-6)
+            np.testing.assert_allclose(bias, b_c, rtol=1e-4, atol=1e-6)
+    # Frozen: its parameters were zeroed and stay finite.
+    for w, bias in with_bad[1].layers:
+        assert np.all(w == 0) and np.all(bias == 0)
+
+
+def test_init_is_reproducible_and_seed_dependent():
+    a = fused.init_layers(784, 32, 1, 10, seed=0)
+    b = fused.init_layers(784, 32, 1, 10, seed=0)
+    c = fused.init_layers(784, 32, 1, 10, seed=1)
+    assert all(torch.equal(x[0], y[0]) for x, y in zip(a, b))
+    assert not torch.equal(a[0][0], c[0][0])
+    bound = 1 / np.sqrt(784)
+    assert float(a[0][0].abs().max()) <= bound
+    assert [tuple(w.shape) for w, _ in a] == [(32, 784), (10, 32)]
+
+
+def test_batch_orders_are_permutations_fixed_by_seed():
+    orders = fused.batch_orders(50, 3, seed=7)
+    assert len(orders) == 3
+    for order in orders:
+        assert sorted(order.tolist()) == list(range(50))
+    assert not np.array_equal(orders[0], orders[1])
+    again = fused.batch_orders(50, 3, seed=7)
+    assert all(np.array_equal(a, b) for a, b in zip(orders, again))
+
+
+def test_resolve_device():
+    assert fused.resolve_device("cpu").type == "cpu"
+    assert fused.resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            fused.resolve_device("cuda")
+
+
+def test_model_bytes_grows_with_width_and_adam():
+    small = fused.model_bytes(784, 32, 1, 10, 64, "sgd")
+    assert fused.model_bytes(784, 64, 1, 10, 64, "sgd") > small
+    assert fused.model_bytes(784, 32, 1, 10, 64, "adam") > small
