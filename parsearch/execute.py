@@ -1,0 +1,75 @@
+"""Run jobs: fused chunks in this process, per-configuration jobs through joblib.
+
+Per-configuration jobs go to ``joblib.Parallel`` with the caller's ``n_jobs`` and
+``backend`` (or joblib's active ``parallel_config``), and their results stream back as
+they finish (``return_as="generator_unordered"``) so that each row is stored at once.
+joblib's process backends cap the BLAS/OpenMP threads of each worker at
+``cpu_count() // n_jobs``; the threading backend is capped here with threadpoolctl.
+Fused chunks run one after another in this process, on all its cores or its GPU,
+reporting progress after every epoch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+from joblib import Parallel, delayed
+
+from parsearch.tasks import run_job
+
+
+def execute(jobs, estimator, data, metric, *, n_jobs=None, backend=None, on_units=None):
+    """Run the jobs and yield their outcomes as they finish.
+
+    Parameters
+    ----------
+    jobs : list of parsearch.plan.Job
+        What to run.
+    estimator : estimator
+        The base estimator.
+    data : parsearch.tasks.Data
+        The data.
+    metric : parsearch.metrics.Metric
+        How to score.
+    n_jobs : int, optional
+        joblib's ``n_jobs`` for per-configuration jobs (None: joblib's default, 1
+        unless a ``parallel_config`` says otherwise).
+    backend : str, optional
+        joblib backend name (``"loky"``, ``"threading"``, ``"dask"``, ...).
+    on_units : callable, optional
+        Called with a number of finished progress units (model-epochs or
+        configurations).
+
+    Yields
+    ------
+    list of parsearch.tasks.Outcome
+        The outcomes of one finished job.
+    """
+    progress = on_units or (lambda n: None)
+    fused = [job for job in jobs if job.fused]
+    single = [job for job in jobs if not job.fused]
+    for job in fused:
+        yield run_job(estimator, job, data, metric, on_epoch=lambda _, k: progress(k))
+    if not single:
+        return
+    units = {job.indices[0]: job.units for job in single}
+    tasks = (delayed(run_job)(estimator, job, data, metric) for job in single)
+    with _thread_cap(n_jobs, backend):
+        parallel = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator_unordered")
+        for job_outcomes in parallel(tasks):
+            yield job_outcomes
+            progress(units[job_outcomes[0].index])
+
+
+@contextlib.contextmanager
+def _thread_cap(n_jobs, backend):
+    """Cap BLAS/OpenMP threads at cores // n_jobs while threads share this process."""
+    if backend != "threading" or n_jobs in (None, 1):
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    workers = os.cpu_count() if n_jobs < 0 else n_jobs
+    with threadpool_limits(limits=max(1, (os.cpu_count() or 1) // workers)):
+        yield

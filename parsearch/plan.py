@@ -1,0 +1,130 @@
+"""Turn configurations into jobs: fused chunks of networks, or one job per configuration.
+
+Configurations of an ``MLPClassifier`` that differ only in fusable parameters (``lr``,
+``width``, ``momentum``, ``weight_decay``) form one fused group, cut into chunks that
+fit a memory budget. Everything else (any scikit-learn estimator, networks under
+``engine="per_config"``, or non-fusable differences such as ``epochs``, ``depth``,
+``optimizer``, ``batch_size`` or ``seed``, which fixes the batch order) becomes its own
+job or its own group.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ENGINES = ("auto", "per_config")
+
+
+@dataclass(frozen=True)
+class Job:
+    """Configurations that run together.
+
+    Attributes
+    ----------
+    indices : tuple of int
+        Positions of the configurations in the grid.
+    params : tuple of dict
+        Their parameter values.
+    network : bool
+        Whether the estimator is an ``MLPClassifier`` (trained by the fused trainer,
+        with one model when not fused).
+    epochs : int
+        Epochs of each network (1 for other estimators), for progress.
+    fused : bool
+        Whether the job is a fused chunk (run in the main process, on all its cores
+        or its GPU) rather than a per-configuration task for joblib.
+    """
+
+    indices: tuple
+    params: tuple
+    network: bool = False
+    epochs: int = 1
+    fused: bool = False
+
+    @property
+    def units(self):
+        """Progress units: model-epochs for networks, configurations otherwise."""
+        return len(self.indices) * self.epochs
+
+
+def is_network(estimator):
+    """Whether the estimator is trained by the fused trainer."""
+    from parsearch.mlp import MLPClassifier
+
+    return isinstance(estimator, MLPClassifier)
+
+
+def make_plan(estimator, configs, *, engine="auto", n_features=784, n_classes=10):
+    """Group configurations into jobs.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The base estimator (its parameters fill what a configuration leaves out).
+    configs : list of (int, dict)
+        Grid positions and parameter values of the configurations to run.
+    engine : {"auto", "per_config"}
+        ``"auto"`` fuses networks; ``"per_config"`` never fuses.
+    n_features, n_classes : int
+        Data sizes, for the memory estimate of fused chunks.
+
+    Returns
+    -------
+    list of Job
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}.")
+    network = is_network(estimator)
+    base = estimator.get_params(deep=False)
+    if not network:
+        return [Job(indices=(i,), params=(p,)) for i, p in configs]
+    if engine == "per_config":
+        return [
+            Job(indices=(i,), params=(p,), network=True, epochs={**base, **p}["epochs"])
+            for i, p in configs
+        ]
+    return _fused_jobs(base, configs, n_features, n_classes)
+
+
+def _fused_jobs(base, configs, n_features, n_classes):
+    from parsearch import fused
+    from parsearch.mlp import FUSABLE_PARAMS
+
+    groups = {}
+    for i, p in configs:
+        full = {**base, **p}
+        key = tuple(sorted((k, repr(v)) for k, v in full.items() if k not in FUSABLE_PARAMS))
+        groups.setdefault(key, []).append((i, p, full))
+    jobs = []
+    for members in groups.values():
+        full = members[0][2]
+        budget = fused.memory_budget(fused.resolve_device(full["device"]))
+        itemsize = 8 if full["dtype"] == "float64" else 4
+        chunk, used = [], 0
+        for i, p, f in members:
+            size = fused.model_bytes(
+                n_features,
+                f["width"],
+                f["depth"],
+                n_classes,
+                f["batch_size"],
+                f["optimizer"],
+                itemsize,
+            )
+            if chunk and used + size > budget:
+                jobs.append(_network_job(chunk, full["epochs"]))
+                chunk, used = [], 0
+            chunk.append((i, p))
+            used += size
+        jobs.append(_network_job(chunk, full["epochs"]))
+    return jobs
+
+
+def _network_job(chunk, epochs):
+    return Job(
+        indices=tuple(i for i, _ in chunk),
+        params=tuple(p for _, p in chunk),
+        network=True,
+        epochs=epochs,
+        fused=True,
+    )

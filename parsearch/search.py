@@ -1,0 +1,466 @@
+"""``fit_grid``: fit every configuration of a grid, score it, keep the best, store and plot.
+
+The data flows one way: grid (expand, validate) -> plan (fused chunks or
+per-configuration jobs) -> execute (in process, joblib or Dask) -> store (scores.csv
+row by row, meta.json) -> plot (heatmap.png).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import platform
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone, is_classifier
+from sklearn.exceptions import FitFailedWarning
+from sklearn.model_selection import check_cv
+
+from parsearch import __version__
+from parsearch import columns as C
+from parsearch.checks import check_data, check_n_jobs, check_out
+from parsearch.execute import execute
+from parsearch.grid import check_params, config_key, expand_grid
+from parsearch.metrics import VALUES, get_metric
+from parsearch.plan import ENGINES, is_network, make_plan
+from parsearch.store import (
+    HEATMAP,
+    ResultStore,
+    data_fingerprint,
+    estimator_description,
+    to_jsonable,
+)
+from parsearch.tasks import Data
+
+logger = logging.getLogger("parsearch")
+
+KEEP_MODELS = ("best", "all")
+
+
+@dataclass
+class GridResult:
+    """The outcome of ``fit_grid``.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per configuration in grid order: the parameters, then ``score``,
+        ``status``, ``error``, ``fit_seconds``, ``metric``, ``direction`` (and
+        ``score_std`` under cross-validation, ``train_loss`` and ``epoch_scores`` for
+        networks, ``config_key``).
+    best_params : dict
+        Parameters of the best configuration.
+    best_score : float
+        Its score.
+    best_model : estimator
+        The fitted best model (the one that was scored; refit on all the training
+        data under cross-validation or when it was finished by an earlier run).
+    metric : str
+        Name of the metric.
+    greater_is_better : bool
+        Its direction.
+    axes : dict
+        Parameter -> values in grid order.
+    out : Path or None
+        The results folder.
+    meta : dict
+        What ``meta.json`` holds.
+    models : list or None
+        With ``keep_models="all"``: the fitted model of each row (None where failed).
+    """
+
+    table: pd.DataFrame
+    best_params: dict
+    best_score: float
+    best_model: object
+    metric: str
+    greater_is_better: bool
+    axes: dict
+    out: Path | None = None
+    meta: dict = field(default_factory=dict, repr=False)
+    models: list | None = field(default=None, repr=False)
+
+    def top(self, n=5):
+        """The ``n`` best configurations, best first."""
+        ok = self.table[self.table[C.STATUS] == C.OK]
+        return ok.sort_values(C.SCORE, ascending=not self.greater_is_better).head(n)
+
+    def plot(self, x=None, y=None):
+        """Draw the scores over the grid.
+
+        Parameters
+        ----------
+        x, y : str, optional
+            Parameters for the axes of a heatmap (default: the first two that vary).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        from parsearch.plot import plot_scores
+
+        return plot_scores(
+            self.table,
+            axes=self.axes,
+            metric=self.metric,
+            greater_is_better=self.greater_is_better,
+            x=x,
+            y=y,
+        )
+
+    def __repr__(self):
+        direction = "higher" if self.greater_is_better else "lower"
+        counts = self.table[C.STATUS].value_counts().to_dict()
+        where = f", out={str(self.out)!r}" if self.out else ""
+        return (
+            f"GridResult({len(self.table)} configurations {counts}, best {self.metric} "
+            f"({direction} is better) = {self.best_score:.6g} at {self.best_params}{where})"
+        )
+
+
+def fit_grid(
+    model,
+    param_grid,
+    X_train,
+    y_train,
+    X_val=None,
+    y_val=None,
+    *,
+    metric="accuracy",
+    greater_is_better=None,
+    cv=5,
+    n_jobs=None,
+    backend=None,
+    engine="auto",
+    device="auto",
+    out=None,
+    resume=True,
+    plot=True,
+    progress=True,
+    keep_models="best",
+    random_state=0,
+):
+    """Fit every configuration of a parameter grid, score each, and keep the best.
+
+    Parameters
+    ----------
+    model : estimator
+        A scikit-learn estimator or a ``parsearch.MLPClassifier``; never changed (each
+        configuration fits a clone).
+    param_grid : dict, list of dict or ParameterGrid
+        Parameter name -> list of values.
+    X_train, y_train : array-like
+        Training data.
+    X_val, y_val : array-like, optional
+        Validation data. Without it, each configuration is scored by ``cv``-fold
+        cross-validation on the training data (stratified for classifiers).
+    metric : str or callable, default="accuracy"
+        A metric name (see ``parsearch.metrics.METRIC_NAMES``) or
+        ``metric(y_true, y_pred)``. Probability metrics (``log_loss``,
+        ``roc_auc_ovr``) use the full ``predict_proba`` matrix.
+    greater_is_better : bool, optional
+        Direction of a callable metric (inferred from its name when None).
+    cv : int or cross-validation splitter, default=5
+        Folds when no validation set is given.
+    n_jobs : int, optional
+        Parallel jobs for per-configuration fits (joblib semantics; None: 1 unless a
+        joblib ``parallel_config`` says otherwise). Fused network chunks always run in
+        this process on all its cores, or on the GPU.
+    backend : str, optional
+        joblib backend: ``"loky"`` (processes), ``"threading"``, or ``"dask"`` for the
+        active ``dask.distributed.Client``.
+    engine : {"auto", "per_config"}, default="auto"
+        ``"auto"`` trains grids of ``MLPClassifier`` fused; ``"per_config"`` never fuses.
+    device : str, default="auto"
+        For networks: ``"cpu"`` or ``"cuda"`` overrides the estimator's ``device``;
+        ``"auto"`` keeps it.
+    out : str or Path, optional
+        Results folder for ``scores.csv``, ``meta.json`` and ``heatmap.png``; enables
+        resuming.
+    resume : bool, default=True
+        Skip configurations already in ``out/scores.csv`` (same estimator, data,
+        metric and validation). False starts afresh.
+    plot : bool, default=True
+        Write ``out/heatmap.png``.
+    progress : bool, default=True
+        Show a progress bar with the best score so far.
+    keep_models : {"best", "all"}, default="best"
+        Keep only the best fitted model in memory, or every one (``result.models``).
+    random_state : int or None, default=0
+        Given to estimators whose ``random_state`` is None (and not in the grid), so
+        that every configuration is reproducible.
+
+    Returns
+    -------
+    GridResult
+
+    Raises
+    ------
+    ValueError, TypeError
+        For bad input, before any work starts and before ``out`` is touched.
+    RuntimeError
+        When every configuration failed (with the first error).
+    """
+    started_at = datetime.now(timezone.utc)
+    t0 = time.perf_counter()
+
+    # --- grid: check everything before any work --------------------------------------
+    metric_obj = get_metric(metric, greater_is_better)
+    n_jobs = check_n_jobs(n_jobs)
+    out_path = check_out(out)
+    if keep_models not in KEEP_MODELS:
+        raise ValueError(f"keep_models must be one of {KEEP_MODELS}, got {keep_models!r}.")
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}.")
+    if not (hasattr(model, "fit") and hasattr(model, "get_params")):
+        raise TypeError(
+            f"model must be a scikit-learn style estimator (with fit and get_params), "
+            f"got {type(model).__name__}."
+        )
+    grid = expand_grid(param_grid)
+    check_params(model, grid)
+    classifier = is_classifier(model)
+    X_train, y_train, X_val, y_val = check_data(
+        X_train, y_train, X_val, y_val, classifier=classifier
+    )
+    base = clone(model)
+    network = is_network(base)
+    device_used = "cpu"
+    if network:
+        device_used = _prepare_network(base, grid, device, metric_obj)
+    elif (
+        random_state is not None
+        and "random_state" in base.get_params(deep=False)
+        and base.get_params(deep=False)["random_state"] is None
+        and "random_state" not in grid.axes
+    ):
+        base.set_params(random_state=random_state)
+    if metric_obj.response == VALUES and classifier:
+        raise ValueError(f"Metric {metric_obj.name!r} is for regression, not classifiers.")
+    folds = None
+    if X_val is None:
+        splitter = check_cv(cv, y_train, classifier=classifier)
+        folds = list(splitter.split(X_train, y_train))
+    data = Data(X_train, y_train, X_val, y_val, folds)
+
+    # --- plan ------------------------------------------------------------------------
+    keys = [config_key(c) for c in grid.configs]
+    columns = _columns(grid, network, cv_scored=folds is not None)
+    identity = {
+        "estimator": estimator_description(base, grid.axes),
+        "data": data_fingerprint(X_train, y_train, X_val, y_val),
+        "metric": metric_obj.name,
+        "validation": "holdout" if folds is None else f"cv={cv!r}",
+    }
+    store = ResultStore(out_path, columns, identity) if out_path else None
+    finished = store.finished_rows(resume) if store else {}
+    reused = {i: finished[k] for i, k in enumerate(keys) if k in finished}
+    todo = [(i, c) for i, c in enumerate(grid.configs) if i not in reused]
+    n_classes = len(np.unique(y_train)) if classifier else 1
+    jobs = make_plan(base, todo, engine=engine, n_features=X_train.shape[1], n_classes=n_classes)
+
+    meta = {
+        "parsearch_version": __version__,
+        "model": repr(base),
+        "model_class": f"{type(base).__module__}.{type(base).__qualname__}",
+        "grid": {"axes": grid.axes, "n_configs": len(grid)},
+        "metric": {
+            "name": metric_obj.name,
+            "greater_is_better": metric_obj.greater_is_better,
+            "direction": metric_obj.direction,
+        },
+        "validation": identity["validation"],
+        "data": {
+            "X_train": list(X_train.shape),
+            "X_val": None if X_val is None else list(X_val.shape),
+            "n_classes": n_classes if classifier else None,
+            "fingerprint": identity["data"],
+        },
+        "execution": {
+            "n_jobs": n_jobs,
+            "backend": backend,
+            "engine": engine,
+            "device": device_used,
+            "fused_groups": [len(j.indices) for j in jobs if j.fused],
+            "per_config_jobs": sum(1 for j in jobs if not j.fused),
+            "reused_rows": len(reused),
+        },
+        "versions": _versions(),
+        "started": started_at.isoformat(timespec="seconds"),
+        "status": "running",
+    }
+
+    # --- execute and store -------------------------------------------------------------
+    rows = [None] * len(grid)
+    models = [None] * len(grid)
+    for i, row in reused.items():
+        rows[i] = {**row, **grid.configs[i]}
+    best = _Best(metric_obj.greater_is_better)
+    for i, row in reused.items():
+        best.offer(i, row, model=None)
+    if store:
+        store.open([rows[i] for i in sorted(reused)])
+        store.write_meta(meta)
+    bar = _progress_bar(progress, sum(j.units for j in jobs), network, len(grid), len(reused))
+    try:
+        outcomes = execute(
+            jobs, base, data, metric_obj, n_jobs=n_jobs, backend=backend, on_units=bar.update
+        )
+        for job_outcomes in outcomes:
+            for outcome in job_outcomes:
+                row = {**outcome.row, C.METRIC: metric_obj.name, C.DIRECTION: metric_obj.direction}
+                rows[outcome.index] = row
+                if store:
+                    store.append(row)
+                if outcome.traceback:
+                    warnings.warn(
+                        f"Configuration {grid.configs[outcome.index]} failed: "
+                        f"{row[C.ERROR]}\n{outcome.traceback}",
+                        FitFailedWarning,
+                        stacklevel=2,
+                    )
+                elif row[C.STATUS] == C.DIVERGED:
+                    warnings.warn(
+                        f"Configuration {grid.configs[outcome.index]} diverged: {row[C.ERROR]}",
+                        RuntimeWarning,
+                        stacklevel=2,
+                    )
+                if keep_models == "all":
+                    models[outcome.index] = outcome.model
+                best.offer(outcome.index, row, outcome.model)
+            if best.index is not None:
+                bar.set_postfix({metric_obj.name: f"{best.score:.4g}"}, refresh=False)
+    finally:
+        bar.close()
+        if store:
+            store.close()
+
+    # --- result ---------------------------------------------------------------------------
+    table = _table(rows, columns, metric_obj)
+    meta.update(_finish_meta(table, t0, best, grid))
+    if best.index is None:
+        first = table[table[C.STATUS] != C.OK].iloc[0]
+        meta["status"] = "all_failed"
+        if store:
+            store.write_meta(meta)
+        raise RuntimeError(
+            f"All {len(table)} configurations failed or diverged; the first error: {first[C.ERROR]}"
+        )
+    best_params = dict(grid.configs[best.index])
+    best_model = best.model
+    if best_model is None:
+        logger.info("Refitting the best configuration %s on the training data.", best_params)
+        best_model = clone(base).set_params(**best_params).fit(X_train, y_train)
+    result = GridResult(
+        table=table,
+        best_params=best_params,
+        best_score=best.score,
+        best_model=best_model,
+        metric=metric_obj.name,
+        greater_is_better=metric_obj.greater_is_better,
+        axes=grid.axes,
+        out=out_path,
+        meta=meta,
+        models=models if keep_models == "all" else None,
+    )
+    if store:
+        if plot:
+            from parsearch.plot import save_figure
+
+            save_figure(result.plot(), out_path / HEATMAP)
+            meta["heatmap"] = HEATMAP
+        store.write_meta(meta)
+    return result
+
+
+class _Best:
+    """The best configuration so far."""
+
+    def __init__(self, greater_is_better):
+        self.greater = greater_is_better
+        self.index = None
+        self.score = math.nan
+        self.model = None
+
+    def offer(self, index, row, model):
+        score = row.get(C.SCORE)
+        if row.get(C.STATUS) != C.OK or score is None or not np.isfinite(score):
+            return
+        better = self.index is None or (score > self.score if self.greater else score < self.score)
+        tie_earlier = score == self.score and index < self.index
+        if better or tie_earlier:
+            self.index, self.score, self.model = index, float(score), model
+
+
+def _prepare_network(base, grid, device, metric_obj):
+    """Apply ``device``, check every configuration's hyperparameters, resolve the device."""
+    from parsearch import fused
+    from parsearch.mlp import check_mlp_params
+
+    if device != "auto" and "device" not in grid.axes:
+        base.set_params(device=device)
+    params = base.get_params(deep=False)
+    for config in grid.configs:
+        check_mlp_params({**params, **config})
+    if metric_obj.response == VALUES:
+        raise ValueError(f"Metric {metric_obj.name!r} is for regression, not classifiers.")
+    devices = {str(fused.resolve_device({**params, **c}["device"])) for c in grid.configs}
+    return ", ".join(sorted(devices))
+
+
+def _columns(grid, network, cv_scored):
+    result = [C.SCORE, C.STATUS, C.ERROR, C.FIT_SECONDS, C.METRIC, C.DIRECTION]
+    if cv_scored:
+        result.append(C.SCORE_STD)
+    if network:
+        result += [C.TRAIN_LOSS, C.EPOCH_SCORES]
+    clash = set(grid.axes) & set(C.RESULT_COLUMNS)
+    if clash:
+        raise ValueError(f"Grid parameters {sorted(clash)} clash with result column names.")
+    return [*grid.axes, *result, C.KEY]
+
+
+def _table(rows, columns, metric_obj):
+    table = pd.DataFrame.from_records(rows, columns=columns)
+    table[C.METRIC] = metric_obj.name
+    table[C.DIRECTION] = metric_obj.direction
+    table[C.SCORE] = table[C.SCORE].astype(float)
+    table[C.ERROR] = table[C.ERROR].fillna("")
+    return table
+
+
+def _finish_meta(table, t0, best, grid):
+    counts = table[C.STATUS].value_counts()
+    return {
+        "status": "finished",
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "wall_seconds": round(time.perf_counter() - t0, 3),
+        "counts": {s: int(counts.get(s, 0)) for s in (C.OK, C.FAILED, C.DIVERGED)},
+        "best": None
+        if best.index is None
+        else {"params": to_jsonable(grid.configs[best.index]), "score": best.score},
+    }
+
+
+def _versions():
+    versions = {"python": platform.python_version()}
+    for name in ("numpy", "pandas", "sklearn", "joblib", "torch", "dask", "distributed"):
+        module = sys.modules.get(name)
+        if module is not None:
+            versions[name] = getattr(module, "__version__", "?")
+    return versions
+
+
+def _progress_bar(enabled, total, network, n_configs, n_reused):
+    from tqdm.auto import tqdm
+
+    unit = "model-epoch" if network else "fit"
+    desc = f"fit_grid {n_configs} configs" + (f" ({n_reused} resumed)" if n_reused else "")
+    return tqdm(total=total, unit=unit, desc=desc, disable=not enabled)

@@ -1,0 +1,269 @@
+"""The results folder: ``scores.csv`` appended row by row, and ``meta.json``.
+
+Each finished configuration is appended to ``scores.csv`` at once, as one complete
+line in a single write, and flushed: a kill at any moment leaves a valid CSV of the
+rows finished so far. ``meta.json`` is replaced atomically. A rerun with
+``resume=True`` reads the finished rows back and skips those configurations, provided
+the estimator and the data are the same (checked by fingerprints in ``meta.json``).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from parsearch import columns as C
+
+SCORES = "scores.csv"
+META = "meta.json"
+HEATMAP = "heatmap.png"
+
+
+class ResumeMismatch(ValueError):
+    """The results folder was written for another estimator or other data."""
+
+
+def data_fingerprint(*arrays):
+    """Hash arrays (shape, dtype and bytes) into a short hex string.
+
+    Parameters
+    ----------
+    *arrays : array-like or None
+        The training and validation arrays.
+
+    Returns
+    -------
+    str
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    for array in arrays:
+        if array is None:
+            digest.update(b"none")
+            continue
+        if hasattr(array, "tocsr"):  # scipy sparse
+            array = array.tocsr()
+            parts = [array.data, array.indices, array.indptr]
+        else:
+            parts = [np.asarray(array)]
+        for part in parts:
+            if part.dtype == object:
+                part = np.asarray([repr(v) for v in part.ravel()], dtype=str)
+            part = np.ascontiguousarray(part)
+            digest.update(f"{part.shape}{part.dtype.str}".encode())
+            digest.update(memoryview(part).cast("B"))
+    return digest.hexdigest()
+
+
+def estimator_description(estimator, grid_names=()):
+    """A string that identifies an estimator's class and its fixed parameters.
+
+    Parameters named in the grid are left out: they vary between configurations.
+    """
+    cls = type(estimator)
+    params = {
+        name: repr(value)
+        for name, value in sorted(estimator.get_params(deep=False).items())
+        if name not in grid_names
+    }
+    return f"{cls.__module__}.{cls.__qualname__}({json.dumps(params, sort_keys=True)})"
+
+
+def to_jsonable(value):
+    """Turn numpy scalars, tuples and odd objects into JSON-friendly values."""
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer, int)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, str):
+        return value
+    return repr(value)
+
+
+def _cell(value):
+    """One CSV cell: lists as JSON, None and NaN as empty."""
+    if isinstance(value, (list, tuple)):
+        return json.dumps(to_jsonable(value))
+    if value is None:
+        return ""
+    if isinstance(value, (float, np.floating)) and math.isnan(value):
+        return ""
+    if isinstance(value, (np.generic,)):
+        return value.item()
+    return value
+
+
+def write_json_atomic(path, data):
+    """Write JSON to ``path`` through a temporary file and ``os.replace``."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(to_jsonable(data), f, indent=2)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class ResultStore:
+    """Rows of a search in ``out/scores.csv`` and its description in ``out/meta.json``.
+
+    Parameters
+    ----------
+    out : Path
+        The results folder (created if needed).
+    columns : list of str
+        CSV columns: the parameter names, then result columns.
+    identity : dict
+        ``{"estimator": ..., "data": ...}`` fingerprints that a resumed run must match.
+    """
+
+    def __init__(self, out, columns, identity):
+        self.out = Path(out)
+        self.columns = list(columns)
+        self.identity = identity
+        self.scores_path = self.out / SCORES
+        self.meta_path = self.out / META
+        self._file = None
+
+    def finished_rows(self, resume):
+        """Rows already in ``scores.csv`` that may be reused, keyed by configuration.
+
+        Parameters
+        ----------
+        resume : bool
+            Whether to reuse finished rows; if False nothing is read (and ``open``
+            starts a fresh file).
+
+        Returns
+        -------
+        dict
+            ``config_key -> row dict`` (values as read from the CSV).
+
+        Raises
+        ------
+        ResumeMismatch
+            When the folder holds results of another estimator or other data.
+        """
+        if not resume or not self.scores_path.exists():
+            return {}
+        meta = read_meta(self.out) if self.meta_path.exists() else {}
+        old = meta.get("identity", {})
+        for what in ("data", "estimator"):
+            if old.get(what) is not None and old[what] != self.identity[what]:
+                raise ResumeMismatch(
+                    f"{self.out} holds results for other {what} "
+                    f"({what} fingerprint {old[what]!r}, now {self.identity[what]!r}). "
+                    "Pass resume=False to start afresh (it overwrites scores.csv), or "
+                    "choose another out folder."
+                )
+        table = read_scores(self.out)
+        if C.KEY not in table.columns:
+            return {}
+        rows = {}
+        for record in table.to_dict("records"):
+            rows[record[C.KEY]] = record
+        return rows
+
+    def open(self, reused_rows):
+        """Start ``scores.csv`` afresh with the reused rows, ready to append.
+
+        Rewriting through a temporary file keeps the old file intact until the new
+        one (same rows, current columns) is complete.
+        """
+        self.out.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{SCORES}.", dir=self.out)
+        with os.fdopen(fd, "w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(self.columns)
+            for row in reused_rows:
+                writer.writerow([_cell(row.get(c)) for c in self.columns])
+        os.replace(tmp, self.scores_path)
+        self._file = open(self.scores_path, "a", newline="")
+
+    def append(self, row):
+        """Append one finished row in a single write and flush it."""
+        buffer = io.StringIO()
+        csv.writer(buffer).writerow([_cell(row.get(c)) for c in self.columns])
+        self._file.write(buffer.getvalue())
+        self._file.flush()
+
+    def close(self):
+        """Close ``scores.csv``."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def write_meta(self, meta):
+        """Write ``meta.json`` atomically, with the identity fingerprints added."""
+        write_json_atomic(self.meta_path, {**meta, "identity": self.identity})
+
+
+def read_scores(folder):
+    """Read ``scores.csv`` of a results folder into a DataFrame.
+
+    A last line cut short (by a power loss, say) is dropped. List columns
+    (``epoch_scores``) are parsed back from JSON.
+
+    Parameters
+    ----------
+    folder : str or Path
+        A results folder, or the path of a ``scores.csv`` file.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        For a folder without ``scores.csv`` or a malformed file.
+    """
+    path = Path(folder)
+    if path.is_dir():
+        path = path / SCORES
+    if not path.exists():
+        raise FileNotFoundError(f"No {SCORES} in {path.parent}: is it a parsearch results folder?")
+    text = path.read_text()
+    if text and not text.endswith("\n"):
+        text = text[: text.rfind("\n") + 1]  # drop a partial last line
+    try:
+        table = pd.read_csv(io.StringIO(text), keep_default_na=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ValueError(f"{path} is not a valid scores file: {exc}") from None
+    missing = {C.SCORE, C.STATUS} - set(table.columns)
+    if missing:
+        raise ValueError(f"{path} is not a parsearch scores file: no {sorted(missing)} column.")
+    if C.EPOCH_SCORES in table.columns:
+        table[C.EPOCH_SCORES] = [
+            json.loads(v) if isinstance(v, str) and v else [] for v in table[C.EPOCH_SCORES]
+        ]
+    if C.ERROR in table.columns:
+        table[C.ERROR] = table[C.ERROR].fillna("")
+    return table
+
+
+def read_meta(folder):
+    """Read ``meta.json`` of a results folder (an empty dict where there is none)."""
+    path = Path(folder) / META
+    if not path.exists():
+        return {}
+    with open(path) as f:
+        return json.load(f)
