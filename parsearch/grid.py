@@ -114,7 +114,7 @@ def _check_values(name, values):
     values = list(values)
     if not values:
         raise ValueError(f"Parameter {name!r} has an empty list of values.")
-    for value in values:
+    for i, value in enumerate(values):
         try:
             hash(value)
         except TypeError:
@@ -122,7 +122,17 @@ def _check_values(name, values):
                 f"Parameter {name!r}: value {value!r} of type {type(value).__name__} "
                 "is unhashable; use a tuple instead of a list, or a hashable object."
             ) from None
+        for earlier in values[:i]:
+            if _same_value(value, earlier) or _same_spelling(value, earlier):
+                raise ValueError(
+                    f"Parameter {name!r} lists one value twice: {earlier!r} and {value!r}. "
+                    "Give each value once."
+                )
     return values
+
+
+def _same_spelling(a, b):
+    return isinstance(a, str) and isinstance(b, str) and a.strip().lower() == b.strip().lower()
 
 
 def _same_value(a, b):

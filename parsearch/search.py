@@ -60,8 +60,9 @@ class GridResult:
     best_score : float
         Its score.
     best_model : estimator
-        The fitted best model (the one that was scored; refit on all the training
-        data under cross-validation or when it was finished by an earlier run).
+        The fitted best model: the one that was scored. Under cross-validation, or when
+        the best configuration was finished by an earlier (resumed) run, it is refit on
+        all the training data the first time it is asked for.
     metric : str
         Name of the metric.
     greater_is_better : bool
@@ -79,18 +80,27 @@ class GridResult:
     table: pd.DataFrame
     best_params: dict
     best_score: float
-    best_model: object
+    _best_model: object = field(repr=False)
     metric: str
     greater_is_better: bool
     axes: dict
     out: Path | None = None
     meta: dict = field(default_factory=dict, repr=False)
     models: list | None = field(default=None, repr=False)
+    _refit: object = field(default=None, repr=False)
+
+    @property
+    def best_model(self):
+        """The fitted best model (refit on first access where it is not at hand)."""
+        if self._best_model is None and self._refit is not None:
+            logger.info("Refitting the best configuration %s.", self.best_params)
+            self._best_model = self._refit()
+        return self._best_model
 
     def top(self, n=5):
         """The ``n`` best configurations, best first."""
         ok = self.table[self.table[C.STATUS] == C.OK]
-        return ok.sort_values(C.SCORE, ascending=not self.greater_is_better).head(n)
+        return ok.sort_values(C.SCORE, ascending=not self.greater_is_better, kind="stable").head(n)
 
     def plot(self, x=None, y=None):
         """Draw the scores over the grid.
@@ -354,21 +364,18 @@ def fit_grid(
             f"All {len(table)} configurations failed or diverged; the first error: {first[C.ERROR]}"
         )
     best_params = dict(grid.configs[best.index])
-    best_model = best.model
-    if best_model is None:
-        logger.info("Refitting the best configuration %s on the training data.", best_params)
-        best_model = clone(base).set_params(**best_params).fit(X_train, y_train)
     result = GridResult(
         table=table,
         best_params=best_params,
         best_score=best.score,
-        best_model=best_model,
+        _best_model=best.model,
         metric=metric_obj.name,
         greater_is_better=metric_obj.greater_is_better,
         axes=grid.axes,
         out=out_path,
         meta=meta,
         models=models if keep_models == "all" else None,
+        _refit=lambda: clone(base).set_params(**best_params).fit(X_train, y_train),
     )
     if store:
         if plot:
@@ -432,7 +439,7 @@ def _table(rows, columns, metric_obj):
     table[C.METRIC] = metric_obj.name
     table[C.DIRECTION] = metric_obj.direction
     table[C.SCORE] = table[C.SCORE].astype(float)
-    table[C.ERROR] = table[C.ERROR].fillna("")
+    table[C.ERROR] = ["" if pd.isna(v) else str(v) for v in table[C.ERROR]]
     return table
 
 

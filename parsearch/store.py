@@ -237,6 +237,8 @@ def read_scores(folder):
         For a folder without ``scores.csv`` or a malformed file.
     """
     path = Path(folder)
+    if not path.exists():
+        raise FileNotFoundError(f"No such results folder: {path}")
     if path.is_dir():
         path = path / SCORES
     if not path.exists():
@@ -256,7 +258,7 @@ def read_scores(folder):
             json.loads(v) if isinstance(v, str) and v else [] for v in table[C.EPOCH_SCORES]
         ]
     if C.ERROR in table.columns:
-        table[C.ERROR] = table[C.ERROR].fillna("")
+        table[C.ERROR] = ["" if pd.isna(v) else str(v) for v in table[C.ERROR]]
     return table
 
 

@@ -1,0 +1,146 @@
+"""The ``parsearch`` command: look at results folders.
+
+``parsearch show RESULTS_DIR [--top N]`` prints the best configurations, the metric
+and its direction, how many failed, and where the heatmap is.
+``parsearch plot RESULTS_DIR [--x P --y P --metric M]`` redraws the heatmap from
+``scores.csv``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from parsearch import columns as C
+from parsearch.store import HEATMAP, read_meta, read_scores
+
+#: Columns other than ``score`` that ``plot --metric`` can draw, with their direction.
+PLOTTABLE = {C.TRAIN_LOSS: False, C.FIT_SECONDS: False, C.SCORE_STD: False}
+
+
+def _direction(table, meta):
+    """Whether greater scores are better, from meta.json or the table."""
+    if "metric" in meta:
+        return bool(meta["metric"]["greater_is_better"]), meta["metric"]["name"]
+    if C.DIRECTION in table.columns and len(table):
+        name = str(table[C.METRIC].iloc[0]) if C.METRIC in table.columns else C.SCORE
+        return table[C.DIRECTION].iloc[0] == C.HIGHER, name
+    return True, C.SCORE
+
+
+def show(folder, top=10, file=None):
+    """Print the best configurations of a results folder.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The results folder.
+    top : int
+        How many configurations to list.
+    file : file-like, optional
+        Where to print (default: standard output).
+    """
+    file = file or sys.stdout
+    folder = Path(folder)
+    table = read_scores(folder)
+    meta = read_meta(folder)
+    greater, name = _direction(table, meta)
+    params = C.param_columns(table.columns)
+    ok = table[table[C.STATUS] == C.OK].sort_values(C.SCORE, ascending=not greater, kind="stable")
+    counts = table[C.STATUS].value_counts()
+    word = "higher" if greater else "lower"
+    print(f"{folder}: {len(table)} configurations, metric {name} ({word} is better)", file=file)
+    if "model" in meta:
+        print(f"model: {meta['model']}", file=file)
+    failed = {s: int(counts.get(s, 0)) for s in (C.FAILED, C.DIVERGED) if counts.get(s, 0)}
+    if failed:
+        print("not ok: " + ", ".join(f"{n} {s}" for s, n in failed.items()), file=file)
+    if ok.empty:
+        print("no configuration succeeded", file=file)
+    else:
+        shown = ok.head(top)[[*params, C.SCORE, C.FIT_SECONDS]].rename(columns={C.SCORE: name})
+        print(f"top {len(shown)}:", file=file)
+        print(shown.to_string(index=False), file=file)
+    heatmap = folder / HEATMAP
+    if heatmap.exists():
+        print(f"heatmap: {heatmap}", file=file)
+    else:
+        print(f"no heatmap yet: run 'parsearch plot {folder}'", file=file)
+
+
+def plot(folder, x=None, y=None, metric=None, output=None):
+    """Redraw the heatmap of a results folder from its ``scores.csv``.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The results folder.
+    x, y : str, optional
+        Parameters for the heatmap axes.
+    metric : str, optional
+        Column to draw: ``score`` (default) or one of ``PLOTTABLE``.
+    output : str or Path, optional
+        Where to write the PNG (default: ``folder/heatmap.png``).
+
+    Returns
+    -------
+    Path
+        The PNG written.
+    """
+    from parsearch.plot import plot_scores, save_figure
+
+    folder = Path(folder)
+    table = read_scores(folder)
+    meta = read_meta(folder)
+    greater, name = _direction(table, meta)
+    if metric not in (None, C.SCORE, name):
+        if metric not in PLOTTABLE or metric not in table.columns:
+            valid = [name] + [c for c in PLOTTABLE if c in table.columns]
+            raise ValueError(f"Unknown metric {metric!r} for {folder}; valid: {valid}.")
+        table = table.drop(columns=[C.SCORE, C.DIRECTION], errors="ignore")
+        table = table.rename(columns={metric: C.SCORE})
+        greater, name = PLOTTABLE[metric], metric
+    params = C.param_columns(table.columns)
+    for axis in (x, y):
+        if axis is not None and axis not in params:
+            raise ValueError(f"Unknown parameter {axis!r}; the parameters are: {params}.")
+    axes = meta.get("grid", {}).get("axes")
+    fig = plot_scores(table, axes=axes, metric=name, greater_is_better=greater, x=x, y=y)
+    return save_figure(fig, Path(output) if output else folder / HEATMAP)
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="parsearch", description="Look at parsearch results folders."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_show = sub.add_parser("show", help="print the best configurations")
+    p_show.add_argument("folder", help="a results folder (with scores.csv)")
+    p_show.add_argument("--top", type=int, default=10, help="how many to list (default 10)")
+    p_plot = sub.add_parser("plot", help="redraw the heatmap from scores.csv")
+    p_plot.add_argument("folder", help="a results folder (with scores.csv)")
+    p_plot.add_argument("--x", help="parameter along the x axis")
+    p_plot.add_argument("--y", help="parameter along the y axis")
+    p_plot.add_argument("--metric", help="column to draw: score (default) or train_loss, ...")
+    p_plot.add_argument("--output", help="PNG to write (default: FOLDER/heatmap.png)")
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the ``parsearch`` command; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "show":
+            show(args.folder, top=args.top)
+        else:
+            path = plot(args.folder, x=args.x, y=args.y, metric=args.metric, output=args.output)
+            print(f"wrote {path}")
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"parsearch: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

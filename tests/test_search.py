@@ -1,0 +1,412 @@
+"""fit_grid end to end: scores, failures, resume after a kill, results folder."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import FitFailedWarning
+from sklearn.linear_model import LogisticRegression, SGDClassifier
+from sklearn.metrics import log_loss, roc_auc_score
+from sklearn.model_selection import GridSearchCV, PredefinedSplit, StratifiedKFold
+
+from parsearch import columns as C
+from parsearch import fit_grid
+from parsearch.store import ResumeMismatch, read_scores
+
+TESTS = Path(__file__).resolve().parent
+
+SGD_GRID = {"alpha": [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1], "eta0": [0.01, 0.1]}
+
+
+@pytest.fixture(scope="module")
+def split(mnist_small):
+    X, y = mnist_small
+    return X[:2000], y[:2000], X[2000:2600], y[2000:2600]
+
+
+def sgd():
+    return SGDClassifier(
+        loss="log_loss", learning_rate="adaptive", max_iter=15, tol=None, random_state=0
+    )
+
+
+@pytest.fixture(scope="module")
+def sgd_result(split, tmp_path_factory):
+    out = tmp_path_factory.mktemp("sgd") / "results"
+    Xtr, ytr, Xva, yva = split
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning of the short runs
+        res = fit_grid(sgd(), SGD_GRID, Xtr, ytr, Xva, yva, out=out, n_jobs=2, progress=False)
+    return res
+
+
+def test_sgd_scores_equal_gridsearchcv_predefined_split(split, sgd_result):
+    Xtr, ytr, Xva, yva = split
+    X = np.concatenate([Xtr, Xva])
+    y = np.concatenate([ytr, yva])
+    fold = np.r_[np.full(len(Xtr), -1), np.zeros(len(Xva), dtype=int)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search = GridSearchCV(sgd(), SGD_GRID, cv=PredefinedSplit(fold), n_jobs=2, refit=False)
+        search.fit(X, y)
+    expected = {
+        (p["alpha"], p["eta0"]): s
+        for p, s in zip(search.cv_results_["params"], search.cv_results_["split0_test_score"])
+    }
+    table = sgd_result.table
+    assert len(table) == 12
+    for row in table.itertuples():
+        assert abs(row.score - expected[(row.alpha, row.eta0)]) <= 1e-12
+    assert sgd_result.best_score == max(expected.values())
+
+
+def test_results_folder_holds_csv_heatmap_and_meta(sgd_result):
+    out = sgd_result.out
+    table = read_scores(out)
+    assert len(table) == 12
+    assert set(table[C.STATUS]) == {C.OK}
+    assert (table[C.DIRECTION] == C.HIGHER).all()
+    np.testing.assert_allclose(
+        table.sort_values(["alpha", "eta0"])[C.SCORE].to_numpy(),
+        sgd_result.table.sort_values(["alpha", "eta0"])[C.SCORE].to_numpy(),
+        rtol=0,
+        atol=1e-15,
+    )
+    png = (out / "heatmap.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["status"] == "finished"
+    assert meta["metric"] == {
+        "name": "accuracy",
+        "greater_is_better": True,
+        "direction": C.HIGHER,
+    }
+    assert meta["grid"]["axes"] == {"alpha": SGD_GRID["alpha"], "eta0": SGD_GRID["eta0"]}
+    assert meta["data"]["X_train"] == [2000, 784]
+    assert meta["counts"] == {"ok": 12, "failed": 0, "diverged": 0}
+    assert meta["best"]["score"] == sgd_result.best_score
+    assert "sklearn" in meta["versions"] and meta["wall_seconds"] > 0
+
+
+def test_best_model_is_the_scored_one_and_caller_untouched(split):
+    Xtr, ytr, Xva, yva = split
+    model = sgd()
+    before = model.get_params()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fit_grid(model, {"alpha": [1e-4, 1e-2]}, Xtr, ytr, Xva, yva, progress=False)
+    assert model.get_params() == before
+    assert not hasattr(model, "coef_")
+    assert res.best_model.score(Xva, yva) == res.best_score
+    assert res.best_model.get_params()["alpha"] == res.best_params["alpha"]
+    assert res.models is None
+
+
+def test_keep_all_models(split):
+    Xtr, ytr, Xva, yva = split
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fit_grid(
+            sgd(),
+            {"alpha": [1e-4, 1e-2, -1.0]},
+            Xtr,
+            ytr,
+            Xva,
+            yva,
+            keep_models="all",
+            progress=False,
+        )
+    assert [m is None for m in res.models] == [False, False, True]
+    for model, score in zip(res.models[:2], res.table[C.SCORE][:2]):
+        assert model.score(Xva, yva) == score
+
+
+def test_one_failure_is_recorded_and_the_rest_go_on(split):
+    Xtr, ytr, Xva, yva = split
+    with pytest.warns(FitFailedWarning, match="alpha"):
+        res = fit_grid(sgd(), {"alpha": [1e-4, -1.0, 1e-2]}, Xtr, ytr, Xva, yva, progress=False)
+    table = res.table
+    assert list(table[C.STATUS]) == [C.OK, C.FAILED, C.OK]
+    assert np.isnan(table[C.SCORE][1])
+    assert "alpha" in table[C.ERROR][1]
+    assert table[C.ERROR][0] == ""
+    assert res.best_params["alpha"] in (1e-4, 1e-2)
+
+
+def test_every_configuration_failing_raises_with_the_first_error(split, tmp_path):
+    Xtr, ytr, Xva, yva = split
+    with pytest.raises(RuntimeError, match="All 2 configurations failed.*alpha"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit_grid(
+                sgd(),
+                {"alpha": [-1.0, -2.0]},
+                Xtr,
+                ytr,
+                Xva,
+                yva,
+                out=tmp_path / "r",
+                progress=False,
+            )
+    assert len(read_scores(tmp_path / "r")) == 2
+    assert json.loads((tmp_path / "r" / "meta.json").read_text())["status"] == "all_failed"
+
+
+def test_multiclass_probability_metrics(split):
+    Xtr, ytr, Xva, yva = split
+    grid = {"C": [0.01, 0.1, 1.0]}
+    base = LogisticRegression(max_iter=200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fit_grid(
+            base, grid, Xtr, ytr, Xva, yva, metric="log_loss", keep_models="all", progress=False
+        )
+        auc = fit_grid(base, grid, Xtr, ytr, Xva, yva, metric="roc_auc_ovr", progress=False)
+    assert not res.greater_is_better
+    assert (res.table[C.DIRECTION] == C.LOWER).all()
+    for model, score, auc_score in zip(res.models, res.table[C.SCORE], auc.table[C.SCORE]):
+        proba = model.predict_proba(Xva)
+        assert proba.shape[1] == 10
+        assert score == pytest.approx(log_loss(yva, proba, labels=model.classes_), rel=1e-12)
+        expected_auc = roc_auc_score(yva, proba, multi_class="ovr", labels=model.classes_)
+        assert auc_score == pytest.approx(expected_auc, rel=1e-12)
+    assert res.best_score == res.table[C.SCORE].min()
+    assert auc.best_score == auc.table[C.SCORE].max()
+
+
+def test_cross_validation_when_no_validation_set(split):
+    Xtr, ytr, _, _ = split
+    X, y = Xtr[:900], ytr[:900]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fit_grid(sgd(), {"alpha": [1e-4, 1e-2]}, X, y, cv=3, progress=False)
+    folds = list(StratifiedKFold(3).split(X, y))
+    for row in res.table.itertuples():
+        scores = []
+        for tr, te in folds:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                model = clone(sgd()).set_params(alpha=row.alpha).fit(X[tr], y[tr])
+            scores.append(model.score(X[te], y[te]))
+        assert row.score == pytest.approx(np.mean(scores), abs=1e-12)
+        assert row.score_std == pytest.approx(np.std(scores), abs=1e-12)
+    # The best model is refit on all the training data.
+    assert res.best_model.get_params()["alpha"] == res.best_params["alpha"]
+    assert hasattr(res.best_model, "coef_")
+
+
+def test_parallel_and_sequential_give_the_same_table(split, sgd_result):
+    Xtr, ytr, Xva, yva = split
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fit_grid(sgd(), SGD_GRID, Xtr, ytr, Xva, yva, n_jobs=1, progress=False)
+    pd.testing.assert_series_equal(res.table[C.SCORE], sgd_result.table[C.SCORE])
+
+
+def test_threading_backend(split):
+    Xtr, ytr, Xva, yva = split
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fit_grid(
+            sgd(),
+            {"alpha": [1e-4, 1e-2]},
+            Xtr,
+            ytr,
+            Xva,
+            yva,
+            n_jobs=2,
+            backend="threading",
+            progress=False,
+        )
+    assert list(res.table[C.STATUS]) == [C.OK, C.OK]
+
+
+def test_progress_bar_shows_and_can_be_silenced(split, capsys):
+    Xtr, ytr, Xva, yva = split
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit_grid(sgd(), {"alpha": [1e-4, 1e-2]}, Xtr, ytr, Xva, yva, progress=True)
+        shown = capsys.readouterr().err
+        fit_grid(sgd(), {"alpha": [1e-4, 1e-2]}, Xtr, ytr, Xva, yva, progress=False)
+        silent = capsys.readouterr().err
+    assert "fit_grid 2 configs" in shown and "2/2" in shown and "accuracy=" in shown
+    assert silent == ""
+
+
+# --- resume ---------------------------------------------------------------------------------
+
+
+def test_resume_skips_finished_and_rejects_other_data(split, tmp_path):
+    Xtr, ytr, Xva, yva = split
+    out = tmp_path / "r"
+    log = tmp_path / "fits.log"
+    from slow_estimator import SlowLoggingClassifier
+
+    est = SlowLoggingClassifier(delay=0, log_path=str(log))
+    fit_grid(est, {"c": [0, 1, 2]}, Xtr, ytr, Xva, yva, out=out, progress=False)
+    assert log.read_text().split() == ["0", "1", "2"]
+    res = fit_grid(est, {"c": [0, 1, 2, 3]}, Xtr, ytr, Xva, yva, out=out, progress=False)
+    assert log.read_text().split() == ["0", "1", "2", "3"]
+    assert len(res.table) == 4 and res.meta["execution"]["reused_rows"] == 3
+    assert len(read_scores(out)) == 4
+    before = (out / "scores.csv").read_bytes()
+    with pytest.raises(ResumeMismatch, match="resume=False"):
+        fit_grid(est, {"c": [0]}, Xtr, ytr[::-1].copy(), Xva, yva, out=out, progress=False)
+    assert (out / "scores.csv").read_bytes() == before
+    fit_grid(est, {"c": [0]}, Xtr, ytr, Xva, yva, out=out, resume=False, progress=False)
+    assert len(read_scores(out)) == 1
+
+
+def test_sigkill_mid_grid_then_resume(split, tmp_path):
+    """Kill a search with SIGKILL mid-grid; the rerun fits only what was not stored."""
+    Xtr, ytr, Xva, yva = split
+    np.savez(tmp_path / "data.npz", Xtr=Xtr[:200], ytr=ytr[:200], Xva=Xva[:50], yva=yva[:50])
+    out, log = tmp_path / "out", tmp_path / "fits.log"
+    script = tmp_path / "search.py"
+    script.write_text(
+        textwrap.dedent(f"""
+        import numpy as np
+        from parsearch import fit_grid
+        from slow_estimator import SlowLoggingClassifier
+        d = np.load({str(tmp_path / "data.npz")!r})
+        fit_grid(SlowLoggingClassifier(delay=0.3, log_path={str(log)!r}),
+                 {{"c": list(range(10))}}, d["Xtr"], d["ytr"], d["Xva"], d["yva"],
+                 out={str(out)!r}, progress=False)
+    """)
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
+    }
+    child = subprocess.Popen([sys.executable, str(script)], env=env)
+    scores = out / "scores.csv"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if scores.exists() and len(scores.read_text().splitlines()) >= 4:  # header + 3 rows
+            break
+        time.sleep(0.02)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    finished = read_scores(out)
+    done_before = set(finished["c"])
+    assert 3 <= len(done_before) < 10
+    fitted_before = log.read_text().split()
+
+    from slow_estimator import SlowLoggingClassifier
+
+    d = np.load(tmp_path / "data.npz")
+    res = fit_grid(
+        SlowLoggingClassifier(delay=0.3, log_path=str(log)),
+        {"c": list(range(10))},
+        d["Xtr"],
+        d["ytr"],
+        d["Xva"],
+        d["yva"],
+        out=out,
+        progress=False,
+    )
+    fitted_after = [int(c) for c in log.read_text().split()[len(fitted_before) :]]
+    assert not set(fitted_after) & done_before
+    assert sorted(fitted_after) == sorted(set(range(10)) - done_before)
+    final = read_scores(out)
+    assert sorted(final["c"]) == list(range(10))
+    assert final[C.KEY].is_unique
+    assert len(res.table) == 10 and (res.table[C.STATUS] == C.OK).all()
+
+
+# --- bad input: a clear error before any work, and nothing in out damaged ----------------------
+
+BAD_CALLS = {
+    "length mismatch": lambda d: dict(y_train=d["ytr"][:-1]),
+    "X_val without y_val": lambda d: dict(y_val=None),
+    "empty grid": lambda d: dict(param_grid={}),
+    "empty values": lambda d: dict(param_grid={"alpha": []}),
+    "bare scalar": lambda d: dict(param_grid={"alpha": 0.1}),
+    "bare string": lambda d: dict(param_grid={"penalty": "l2"}),
+    "unknown parameter": lambda d: dict(param_grid={"alpah": [0.1]}),
+    "NaN in X": lambda d: dict(X_train=np.where(np.arange(784) == 3, np.nan, d["Xtr"])),
+    "inf in X_val": lambda d: dict(X_val=np.where(np.arange(784) == 3, np.inf, d["Xva"])),
+    "unknown metric": lambda d: dict(metric="acuracy"),
+    "n_jobs=0": lambda d: dict(n_jobs=0),
+    "out is a file": lambda d: dict(out=d["file"]),
+    "bad engine": lambda d: dict(engine="fast"),
+    "bad keep_models": lambda d: dict(keep_models="none"),
+}
+MESSAGES = {
+    "length mismatch": "different lengths",
+    "X_val without y_val": "X_val was given without y_val",
+    "empty grid": "empty",
+    "empty values": "'alpha' has an empty list",
+    "bare scalar": r"Wrap a single value in a list",
+    "bare string": r"Wrap a single value in a list",
+    "unknown parameter": r"'alpah'.*Did you mean 'alpha'",
+    "NaN in X": "X_train contains .* NaN or infinite",
+    "inf in X_val": "X_val contains .* NaN or infinite",
+    "unknown metric": r"Unknown metric 'acuracy'.*'accuracy'",
+    "n_jobs=0": "n_jobs=0",
+    "out is a file": "is a file",
+    "bad engine": "engine must be one of",
+    "bad keep_models": "keep_models must be one of",
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CALLS))
+def test_bad_input_fails_before_work_and_leaves_out_intact(split, tmp_path, case):
+    Xtr, ytr, Xva, yva = split
+    from slow_estimator import SlowLoggingClassifier
+
+    log = tmp_path / "fits.log"
+    out = tmp_path / "out"
+    est = SlowLoggingClassifier(delay=0, log_path=str(log))
+    fit_grid(est, {"c": [0, 1]}, Xtr, ytr, Xva, yva, out=out, progress=False)
+    log.unlink()
+    snapshot = {p.name: p.read_bytes() for p in out.iterdir()}
+    file = tmp_path / "a_file"
+    file.write_text("x")
+    d = {"Xtr": Xtr, "ytr": ytr, "Xva": Xva, "yva": yva, "file": file}
+    kwargs = dict(
+        model=SGDClassifier(),
+        param_grid={"alpha": [1e-4]},
+        X_train=Xtr,
+        y_train=ytr,
+        X_val=Xva,
+        y_val=yva,
+        out=out,
+        progress=False,
+    )
+    if case in ("empty grid", "empty values", "bare scalar", "bare string"):
+        kwargs["model"] = SGDClassifier()
+    kwargs.update(BAD_CALLS[case](d))
+    with pytest.raises((ValueError, TypeError), match=MESSAGES[case]):
+        fit_grid(**kwargs)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == snapshot
+    assert not log.exists()
+
+
+def test_unseen_validation_classes_warn_and_score(split):
+    Xtr, ytr, Xva, yva = split
+    keep = ytr != 9
+    with pytest.warns(UserWarning, match=r"never seen in training: \[9\]"):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=DeprecationWarning)
+            res = fit_grid(
+                LogisticRegression(max_iter=100),
+                {"C": [0.1]},
+                Xtr[keep],
+                ytr[keep],
+                Xva,
+                yva,
+                progress=False,
+            )
+    assert res.table[C.STATUS][0] == C.OK
+    assert res.best_score <= 1 - (yva == 9).mean() + 1e-12
