@@ -145,7 +145,7 @@ def test_one_failure_is_recorded_and_the_rest_go_on(split):
 
 def test_every_configuration_failing_raises_with_the_first_error(split, tmp_path):
     Xtr, ytr, Xva, yva = split
-    with pytest.raises(RuntimeError, match="All 2 configurations failed.*alpha"):
+    with pytest.raises(RuntimeError, match=r"All 2 configurations failed.*alpha"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             fit_grid(
