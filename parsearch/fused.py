@@ -561,4 +561,7 @@ def predict_outputs(net, X, proba=True):
         else:
             parts.append(logits.argmax(dim=1).cpu())  # (K, b)
     out = torch.cat(parts, dim=1).numpy()
-    return out.astype(np.float64) if proba else out
+    if not proba:
+        return out
+    out = out.astype(np.float64)
+    return out / out.sum(axis=-1, keepdims=True)  # rows sum to 1 in float64 too

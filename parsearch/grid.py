@@ -168,9 +168,12 @@ def check_params(estimator, grid):
         Naming the unknown parameter and the closest valid names.
     """
     valid = sorted(estimator.get_params(deep=True))
+    aliases = getattr(estimator, "_param_aliases", {})
     for name in grid.axes:
         if name not in valid:
             close = difflib.get_close_matches(name, valid, n=3, cutoff=0.5)
+            if name in aliases:
+                close = [aliases[name]]
             hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
             raise ValueError(
                 f"Invalid parameter {name!r} for estimator {type(estimator).__name__}."

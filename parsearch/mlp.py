@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from types import MappingProxyType
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -116,6 +117,26 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     n_features_in_ : int
         Number of input features.
     """
+
+    #: Names users often try, and the parameter they mean (for error messages).
+    _param_aliases = MappingProxyType(
+        {
+            "learning_rate": "lr",
+            "hidden_size": "width",
+            "hidden": "width",
+            "n_hidden": "width",
+            "units": "width",
+            "layers": "depth",
+            "n_layers": "depth",
+            "num_layers": "depth",
+            "n_epochs": "epochs",
+            "max_epochs": "epochs",
+            "batch": "batch_size",
+            "wd": "weight_decay",
+            "l2": "weight_decay",
+            "random_state": "seed",
+        }
+    )
 
     def __init__(
         self,

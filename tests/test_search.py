@@ -410,3 +410,138 @@ def test_unseen_validation_classes_warn_and_score(split):
             )
     assert res.table[C.STATUS][0] == C.OK
     assert res.best_score <= 1 - (yva == 9).mean() + 1e-12
+
+
+# --- networks: fused grids through fit_grid ---------------------------------------------------
+
+NET_GRID = {"lr": [0.003, 0.03], "width": [16, 32]}
+
+
+def mlp(**kw):
+    from parsearch import MLPClassifier
+
+    return MLPClassifier(**{"epochs": 3, "batch_size": 64, **kw})
+
+
+def test_fused_grid_writes_epoch_scores_and_meta(split, tmp_path, capsys):
+    pytest.importorskip("torch")
+    Xtr, ytr, Xva, yva = split
+    res = fit_grid(mlp(), NET_GRID, Xtr, ytr, Xva, yva, out=tmp_path / "r", progress=True)
+    assert "model-epoch" in capsys.readouterr().err
+    table = res.table
+    assert len(table) == 4 and (table[C.STATUS] == C.OK).all()
+    for row in table.itertuples():
+        assert len(row.epoch_scores) == 3
+        assert row.score == row.epoch_scores[-1]
+        assert np.isfinite(row.train_loss)
+    assert res.meta["execution"]["fused_groups"] == [4]
+    assert res.meta["execution"]["device"] == "cpu"
+    assert res.best_model.score(Xva, yva) == res.best_score
+    assert res.best_model.get_params()["lr"] == res.best_params["lr"]
+    stored = read_scores(tmp_path / "r")
+    assert [list(v) for v in stored[C.EPOCH_SCORES]] == [list(v) for v in table[C.EPOCH_SCORES]]
+    assert (tmp_path / "r" / "heatmap.png").exists()
+    meta = json.loads((tmp_path / "r" / "meta.json").read_text())
+    assert meta["execution"]["fused_groups"] == [4]
+
+
+def test_fused_equals_per_config_in_float64(split):
+    pytest.importorskip("torch")
+    Xtr, ytr, Xva, yva = split
+    kw = dict(progress=False, keep_models="all")
+    fused = fit_grid(mlp(dtype="float64", epochs=2), NET_GRID, Xtr, ytr, Xva, yva, **kw)
+    alone = fit_grid(
+        mlp(dtype="float64", epochs=2), NET_GRID, Xtr, ytr, Xva, yva, engine="per_config", **kw
+    )
+    assert alone.meta["execution"]["fused_groups"] == []
+    assert list(fused.table[C.EPOCH_SCORES]) == list(alone.table[C.EPOCH_SCORES])
+    for a, b in zip(fused.models, alone.models):
+        for (wa, ba), (wb, bb) in zip(a.layers_, b.layers_):
+            np.testing.assert_allclose(wa, wb, rtol=0, atol=1e-12)
+            np.testing.assert_allclose(ba, bb, rtol=0, atol=1e-12)
+
+
+def test_network_grid_resumes_without_training(split, tmp_path, monkeypatch):
+    pytest.importorskip("torch")
+    from parsearch import fused
+
+    Xtr, ytr, Xva, yva = split
+    first = fit_grid(mlp(), NET_GRID, Xtr, ytr, Xva, yva, out=tmp_path / "r", progress=False)
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained again")
+
+    monkeypatch.setattr(fused, "train_fused", no_training)
+    again = fit_grid(mlp(), NET_GRID, Xtr, ytr, Xva, yva, out=tmp_path / "r", progress=False)
+    assert again.meta["execution"]["reused_rows"] == 4
+    pd.testing.assert_series_equal(again.table[C.SCORE], first.table[C.SCORE])
+    assert again.best_params == first.best_params
+
+
+def test_diverging_network_is_reported_and_others_finish(split):
+    pytest.importorskip("torch")
+    Xtr, ytr, Xva, yva = split
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        res = fit_grid(
+            mlp(), {"lr": [0.01, 1e8], "width": [16]}, Xtr, ytr, Xva, yva, progress=False
+        )
+    assert list(res.table[C.STATUS]) == [C.OK, C.DIVERGED]
+    assert np.isnan(res.table[C.SCORE][1]) and "epoch 1" in res.table[C.ERROR][1]
+    assert res.best_params == {"lr": 0.01, "width": 16}
+
+
+def test_non_fusable_parameters_split_the_fused_groups(split):
+    pytest.importorskip("torch")
+    Xtr, ytr, Xva, yva = split
+    res = fit_grid(
+        mlp(),
+        {"lr": [0.01, 0.03], "epochs": [1, 2], "width": [16]},
+        Xtr[:500],
+        ytr[:500],
+        Xva,
+        yva,
+        progress=False,
+    )
+    assert res.meta["execution"]["fused_groups"] == [2, 2]
+    assert [len(v) for v in res.table[C.EPOCH_SCORES]] == [1, 2, 1, 2]
+
+
+def test_network_probability_metric_and_cv(split):
+    pytest.importorskip("torch")
+    Xtr, ytr, Xva, yva = split
+    res = fit_grid(mlp(), NET_GRID, Xtr, ytr, Xva, yva, metric="log_loss", progress=False)
+    proba = res.best_model.predict_proba(Xva)
+    assert res.best_score == pytest.approx(
+        log_loss(yva, proba, labels=res.best_model.classes_), rel=1e-5
+    )
+    assert res.best_score == res.table[C.SCORE].min()
+    cv = fit_grid(mlp(epochs=1), {"lr": [0.01, 0.03]}, Xtr[:600], ytr[:600], cv=2, progress=False)
+    assert cv.table[C.SCORE_STD].notna().all()
+    assert cv.best_model.predict(Xva[:3]).shape == (3,)
+
+
+@pytest.mark.parametrize(
+    ("grid", "message"),
+    [
+        ({"lr": [0.01, 0.0]}, "lr must be a number > 0"),
+        ({"width": [0]}, "width must be an integer >= 1"),
+        ({"depth": [-1]}, "depth must be an integer >= 0"),
+        ({"optimizer": ["sgd", "lbfgs"]}, "optimizer must be one of"),
+        ({"optimizer": ["sgd", "SGD"]}, "lists one value twice"),
+        ({"learning_rate": [0.1]}, "Did you mean 'lr'"),
+    ],
+)
+def test_bad_network_grids_fail_before_work(split, grid, message):
+    pytest.importorskip("torch")
+    Xtr, ytr, Xva, yva = split
+    with pytest.raises(ValueError, match=message):
+        fit_grid(mlp(), grid, Xtr, ytr, Xva, yva, progress=False)
+
+
+def test_cuda_without_cuda_fails_before_work(split):
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is available here")
+    Xtr, ytr, Xva, yva = split
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        fit_grid(mlp(), NET_GRID, Xtr, ytr, Xva, yva, device="cuda", progress=False)

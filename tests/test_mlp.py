@@ -1,0 +1,129 @@
+"""MLPClassifier: a scikit-learn compatible PyTorch classifier."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from sklearn.base import clone  # noqa: E402
+from sklearn.model_selection import GridSearchCV, cross_val_score  # noqa: E402
+
+from parsearch import MLPClassifier  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def data(mnist_small):
+    X, y = mnist_small
+    return X[:3000], y[:3000], X[3000:4000], y[3000:4000]
+
+
+def test_lesson_networks_learn_mnist(data):
+    Xtr, ytr, Xva, yva = data
+    logreg = MLPClassifier(depth=0, lr=0.01, epochs=3).fit(Xtr, ytr)
+    hidden = MLPClassifier(depth=1, width=100, lr=0.01, epochs=3).fit(Xtr, ytr)
+    assert [w.shape for w, _ in logreg.layers_] == [(10, 784)]
+    assert [w.shape for w, _ in hidden.layers_] == [(100, 784), (10, 100)]
+    assert logreg.score(Xva, yva) > 0.85
+    assert hidden.score(Xva, yva) > 0.88
+    assert len(hidden.loss_curve_) == 3 and hidden.loss_curve_[-1] < hidden.loss_curve_[0]
+
+
+def test_adam_and_two_hidden_layers(data):
+    Xtr, ytr, Xva, yva = data
+    model = MLPClassifier(depth=2, width=64, optimizer="adam", lr=1e-3, epochs=2).fit(Xtr, ytr)
+    assert model.score(Xva, yva) > 0.85
+
+
+def test_predict_proba_and_any_label_type(data):
+    Xtr, ytr, Xva, _ = data
+    names = np.array(list("abcdefghij"))
+    model = MLPClassifier(width=16, epochs=1).fit(Xtr, names[ytr])
+    assert list(model.classes_) == list(names)
+    proba = model.predict_proba(Xva)
+    assert proba.shape == (len(Xva), 10)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+    np.testing.assert_array_equal(model.predict(Xva), names[proba.argmax(axis=1)])
+
+
+def test_seed_fixes_the_model(data):
+    Xtr, ytr, _, _ = data
+    a = MLPClassifier(width=16, epochs=1, seed=1).fit(Xtr[:500], ytr[:500])
+    b = MLPClassifier(width=16, epochs=1, seed=1).fit(Xtr[:500], ytr[:500])
+    c = MLPClassifier(width=16, epochs=1, seed=2).fit(Xtr[:500], ytr[:500])
+    np.testing.assert_array_equal(a.layers_[0][0], b.layers_[0][0])
+    assert not np.array_equal(a.layers_[0][0], c.layers_[0][0])
+
+
+def test_works_inside_sklearn_model_selection(data):
+    Xtr, ytr, _, _ = data
+    X, y = Xtr[:600], ytr[:600]
+    base = MLPClassifier(width=16, lr=0.05, epochs=3)
+    assert clone(base).get_params() == base.get_params()
+    scores = cross_val_score(base, X, y, cv=2)
+    assert scores.shape == (2,) and np.all(scores > 0.5)
+    search = GridSearchCV(base, {"lr": [0.01, 0.1]}, cv=2).fit(X, y)
+    assert search.best_params_["lr"] in (0.01, 0.1)
+    assert search.best_estimator_.predict(X[:5]).shape == (5,)
+
+
+def test_pickle_round_trip(data):
+    Xtr, ytr, Xva, _ = data
+    model = MLPClassifier(width=16, epochs=1).fit(Xtr[:500], ytr[:500])
+    again = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(again.predict_proba(Xva), model.predict_proba(Xva))
+
+
+def test_float64_training(data):
+    Xtr, ytr, _, _ = data
+    model = MLPClassifier(width=8, epochs=1, dtype="float64").fit(Xtr[:300], ytr[:300])
+    assert model.layers_[0][0].dtype == np.float64
+
+
+def test_diverging_training_is_flagged(data):
+    Xtr, ytr, _, _ = data
+    with pytest.warns(RuntimeWarning, match="NaN or infinite"):
+        model = MLPClassifier(width=16, lr=1e8, epochs=2).fit(Xtr[:500], ytr[:500])
+    assert model.diverged_
+    assert np.isnan(model.loss_curve_).all()
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"lr": 0}, "lr must be a number > 0"),
+        ({"lr": -0.1}, "lr must be a number > 0"),
+        ({"width": 0}, "width must be an integer >= 1"),
+        ({"width": 2.5}, "width must be an integer >= 1"),
+        ({"depth": -1}, "depth must be an integer >= 0"),
+        ({"optimizer": "rmsprop"}, "optimizer must be one of"),
+        ({"momentum": 1.5}, "momentum must be a number in"),
+        ({"dtype": "float16"}, "dtype must be one of"),
+        ({"epochs": 0}, "epochs must be an integer >= 1"),
+    ],
+)
+def test_bad_hyperparameters(data, params, message):
+    Xtr, ytr, _, _ = data
+    with pytest.raises(ValueError, match=message):
+        MLPClassifier(**params).fit(Xtr[:100], ytr[:100])
+
+
+def test_bad_inputs(data):
+    Xtr, ytr, Xva, _ = data
+    with pytest.raises(ValueError, match="must be 2-D"):
+        MLPClassifier().fit(Xtr[:100].reshape(100, 28, 28), ytr[:100])
+    with pytest.raises(ValueError, match="must be numeric"):
+        MLPClassifier().fit(np.full((10, 3), "a"), np.arange(10))
+    with pytest.raises(ValueError, match="one label per row"):
+        MLPClassifier().fit(Xtr[:100], ytr[:99])
+    model = MLPClassifier(width=8, epochs=1).fit(Xtr[:100], ytr[:100])
+    with pytest.raises(ValueError, match="784"):
+        model.predict(Xva[:, :100])
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available here")
+def test_cuda_without_cuda_is_a_clear_error(data):
+    Xtr, ytr, _, _ = data
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        MLPClassifier(device="cuda").fit(Xtr[:100], ytr[:100])
