@@ -207,7 +207,7 @@ def _canonical(value):
         return int(value)
     if isinstance(value, (float, np.floating)):
         value = float(value)
-        return repr(value) if not math.isfinite(value) else value
+        return value if math.isfinite(value) else {"float": repr(value)}
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, tuple):

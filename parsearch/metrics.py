@@ -115,6 +115,36 @@ class Metric:
         return self.score_outputs(y, out, classes=getattr(model, "classes_", None))
 
 
+def roc_auc_ovr(y_true, proba, labels=None, average="macro"):
+    """One-vs-rest ROC AUC over the classes present in ``y_true``.
+
+    sklearn's ``roc_auc_score(multi_class="ovr")`` is undefined when the validation
+    set lacks a class seen in training; one-vs-rest AUC is still defined for every
+    class that is there, and this averages those (macro, or weighted by prevalence).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels.
+    proba : ndarray of shape (n_samples, n_classes)
+        Predicted probabilities, columns in the order of ``labels``.
+    labels : array-like, optional
+        The classes of the columns (default: the sorted labels of ``y_true``).
+    average : {"macro", "weighted"}
+        How to average the per-class AUCs.
+
+    Returns
+    -------
+    float
+    """
+    y_true = np.asarray(y_true)
+    labels = np.unique(y_true) if labels is None else np.asarray(labels)
+    present = [j for j, c in enumerate(labels) if np.any(y_true == c)]
+    aucs = [skm.roc_auc_score(y_true == labels[j], proba[:, j]) for j in present]
+    weights = [np.mean(y_true == labels[j]) for j in present] if average == "weighted" else None
+    return float(np.average(aucs, weights=weights))
+
+
 def _m(func, response, greater, pass_labels=False, **kwargs):
     return (func, response, greater, pass_labels, kwargs)
 
@@ -133,11 +163,9 @@ _REGISTRY = {
     "matthews_corrcoef": _m(skm.matthews_corrcoef, LABELS, True),
     "cohen_kappa": _m(skm.cohen_kappa_score, LABELS, True),
     "log_loss": _m(skm.log_loss, PROBA, False, pass_labels=True),
-    "roc_auc_ovr": _m(skm.roc_auc_score, PROBA, True, True, multi_class="ovr"),
+    "roc_auc_ovr": _m(roc_auc_ovr, PROBA, True, True),
     "roc_auc_ovo": _m(skm.roc_auc_score, PROBA, True, True, multi_class="ovo"),
-    "roc_auc_ovr_weighted": _m(
-        skm.roc_auc_score, PROBA, True, True, multi_class="ovr", average="weighted"
-    ),
+    "roc_auc_ovr_weighted": _m(roc_auc_ovr, PROBA, True, True, average="weighted"),
     "roc_auc": _m(skm.roc_auc_score, PROBA, True),
     "average_precision": _m(skm.average_precision_score, PROBA, True),
     "top_2_accuracy": _m(skm.top_k_accuracy_score, PROBA, True, True, k=2),

@@ -243,9 +243,7 @@ def read_scores(folder):
         path = path / SCORES
     if not path.exists():
         raise FileNotFoundError(f"No {SCORES} in {path.parent}: is it a parsearch results folder?")
-    text = path.read_text()
-    if text and not text.endswith("\n"):
-        text = text[: text.rfind("\n") + 1]  # drop a partial last line
+    text = _complete_records(path.read_text())
     try:
         table = pd.read_csv(io.StringIO(text), keep_default_na=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -260,6 +258,20 @@ def read_scores(folder):
     if C.ERROR in table.columns:
         table[C.ERROR] = ["" if pd.isna(v) else str(v) for v in table[C.ERROR]]
     return table
+
+
+def _complete_records(text):
+    """Drop a last record cut short, even inside a quoted multi-line field.
+
+    Every complete record ends with a line break outside quotes, and quoting keeps an
+    even number of quote characters; a cut leaves one of the two undone.
+    """
+    if not text or (text.endswith("\n") and text.count('"') % 2 == 0):
+        return text
+    records = list(csv.reader(io.StringIO(text)))[:-1]
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(records)
+    return buffer.getvalue()
 
 
 def read_meta(folder):

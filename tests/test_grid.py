@@ -325,10 +325,16 @@ def test_config_keys_of_a_grid_are_unique():
     assert len(set(keys)) == len(keys) == 8
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: config_key encodes NaN/inf as the strings 'nan'/'inf', so a float NaN and "
-    "the string 'nan' get the same key (resume would reuse one's row for the other)",
-)
 def test_config_key_tells_nan_from_the_string_nan():
     assert config_key({"x": float("nan")}) != config_key({"x": "nan"})
+
+
+@pytest.mark.parametrize(("alias", "name"), [("learning_rate", "lr"), ("hidden_size", "width")])
+def test_check_params_suggests_the_estimator_s_own_name_for_an_alias(alias, name):
+    from parsearch.mlp import MLPClassifier
+
+    with pytest.raises(ValueError) as info:
+        check_params(MLPClassifier(), expand_grid({alias: [1]}))
+    message = str(info.value)
+    assert f"Invalid parameter {alias!r} for estimator MLPClassifier" in message
+    assert f"Did you mean {name!r}?" in message

@@ -1,0 +1,278 @@
+"""Tests of parsearch.checks: every bad input is refused with a message naming it."""
+
+import os
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from parsearch.checks import check_data, check_n_jobs, check_out
+
+
+@pytest.fixture
+def xy(mnist_small):
+    X, y = mnist_small
+    return X[:60].copy(), y[:60].copy(), X[60:90].copy(), y[60:90].copy()
+
+
+# ----------------------------------------------------------------------------------------
+# check_data
+# ----------------------------------------------------------------------------------------
+
+
+def test_valid_data_passes_through_as_arrays(xy):
+    X, y, X_val, y_val = xy
+    out = check_data(X.tolist(), list(y), X_val, y_val.reshape(-1, 1))
+    X2, y2, Xv2, yv2 = out
+    assert isinstance(X2, np.ndarray) and X2.shape == (60, 784)
+    np.testing.assert_array_equal(X2, X)
+    np.testing.assert_array_equal(y2, y)
+    assert yv2.shape == (30,)  # a column vector is flattened
+    np.testing.assert_array_equal(yv2, y_val)
+    assert Xv2 is X_val
+
+
+def test_without_validation_set(xy):
+    X, y, _, _ = xy
+    X2, y2, X_val, y_val = check_data(X, y)
+    assert X_val is None and y_val is None
+    assert X2 is X and y2 is y
+
+
+def test_sparse_matrix_passes_through(xy):
+    X, y, X_val, y_val = xy
+    Xs = sp.csr_matrix(X)
+    X2, _, Xv2, _ = check_data(Xs, y, sp.csr_matrix(X_val), y_val)
+    assert X2 is Xs
+    assert sp.issparse(Xv2)
+
+
+def test_length_mismatch_names_both_and_the_lengths(xy):
+    X, y, _, _ = xy
+    with pytest.raises(ValueError) as info:
+        check_data(X, y[:-1])
+    message = str(info.value)
+    assert "X_train and y_train have different lengths" in message
+    assert "60 and 59" in message
+
+
+def test_validation_length_mismatch(xy):
+    X, y, X_val, y_val = xy
+    with pytest.raises(ValueError, match="X_val and y_val have different lengths: 30 and 29"):
+        check_data(X, y, X_val, y_val[:-1])
+
+
+def test_x_val_without_y_val(xy):
+    X, y, X_val, _ = xy
+    with pytest.raises(ValueError, match="X_val was given without y_val"):
+        check_data(X, y, X_val, None)
+
+
+def test_y_val_without_x_val(xy):
+    X, y, _, y_val = xy
+    with pytest.raises(ValueError, match="y_val was given without X_val"):
+        check_data(X, y, None, y_val)
+
+
+def test_one_dimensional_x_suggests_a_reshape(xy):
+    X, y, _, _ = xy
+    with pytest.raises(ValueError) as info:
+        check_data(X[:, 0], y)
+    message = str(info.value)
+    assert "X_train must be 2-D" in message
+    assert "(60,)" in message
+    assert "reshape" in message
+
+
+def test_image_shaped_x_is_refused(xy):
+    X, y, _, _ = xy
+    with pytest.raises(ValueError, match=r"X_train must be 2-D.*\(60, 28, 28\)"):
+        check_data(X.reshape(60, 28, 28), y)
+
+
+def test_two_column_y_is_refused(xy):
+    X, y, _, _ = xy
+    with pytest.raises(ValueError, match=r"y_train must be 1-D, got shape \(60, 2\)"):
+        check_data(X, np.stack([y, y], axis=1))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_x_train(xy, bad):
+    X, y, _, _ = xy
+    X[3, 100] = bad
+    X[7, 5] = bad
+    with pytest.raises(ValueError) as info:
+        check_data(X, y)
+    message = str(info.value)
+    assert "X_train" in message
+    assert "2 NaN or infinite values" in message
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_x_val(xy, bad):
+    X, y, X_val, y_val = xy
+    X_val[0, 0] = bad
+    with pytest.raises(ValueError, match="X_val contains 1 NaN or infinite values"):
+        check_data(X, y, X_val, y_val)
+
+
+def test_nan_in_a_sparse_matrix(xy):
+    X, y, _, _ = xy
+    Xs = sp.csr_matrix(X)
+    Xs.data[0] = np.nan
+    with pytest.raises(ValueError, match="X_train contains 1 NaN"):
+        check_data(Xs, y)
+
+
+@pytest.mark.parametrize(
+    "X",
+    [
+        np.array([["a", "b"], ["c", "d"]]),
+        np.array([[1, "b"], [2, "d"]], dtype=object),
+        np.array([[1.0, 2.0], [3.0, 4.0]], dtype=object),
+    ],
+)
+def test_non_numeric_x(X):
+    with pytest.raises(ValueError, match="X_train must be numeric, got dtype"):
+        check_data(X, [0, 1])
+
+
+def test_integer_and_bool_x_are_accepted():
+    y = np.array([0, 1])
+    check_data(np.array([[1, 2], [3, 4]], dtype=np.uint8), y)
+    check_data(np.array([[True, False], [False, True]]), y)
+
+
+def test_empty_x_is_refused():
+    with pytest.raises(ValueError, match="X_train is empty"):
+        check_data(np.zeros((0, 5)), np.zeros(0))
+
+
+def test_feature_count_mismatch(xy):
+    X, y, X_val, y_val = xy
+    with pytest.raises(ValueError, match="X_train has 784 features but X_val has 783"):
+        check_data(X, y, X_val[:, 1:], y_val)
+
+
+def test_validation_classes_unseen_in_training_warn(xy):
+    X, y, X_val, y_val = xy
+    keep = y != 7
+    y_val = y_val.copy()
+    y_val[:2] = 7
+    with pytest.warns(UserWarning, match=r"never seen in training: \[7\]"):
+        out = check_data(X[keep], y[keep], X_val, y_val)
+    assert out[3] is not None  # a warning, not an error: the data comes back
+
+
+def test_training_classes_missing_from_validation_do_not_warn(xy):
+    X, y, X_val, y_val = xy
+    keep = y_val != y_val[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_data(X, y, X_val[keep], y_val[keep])
+
+
+def test_unseen_values_do_not_warn_for_regressors(xy):
+    X, _, X_val, _ = xy
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_data(X, np.linspace(0, 1, 60), X_val, np.linspace(2, 3, 30), classifier=False)
+
+
+# ----------------------------------------------------------------------------------------
+# check_n_jobs
+# ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("n_jobs", "expected"), [(None, None), (1, 1), (4, 4), (-1, -1)])
+def test_valid_n_jobs(n_jobs, expected):
+    assert check_n_jobs(n_jobs) == expected
+
+
+def test_numpy_integer_n_jobs_becomes_an_int():
+    value = check_n_jobs(np.int64(2))
+    assert value == 2 and type(value) is int
+
+
+def test_n_jobs_zero_explains_the_choices():
+    with pytest.raises(ValueError) as info:
+        check_n_jobs(0)
+    message = str(info.value)
+    assert "n_jobs=0" in message
+    assert "n_jobs=1" in message and "n_jobs=-1" in message
+
+
+@pytest.mark.parametrize("n_jobs", [1.5, 2.0, "4", True, False])
+def test_n_jobs_of_the_wrong_type(n_jobs):
+    with pytest.raises(TypeError, match=f"n_jobs must be an int or None, got {n_jobs!r}"):
+        check_n_jobs(n_jobs)
+
+
+# ----------------------------------------------------------------------------------------
+# check_out
+# ----------------------------------------------------------------------------------------
+
+
+def test_out_none():
+    assert check_out(None) is None
+
+
+def test_new_nested_folder_is_accepted_and_not_created(tmp_path):
+    out = tmp_path / "a" / "b" / "results"
+    assert check_out(str(out)) == out
+    assert not (tmp_path / "a").exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_folder_is_accepted_and_left_unchanged(tmp_path):
+    (tmp_path / "scores.csv").write_text("x\n")
+    assert check_out(tmp_path) == tmp_path
+    assert [p.name for p in tmp_path.iterdir()] == ["scores.csv"]
+    assert (tmp_path / "scores.csv").read_text() == "x\n"
+
+
+def test_out_is_an_existing_file(tmp_path):
+    target = tmp_path / "results.csv"
+    target.write_text("data")
+    with pytest.raises(ValueError, match="is a file; give a folder"):
+        check_out(target)
+    assert target.read_text() == "data"
+
+
+def test_out_below_a_file(tmp_path):
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("")
+    with pytest.raises(ValueError) as info:
+        check_out(blocker / "sub" / "results")
+    message = str(info.value)
+    assert "notes.txt" in message
+    assert "is a file, not a folder" in message
+    assert blocker.is_file()
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root can write anywhere")
+def test_out_in_an_unwritable_folder(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        with pytest.raises(ValueError, match="is not writable"):
+            check_out(locked / "results")
+        assert not (locked / "results").exists()
+    finally:
+        locked.chmod(0o700)
+
+
+def test_unwritable_folder_is_found_through_os_access(tmp_path, monkeypatch):
+    # Runs also as root: the check asks os.access about the nearest existing folder.
+    asked = []
+
+    def deny(path, mode):
+        asked.append(str(path))
+        return False
+
+    monkeypatch.setattr(os, "access", deny)
+    with pytest.raises(ValueError, match="is not writable"):
+        check_out(tmp_path / "new" / "results")
+    assert asked == [str(tmp_path)]

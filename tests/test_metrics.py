@@ -1,0 +1,326 @@
+"""Tests of parsearch.metrics: names, directions, callables, and 10-class probability metrics."""
+
+import functools
+import warnings
+
+import numpy as np
+import pytest
+from sklearn import metrics as skm
+from sklearn.linear_model import LogisticRegression, SGDClassifier
+
+from parsearch import columns as C
+from parsearch.metrics import LABELS, METRIC_NAMES, PROBA, VALUES, Metric, get_metric
+
+N_TRAIN, N_VAL = 600, 400
+MISSING = 3  # the class left out of the validation set
+
+
+@pytest.fixture(scope="module")
+def mnist_split(mnist_small):
+    X, y = mnist_small
+    return X[:N_TRAIN], y[:N_TRAIN], X[N_TRAIN : N_TRAIN + N_VAL], y[N_TRAIN : N_TRAIN + N_VAL]
+
+
+@pytest.fixture(scope="module")
+def logreg(mnist_split):
+    """A 10-class logistic regression fitted on 600 real MNIST images."""
+    X_train, y_train, _, _ = mnist_split
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a ConvergenceWarning does not matter here
+        model = LogisticRegression(max_iter=30).fit(X_train, y_train)
+    assert model.classes_.tolist() == list(range(10))
+    return model
+
+
+@pytest.fixture(scope="module")
+def val_without_one_class(mnist_split):
+    _, _, X_val, y_val = mnist_split
+    keep = y_val != MISSING
+    assert (~keep).sum() > 0
+    return X_val[keep], y_val[keep]
+
+
+# ----------------------------------------------------------------------------------------
+# Names and directions
+# ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "resolved", "greater", "response"),
+    [
+        ("accuracy", "accuracy", True, LABELS),
+        ("balanced_accuracy", "balanced_accuracy", True, LABELS),
+        ("f1_macro", "f1_macro", True, LABELS),
+        ("log_loss", "log_loss", False, PROBA),
+        ("neg_log_loss", "log_loss", False, PROBA),
+        ("error_rate", "error_rate", False, LABELS),
+        ("roc_auc_ovr", "roc_auc_ovr", True, PROBA),
+        ("neg_mean_squared_error", "mean_squared_error", False, VALUES),
+        ("r2", "r2", True, VALUES),
+    ],
+)
+def test_names_resolve_with_their_direction(name, resolved, greater, response):
+    metric = get_metric(name)
+    assert isinstance(metric, Metric)
+    assert metric.name == resolved
+    assert metric.greater_is_better is greater
+    assert metric.response == response
+    assert metric.direction == (C.HIGHER if greater else C.LOWER)
+    assert metric.label == f"{resolved} ({'higher' if greater else 'lower'} is better)"
+
+
+@pytest.mark.parametrize("name", METRIC_NAMES)
+def test_every_registered_name_resolves_with_a_direction_that_fits_its_name(name):
+    metric = get_metric(name)
+    assert metric.name == name
+    is_loss = "loss" in name or "error" in name
+    assert metric.greater_is_better is (not is_loss)
+
+
+def test_default_metric_is_accuracy():
+    assert get_metric().name == "accuracy"
+
+
+def test_error_rate_is_one_minus_accuracy():
+    y_true = np.array([0, 1, 2, 2, 1])
+    y_pred = np.array([0, 2, 2, 2, 0])
+    err = get_metric("error_rate").score_outputs(y_true, y_pred)
+    acc = get_metric("accuracy").score_outputs(y_true, y_pred)
+    assert err == pytest.approx(0.4)
+    assert acc == pytest.approx(0.6)
+
+
+def test_unknown_name_lists_valid_names_and_close_matches():
+    with pytest.raises(ValueError) as info:
+        get_metric("acuracy")
+    message = str(info.value)
+    assert "'acuracy'" in message
+    assert "Did you mean 'accuracy'" in message
+    for valid in ("log_loss", "roc_auc_ovr", "f1_macro"):
+        assert valid in message
+
+
+def test_unknown_name_without_close_match():
+    with pytest.raises(ValueError) as info:
+        get_metric("zzzzzz")
+    message = str(info.value)
+    assert "Did you mean" not in message
+    assert "accuracy" in message
+    assert "callable" in message
+
+
+@pytest.mark.parametrize("metric", [3, None, ["accuracy"]])
+def test_metric_of_the_wrong_type(metric):
+    with pytest.raises(TypeError, match="metric must be a metric name or a callable"):
+        get_metric(metric)
+
+
+@pytest.mark.parametrize(
+    ("name", "greater"), [("log_loss", True), ("neg_log_loss", True), ("accuracy", False)]
+)
+def test_greater_is_better_contradicting_a_known_metric(name, greater):
+    with pytest.raises(ValueError, match="contradicts"):
+        get_metric(name, greater_is_better=greater)
+
+
+@pytest.mark.parametrize(("name", "greater"), [("log_loss", False), ("accuracy", True)])
+def test_greater_is_better_agreeing_with_a_known_metric(name, greater):
+    assert get_metric(name, greater_is_better=greater).greater_is_better is greater
+
+
+# ----------------------------------------------------------------------------------------
+# Callables
+# ----------------------------------------------------------------------------------------
+
+
+def my_error(y_true, y_pred):
+    return float(np.mean(np.asarray(y_true) != np.asarray(y_pred)))
+
+
+def my_score(y_true, y_pred):
+    return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))
+
+
+class HingeLoss:
+    def __call__(self, y_true, y_pred):
+        return 0.0
+
+
+@pytest.mark.parametrize(
+    ("func", "name", "greater"),
+    [
+        (my_error, "my_error", False),
+        (my_score, "my_score", True),
+        (HingeLoss(), "HingeLoss", False),
+        (functools.partial(skm.zero_one_loss, normalize=False), "zero_one_loss", False),
+        (functools.partial(skm.fbeta_score, beta=2, average="macro"), "fbeta_score", True),
+        (lambda y_true, y_pred: 1.0, "<lambda>", True),
+    ],
+)
+def test_callable_direction_is_inferred_from_its_name(func, name, greater):
+    metric = get_metric(func)
+    assert metric.name == name
+    assert metric.greater_is_better is greater
+    assert metric.response == LABELS
+    assert metric.func is func
+
+
+@pytest.mark.parametrize(("func", "greater"), [(my_error, True), (my_score, False)])
+def test_callable_with_explicit_direction(func, greater):
+    assert get_metric(func, greater_is_better=greater).greater_is_better is greater
+
+
+def test_callable_scores_predicted_labels(logreg, mnist_split):
+    _, _, X_val, y_val = mnist_split
+    metric = get_metric(my_error)
+    expected = 1.0 - skm.accuracy_score(y_val, logreg.predict(X_val))
+    assert metric.score_model(logreg, X_val, y_val) == pytest.approx(expected, abs=1e-12)
+    assert 0.0 < expected < 0.5  # a real model on real data, neither perfect nor broken
+
+
+def one_argument(y_true):
+    return 0.0
+
+
+def keyword_only(y_true, *, y_pred):
+    return 0.0
+
+
+@pytest.mark.parametrize("func", [one_argument, keyword_only, lambda: 0.0])
+def test_callable_with_the_wrong_signature_is_rejected(func):
+    with pytest.raises(TypeError, match=r"must take \(y_true, y_pred\)"):
+        get_metric(func)
+
+
+def test_callable_taking_varargs_is_accepted():
+    assert get_metric(lambda *args: 0.0).name == "<lambda>"
+
+
+# ----------------------------------------------------------------------------------------
+# Scores against scikit-learn, on real 10-class MNIST
+# ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["accuracy", "balanced_accuracy", "f1_macro", "error_rate"])
+def test_label_metrics_match_sklearn(logreg, mnist_split, name):
+    _, _, X_val, y_val = mnist_split
+    reference = {
+        "accuracy": skm.accuracy_score,
+        "balanced_accuracy": skm.balanced_accuracy_score,
+        "f1_macro": functools.partial(skm.f1_score, average="macro"),
+        "error_rate": skm.zero_one_loss,
+    }[name]
+    expected = reference(y_val, logreg.predict(X_val))
+    assert get_metric(name).score_model(logreg, X_val, y_val) == pytest.approx(expected, abs=1e-12)
+
+
+def test_log_loss_matches_sklearn_and_the_definition(logreg, mnist_split):
+    _, _, X_val, y_val = mnist_split
+    proba = logreg.predict_proba(X_val)
+    score = get_metric("log_loss").score_model(logreg, X_val, y_val)
+    expected = skm.log_loss(y_val, proba, labels=logreg.classes_)
+    assert score == pytest.approx(expected, rel=1e-12)
+    by_hand = -np.mean(np.log(proba[np.arange(len(y_val)), y_val]))
+    assert score == pytest.approx(by_hand, rel=1e-6)
+    assert 0.05 < score < 2.3  # better than chance (log 10)
+
+
+def test_roc_auc_ovr_matches_sklearn(logreg, mnist_split):
+    _, _, X_val, y_val = mnist_split
+    proba = logreg.predict_proba(X_val)
+    score = get_metric("roc_auc_ovr").score_model(logreg, X_val, y_val)
+    expected = skm.roc_auc_score(y_val, proba, multi_class="ovr", labels=logreg.classes_)
+    assert score == pytest.approx(expected, rel=1e-12)
+    per_class = [skm.roc_auc_score(y_val == c, proba[:, c]) for c in range(10)]
+    assert score == pytest.approx(np.mean(per_class), rel=1e-12)
+    assert 0.9 < score <= 1.0
+
+
+def test_top_2_accuracy_matches_sklearn(logreg, mnist_split):
+    _, _, X_val, y_val = mnist_split
+    proba = logreg.predict_proba(X_val)
+    score = get_metric("top_2_accuracy").score_model(logreg, X_val, y_val)
+    expected = skm.top_k_accuracy_score(y_val, proba, k=2, labels=logreg.classes_)
+    assert score == pytest.approx(expected, abs=1e-12)
+    assert score > get_metric("accuracy").score_model(logreg, X_val, y_val)
+
+
+def test_log_loss_when_the_validation_set_lacks_a_class(logreg, val_without_one_class):
+    X_val, y_val = val_without_one_class
+    assert MISSING not in y_val
+    proba = logreg.predict_proba(X_val)
+    # Without the training classes, sklearn cannot tell which column is which class.
+    with pytest.raises(ValueError):
+        skm.log_loss(y_val, proba)
+    score = get_metric("log_loss").score_model(logreg, X_val, y_val)
+    assert score == pytest.approx(skm.log_loss(y_val, proba, labels=logreg.classes_), rel=1e-12)
+    by_hand = -np.mean(np.log(proba[np.arange(len(y_val)), y_val]))
+    assert score == pytest.approx(by_hand, rel=1e-6)
+
+
+def test_top_2_accuracy_when_the_validation_set_lacks_a_class(logreg, val_without_one_class):
+    X_val, y_val = val_without_one_class
+    proba = logreg.predict_proba(X_val)
+    score = get_metric("top_2_accuracy").score_model(logreg, X_val, y_val)
+    top2 = np.argsort(proba, axis=1)[:, -2:]
+    assert score == pytest.approx(np.mean([y in row for y, row in zip(y_val, top2)]), abs=1e-12)
+
+
+def test_roc_auc_ovr_is_finite_when_the_validation_set_lacks_a_class(logreg, val_without_one_class):
+    X_val, y_val = val_without_one_class
+    proba = logreg.predict_proba(X_val)
+    with pytest.raises(ValueError):  # sklearn without labels: 9 classes, 10 columns
+        skm.roc_auc_score(y_val, proba, multi_class="ovr")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        score = get_metric("roc_auc_ovr").score_model(logreg, X_val, y_val)
+    assert np.isfinite(score)
+    present = [c for c in logreg.classes_ if c != MISSING]
+    expected = np.mean([skm.roc_auc_score(y_val == c, proba[:, c]) for c in present])
+    assert score == pytest.approx(expected, rel=1e-12)
+
+
+class FixedProba:
+    """A fitted model stand-in with string classes and fixed probabilities."""
+
+    classes_ = np.array(["cat", "dog", "emu"])
+
+    def __init__(self, proba):
+        self.proba = np.asarray(proba, dtype=float)
+
+    def predict_proba(self, X):
+        return self.proba
+
+    def predict(self, X):
+        return self.classes_[self.proba.argmax(axis=1)]
+
+
+def test_probability_columns_follow_the_model_classes():
+    # "dog" never occurs in y: the columns must still be read as cat, dog, emu.
+    proba = [[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.2, 0.2, 0.6]]
+    y = np.array(["cat", "emu", "cat"])
+    score = get_metric("log_loss").score_model(FixedProba(proba), None, y)
+    assert score == pytest.approx(-np.mean(np.log([0.7, 0.6, 0.2])), rel=1e-12)
+
+
+def test_binary_roc_auc_ovr_uses_the_positive_column(mnist_small):
+    X, y = mnist_small
+    X2, y2 = X[np.isin(y, [4, 9])][:300], y[np.isin(y, [4, 9])][:300]
+    model = LogisticRegression(max_iter=50).fit(X2[:200], y2[:200])
+    proba = model.predict_proba(X2[200:])
+    for name in ("roc_auc_ovr", "roc_auc"):
+        score = get_metric(name).score_model(model, X2[200:], y2[200:])
+        assert score == pytest.approx(skm.roc_auc_score(y2[200:], proba[:, 1]), rel=1e-12)
+
+
+def test_probability_metric_on_a_model_without_predict_proba(mnist_split):
+    X_train, y_train, X_val, y_val = mnist_split
+    model = SGDClassifier(loss="hinge", max_iter=5, tol=None, random_state=0)
+    model.fit(X_train[:200], y_train[:200])
+    assert not hasattr(model, "predict_proba")
+    with pytest.raises(ValueError) as info:
+        get_metric("log_loss").score_model(model, X_val, y_val)
+    message = str(info.value)
+    assert "'log_loss'" in message
+    assert "predict_proba" in message
+    assert "SGDClassifier" in message

@@ -1,0 +1,387 @@
+"""Tests of parsearch.store: data fingerprints, scores.csv row by row, resume, meta.json."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from parsearch import columns as C
+from parsearch import store as store_module
+from parsearch.grid import config_key
+from parsearch.store import (
+    META,
+    SCORES,
+    ResultStore,
+    ResumeMismatch,
+    data_fingerprint,
+    read_meta,
+    read_scores,
+)
+
+COLUMNS = [
+    "alpha",
+    "loss",
+    C.SCORE,
+    C.STATUS,
+    C.ERROR,
+    C.FIT_SECONDS,
+    C.TRAIN_LOSS,
+    C.EPOCH_SCORES,
+    C.KEY,
+]
+IDENTITY = {"estimator": "sklearn.SGDClassifier({})", "data": "abc123", "metric": "accuracy"}
+
+
+def row(alpha, loss, score, status=C.OK, error="", epoch_scores=None, **extra):
+    params = {"alpha": alpha, "loss": loss}
+    return {
+        **params,
+        C.SCORE: score,
+        C.STATUS: status,
+        C.ERROR: error,
+        C.FIT_SECONDS: 0.25,
+        C.TRAIN_LOSS: 0.5,
+        C.EPOCH_SCORES: epoch_scores,
+        C.KEY: config_key(params),
+        **extra,
+    }
+
+
+ROWS = [
+    row(1e-4, "hinge", 0.91, epoch_scores=[0.8, 0.875, 0.91]),
+    row(1e-3, "hinge", np.nan, C.FAILED, 'ValueError: bad value "x", try again'),
+    row(np.float64(1e-2), "log_loss", np.float64(0.5), epoch_scores=[]),
+]
+
+
+def write_store(folder, rows=ROWS, identity=IDENTITY, meta=None):
+    store = ResultStore(folder, COLUMNS, identity)
+    store.open([])
+    for r in rows:
+        store.append(r)
+    store.close()
+    store.write_meta(meta or {"model": "SGDClassifier()"})
+    return store
+
+
+def listing(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+# ----------------------------------------------------------------------------------------
+# data_fingerprint
+# ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def arrays(mnist_small):
+    X, y = mnist_small
+    return X[:200].copy(), y[:200].copy(), X[200:300].copy(), y[200:300].copy()
+
+
+def test_fingerprint_is_stable_for_equal_data(arrays):
+    X, y, X_val, y_val = arrays
+    first = data_fingerprint(X, y, X_val, y_val)
+    assert first == data_fingerprint(X.copy(), y.copy(), X_val.copy(), y_val.copy())
+    assert isinstance(first, str) and len(first) == 32
+    int(first, 16)
+
+
+def test_fingerprint_changes_when_one_value_changes(arrays):
+    X, y, X_val, y_val = arrays
+    before = data_fingerprint(X, y, X_val, y_val)
+    X_val[57, 400] = np.nextafter(X_val[57, 400], np.float32(np.inf))
+    assert data_fingerprint(X, y, X_val, y_val) != before
+    X_val[57, 400] = np.nextafter(X_val[57, 400], np.float32(-np.inf))
+    assert data_fingerprint(X, y, X_val, y_val) == before
+    y[0] = (y[0] + 1) % 10
+    assert data_fingerprint(X, y, X_val, y_val) != before
+
+
+def test_fingerprint_sees_shape_dtype_and_order(arrays):
+    X, y, _, _ = arrays
+    base = data_fingerprint(X, y)
+    assert data_fingerprint(X.reshape(100, -1), y) != base
+    assert data_fingerprint(X.astype(np.float64), y) != base
+    assert data_fingerprint(X, y.astype(np.int32)) != base
+    assert data_fingerprint(y, X) != base
+    assert data_fingerprint(X[::-1], y[::-1]) != base
+
+
+def test_fingerprint_of_a_strided_view_equals_its_copy(arrays):
+    X = arrays[0]
+    view = X[::2, ::3]
+    assert not view.flags.c_contiguous
+    assert data_fingerprint(view) == data_fingerprint(np.ascontiguousarray(view))
+
+
+def test_fingerprint_with_none_entries(arrays):
+    X, y, _, _ = arrays
+    with_none = data_fingerprint(X, y, None, None)
+    assert with_none == data_fingerprint(X.copy(), y.copy(), None, None)
+    assert with_none != data_fingerprint(X, y)
+    assert data_fingerprint(None, X) != data_fingerprint(X, None)
+    assert data_fingerprint(None) != data_fingerprint(None, None)
+
+
+def test_fingerprint_of_sparse_matrices(arrays):
+    X, y, _, _ = arrays
+    X = np.where(X > 1.0, X, 0).astype(np.float32)
+    Xs = sp.csr_matrix(X)
+    base = data_fingerprint(Xs, y)
+    assert base == data_fingerprint(sp.csr_matrix(X), y)
+    assert base == data_fingerprint(sp.csc_matrix(X), y)  # same matrix, other format
+    assert base != data_fingerprint(X, y)
+    changed = Xs.copy()
+    changed.data[10] += 1.0
+    assert data_fingerprint(changed, y) != base
+    # Same stored values, other positions: the indices count too.
+    diagonal = sp.csr_matrix(np.array([[1.0, 0.0], [0.0, 2.0]]))
+    anti_diagonal = sp.csr_matrix(np.array([[0.0, 1.0], [2.0, 0.0]]))
+    np.testing.assert_array_equal(diagonal.data, anti_diagonal.data)
+    assert data_fingerprint(diagonal) != data_fingerprint(anti_diagonal)
+
+
+def test_fingerprint_of_string_and_object_labels():
+    labels = np.array(["cat", "dog", "cat"])
+    assert data_fingerprint(labels) == data_fingerprint(["cat", "dog", "cat"])
+    assert data_fingerprint(labels) != data_fingerprint(np.array(["cat", "dog", "emu"]))
+    objects = np.array(["cat", 1, None], dtype=object)
+    assert data_fingerprint(objects) == data_fingerprint(objects.copy())
+    assert data_fingerprint(objects) != data_fingerprint(np.array(["cat", 2, None], dtype=object))
+
+
+# ----------------------------------------------------------------------------------------
+# scores.csv
+# ----------------------------------------------------------------------------------------
+
+
+def test_rows_round_trip_through_the_csv(tmp_path):
+    write_store(tmp_path)
+    table = read_scores(tmp_path)
+    assert list(table.columns) == COLUMNS
+    assert len(table) == 3
+    assert table["alpha"].tolist() == [1e-4, 1e-3, 1e-2]
+    assert table["loss"].tolist() == ["hinge", "hinge", "log_loss"]
+    assert table[C.SCORE][0] == 0.91
+    assert math.isnan(table[C.SCORE][1])
+    assert table[C.SCORE][2] == 0.5
+    assert table[C.STATUS].tolist() == [C.OK, C.FAILED, C.OK]
+    assert table[C.ERROR].tolist() == ["", 'ValueError: bad value "x", try again', ""]
+    assert table[C.EPOCH_SCORES].tolist() == [[0.8, 0.875, 0.91], [], []]
+    assert table[C.KEY].tolist() == [r[C.KEY] for r in ROWS]
+    assert table[C.FIT_SECONDS].tolist() == [0.25] * 3
+
+
+def test_epoch_scores_with_a_nan_and_multiline_errors(tmp_path):
+    rows = [
+        row(1.0, "hinge", 0.5, epoch_scores=(0.25, 0.5)),
+        row(2.0, "hinge", np.nan, C.DIVERGED, "line one\nline two, with comma"),
+    ]
+    write_store(tmp_path, rows)
+    table = read_scores(tmp_path)
+    assert table[C.EPOCH_SCORES][0] == [0.25, 0.5]
+    assert table[C.ERROR][1] == "line one\nline two, with comma"
+    assert table[C.STATUS].tolist() == [C.OK, C.DIVERGED]
+
+
+def test_each_appended_row_is_on_disk_before_close(tmp_path):
+    store = ResultStore(tmp_path, COLUMNS, IDENTITY)
+    store.open([])
+    assert len(read_scores(tmp_path)) == 0
+    store.append(ROWS[0])
+    assert read_scores(tmp_path)[C.SCORE].tolist() == [0.91]
+    store.append(ROWS[2])
+    assert read_scores(tmp_path)[C.SCORE].tolist() == [0.91, 0.5]
+    store.close()
+    store.close()  # closing twice is harmless
+
+
+def test_missing_columns_in_a_row_are_left_empty(tmp_path):
+    store = ResultStore(tmp_path, COLUMNS, IDENTITY)
+    store.open([])
+    store.append({"alpha": 0.1, C.SCORE: 0.7, C.STATUS: C.OK})
+    store.close()
+    table = read_scores(tmp_path)
+    assert table[C.SCORE].tolist() == [0.7]
+    assert table[C.ERROR].tolist() == [""]
+    assert table[C.EPOCH_SCORES].tolist() == [[]]
+    assert math.isnan(table[C.TRAIN_LOSS][0])
+
+
+def test_a_partial_last_line_is_dropped(tmp_path):
+    write_store(tmp_path)
+    with open(tmp_path / SCORES, "a") as f:
+        f.write("0.1,hinge,0.97,o")  # a row cut short by a crash
+    table = read_scores(tmp_path)
+    assert len(table) == 3
+    assert table[C.SCORE][0] == 0.91
+    assert table[C.STATUS].tolist() == [C.OK, C.FAILED, C.OK]
+
+
+def test_a_partial_header_gives_a_clear_error(tmp_path):
+    (tmp_path / SCORES).write_text("alpha,sco")
+    with pytest.raises(ValueError, match="not a valid scores file"):
+        read_scores(tmp_path)
+
+
+def test_a_partial_last_row_cut_inside_a_multiline_error_is_dropped(tmp_path):
+    write_store(tmp_path)
+    with open(tmp_path / SCORES, "a", newline="") as f:
+        f.write('0.1,hinge,,failed,"ValueError: Input X contains NaN.\nLogisticRegr')
+    table = read_scores(tmp_path)
+    assert len(table) == 3
+
+
+def test_read_scores_accepts_the_csv_path(tmp_path):
+    write_store(tmp_path)
+    assert len(read_scores(tmp_path / SCORES)) == 3
+
+
+def test_read_scores_of_a_folder_without_scores(tmp_path):
+    with pytest.raises(FileNotFoundError, match=SCORES):
+        read_scores(tmp_path)
+
+
+def test_read_scores_of_a_missing_folder(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        read_scores(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize(
+    ("header", "missing"),
+    [("alpha,accuracy\n0.1,0.9\n", "['score', 'status']"), ("alpha,score\n0.1,0.9\n", "status")],
+)
+def test_read_scores_of_a_csv_without_score_or_status(tmp_path, header, missing):
+    (tmp_path / SCORES).write_text(header)
+    with pytest.raises(ValueError) as info:
+        read_scores(tmp_path)
+    assert "not a parsearch scores file" in str(info.value)
+    assert missing in str(info.value)
+
+
+def test_open_keeps_only_the_reused_rows_and_leaves_no_temp_file(tmp_path):
+    write_store(tmp_path)
+    store = ResultStore(tmp_path, [*COLUMNS, "note"], IDENTITY)
+    reused = list(store.finished_rows(resume=True).values())
+    store.open([r for r in reused if r[C.STATUS] == C.OK])
+    store.append(row(0.5, "log_loss", 0.6, note="new"))
+    store.close()
+    assert listing(tmp_path) == [META, SCORES]
+    table = read_scores(tmp_path)
+    assert list(table.columns) == [*COLUMNS, "note"]
+    assert table["alpha"].tolist() == [1e-4, 1e-2, 0.5]
+    assert table[C.EPOCH_SCORES].tolist() == [[0.8, 0.875, 0.91], [], []]
+    assert table[C.KEY].tolist() == [
+        ROWS[0][C.KEY],
+        ROWS[2][C.KEY],
+        config_key({"alpha": 0.5, "loss": "log_loss"}),
+    ]
+    assert table["note"].fillna("").tolist() == ["", "", "new"]
+
+
+# ----------------------------------------------------------------------------------------
+# Resume
+# ----------------------------------------------------------------------------------------
+
+
+def test_finished_rows_by_config_key_with_resume(tmp_path):
+    write_store(tmp_path)
+    again = ResultStore(tmp_path, COLUMNS, dict(IDENTITY))
+    rows = again.finished_rows(resume=True)
+    assert list(rows) == [r[C.KEY] for r in ROWS]
+    first = rows[ROWS[0][C.KEY]]
+    assert first["alpha"] == 1e-4
+    assert first[C.SCORE] == 0.91
+    assert first[C.EPOCH_SCORES] == [0.8, 0.875, 0.91]
+    assert rows[ROWS[1][C.KEY]][C.STATUS] == C.FAILED
+
+
+def test_finished_rows_without_resume_is_empty(tmp_path):
+    write_store(tmp_path)
+    assert ResultStore(tmp_path, COLUMNS, IDENTITY).finished_rows(resume=False) == {}
+
+
+def test_finished_rows_of_a_new_folder_is_empty(tmp_path):
+    store = ResultStore(tmp_path / "new", COLUMNS, IDENTITY)
+    assert store.finished_rows(resume=True) == {}
+    assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize("what", ["data", "estimator"])
+def test_resume_with_other_data_or_estimator_raises(tmp_path, what):
+    write_store(tmp_path)
+    other = {**IDENTITY, what: "something else"}
+    store = ResultStore(tmp_path, COLUMNS, other)
+    with pytest.raises(ResumeMismatch) as info:
+        store.finished_rows(resume=True)
+    assert isinstance(info.value, ValueError)
+    message = str(info.value)
+    assert what in message
+    assert "resume=False" in message
+    assert "something else" in message
+    # Starting afresh is allowed, and the mismatch did not touch the old results.
+    assert store.finished_rows(resume=False) == {}
+    assert len(read_scores(tmp_path)) == 3
+
+
+def test_resume_false_then_open_starts_afresh(tmp_path):
+    write_store(tmp_path)
+    store = ResultStore(tmp_path, COLUMNS, {**IDENTITY, "data": "new"})
+    store.open(list(store.finished_rows(resume=False).values()))
+    store.append(ROWS[2])
+    store.close()
+    assert read_scores(tmp_path)[C.KEY].tolist() == [ROWS[2][C.KEY]]
+
+
+# ----------------------------------------------------------------------------------------
+# meta.json
+# ----------------------------------------------------------------------------------------
+
+
+def test_write_meta_includes_the_identity_and_leaves_no_temp_file(tmp_path):
+    store = ResultStore(tmp_path, COLUMNS, IDENTITY)
+    tmp_path.joinpath("other").mkdir()
+    store.write_meta(
+        {"n": np.int64(3), "best": np.float64(0.5), "nan": float("nan"), "axes": {"a": (1, 2)}}
+    )
+    assert listing(tmp_path) == [META, "other"]
+    meta = read_meta(tmp_path)
+    assert meta == {
+        "n": 3,
+        "best": 0.5,
+        "nan": None,
+        "axes": {"a": [1, 2]},
+        "identity": IDENTITY,
+    }
+    assert json.loads((tmp_path / META).read_text()) == meta
+
+
+def test_write_meta_replaces_the_old_file(tmp_path):
+    store = ResultStore(tmp_path, COLUMNS, IDENTITY)
+    store.write_meta({"status": "running"})
+    store.write_meta({"status": "done"})
+    assert read_meta(tmp_path)["status"] == "done"
+    assert listing(tmp_path) == [META]
+
+
+def test_write_meta_failing_midway_keeps_the_old_file(tmp_path, monkeypatch):
+    store = ResultStore(tmp_path, COLUMNS, IDENTITY)
+    store.write_meta({"status": "running"})
+    before = (tmp_path / META).read_text()
+
+    def broken_dump(data, f, **kwargs):
+        f.write('{"status": "do')
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store_module.json, "dump", broken_dump)
+    with pytest.raises(OSError, match="disk full"):
+        store.write_meta({"status": "done"})
+    assert (tmp_path / META).read_text() == before
+    assert listing(tmp_path) == [META]
+
+
+def test_read_meta_without_meta_is_empty(tmp_path):
+    assert read_meta(tmp_path) == {}
