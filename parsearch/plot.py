@@ -33,7 +33,15 @@ import pandas as pd
 
 from parsearch import columns as C
 
-__all__ = ["ScoreGrid", "ScoreLine", "plot_scores", "save_figure", "score_grid", "score_line"]
+__all__ = [
+    "ScoreGrid",
+    "ScoreLine",
+    "plot_epoch_scores",
+    "plot_scores",
+    "save_figure",
+    "score_grid",
+    "score_line",
+]
 
 #: Text shown for a parameter that is not set in a sub-grid (None or NaN in the table).
 UNSET_LABEL = "unset"
@@ -1044,6 +1052,50 @@ def plot_scores(
     else:
         heading = f"{metric} over {x} × {y}"
     return _plot_heatmap(mpl, data, grid, heading=heading, **kwargs)
+
+
+def plot_epoch_scores(table, *, metric="score", greater_is_better=True, top=5):
+    """Learning curves: the validation score after each epoch of the best networks.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A results table with an ``epoch_scores`` column (networks).
+    metric : str
+        Name of the metric, for the axis label.
+    greater_is_better : bool
+        Direction of the metric; picks the best rows.
+    top : int
+        How many of the best configurations to draw.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if C.EPOCH_SCORES not in table.columns:
+        raise ValueError("The table has no epoch_scores column (it is not a network grid).")
+    mpl = _import_matplotlib()
+    ok = table[(table[C.STATUS] == C.OK) & table[C.SCORE].notna()]
+    best = ok.sort_values(C.SCORE, ascending=not greater_is_better, kind="stable").head(top)
+    params = C.param_columns(table.columns)
+    varying = [p for p in params if table[p].nunique(dropna=False) > 1] or params
+    fig = mpl.figure.Figure(figsize=(6.4, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    labels = {}  # parameter -> {value: label}, formatted as on that parameter's axis
+    for p in varying:
+        values = _ordered([_native(v) for v in table[p].unique()])
+        labels[p] = dict(zip(values, _format_values(values)))
+    for _, row in best.iterrows():
+        curve = list(row[C.EPOCH_SCORES])
+        label = ", ".join(f"{p}={labels[p].get(_native(row[p]), row[p])}" for p in varying)
+        ax.plot(range(1, len(curve) + 1), curve, marker="o", label=f"{label}: {row[C.SCORE]:.4g}")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(_direction_label(metric, greater_is_better))
+    ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, title=f"best {len(best)}", title_fontsize=8)
+    ax.set_title(f"validation {metric} after each epoch")
+    return fig
 
 
 def save_figure(fig, path):

@@ -1,0 +1,56 @@
+"""What every experiment script shares: its command line, the data, the summary."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+from pathlib import Path
+
+from parsearch import load_mnist
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def parse_args(name, description):
+    """Parse ``--quick``, ``--out`` and ``--data`` for experiment ``name``.
+
+    ``--quick`` runs in seconds and writes to ``results/_scratch/NAME`` (ignored by
+    git) unless ``--out`` says otherwise, so it never overwrites committed results.
+    """
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="a seconds-long run")
+    parser.add_argument("--out", type=Path, help=f"results folder (default results/{name})")
+    parser.add_argument(
+        "--data",
+        help="MNIST folder or .npz (default: $PARSEARCH_MNIST, the cache, else the "
+        "embedded 5,000-image subset)",
+    )
+    args = parser.parse_args()
+    if args.out is None:
+        args.out = ROOT / "results" / ("_scratch" if args.quick else "") / name
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    return args
+
+
+def load_data(args, quick_train=10_000):
+    """Load MNIST; ``--quick`` keeps at most ``quick_train`` training images."""
+    data = load_mnist(args.data)
+    if args.quick:
+        data = dataclasses.replace(
+            data, X_train=data.X_train[:quick_train], y_train=data.y_train[:quick_train]
+        )
+    print(f"data: {data}")
+    return data
+
+
+def print_top(result, n=5):
+    """Print the best configurations of a ``GridResult``."""
+    shown = result.top(n)
+    params = list(result.axes)
+    print(
+        f"\ntop {len(shown)} by {result.metric} "
+        f"({'higher' if result.greater_is_better else 'lower'} is better):"
+    )
+    print(shown[[*params, "score", "fit_seconds"]].to_string(index=False))
+    print(f"results in {result.out}")
