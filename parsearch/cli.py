@@ -4,6 +4,9 @@
 and its direction, how many failed, and where the heatmap is.
 ``parsearch plot RESULTS_DIR [--x P --y P --metric M]`` redraws the heatmap from
 ``scores.csv``.
+``parsearch report [RESULTS_ROOT] [--output FILE]`` writes one HTML page over every
+results folder under RESULTS_ROOT (default ``results``; the page goes to
+``RESULTS_ROOT/index.html``).
 """
 
 from __future__ import annotations
@@ -13,20 +16,11 @@ import sys
 from pathlib import Path
 
 from parsearch import columns as C
+from parsearch.report import metric_direction, write_report
 from parsearch.store import HEATMAP, read_meta, read_scores
 
 #: Columns other than ``score`` that ``plot --metric`` can draw, with their direction.
 PLOTTABLE = {C.TRAIN_LOSS: False, C.FIT_SECONDS: False, C.SCORE_STD: False}
-
-
-def _direction(table, meta):
-    """Whether greater scores are better, from meta.json or the table."""
-    if "metric" in meta:
-        return bool(meta["metric"]["greater_is_better"]), meta["metric"]["name"]
-    if C.DIRECTION in table.columns and len(table):
-        name = str(table[C.METRIC].iloc[0]) if C.METRIC in table.columns else C.SCORE
-        return table[C.DIRECTION].iloc[0] == C.HIGHER, name
-    return True, C.SCORE
 
 
 def show(folder, top=10, file=None):
@@ -45,7 +39,7 @@ def show(folder, top=10, file=None):
     folder = Path(folder)
     table = read_scores(folder)
     meta = read_meta(folder)
-    greater, name = _direction(table, meta)
+    greater, name = metric_direction(table, meta)
     params = C.param_columns(table.columns)
     ok = table[table[C.STATUS] == C.OK].sort_values(C.SCORE, ascending=not greater, kind="stable")
     counts = table[C.STATUS].value_counts()
@@ -93,7 +87,7 @@ def plot(folder, x=None, y=None, metric=None, output=None):
     folder = Path(folder)
     table = read_scores(folder)
     meta = read_meta(folder)
-    greater, name = _direction(table, meta)
+    greater, name = metric_direction(table, meta)
     if metric not in (None, C.SCORE, name):
         if metric not in PLOTTABLE or metric not in table.columns:
             valid = [name] + [c for c in PLOTTABLE if c in table.columns]
@@ -110,6 +104,24 @@ def plot(folder, x=None, y=None, metric=None, output=None):
     return save_figure(fig, Path(output) if output else folder / HEATMAP)
 
 
+def report(root="results", output=None):
+    """Write one HTML page over every results folder under ``root``.
+
+    Parameters
+    ----------
+    root : str or Path
+        Folder searched, at any depth, for folders with a ``scores.csv``.
+    output : str or Path, optional
+        The HTML file (default: ``root/index.html``).
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    return write_report(root, output=output)
+
+
 def _parser():
     parser = argparse.ArgumentParser(
         prog="parsearch", description="Look at parsearch results folders."
@@ -124,6 +136,14 @@ def _parser():
     p_plot.add_argument("--y", help="parameter along the y axis")
     p_plot.add_argument("--metric", help="column to draw: score (default) or train_loss, ...")
     p_plot.add_argument("--output", help="PNG to write (default: FOLDER/heatmap.png)")
+    p_report = sub.add_parser("report", help="write one HTML page over all results folders")
+    p_report.add_argument(
+        "root",
+        nargs="?",
+        default="results",
+        help="folder searched, at any depth, for results folders (default: results)",
+    )
+    p_report.add_argument("--output", help="HTML file to write (default: ROOT/index.html)")
     return parser
 
 
@@ -133,10 +153,12 @@ def main(argv=None):
     try:
         if args.command == "show":
             show(args.folder, top=args.top)
+        elif args.command == "report":
+            print(f"wrote {report(args.root, output=args.output)}")
         else:
             path = plot(args.folder, x=args.x, y=args.y, metric=args.metric, output=args.output)
             print(f"wrote {path}")
-    except (FileNotFoundError, ValueError) as exc:
+    except (OSError, ValueError) as exc:
         print(f"parsearch: error: {exc}", file=sys.stderr)
         return 2
     return 0

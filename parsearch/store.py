@@ -244,6 +244,13 @@ def read_scores(folder):
     if not path.exists():
         raise FileNotFoundError(f"No {SCORES} in {path.parent}: is it a parsearch results folder?")
     text = _complete_records(path.read_text())
+    records = list(csv.reader(io.StringIO(text)))
+    for number, record in enumerate(records[1:], start=2):
+        if len(record) != len(records[0]):
+            raise ValueError(
+                f"{path} is not a valid scores file: record {number} has {len(record)} "
+                f"fields, the header {len(records[0])}."
+            )
     try:
         table = pd.read_csv(io.StringIO(text), keep_default_na=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:

@@ -385,3 +385,9 @@ def test_write_meta_failing_midway_keeps_the_old_file(tmp_path, monkeypatch):
 
 def test_read_meta_without_meta_is_empty(tmp_path):
     assert read_meta(tmp_path) == {}
+
+
+def test_read_scores_rejects_a_record_with_more_fields_than_the_header(tmp_path):
+    (tmp_path / SCORES).write_text("alpha,score,status\n0.1,0.9,ok,extra\n0.2,0.8,ok\n")
+    with pytest.raises(ValueError, match="record 2 has 4 fields, the header 3"):
+        read_scores(tmp_path)
