@@ -1,4 +1,4 @@
-"""Run jobs: fused chunks in this process, per-configuration jobs through joblib.
+"""Run jobs: fused chunks in this process, per-configuration jobs through joblib, or all on Dask.
 
 Per-configuration jobs go to ``joblib.Parallel`` with the caller's ``n_jobs`` and
 ``backend`` (or joblib's active ``parallel_config``), and their results stream back as
@@ -7,6 +7,9 @@ joblib's process backends cap the BLAS/OpenMP threads of each worker at
 ``cpu_count() // n_jobs``; the threading backend is capped here with threadpoolctl.
 Fused chunks run one after another in this process, on all its cores or its GPU,
 reporting progress after every epoch.
+
+Given a ``dask.distributed.Client``, every job (fused chunks too) is one task on its
+cluster instead; see ``parsearch.distributed``.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from joblib import Parallel, delayed
 from parsearch.tasks import run_job
 
 
-def execute(jobs, estimator, data, metric, *, n_jobs=None, backend=None, on_units=None):
+def execute(
+    jobs, estimator, data, metric, *, n_jobs=None, backend=None, on_units=None, client=None
+):
     """Run the jobs and yield their outcomes as they finish.
 
     Parameters
@@ -40,12 +45,20 @@ def execute(jobs, estimator, data, metric, *, n_jobs=None, backend=None, on_unit
     on_units : callable, optional
         Called with a number of finished progress units (model-epochs or
         configurations).
+    client : distributed.Client, optional
+        Run every job as a task on this Dask cluster (``n_jobs`` and ``backend`` are
+        then unused: the cluster's worker threads decide how many run at once).
 
     Yields
     ------
     list of parsearch.tasks.Outcome
         The outcomes of one finished job.
     """
+    if client is not None:
+        from parsearch.distributed import execute_on_dask
+
+        yield from execute_on_dask(jobs, estimator, data, metric, client, on_units=on_units)
+        return
     progress = on_units or (lambda n: None)
     fused = [job for job in jobs if job.fused]
     single = [job for job in jobs if not job.fused]

@@ -54,7 +54,9 @@ def is_network(estimator):
     return isinstance(estimator, MLPClassifier)
 
 
-def make_plan(estimator, configs, *, engine="auto", n_features=784, n_classes=10):
+def make_plan(
+    estimator, configs, *, engine="auto", n_features=784, n_classes=10, memory_budget=None
+):
     """Group configurations into jobs.
 
     Parameters
@@ -67,6 +69,9 @@ def make_plan(estimator, configs, *, engine="auto", n_features=784, n_classes=10
         ``"auto"`` fuses networks; ``"per_config"`` never fuses.
     n_features, n_classes : int
         Data sizes, for the memory estimate of fused chunks.
+    memory_budget : int, optional
+        Bytes a fused chunk may use. None: ``fused.memory_budget`` of the group's
+        device on this machine (a Dask search passes its smallest worker's).
 
     Returns
     -------
@@ -83,10 +88,10 @@ def make_plan(estimator, configs, *, engine="auto", n_features=784, n_classes=10
             Job(indices=(i,), params=(p,), network=True, epochs={**base, **p}["epochs"])
             for i, p in configs
         ]
-    return _fused_jobs(base, configs, n_features, n_classes)
+    return _fused_jobs(base, configs, n_features, n_classes, memory_budget)
 
 
-def _fused_jobs(base, configs, n_features, n_classes):
+def _fused_jobs(base, configs, n_features, n_classes, memory_budget=None):
     from parsearch import fused
     from parsearch.mlp import FUSABLE_PARAMS
 
@@ -98,7 +103,9 @@ def _fused_jobs(base, configs, n_features, n_classes):
     jobs = []
     for members in groups.values():
         full = members[0][2]
-        budget = fused.memory_budget(fused.resolve_device(full["device"]))
+        budget = memory_budget
+        if budget is None:
+            budget = fused.memory_budget(fused.resolve_device(full["device"]))
         itemsize = 8 if full["dtype"] == "float64" else 4
         chunk, used = [], 0
         for i, p, f in members:

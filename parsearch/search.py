@@ -26,6 +26,7 @@ from sklearn.model_selection import check_cv
 from parsearch import __version__
 from parsearch import columns as C
 from parsearch.checks import check_data, check_n_jobs, check_out
+from parsearch.distributed import chunk_memory_budget, cluster_info, resolve_client
 from parsearch.execute import execute
 from parsearch.grid import check_params, config_key, expand_grid
 from parsearch.metrics import VALUES, get_metric
@@ -148,6 +149,7 @@ def fit_grid(
     cv=5,
     n_jobs=None,
     backend=None,
+    client=None,
     engine="auto",
     device="auto",
     out=None,
@@ -181,11 +183,18 @@ def fit_grid(
         Folds when no validation set is given.
     n_jobs : int, optional
         Parallel jobs for per-configuration fits (joblib semantics; None: 1 unless a
-        joblib ``parallel_config`` says otherwise). Fused network chunks always run in
-        this process on all its cores, or on the GPU.
+        joblib ``parallel_config`` says otherwise). Fused network chunks run in this
+        process on all its cores, or on the GPU. Unused on Dask.
     backend : str, optional
         joblib backend: ``"loky"`` (processes), ``"threading"``, or ``"dask"`` for the
-        active ``dask.distributed.Client``.
+        active ``dask.distributed.Client`` (as does joblib's
+        ``parallel_config(backend="dask")``). On Dask every per-configuration job and
+        every fused chunk is one task, the data is scattered to the workers once, fused
+        chunks are sized to the smallest worker and train on its own device, and a
+        worker lost mid-task has its tasks rerun elsewhere.
+    client : distributed.Client, optional
+        Run on this Dask client's cluster (as ``backend="dask"`` does with the active
+        one).
     engine : {"auto", "per_config"}, default="auto"
         ``"auto"`` trains grids of ``MLPClassifier`` fused; ``"per_config"`` never fuses.
     device : str, default="auto"
@@ -225,6 +234,7 @@ def fit_grid(
     metric_obj = get_metric(metric, greater_is_better)
     n_jobs = check_n_jobs(n_jobs)
     out_path = check_out(out)
+    dask_client = resolve_client(backend, client)
     if keep_models not in KEEP_MODELS:
         raise ValueError(f"keep_models must be one of {KEEP_MODELS}, got {keep_models!r}.")
     if engine not in ENGINES:
@@ -274,7 +284,18 @@ def fit_grid(
     reused = {i: finished[k] for i, k in enumerate(keys) if k in finished}
     todo = [(i, c) for i, c in enumerate(grid.configs) if i not in reused]
     n_classes = len(np.unique(y_train)) if classifier else 1
-    jobs = make_plan(base, todo, engine=engine, n_features=X_train.shape[1], n_classes=n_classes)
+    budget = None
+    if dask_client is not None and network and engine == "auto":
+        devices = [{**base.get_params(deep=False), **c}["device"] for _, c in todo]
+        budget = chunk_memory_budget(dask_client, devices)
+    jobs = make_plan(
+        base,
+        todo,
+        engine=engine,
+        n_features=X_train.shape[1],
+        n_classes=n_classes,
+        memory_budget=budget,
+    )
 
     meta = {
         "parsearch_version": __version__,
@@ -307,6 +328,9 @@ def fit_grid(
         "status": "running",
     }
 
+    if dask_client is not None:
+        meta["execution"].update(backend="dask", dask=cluster_info(dask_client, budget))
+
     # --- execute and store -------------------------------------------------------------
     rows = [None] * len(grid)
     models = [None] * len(grid)
@@ -321,7 +345,14 @@ def fit_grid(
     bar = _progress_bar(progress, sum(j.units for j in jobs), network, len(grid), len(reused))
     try:
         outcomes = execute(
-            jobs, base, data, metric_obj, n_jobs=n_jobs, backend=backend, on_units=bar.update
+            jobs,
+            base,
+            data,
+            metric_obj,
+            n_jobs=n_jobs,
+            backend=backend,
+            on_units=bar.update,
+            client=dask_client,
         )
         for job_outcomes in outcomes:
             for outcome in job_outcomes:

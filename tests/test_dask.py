@@ -1,0 +1,342 @@
+"""fit_grid on a real Dask cluster: same tables as locally, worker loss survived, resume.
+
+Every cluster here is a ``LocalCluster`` of two single-threaded worker processes on the
+loopback interface, its dashboard on a free loopback port (``dashboard_address=None``
+would still take port 8787, and ``":0"`` listens on every interface). Its client is not
+made the default client, so ``backend="dask"`` sees it only inside ``client.as_current()``.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import FitFailedWarning
+from sklearn.linear_model import SGDClassifier
+
+from parsearch import columns as C
+from parsearch import fit_grid
+from parsearch.distributed import budget_from_workers, probe_devices
+from parsearch.store import read_scores
+
+distributed = pytest.importorskip("distributed")
+
+TESTS = Path(__file__).resolve().parent
+GiB = 1 << 30
+
+
+class ProcessKillingClassifier(ClassifierMixin, BaseEstimator):
+    """Kills the process it fits in when ``c == 1``: a crash no ``except`` can catch.
+
+    Defined here (importable on the workers: tests/ is on their path); only ever fit on
+    a Dask worker.
+    """
+
+    def __init__(self, c=0):
+        self.c = c
+
+    def fit(self, X, y):
+        if self.c == 1:
+            os.kill(os.getpid(), signal.SIGKILL)
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.classes_[0])
+
+
+def local_cluster():
+    """Two worker processes, one thread each, loopback only; tests/ importable on them."""
+    path = os.pathsep.join(p for p in (str(TESTS), os.environ.get("PYTHONPATH")) if p)
+    return distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+        env={"PYTHONPATH": path},
+    )
+
+
+@pytest.fixture(scope="module")
+def client():
+    with local_cluster() as cluster, distributed.Client(cluster, set_as_default=False) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def split(mnist_small):
+    X, y = mnist_small
+    return X[:1500], y[:1500], X[1500:2000], y[1500:2000]
+
+
+def without_timing(table):
+    return table.drop(columns=[C.FIT_SECONDS])
+
+
+def sgd():
+    return SGDClassifier(loss="log_loss", max_iter=5, tol=None, random_state=0)
+
+
+def mlp(**kw):
+    from parsearch import MLPClassifier
+
+    return MLPClassifier(**{"epochs": 2, "batch_size": 64, **kw})
+
+
+# --- the same tables as a local run ------------------------------------------------------------
+
+
+def test_sklearn_grid_gives_the_local_table(client, split, tmp_path):
+    grid = {"alpha": [1e-4, 1e-3, 1e-2], "eta0": [0.01, 0.1]}
+    kw = dict(progress=False, keep_models="all")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning of the short runs
+        here = fit_grid(sgd(), grid, *split, n_jobs=1, **kw)
+        there = fit_grid(sgd(), grid, *split, client=client, out=tmp_path / "r", **kw)
+    pd.testing.assert_frame_equal(without_timing(there.table), without_timing(here.table))
+    stored = read_scores(tmp_path / "r")
+    assert sorted(stored[C.KEY]) == sorted(here.table[C.KEY])
+    execution = there.meta["execution"]
+    assert execution["backend"] == "dask"
+    assert execution["dask"]["scheduler"] == client.scheduler.address
+    assert execution["dask"]["workers"] == 2
+    assert there.best_params == here.best_params
+    for a, b in zip(here.models, there.models):
+        np.testing.assert_array_equal(a.coef_, b.coef_)
+
+
+def test_fused_network_grid_gives_the_local_table(client, split):
+    pytest.importorskip("torch")
+    grid = {"lr": [0.003, 0.03], "width": [16, 32]}
+    here = fit_grid(mlp(), grid, *split, progress=False)
+    with client.as_current():
+        there = fit_grid(mlp(), grid, *split, backend="dask", progress=False)
+    pd.testing.assert_frame_equal(without_timing(there.table), without_timing(here.table))
+    execution = there.meta["execution"]
+    assert execution["fused_groups"] == [4]
+    limits = client.scheduler_info(n_workers=-1)["workers"].values()
+    assert 0 < execution["dask"]["chunk_budget_bytes"] <= min(w["memory_limit"] for w in limits)
+    assert there.best_model.score(split[2], split[3]) == there.best_score
+
+
+def test_cross_validation_on_dask_gives_the_local_table(client, split):
+    Xtr, ytr = split[0][:600], split[1][:600]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        here = fit_grid(sgd(), {"alpha": [1e-4, 1e-2]}, Xtr, ytr, cv=3, progress=False)
+        there = fit_grid(
+            sgd(), {"alpha": [1e-4, 1e-2]}, Xtr, ytr, cv=3, client=client, progress=False
+        )
+    pd.testing.assert_frame_equal(without_timing(there.table), without_timing(here.table))
+
+
+def test_joblib_dask_parallel_config_runs_on_the_cluster(client, split):
+    from joblib import parallel_config
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with client.as_current(), parallel_config(backend="dask"):
+            res = fit_grid(sgd(), {"alpha": [1e-4]}, *split, progress=False)
+    assert res.meta["execution"]["dask"]["scheduler"] == client.scheduler.address
+
+
+def test_resume_on_dask_fits_only_what_is_missing(client, split, tmp_path):
+    from slow_estimator import SlowLoggingClassifier
+
+    log, out = tmp_path / "fits.log", tmp_path / "out"
+    est = SlowLoggingClassifier(delay=0, log_path=str(log))
+    fit_grid(est, {"c": [0, 1, 2]}, *split, client=client, out=out, progress=False)
+    res = fit_grid(est, {"c": [0, 1, 2, 3]}, *split, client=client, out=out, progress=False)
+    assert sorted(log.read_text().split()) == ["0", "1", "2", "3"]
+    assert res.meta["execution"]["reused_rows"] == 3
+    assert sorted(read_scores(out)["c"]) == [0, 1, 2, 3]
+
+
+def test_client_process_killed_then_resume_picks_up(client, split, tmp_path):
+    """A client connected by address dies mid-grid; a rerun stores only what is missing."""
+    Xtr, ytr, Xva, yva = split
+    np.savez(tmp_path / "data.npz", Xtr=Xtr[:200], ytr=ytr[:200], Xva=Xva[:50], yva=yva[:50])
+    out, log = tmp_path / "out", tmp_path / "fits.log"
+    script = tmp_path / "search.py"
+    script.write_text(
+        textwrap.dedent(f"""
+        import numpy as np
+        from distributed import Client
+        from parsearch import fit_grid
+        from slow_estimator import SlowLoggingClassifier
+        d = np.load({str(tmp_path / "data.npz")!r})
+        client = Client({client.scheduler.address!r})
+        fit_grid(SlowLoggingClassifier(delay=0.3, log_path={str(log)!r}),
+                 {{"c": list(range(10))}}, d["Xtr"], d["ytr"], d["Xva"], d["yva"],
+                 client=client, out={str(out)!r}, progress=False)
+        """)
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
+    }
+    child = subprocess.Popen([sys.executable, str(script)], env=env)
+    scores = out / "scores.csv"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and child.poll() is None:
+        if scores.exists() and len(scores.read_text().splitlines()) >= 4:  # header + 3 rows
+            break
+        time.sleep(0.02)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    done_before = set(read_scores(out)["c"])
+    assert 3 <= len(done_before) < 10
+
+    from slow_estimator import SlowLoggingClassifier
+
+    d = np.load(tmp_path / "data.npz")
+    res = fit_grid(
+        SlowLoggingClassifier(delay=0.3, log_path=str(log)),
+        {"c": list(range(10))},
+        d["Xtr"],
+        d["ytr"],
+        d["Xva"],
+        d["yva"],
+        client=client,
+        out=out,
+        progress=False,
+    )
+    assert res.meta["execution"]["reused_rows"] == len(done_before)
+    final = read_scores(out)
+    assert sorted(final["c"]) == list(range(10)) and final[C.KEY].is_unique
+    assert (res.table[C.STATUS] == C.OK).all()
+
+
+# --- bad input ---------------------------------------------------------------------------------
+
+
+def test_dask_backend_without_a_client_says_how_to_start_one(split, tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(ValueError, match=r"no[\s\S]*Client\(\)[\s\S]*client="):
+        fit_grid(sgd(), {"alpha": [1e-4]}, *split, backend="dask", out=out, progress=False)
+    assert not out.exists()
+
+
+def test_client_with_another_backend_or_of_another_type_is_rejected(client, split):
+    with pytest.raises(ValueError, match="backend='loky'"):
+        fit_grid(sgd(), {"alpha": [1e-4]}, *split, client=client, backend="loky")
+    with pytest.raises(TypeError, match=r"Client\('tcp://"):
+        fit_grid(sgd(), {"alpha": [1e-4]}, *split, client="tcp://127.0.0.1:8786")
+
+
+# --- fused chunk size ----------------------------------------------------------------------------
+
+
+def test_chunk_budget_is_the_smallest_worker_per_thread():
+    workers = {
+        "cpu-a": {"memory_limit": 8 * GiB, "nthreads": 2},
+        "cpu-b": {"memory_limit": 0, "nthreads": 1},  # no limit: the machine's rule
+        "gpu": {"memory_limit": 8 * GiB, "nthreads": 1},
+    }
+    probes = {
+        "cpu-a": {"auto": ("cpu", 4 * GiB)},
+        "cpu-b": {"auto": ("cpu", 3 * GiB)},
+        "gpu": {"auto": ("cuda", 20 * GiB)},
+    }
+    # cpu-a: min(4 GiB, 8 GiB / 4) shared by 2 threads = 1 GiB.
+    assert budget_from_workers(workers, probes) == GiB
+    del workers["cpu-a"]
+    assert budget_from_workers(workers, probes) == 3 * GiB
+    assert budget_from_workers({"gpu": workers["gpu"]}, probes) == 20 * GiB
+    assert budget_from_workers(workers, {}) is None
+
+
+def test_probe_skips_devices_the_worker_cannot_give():
+    torch = pytest.importorskip("torch")
+    probes = probe_devices(["auto", "cpu", "cuda"])
+    assert probes["cpu"][0] == "cpu" and probes["cpu"][1] > 0
+    assert probes["auto"][0] == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert ("cuda" in probes) == torch.cuda.is_available()
+
+
+# --- a worker dies mid-search --------------------------------------------------------------------
+
+
+def test_a_worker_killed_mid_search_loses_no_row(split, tmp_path):
+    from slow_estimator import SlowLoggingClassifier
+
+    n = 12
+    log, out = tmp_path / "fits.log", tmp_path / "out"
+    scores = out / "scores.csv"
+    with local_cluster() as cluster, distributed.Client(cluster, set_as_default=False) as client:
+        client.wait_for_workers(2)
+        pids = client.run(os.getpid)  # worker address -> process id
+        killed, finished = {}, threading.Event()
+
+        def kill_a_busy_worker():
+            while not finished.is_set() and not killed:
+                stored = len(scores.read_text().splitlines()) - 1 if scores.exists() else 0
+                busy = [a for a, keys in client.processing().items() if keys and a in pids]
+                if stored >= 3 and busy:
+                    os.kill(pids[busy[0]], signal.SIGKILL)
+                    killed.update(address=busy[0], rows_stored=stored)
+                time.sleep(0.02)
+
+        killer = threading.Thread(target=kill_a_busy_worker)
+        killer.start()
+        try:
+            res = fit_grid(
+                SlowLoggingClassifier(delay=0.3, log_path=str(log)),
+                {"c": list(range(n))},
+                *split,
+                client=client,
+                out=out,
+                progress=False,
+            )
+        finally:
+            finished.set()
+            killer.join()
+    assert killed, "no worker was killed"
+    assert killed["rows_stored"] < n  # the kill came while tasks were still running
+    stored = read_scores(out)
+    assert sorted(stored["c"]) == list(range(n))
+    assert stored[C.KEY].is_unique
+    assert len(res.table) == n and (res.table[C.STATUS] == C.OK).all()
+    fitted = [int(c) for c in log.read_text().split()]
+    assert set(fitted) == set(range(n))
+    # At most the fit the dead worker was running is run again: finished results are
+    # released at once, so Dask does not compute them anew when a worker is lost.
+    assert len(fitted) <= n + 1
+
+
+def test_a_task_that_kills_its_workers_is_a_failed_row(split, tmp_path):
+    """Past ``allowed-failures`` worker deaths, Dask gives up on a task: a failed row."""
+    import dask
+
+    out = tmp_path / "out"
+    # No second chance, and one task per worker at a time, so that only the killer is
+    # blamed (more tasks than twice the threads: Dask queues them on the scheduler).
+    config = {
+        "distributed.scheduler.allowed-failures": 0,
+        "distributed.scheduler.worker-saturation": 1.0,
+    }
+    with dask.config.set(config), local_cluster() as cluster:
+        with distributed.Client(cluster, set_as_default=False) as client:
+            with pytest.warns(FitFailedWarning, match="KilledWorker"):
+                res = fit_grid(
+                    ProcessKillingClassifier(),
+                    {"c": list(range(6))},
+                    *split,
+                    client=client,
+                    out=out,
+                    progress=False,
+                )
+    assert list(res.table[C.STATUS]) == [C.OK, C.FAILED, C.OK, C.OK, C.OK, C.OK]
+    assert res.table[C.ERROR][1].startswith("KilledWorker")
+    stored = read_scores(out).set_index("c")
+    assert stored.loc[1, C.STATUS] == C.FAILED and len(stored) == 6
