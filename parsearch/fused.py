@@ -224,43 +224,18 @@ class FusedNet:
             else:
                 self.groups.append((k, 1, w))
         self.row_offsets = np.concatenate([[0], np.cumsum(widths)]).tolist()
-        self.padded_out = self._pad_output_layer(widths)
         self._allocate(widths)
         if init:
             self._load_initial_weights()
 
     # --- layout -----------------------------------------------------------------------
 
-    def _pad_output_layer(self, widths):
-        """Whether one padded batch of output layers beats one batch per width.
-
-        With one hidden layer of mixed widths, the output layers of all K models can be
-        one ``bmm`` over hidden units padded to the widest model (padding holds zeros
-        and gets zero gradients, so results do not change) instead of one per width:
-        fewer, larger operations. Used while the padded output layer costs at most a
-        tenth of layer 1.
-        """
-        if self.depth != 1 or len(self.groups) < 2:
-            return False
-        K, H, h_max = len(widths), sum(widths), max(widths)
-        return 3 * K * h_max * self.n_classes <= 0.1 * 2 * H * self.n_features
-
     def _allocate(self, widths):
         """Lay every parameter out as a view of one flat buffer."""
         K, D, C = len(self.hypers), self.n_features, self.n_classes
         H = int(sum(widths))
         shapes = {"W1": (H, D), "b1": (H,)}
-        if self.padded_out:
-            h_max = max(widths)
-            shapes["Wo"] = (K, C, h_max)  # (K, C, h_max), zero beyond each model's width
-            shapes["bo"] = (K, C)
-            pad = np.full((K, h_max), H)  # row H of the extended activations is zero
-            for k, w in enumerate(widths):
-                pad[k, :w] = np.arange(self.row_offsets[k], self.row_offsets[k + 1])
-            self.pad_index = torch.from_numpy(pad.reshape(-1)).to(self.spec.device)
-            unpad = np.concatenate([k * h_max + np.arange(w) for k, w in enumerate(widths)])
-            self.unpad_index = torch.from_numpy(unpad).to(self.spec.device)
-        for g, (_, count, w) in enumerate(self.groups if not self.padded_out else []):
+        for g, (_, count, w) in enumerate(self.groups):
             for layer in range(2, self.depth + 1):
                 shapes[f"W{layer}_{g}"] = (count, w, w)  # (K_g, h_out, h_in)
                 shapes[f"b{layer}_{g}"] = (count, w)
@@ -287,9 +262,6 @@ class FusedNet:
 
     def _owners(self, name, shape):
         """Model index of each element of parameter ``name`` (CPU tensor of ``shape``)."""
-        if name in ("Wo", "bo"):  # padded output layer: one entry per model
-            models = torch.arange(len(self.hypers))
-            return models.view(-1, *([1] * (len(shape) - 1))).expand(shape)
         if name in ("W1", "b1"):
             rows = torch.repeat_interleave(
                 torch.arange(len(self.hypers)),
@@ -329,9 +301,6 @@ class FusedNet:
         views = [(self.params["W1"][rows], self.params["b1"][rows])]
         if self.depth == 0:
             return views
-        if self.padded_out:
-            width = self.hypers[k].width
-            return [*views, (self.params["Wo"][k][:, :width], self.params["bo"][k])]
         g, j = self._group_of(k)
         for layer in range(2, self.depth + 1):
             views.append((self.params[f"W{layer}_{g}"][j], self.params[f"b{layer}_{g}"][j]))
@@ -376,8 +345,6 @@ class FusedNet:
         """
         p = self.params
         B = Xb.shape[0]
-        if self.padded_out:
-            return self._forward_padded(Xb, keep)
         z1 = torch.addmm(p["b1"][:, None], p["W1"], Xb.T)  # (H, B)
         if self.depth == 0:
             return z1.view(self.n_models, self.n_classes, B)  # (K, C, B)
@@ -400,29 +367,6 @@ class FusedNet:
             self._acts = acts
         return logits
 
-    def _forward_padded(self, Xb, keep):
-        p = self.params
-        B = Xb.shape[0]
-        z1_ext = torch.empty(self.hidden_rows + 1, B, dtype=Xb.dtype, device=Xb.device)
-        z1 = z1_ext[:-1]  # (H, B)
-        torch.addmm(p["b1"][:, None], p["W1"], Xb.T, out=z1)
-        z1.clamp_min_(0)
-        z1_ext[-1].zero_()
-        a = z1_ext.index_select(0, self.pad_index).view(self.n_models, -1, B)  # (K, h_max, B)
-        logits = torch.baddbmm(p["bo"][:, :, None], p["Wo"], a)  # (K, C, B)
-        if keep:
-            self._acts = [z1, a]
-        return logits
-
-    def _backward_padded(self, dlogits):
-        """Output-layer gradients of the padded layout; returns dZ1 (H, B) before ReLU."""
-        p, gr = self.params, self.grads
-        z1, a = self._acts
-        torch.bmm(dlogits, a.transpose(1, 2), out=gr["Wo"])  # (K, C, h_max)
-        torch.sum(dlogits, dim=2, out=gr["bo"])
-        da = torch.bmm(p["Wo"].transpose(1, 2), dlogits)  # (K, h_max, B)
-        return da.view(-1, z1.shape[1]).index_select(0, self.unpad_index)  # (H, B)
-
     def backward(self, Xb, dlogits, w1_target=None):
         """Write the gradients of the per-model mean losses into ``grad_flat``.
 
@@ -440,10 +384,6 @@ class FusedNet:
         B = Xb.shape[0]
         if self.depth == 0:
             dz1 = dlogits.view(-1, B)  # (K*C, B)
-        elif self.padded_out:
-            z1 = self._acts[0]
-            dz1 = self._backward_padded(dlogits)
-            torch.ops.aten.threshold_backward.grad_input(dz1, z1, 0.0, grad_input=dz1)
         else:
             z1 = self._acts[0]
             dz1 = torch.empty_like(z1)  # (H, B)

@@ -222,20 +222,3 @@ def test_model_bytes_grows_with_width_and_adam():
     small = fused.model_bytes(784, 32, 1, 10, 64, "sgd")
     assert fused.model_bytes(784, 64, 1, 10, 64, "sgd") > small
     assert fused.model_bytes(784, 32, 1, 10, 64, "adam") > small
-
-
-@pytest.mark.parametrize("padded", [True, False])
-def test_both_output_layouts_match_torch_nn(data, monkeypatch, padded):
-    """Depth 1 with mixed widths: padded output layer and one batch per width agree."""
-    X, y, _, _ = data
-    monkeypatch.setattr(fused.FusedNet, "_pad_output_layer", lambda self, widths: padded)
-    hypers = GRIDS["sgd"]
-    spec = make_spec("cpu", 1, "sgd")
-    net = fused.FusedNet(N_FEATURES, N_CLASSES, hypers, spec)
-    assert net.padded_out is padded
-    outcomes = fused.train_fused(X, y, hypers, spec, N_CLASSES)
-    for hyper, outcome in zip(hypers, outcomes):
-        expected = reference_train(X, y, hyper, spec, N_CLASSES)
-        for (w, b), (w_ref, b_ref) in zip(outcome.layers, expected):
-            np.testing.assert_allclose(w, w_ref, rtol=0, atol=1e-10)
-            np.testing.assert_allclose(b, b_ref, rtol=0, atol=1e-10)
