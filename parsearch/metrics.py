@@ -145,14 +145,29 @@ def roc_auc_ovr(y_true, proba, labels=None, average="macro"):
     return float(np.average(aucs, weights=weights))
 
 
+def accuracy(y_true, y_pred):
+    """Fraction of labels predicted right: ``accuracy_score`` without its input checks.
+
+    The same number as ``sklearn.metrics.accuracy_score(y_true, y_pred)`` for 1-D label
+    arrays, without the ~1 ms of validation per call that adds up when every model of
+    a fused grid is scored after every epoch.
+    """
+    return float(np.average(np.asarray(y_true) == np.asarray(y_pred)))
+
+
+def error_rate(y_true, y_pred):
+    """Fraction of labels predicted wrong (``zero_one_loss``)."""
+    return 1.0 - accuracy(y_true, y_pred)
+
+
 def _m(func, response, greater, pass_labels=False, **kwargs):
     return (func, response, greater, pass_labels, kwargs)
 
 
 _REGISTRY = {
-    "accuracy": _m(skm.accuracy_score, LABELS, True),
+    "accuracy": _m(accuracy, LABELS, True),
     "balanced_accuracy": _m(skm.balanced_accuracy_score, LABELS, True),
-    "error_rate": _m(skm.zero_one_loss, LABELS, False),
+    "error_rate": _m(error_rate, LABELS, False),
     "zero_one_loss": _m(skm.zero_one_loss, LABELS, False),
     "f1_macro": _m(skm.f1_score, LABELS, True, average="macro"),
     "f1_micro": _m(skm.f1_score, LABELS, True, average="micro"),

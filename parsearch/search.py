@@ -275,7 +275,8 @@ def fit_grid(
     columns = _columns(grid, network, cv_scored=folds is not None)
     identity = {
         "estimator": estimator_description(base, grid.axes),
-        "data": data_fingerprint(X_train, y_train, X_val, y_val),
+        # Hashing the data costs a pass over it: only a results folder needs it.
+        "data": data_fingerprint(X_train, y_train, X_val, y_val) if out_path else None,
         "metric": metric_obj.name,
         "validation": "holdout" if folds is None else f"cv={cv!r}",
     }

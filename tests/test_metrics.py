@@ -324,3 +324,14 @@ def test_probability_metric_on_a_model_without_predict_proba(mnist_split):
     assert "'log_loss'" in message
     assert "predict_proba" in message
     assert "SGDClassifier" in message
+
+
+def test_fast_accuracy_equals_sklearn_exactly():
+    from parsearch.metrics import accuracy, error_rate
+
+    rng = np.random.default_rng(0)
+    for labels in (np.arange(10), np.array(list("abcdefghij"))):
+        y_true = labels[rng.integers(0, 10, 997)]
+        y_pred = labels[rng.integers(0, 10, 997)]
+        assert accuracy(y_true, y_pred) == skm.accuracy_score(y_true, y_pred)
+        assert error_rate(y_true, y_pred) == skm.zero_one_loss(y_true, y_pred)
