@@ -343,6 +343,8 @@ def fit_grid(
     if store:
         store.open([rows[i] for i in sorted(reused)])
         store.write_meta(meta)
+    if store and plot and not any(j.fused for j in jobs):
+        _prefetch_plotting()
     bar = _progress_bar(progress, sum(j.units for j in jobs), network, len(grid), len(reused))
     try:
         outcomes = execute(
@@ -495,6 +497,24 @@ def _versions():
         if module is not None:
             versions[name] = getattr(module, "__version__", "?")
     return versions
+
+
+def _prefetch_plotting():
+    """Import matplotlib in a background thread while the fits run in worker processes.
+
+    The import takes about half a second; overlapped with the search it is off the
+    critical path. Not done while fused chunks train in this process: a busy core
+    slows torch's threads far more than the import saves.
+    """
+    import threading
+
+    def load():
+        import parsearch.plot  # noqa: F401
+        from parsearch.plot import _import_matplotlib
+
+        _import_matplotlib()
+
+    threading.Thread(target=load, name="parsearch-prefetch-plotting", daemon=True).start()
 
 
 def _progress_bar(enabled, total, network, n_configs, n_reused):
