@@ -26,7 +26,13 @@ import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = Path(__file__).resolve().parent
-MNIST_DIR = Path(os.environ.get("PARSEARCH_MNIST_DIR", "/work/shared/data/mnist"))
+# The folder of MNIST's four .gz files: $PARSEARCH_MNIST (as parsearch.load_mnist reads it),
+# else $PARSEARCH_MNIST_DIR, else the shared copy beside the checkout.
+MNIST_DIR = Path(
+    os.environ.get("PARSEARCH_MNIST")
+    or os.environ.get("PARSEARCH_MNIST_DIR")
+    or "/work/shared/data/mnist"
+).expanduser()
 RESULT_PREFIX = "BENCH_RESULT "
 
 # Approach statuses reported by a child.

@@ -551,6 +551,13 @@ def _score_formatter(values):
     spread = float(finite.max() - finite.min())
     if spread > 0:  # resolve about a fiftieth of the range of scores
         decimals = math.ceil(-math.log10(spread / 50))
+        # ...and tell apart the close scores of the better (or worse) half, where a few
+        # diverged runs would otherwise stretch the range and round the good ones alike.
+        ordered = np.sort(finite)
+        halves = [ordered[: (len(ordered) + 1) // 2], ordered[len(ordered) // 2 :]]
+        spreads = [float(h.max() - h.min()) for h in halves if h.size > 1 and h.max() > h.min()]
+        if spreads:
+            decimals = max(decimals, math.ceil(-math.log10(min(spreads) / 20)))
     else:
         decimals = 3 if largest < 10 else 1
     nonzero = np.abs(finite[finite != 0])

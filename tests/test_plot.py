@@ -445,3 +445,12 @@ def test_plot_epoch_scores_draws_the_best_curves():
     assert "higher is better" in ax.get_ylabel()
     with pytest.raises(ValueError, match="epoch_scores"):
         plot_epoch_scores(table.drop(columns=[C.EPOCH_SCORES]))
+
+
+def test_cell_numbers_tell_close_good_scores_apart_despite_an_outlier():
+    from parsearch.plot import _score_formatter
+
+    scores = [0.1072, 0.9512, 0.9720, 0.9788, 0.9796, 0.9779, 0.9757]
+    fmt = _score_formatter(scores)
+    assert fmt(0.9796) == "0.9796" and fmt(0.9788) == "0.9788"
+    assert _score_formatter([0.5, 0.6, 0.7, 0.8])(0.8) == "0.800"
