@@ -26,6 +26,11 @@ def parse_args(name, description):
         help="MNIST folder or .npz (default: $PARSEARCH_MNIST, the cache, else the "
         "embedded 5,000-image subset)",
     )
+    parser.add_argument(
+        "--download",
+        action="store_true",
+        help="download full MNIST into the cache (~/.cache/parsearch/mnist) if none is found",
+    )
     args = parser.parse_args()
     if args.out is None:
         args.out = ROOT / "results" / ("_scratch" if args.quick else "") / name
@@ -35,7 +40,7 @@ def parse_args(name, description):
 
 def load_data(args, quick_train=10_000):
     """Load MNIST; ``--quick`` keeps at most ``quick_train`` training images."""
-    data = load_mnist(args.data)
+    data = load_mnist(args.data, download=args.download)
     if args.quick:
         data = dataclasses.replace(
             data, X_train=data.X_train[:quick_train], y_train=data.y_train[:quick_train]

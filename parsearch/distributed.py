@@ -24,11 +24,14 @@ from __future__ import annotations
 
 import threading
 import uuid
+from concurrent.futures import CancelledError
 
 from parsearch import columns as C
 from parsearch.grid import config_key
 from parsearch.tasks import Outcome, run_job
 
+#: How often a task the scheduler forgot (lost scattered data, say) is sent again.
+MAX_RESUBMITS = 3
 INSTALL_HINT = "Running on Dask needs dask.distributed: pip install 'parsearch[dask]'."
 NO_CLIENT = (
     "backend='dask' runs on the active dask.distributed Client, and there is none. Start one "
@@ -262,12 +265,36 @@ def execute_on_dask(jobs, estimator, data, metric, client, on_units=None):
                 priority=1 if fused else 0,
             )
             tasks.update(zip(futures, numbers))
-        for future in distributed.as_completed(list(tasks), loop=client.loop):
+        resubmitted = {}  # job number -> times it was sent again
+        finished = distributed.as_completed(list(tasks), loop=client.loop)
+        for future in finished:
             number = tasks.pop(future)
             try:
                 outcomes = future.result()
             except distributed.KilledWorker as exc:
                 outcomes = _killed(jobs[number], exc)
+            except CancelledError as exc:
+                # The scheduler forgot the task: a worker that died held the only copy of
+                # the scattered data, say. Scatter again where needed and resubmit.
+                resubmitted[number] = resubmitted.get(number, 0) + 1
+                if resubmitted[number] > MAX_RESUBMITS:
+                    outcomes = _killed(jobs[number], exc)
+                else:
+                    if data_future.status != "finished":
+                        data_future = client.scatter(data, broadcast=True, hash=False)
+                    again = client.submit(
+                        run_task,
+                        jobs[number],
+                        number,
+                        estimator=estimator,
+                        data=data_future,
+                        metric=metric,
+                        topic=topic,
+                        pure=False,
+                    )
+                    tasks[again] = number
+                    finished.add(again)
+                    continue
             # Release the result on the cluster at once: a worker lost later would
             # otherwise have Dask compute it again.
             future.release()

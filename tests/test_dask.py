@@ -340,3 +340,49 @@ def test_a_task_that_kills_its_workers_is_a_failed_row(split, tmp_path):
     assert res.table[C.ERROR][1].startswith("KilledWorker")
     stored = read_scores(out).set_index("c")
     assert stored.loc[1, C.STATUS] == C.FAILED and len(stored) == 6
+
+
+class KillOnceWhereDataIs(ClassifierMixin, BaseEstimator):
+    """Kills its worker once, on the first fit on the worker named ``victim``."""
+
+    def __init__(self, c=0, victim=None, marker=None):
+        self.c = c
+        self.victim = victim
+        self.marker = marker
+
+    def fit(self, X, y):
+        worker = distributed.get_worker().address
+        if worker == self.victim and not os.path.exists(self.marker):
+            open(self.marker, "w").close()
+            os.kill(os.getpid(), signal.SIGKILL)
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.classes_[0])
+
+
+def test_lost_scattered_data_is_scattered_again(split, tmp_path, monkeypatch):
+    """The only worker holding the data dies: the forgotten tasks are sent again."""
+    with local_cluster() as cluster:
+        with distributed.Client(cluster, set_as_default=False) as client:
+            victim = sorted(client.scheduler_info()["workers"])[0]
+            scatter = distributed.Client.scatter
+
+            def scatter_to_one_worker(self, data, **kwargs):
+                first = sorted(self.scheduler_info()["workers"])[0]
+                return scatter(self, data, workers=[first], broadcast=False, hash=False)
+
+            monkeypatch.setattr(distributed.Client, "scatter", scatter_to_one_worker)
+            est = KillOnceWhereDataIs(victim=victim, marker=str(tmp_path / "killed"))
+            res = fit_grid(
+                est,
+                {"c": list(range(6))},
+                *split,
+                client=client,
+                out=tmp_path / "out",
+                progress=False,
+            )
+    assert (tmp_path / "killed").exists()
+    assert list(res.table[C.STATUS]) == [C.OK] * 6
+    assert read_scores(tmp_path / "out")[C.KEY].is_unique
