@@ -21,8 +21,6 @@ user's backend and global state are left alone.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 import textwrap
 import warnings
 from dataclasses import dataclass, field
@@ -1125,21 +1123,9 @@ def save_figure(fig, path):
     """
     if not hasattr(fig, "savefig"):
         raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    from parsearch.store import atomic_write
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format="png", dpi=_DPI)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    with atomic_write(path, binary=True) as f:
+        fig.savefig(f, format="png", dpi=_DPI)
     return path

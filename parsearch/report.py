@@ -20,7 +20,6 @@ import html
 import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -29,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from parsearch import columns as C
-from parsearch.store import META, SCORES, read_meta, read_scores
+from parsearch.store import META, SCORES, atomic_write, read_meta, read_scores
 
 #: Default name of the page, written in the results root.
 INDEX = "index.html"
@@ -256,25 +255,9 @@ def write_report(root="results", output=None):
     runs = collect_runs(root)
     output = Path(output) if output is not None else root / INDEX
     page = render_report(runs, output, title=f"parsearch report: {root}")
-    _write_text_atomic(output, page)
+    with atomic_write(output) as f:
+        f.write(page)
     return output
-
-
-def _write_text_atomic(path, text):
-    """Write ``text`` to ``path`` through a temporary file and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --- rendering --------------------------------------------------------------------------

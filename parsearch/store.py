@@ -9,6 +9,7 @@ the estimator and the data are the same (checked by fingerprints in ``meta.json`
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -108,18 +109,47 @@ def _cell(value):
     return value
 
 
-def write_json_atomic(path, data):
-    """Write JSON to ``path`` through a temporary file and ``os.replace``."""
+@contextlib.contextmanager
+def atomic_write(path, binary=False):
+    """Open a temporary file beside ``path``; on success, move it into place.
+
+    A reader never sees a half-written file: the content is flushed to disk, then the
+    temporary file replaces ``path`` in one ``os.replace``. Missing parent folders are
+    created; an existing file's permissions are kept (new files get 0644). On error the
+    temporary file is removed and ``path`` is left as it was.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to write.
+    binary : bool
+        Open in binary mode (else text, UTF-8).
+
+    Yields
+    ------
+    file object
+    """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(to_jsonable(data), f, indent=2)
-            f.write("\n")
+        with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_json_atomic(path, data):
+    """Write JSON to ``path`` atomically (see :func:`atomic_write`)."""
+    with atomic_write(path) as f:
+        json.dump(to_jsonable(data), f, indent=2)
+        f.write("\n")
 
 
 class ResultStore:
