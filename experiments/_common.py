@@ -13,10 +13,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def parse_args(name, description):
-    """Parse ``--quick``, ``--out`` and ``--data`` for experiment ``name``.
+    """Parse ``--quick``, ``--out``, ``--data`` and ``--download`` for experiment ``name``.
 
     ``--quick`` runs in seconds and writes to ``results/_scratch/NAME`` (ignored by
-    git) unless ``--out`` says otherwise, so it never overwrites committed results.
+    git) unless ``--out`` says otherwise; so does a run on the embedded subset. Only a
+    full-MNIST run writes ``results/NAME``, which holds the committed results.
     """
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="a seconds-long run")
@@ -32,6 +33,7 @@ def parse_args(name, description):
         help="download full MNIST into the cache (~/.cache/parsearch/mnist) if none is found",
     )
     args = parser.parse_args()
+    args.name, args.out_given = name, args.out is not None
     if args.out is None:
         args.out = ROOT / "results" / ("_scratch" if args.quick else "") / name
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -46,6 +48,10 @@ def load_data(args, quick_train=10_000):
             data, X_train=data.X_train[:quick_train], y_train=data.y_train[:quick_train]
         )
     print(f"data: {data}")
+    if not data.is_full and not args.out_given and not args.quick:
+        # results/NAME holds the committed full-MNIST results: a subset run goes aside.
+        args.out = ROOT / "results" / "_scratch" / args.name
+        print(f"not full MNIST: writing to {args.out} (pass --out to choose)")
     return data
 
 
