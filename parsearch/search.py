@@ -254,7 +254,7 @@ def fit_grid(
     network = is_network(base)
     device_used = "cpu"
     if network:
-        device_used = _prepare_network(base, grid, device, metric_obj)
+        device_used = _prepare_network(base, grid, device)
     elif (
         random_state is not None
         and "random_state" in base.get_params(deep=False)
@@ -440,7 +440,7 @@ class _Best:
             self.index, self.score, self.model = index, float(score), model
 
 
-def _prepare_network(base, grid, device, metric_obj):
+def _prepare_network(base, grid, device):
     """Apply ``device``, check every configuration's hyperparameters, resolve the device."""
     from parsearch import fused
     from parsearch.mlp import check_mlp_params
@@ -450,8 +450,6 @@ def _prepare_network(base, grid, device, metric_obj):
     params = base.get_params(deep=False)
     for config in grid.configs:
         check_mlp_params({**params, **config})
-    if metric_obj.response == VALUES:
-        raise ValueError(f"Metric {metric_obj.name!r} is for regression, not classifiers.")
     devices = {str(fused.resolve_device({**params, **c}["device"])) for c in grid.configs}
     return ", ".join(sorted(devices))
 

@@ -196,7 +196,7 @@ class ResultStore:
             return {}
         meta = read_meta(self.out) if self.meta_path.exists() else {}
         old = meta.get("identity", {})
-        for what in ("data", "estimator"):
+        for what in self.identity:
             if old.get(what) is not None and old[what] != self.identity[what]:
                 raise ResumeMismatch(
                     f"{self.out} holds results for other {what} "

@@ -545,3 +545,23 @@ def test_cuda_without_cuda_fails_before_work(split):
     Xtr, ytr, Xva, yva = split
     with pytest.raises(ValueError, match="CUDA is not available"):
         fit_grid(mlp(), NET_GRID, Xtr, ytr, Xva, yva, device="cuda", progress=False)
+
+
+def test_resume_with_another_metric_is_refused(split, tmp_path):
+    Xtr, ytr, Xva, yva = split
+    from slow_estimator import SlowLoggingClassifier
+
+    est = SlowLoggingClassifier(delay=0)
+    fit_grid(est, {"c": [0, 1]}, Xtr, ytr, Xva, yva, out=tmp_path / "r", progress=False)
+    with pytest.raises(ResumeMismatch, match="other metric"):
+        fit_grid(
+            est,
+            {"c": [0, 1]},
+            Xtr,
+            ytr,
+            Xva,
+            yva,
+            out=tmp_path / "r",
+            metric="error_rate",
+            progress=False,
+        )
