@@ -254,7 +254,7 @@ def fit_grid(
     network = is_network(base)
     device_used = "cpu"
     if network:
-        device_used = _prepare_network(base, grid, device)
+        device_used = _prepare_network(base, grid, device, on_workers=dask_client is not None)
     elif (
         random_state is not None
         and "random_state" in base.get_params(deep=False)
@@ -440,8 +440,13 @@ class _Best:
             self.index, self.score, self.model = index, float(score), model
 
 
-def _prepare_network(base, grid, device):
-    """Apply ``device``, check every configuration's hyperparameters, resolve the device."""
+def _prepare_network(base, grid, device, on_workers=False):
+    """Apply ``device``, check every configuration's hyperparameters, resolve the device.
+
+    On a Dask cluster (``on_workers``) the device is resolved where the networks train,
+    on each worker, so it is only checked for its form here: the client process may well
+    have no GPU while its workers do.
+    """
     from parsearch import fused
     from parsearch.mlp import check_mlp_params
 
@@ -450,8 +455,10 @@ def _prepare_network(base, grid, device):
     params = base.get_params(deep=False)
     for config in grid.configs:
         check_mlp_params({**params, **config})
-    devices = {str(fused.resolve_device({**params, **c}["device"])) for c in grid.configs}
-    return ", ".join(sorted(devices))
+    requested = {str({**params, **c}["device"]) for c in grid.configs}
+    if on_workers:
+        return ", ".join(f"{d} (on the Dask workers)" for d in sorted(requested))
+    return ", ".join(sorted({str(fused.resolve_device(d)) for d in requested}))
 
 
 def _columns(grid, network, cv_scored):

@@ -124,6 +124,7 @@ def test_fused_network_grid_gives_the_local_table(client, split):
     pd.testing.assert_frame_equal(without_timing(there.table), without_timing(here.table))
     execution = there.meta["execution"]
     assert execution["fused_groups"] == [4]
+    assert execution["device"] == "auto (on the Dask workers)"
     limits = client.scheduler_info(n_workers=-1)["workers"].values()
     assert 0 < execution["dask"]["chunk_budget_bytes"] <= min(w["memory_limit"] for w in limits)
     assert there.best_model.score(split[2], split[3]) == there.best_score
