@@ -256,7 +256,6 @@ class FusedNet:
             self.model_of[offset : offset + size] = self._owners(name, shape).reshape(-1)
             offset += size
         self.n_models = K
-        self.hidden_rows = H
         self.w1_size = math.prod(shapes["W1"])
         self.row_model = self.model_of[: self.w1_size].view(shapes["W1"])[:, 0].clone()
 
