@@ -332,6 +332,28 @@ def ratio_line(label: str, num: Runs, den: Runs, op: str | None, target: float |
     return line.rstrip()
 
 
+def finish(runs: dict) -> int:
+    """Close a benchmark's output: the load average, the approaches that errored; exit status."""
+    print()
+    print_load()
+    failed = [r.name for r in runs.values() if r.status == ERROR]
+    if failed:
+        print(f"approaches that errored: {failed}")
+    return 1 if failed else 0
+
+
+def lower_bound(flops: float, gemm: dict) -> tuple[float, float, float]:
+    """The grid's time at the best and at the thin-shape GEMM rate.
+
+    Returns
+    -------
+    (best_rate, bound_s, thin_bound_s): GFLOP/s, and seconds at each rate.
+    """
+    thin_rate = max(gemm["thin_gflops"], gemm["thin_t_gflops"])
+    best_rate = max([*gemm["square_gflops"].values(), thin_rate])
+    return best_rate, flops / (best_rate * 1e9), flops / (thin_rate * 1e9)
+
+
 def print_load() -> None:
     """Load average at the end: a busy machine makes every absolute time larger."""
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())

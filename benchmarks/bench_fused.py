@@ -684,15 +684,11 @@ def main(argv: list[str] | None = None) -> int:
             f"  thin {gemm['thin_shape']}: {gemm['thin_gflops']:.1f} with (784, N) weights, "
             f"{gemm['thin_t_gflops']:.1f} with (N, 784) weights used transposed"
         )
-        best_rate = max(
-            [*gemm["square_gflops"].values(), gemm["thin_gflops"], gemm["thin_t_gflops"]]
-        )
-        thin_rate = max(gemm["thin_gflops"], gemm["thin_t_gflops"])
-        bound = flops / (best_rate * 1e9)
+        best_rate, bound, thin_bound = c.lower_bound(flops, gemm)
         print(
             f"grid FLOPs (matmuls, see grid_flops) {flops / 1e9:.1f} GFLOP -> lower bound "
             f"{bound:.3f} s at the best rate ({best_rate:.1f} GFLOP/s); "
-            f"{flops / (thin_rate * 1e9):.3f} s at the thin-shape rate"
+            f"{thin_bound:.3f} s at the thin-shape rate"
         )
     else:
         print(f"grid FLOPs (matmuls) {flops / 1e9:.1f} GFLOP; GEMM rate not measured")
@@ -733,12 +729,7 @@ def main(argv: list[str] | None = None) -> int:
         extra = f", torch threads {threads}" if threads is not None else ""
         print(f"  {r.name:<7} best params {r.extra.get('best_params')}{extra}")
 
-    print()
-    c.print_load()
-    failed = [r.name for r in runs.values() if r.status == c.ERROR]
-    if failed:
-        print(f"approaches that errored: {failed}")
-    return 1 if failed else 0
+    return c.finish(runs)
 
 
 def gpu_main(args, wanted: list[str], rounds: int) -> int:
@@ -844,15 +835,11 @@ def gpu_main(args, wanted: list[str], rounds: int) -> int:
                 f"{gemm['thin_shape']} {r['thin_gflops']:,.0f}, "
                 f"{r['thin_t_gflops']:,.0f} with (N, 784) weights used transposed"
             )
-        best_rate = max(
-            [*gemm["square_gflops"].values(), gemm["thin_gflops"], gemm["thin_t_gflops"]]
-        )
-        thin_rate = max(gemm["thin_gflops"], gemm["thin_t_gflops"])
-        bound = flops / (best_rate * 1e9)
+        best_rate, bound, thin_bound = c.lower_bound(flops, gemm)
         print(
             f"grid FLOPs (matmuls, see grid_flops) {flops / 1e9:,.1f} GFLOP -> lower bound "
             f"{bound:.3f} s at the best fp32 rate ({best_rate:,.0f} GFLOP/s); "
-            f"{flops / (thin_rate * 1e9):.3f} s at the fp32 thin-shape rate"
+            f"{thin_bound:.3f} s at the fp32 thin-shape rate"
         )
     else:
         print(f"grid FLOPs (matmuls) {flops / 1e9:,.1f} GFLOP; GEMM rate not measured")
@@ -905,12 +892,7 @@ def gpu_main(args, wanted: list[str], rounds: int) -> int:
                 f"{f_acc:>10} {sec:>8.2f}{status}"
             )
 
-    print()
-    c.print_load()
-    failed = [r.name for r in runs.values() if r.status == c.ERROR]
-    if failed:
-        print(f"approaches that errored: {failed}")
-    return 1 if failed else 0
+    return c.finish(runs)
 
 
 def fmt_acc(x) -> str:

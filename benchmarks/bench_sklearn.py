@@ -278,12 +278,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"best accuracy: fused {a:.4f} vs parfit {b:.4f} -> {verdict}")
             print(f"  fit_grid_lr best params {lr.extra.get('best_params')}")
 
-    print()
-    c.print_load()
-    failed = [r.name for r in runs.values() if r.status == c.ERROR]
-    if failed:
-        print(f"approaches that errored: {failed}")
-    return 1 if failed else 0
+    return c.finish(runs)
 
 
 if __name__ == "__main__":

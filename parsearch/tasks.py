@@ -121,8 +121,8 @@ def run_config(estimator, index, params, data, metric):
         else:
             scores = [
                 metric.score_model(
-                    clone(model).fit(_take(data.X_train, tr), data.y_train[tr]),
-                    _take(data.X_train, te),
+                    clone(model).fit(data.X_train[tr], data.y_train[tr]),
+                    data.X_train[te],
                     data.y_train[te],
                 )
                 for tr, te in data.folds
@@ -142,10 +142,6 @@ def run_config(estimator, index, params, data, metric):
         }
     )
     return Outcome(index=index, row=row, model=model)
-
-
-def _take(X, rows):
-    return X[rows]
 
 
 def run_networks(estimator, job, data, metric, on_epoch=None):
