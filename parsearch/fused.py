@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from . import gemm
+
 ADAM_BETAS = (0.9, 0.999)
 ADAM_EPS = 1e-8
 EVAL_CHUNK = 2048
@@ -224,6 +226,7 @@ class FusedNet:
             else:
                 self.groups.append((k, 1, w))
         self.row_offsets = np.concatenate([[0], np.cumsum(widths)]).tolist()
+        self.onednn = gemm.use_onednn(spec.dtype, spec.device)  # layer-1 products
         self._allocate(widths)
         if init:
             self._load_initial_weights()
@@ -344,7 +347,7 @@ class FusedNet:
         """
         p = self.params
         B = Xb.shape[0]
-        z1 = torch.addmm(p["b1"][:, None], p["W1"], Xb.T)  # (H, B)
+        z1 = gemm.linear_t(p["W1"], Xb, p["b1"], self.onednn)  # (H, B)
         if self.depth == 0:
             return z1.view(self.n_models, self.n_classes, B)  # (K, C, B)
         z1.clamp_min_(0)  # ReLU in place: (H, B) activations of every model
@@ -404,7 +407,7 @@ class FusedNet:
                 torch.bmm(weight.transpose(1, 2), d, out=dz1[rows].view(count, w, B))
             torch.ops.aten.threshold_backward.grad_input(dz1, z1, 0.0, grad_input=dz1)
         target, beta = w1_target if w1_target is not None else (gr["W1"], 0.0)
-        target.addmm_(dz1, Xb, beta=beta)  # (H, D); beta=0 ignores what T held
+        gemm.accumulate_mm_t(target, dz1, Xb.T, beta, self.onednn)  # (H, D) += dZ1 @ Xb
         torch.sum(dz1, dim=1, out=gr["b1"])
         self._acts = None
 

@@ -252,9 +252,11 @@ def fit_grid(
     )
     base = clone(model)
     network = is_network(base)
-    device_used = "cpu"
+    device_used, matmul = "cpu", None
     if network:
-        device_used = _prepare_network(base, grid, device, on_workers=dask_client is not None)
+        device_used, matmul = _prepare_network(
+            base, grid, device, on_workers=dask_client is not None
+        )
     elif (
         random_state is not None
         and "random_state" in base.get_params(deep=False)
@@ -320,6 +322,7 @@ def fit_grid(
             "backend": backend,
             "engine": engine,
             "device": device_used,
+            "matmul": matmul,
             "fused_groups": [len(j.indices) for j in jobs if j.fused],
             "per_config_jobs": sum(1 for j in jobs if not j.fused),
             "reused_rows": len(reused),
@@ -446,8 +449,16 @@ def _prepare_network(base, grid, device, on_workers=False):
     On a Dask cluster (``on_workers``) the device is resolved where the networks train,
     on each worker, so it is only checked for its form here: the client process may well
     have no GPU while its workers do.
+
+    Returns
+    -------
+    (str, str)
+        The device(s) the networks train on, and the library that runs their layer-1
+        matrix products (see ``parsearch.gemm``), for meta.json.
     """
-    from parsearch import fused
+    import torch
+
+    from parsearch import fused, gemm
     from parsearch.mlp import check_mlp_params
 
     if device != "auto" and "device" not in grid.axes:
@@ -455,10 +466,14 @@ def _prepare_network(base, grid, device, on_workers=False):
     params = base.get_params(deep=False)
     for config in grid.configs:
         check_mlp_params({**params, **config})
-    requested = {str({**params, **c}["device"]) for c in grid.configs}
+    settings = {(str({**params, **c}["device"]), {**params, **c}["dtype"]) for c in grid.configs}
     if on_workers:
-        return ", ".join(f"{d} (on the Dask workers)" for d in sorted(requested))
-    return ", ".join(sorted({str(fused.resolve_device(d)) for d in requested}))
+        devices = sorted({d for d, _ in settings})
+        return ", ".join(f"{d} (on the Dask workers)" for d in devices), "chosen on the workers"
+    resolved = {(fused.resolve_device(d), getattr(torch, t)) for d, t in settings}
+    devices = ", ".join(sorted({str(d) for d, _ in resolved}))
+    matmul = ", ".join(sorted({gemm.backend_name(t, d) for d, t in resolved}))
+    return devices, matmul
 
 
 def _columns(grid, network, cv_scored):

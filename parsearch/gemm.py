@@ -1,0 +1,108 @@
+"""Matrix products of the fused trainer's wide first layer, on the fastest exact backend.
+
+On x86 CPUs torch runs float32 ``mm``/``addmm`` on MKL, which on AMD processors keeps to
+its AVX2 code; oneDNN, which ships inside torch, uses AVX-512 there. On this project's
+development machine (AMD EPYC, 2 cores) oneDNN multiplied the fused step's shapes at
+about 2.2x MKL's rate, in IEEE float32 (no reduced-precision arithmetic): see
+``benchmarks/RESULTS.md``. The layer-1 products are most of a fused step, so they go
+through oneDNN where torch offers it (its ``mkldnn._linear_pointwise`` operator), for
+float32 CPU tensors, after a one-time check of its result against ``torch.mm``; every
+other case (float64, CUDA, a torch without oneDNN) uses ``torch.mm``.
+
+Set the environment variable ``PARSEARCH_ONEDNN=0`` to keep to ``torch.mm`` everywhere.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import warnings
+
+import torch
+
+ENV_SWITCH = "PARSEARCH_ONEDNN"
+
+
+@functools.cache
+def onednn_works() -> bool:
+    """Whether oneDNN float32 products are available here and agree with ``torch.mm``.
+
+    Checked once per process on a small product with a strided operand (as the fused
+    step uses it); any error or disagreement turns it off with a warning.
+    """
+    if os.environ.get(ENV_SWITCH, "1").strip().lower() in ("0", "false", "no", "off"):
+        return False
+    if not torch.backends.mkldnn.is_available():
+        return False
+    try:
+        op = torch.ops.mkldnn._linear_pointwise
+        gen = torch.Generator().manual_seed(0)
+        a = torch.rand(37, 53, generator=gen) - 0.5
+        b = torch.rand(53, 29, generator=gen) - 0.5  # used transposed: a strided operand
+        got = op(a, b.T, None, "none", [], "").double()
+    except (AttributeError, RuntimeError) as err:  # not built in, or refused these tensors
+        warnings.warn(f"oneDNN matmul unavailable, using torch.mm: {err}", stacklevel=2)
+        return False
+    expected = a.double() @ b.double()
+    if got.shape != expected.shape or not torch.allclose(got, expected, rtol=1e-5, atol=1e-5):
+        warnings.warn("oneDNN matmul disagreed with torch.mm; using torch.mm.", stacklevel=2)
+        return False
+    return True
+
+
+def use_onednn(dtype: torch.dtype, device: torch.device) -> bool:
+    """Whether products of ``dtype`` tensors on ``device`` go through oneDNN."""
+    return dtype == torch.float32 and torch.device(device).type == "cpu" and onednn_works()
+
+
+def backend_name(dtype: torch.dtype, device: torch.device) -> str:
+    """A short name of the library that runs the products, for meta.json and benchmarks."""
+    if torch.device(device).type == "cuda":
+        return "cuBLAS"
+    return "oneDNN" if use_onednn(dtype, device) else "torch.mm"
+
+
+def mm_t(a: torch.Tensor, b: torch.Tensor, onednn: bool) -> torch.Tensor:
+    """Return ``a @ b.T`` as a new contiguous tensor.
+
+    Parameters
+    ----------
+    a : Tensor
+        (m, k).
+    b : Tensor
+        (n, k); may be a strided view.
+    onednn : bool
+        Use oneDNN (see ``use_onednn``) rather than ``torch.mm``.
+    """
+    if onednn:
+        return torch.ops.mkldnn._linear_pointwise(a, b, None, "none", [], "")
+    return torch.mm(a, b.T)
+
+
+def linear_t(weight: torch.Tensor, x: torch.Tensor, bias: torch.Tensor, onednn: bool):
+    """Return a layer's outputs features x batch: ``weight @ x.T + bias[:, None]``.
+
+    Parameters
+    ----------
+    weight : Tensor
+        (out, in).
+    x : Tensor
+        (batch, in).
+    bias : Tensor
+        (out,).
+    onednn : bool
+        Use oneDNN (see ``use_onednn``) rather than ``torch.addmm``.
+    """
+    if onednn:
+        return mm_t(weight, x, True).add_(bias[:, None])
+    return torch.addmm(bias[:, None], weight, x.T)
+
+
+def accumulate_mm_t(out: torch.Tensor, a: torch.Tensor, b: torch.Tensor, beta: float, onednn: bool):
+    """Set ``out = beta * out + a @ b.T`` in place (``beta=0`` ignores what ``out`` held)."""
+    if not onednn:
+        out.addmm_(a, b.T, beta=beta)
+    elif beta == 0:
+        out.copy_(mm_t(a, b, True))
+    else:
+        torch.add(mm_t(a, b, True), out, alpha=beta, out=out)
