@@ -504,9 +504,11 @@ def make_setup_callback(Callback, torch):
 def measure_gemm(quick: bool, gpu: bool = False, device: str = "cpu") -> dict:
     """Best fp32 matmul rates: large square and the fused step's thin shape.
 
-    On the CPU with 2 torch threads. On a CUDA device the fp32 rates are taken with TF32
-    off (PyTorch's default, what both approaches train with), and again with TF32 on, for
-    reference; every timed block ends with ``torch.cuda.synchronize``.
+    On the CPU with 2 torch threads, through ``torch.mm`` (MKL on x86) and, where torch
+    has it, through oneDNN as ``parsearch.gemm`` calls it (under ``"onednn"``): the lower
+    bound takes the best IEEE fp32 rate of either. On a CUDA device the fp32 rates are
+    taken with TF32 off (PyTorch's default, what both approaches train with), and again
+    with TF32 on, for reference; every timed block ends with ``torch.cuda.synchronize``.
     """
     import torch
 
@@ -519,29 +521,27 @@ def measure_gemm(quick: bool, gpu: bool = False, device: str = "cpu") -> dict:
         if cuda:
             torch.cuda.synchronize(dev)
 
-    def rate(a, b, block_s, blocks):
-        """GFLOP/s of a @ b: the best of ``blocks`` timed blocks of about ``block_s`` each.
+    def rate(product, flops, block_s, blocks):
+        """GFLOP/s of ``product()``: the best of ``blocks`` timed blocks of about ``block_s``.
 
         Best-of, because on a shared machine the slow blocks measure the neighbours (and a
         GPU's first blocks may run before its clocks are up).
         """
         for _ in range(2):
-            a @ b  # warm-up
+            product()  # warm-up
         sync()
         t0 = time.perf_counter()
-        a @ b
+        product()
         sync()
         reps = max(1, round(block_s / max(time.perf_counter() - t0, 1e-6)))
         best = float("inf")
         for _ in range(blocks):
             t0 = time.perf_counter()
             for _ in range(reps):
-                a @ b
+                product()
             sync()
             best = min(best, (time.perf_counter() - t0) / reps)
-        m, k = a.shape
-        n = b.shape[1]
-        return 2.0 * m * k * n / best / 1e9
+        return flops / best / 1e9
 
     cfg = setup(False, gpu)  # the thin shape is the full grid's, also under --quick
     total_width = sum(cfg["widths"]) * len(cfg["lrs"])  # 2400 (CPU grid), 32640 (GPU grid)
@@ -558,12 +558,31 @@ def measure_gemm(quick: bool, gpu: bool = False, device: str = "cpu") -> dict:
     w_t = torch.randn(total_width, N_IN, generator=g)  # (N, 784), like nn.Linear.weight
     mats = {k: (a.to(dev), b.to(dev)) for k, (a, b) in mats.items()}
     x, w, w_t = x.to(dev), w.to(dev), w_t.to(dev)
+    thin_flops = 2.0 * BATCH_SIZE * N_IN * total_width
 
     def rates() -> dict:
         return {
-            "square_gflops": {n: rate(a, b, block_s, blocks) for n, (a, b) in mats.items()},
-            "thin_gflops": rate(x, w, block_s, blocks),
-            "thin_t_gflops": rate(x, w_t.T, block_s, blocks),
+            "square_gflops": {
+                n: rate(lambda a=a, b=b: a @ b, 2.0 * int(n) ** 3, block_s, blocks)
+                for n, (a, b) in mats.items()
+            },
+            "thin_gflops": rate(lambda: x @ w, thin_flops, block_s, blocks),
+            "thin_t_gflops": rate(lambda: x @ w_t.T, thin_flops, block_s, blocks),
+        }
+
+    def onednn_rates() -> dict:
+        """The same products through oneDNN; the second thin one as the fused step has it."""
+        from parsearch import gemm
+
+        return {
+            "square_gflops": {
+                n: rate(
+                    lambda a=a, bt=b.T: gemm.mm_t(a, bt, True), 2.0 * int(n) ** 3, block_s, blocks
+                )
+                for n, (a, b) in mats.items()
+            },
+            "thin_gflops": rate(lambda: gemm.mm_t(x, w_t, True), thin_flops, block_s, blocks),
+            "thin_t_gflops": rate(lambda: gemm.mm_t(w_t, x, True), thin_flops, block_s, blocks),
         }
 
     out = {
@@ -573,6 +592,11 @@ def measure_gemm(quick: bool, gpu: bool = False, device: str = "cpu") -> dict:
         "thin_shape": f"({BATCH_SIZE} x {N_IN}) @ ({N_IN} x {total_width})",
     }
     if not cuda:
+        from parsearch import gemm
+
+        out["blas"] = torch.__config__.show().split("BLAS_INFO=")[-1].split(",")[0]
+        if gemm.onednn_works():
+            out["onednn"] = onednn_rates()
         return {**out, **rates()}
     # This child exits right after, so the setting is not restored. One API only: PyTorch 2.9+
     # may refuse to read a precision that was set through the other.
@@ -678,12 +702,20 @@ def main(argv: list[str] | None = None) -> int:
     bound = None
     print()
     if gemm is not None and gemm.get("status") == c.OK:
+        print(f"fp32 GEMM, {gemm['threads']} torch threads, GFLOP/s (best of several):")
         sq = ", ".join(f"{n}^2 {v:.1f}" for n, v in gemm["square_gflops"].items())
-        print(f"fp32 GEMM, {gemm['threads']} torch threads, GFLOP/s (best of several): square {sq}")
         print(
-            f"  thin {gemm['thin_shape']}: {gemm['thin_gflops']:.1f} with (784, N) weights, "
-            f"{gemm['thin_t_gflops']:.1f} with (N, 784) weights used transposed"
+            f"  torch.mm ({gemm['blas']}): square {sq}; thin {gemm['thin_shape']} "
+            f"{gemm['thin_gflops']:.1f}, {gemm['thin_t_gflops']:.1f} with (N, 784) weights "
+            "used transposed"
         )
+        if "onednn" in gemm:
+            r = gemm["onednn"]
+            sq = ", ".join(f"{n}^2 {v:.1f}" for n, v in r["square_gflops"].items())
+            print(
+                f"  oneDNN: square {sq}; thin {gemm['thin_shape']} {r['thin_gflops']:.1f}, "
+                f"{r['thin_t_gflops']:.1f} as (N x 784) @ (784 x 64), the fused step's layout"
+            )
         best_rate, bound, thin_bound = c.lower_bound(flops, gemm)
         print(
             f"grid FLOPs (matmuls, see grid_flops) {flops / 1e9:.1f} GFLOP -> lower bound "
