@@ -860,6 +860,8 @@ def gpu_main(args, wanted: list[str], rounds: int) -> int:
         precisions = [("fp32 (TF32 off)" if "tf32" in gemm else "fp32", gemm)]
         if "tf32" in gemm:
             precisions.append(("TF32 on, for reference", gemm["tf32"]))
+        if "onednn" in gemm:  # a CPU dry run: oneDNN measured too
+            precisions.append(("fp32 through oneDNN", gemm["onednn"]))
         for name, r in precisions:
             sq = ", ".join(f"{n}^2 {v:,.0f}" for n, v in r["square_gflops"].items())
             print(
