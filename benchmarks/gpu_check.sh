@@ -130,9 +130,11 @@ EOF
     run "cuda-marked tests" 150 env -u PARSEARCH_MNIST \
         "$PY" -m pytest -q -rs -p no:cacheprovider -m cuda tests/test_fused.py
     # MLPClassifier(device="auto") and fit_grid pick CUDA here: the fused and standalone
-    # network tests, whole files, and the network tests of fit_grid.
+    # network tests, whole files, and the network tests of fit_grid; test_gemm checks the
+    # oneDNN CPU products on this machine's processor too.
     run "fused/standalone tests on cuda" 150 env -u PARSEARCH_MNIST \
-        "$PY" -m pytest -q -rs -p no:cacheprovider tests/test_fused.py tests/test_mlp.py
+        "$PY" -m pytest -q -rs -p no:cacheprovider tests/test_fused.py tests/test_mlp.py \
+        tests/test_gemm.py
     run "fit_grid network tests on cuda" 120 env -u PARSEARCH_MNIST \
         "$PY" -m pytest -q -rs -p no:cacheprovider tests/test_search.py \
         -k "fused or fusable or network or cuda"
