@@ -6,8 +6,9 @@ development machine (AMD EPYC, 2 cores) oneDNN multiplied the fused step's shape
 about 2.2x MKL's rate, in IEEE float32 (no reduced-precision arithmetic): see
 ``benchmarks/RESULTS.md``. The layer-1 products are most of a fused step, so they go
 through oneDNN where torch offers it (its ``mkldnn._linear_pointwise`` operator), for
-float32 CPU tensors, after a one-time check of its result against ``torch.mm``; every
-other case (float64, CUDA, a torch without oneDNN) uses ``torch.mm``.
+float32 tensors on x86-64 CPUs, after a one-time check of its result against ``torch.mm``;
+every other case (float64, CUDA, ARM processors such as Apple's, whose BLAS is fast, a
+torch without oneDNN) uses ``torch.mm``.
 
 Set the environment variable ``PARSEARCH_ONEDNN=0`` to keep to ``torch.mm`` everywhere.
 """
@@ -16,23 +17,27 @@ from __future__ import annotations
 
 import functools
 import os
+import platform
 import warnings
 
 import torch
 
 ENV_SWITCH = "PARSEARCH_ONEDNN"
+X86_64 = ("x86_64", "amd64")
 
 
 @functools.cache
 def onednn_works() -> bool:
-    """Whether oneDNN float32 products are available here and agree with ``torch.mm``.
+    """Whether float32 CPU products go through oneDNN in this process.
 
-    Checked once per process on a small product with a strided operand (as the fused
-    step uses it); any error or disagreement turns it off with a warning.
+    They do on an x86-64 processor, with a torch that has oneDNN, unless turned off
+    through ``PARSEARCH_ONEDNN``, and after a check, once per process, of a small product
+    with a strided operand (as the fused step uses it) against ``torch.mm``: any error or
+    disagreement turns oneDNN off with a warning.
     """
     if os.environ.get(ENV_SWITCH, "1").strip().lower() in ("0", "false", "no", "off"):
         return False
-    if not torch.backends.mkldnn.is_available():
+    if platform.machine().lower() not in X86_64 or not torch.backends.mkldnn.is_available():
         return False
     try:
         op = torch.ops.mkldnn._linear_pointwise

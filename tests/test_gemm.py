@@ -76,6 +76,15 @@ def test_environment_switch_turns_onednn_off(onednn_off):
     assert gemm.backend_name(torch.float32, torch.device("cpu")) == "torch.mm"
 
 
+def test_not_used_off_x86(monkeypatch):
+    monkeypatch.setattr(gemm.platform, "machine", lambda: "arm64")
+    gemm.onednn_works.cache_clear()
+    try:
+        assert not gemm.onednn_works()
+    finally:
+        gemm.onednn_works.cache_clear()
+
+
 @needs_onednn
 def test_fused_training_agrees_across_backends(mnist_small, monkeypatch):
     """The same float32 grid trained on oneDNN and on torch.mm: equal to float32 rounding."""
