@@ -1,9 +1,9 @@
 """Matrix products of the fused trainer's wide first layer, on the fastest exact backend.
 
-On x86 CPUs torch runs float32 ``mm``/``addmm`` on MKL, which on AMD processors keeps to
-its AVX2 code; oneDNN, which ships inside torch, uses AVX-512 there. On this project's
-development machine (AMD EPYC, 2 cores) oneDNN multiplied the fused step's shapes at
-about 2.2x MKL's rate, in IEEE float32 (no reduced-precision arithmetic): see
+On x86 CPUs torch runs float32 ``mm``/``addmm`` on MKL, whose AVX-512 code is meant for
+Intel processors; oneDNN, which ships inside torch too, reports AVX-512 on AMD ones as
+well. On this project's development machine (AMD EPYC, 2 cores) oneDNN multiplied the
+fused step's shapes at about 2.2x MKL's rate, in IEEE float32 (no reduced precision): see
 ``benchmarks/RESULTS.md``. The layer-1 products are most of a fused step, so they go
 through oneDNN where torch offers it (its ``mkldnn._linear_pointwise`` operator), for
 float32 tensors on x86-64 CPUs, after a one-time check of its result against ``torch.mm``;
