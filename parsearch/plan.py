@@ -30,6 +30,9 @@ class Job:
         with one model when not fused).
     epochs : int
         Epochs of each network (1 for other estimators), for progress.
+    folds : int
+        Training runs of each network: the cross-validation folds (1 for a holdout
+        validation set, and for other estimators), for progress.
     fused : bool
         Whether the job is a fused chunk (run in the main process, on all its cores
         or its GPU) rather than a per-configuration task for joblib.
@@ -39,12 +42,13 @@ class Job:
     params: tuple
     network: bool = False
     epochs: int = 1
+    folds: int = 1
     fused: bool = False
 
     @property
     def units(self):
-        """Progress units: model-epochs for networks, configurations otherwise."""
-        return len(self.indices) * self.epochs
+        """Progress units: model-epochs (of every fold) for networks, else configurations."""
+        return len(self.indices) * self.epochs * self.folds
 
 
 def is_network(estimator):
@@ -55,7 +59,14 @@ def is_network(estimator):
 
 
 def make_plan(
-    estimator, configs, *, engine="auto", n_features=784, n_classes=10, memory_budget=None
+    estimator,
+    configs,
+    *,
+    engine="auto",
+    n_features=784,
+    n_classes=10,
+    memory_budget=None,
+    n_folds=1,
 ):
     """Group configurations into jobs.
 
@@ -72,6 +83,8 @@ def make_plan(
     memory_budget : int, optional
         Bytes a fused chunk may use. None: ``fused.memory_budget`` of the group's
         device on this machine (a Dask search passes its smallest worker's).
+    n_folds : int
+        Cross-validation folds every network trains on (1: a holdout set).
 
     Returns
     -------
@@ -85,13 +98,19 @@ def make_plan(
         return [Job(indices=(i,), params=(p,)) for i, p in configs]
     if engine == "per_config":
         return [
-            Job(indices=(i,), params=(p,), network=True, epochs={**base, **p}["epochs"])
+            Job(
+                indices=(i,),
+                params=(p,),
+                network=True,
+                epochs={**base, **p}["epochs"],
+                folds=n_folds,
+            )
             for i, p in configs
         ]
-    return _fused_jobs(base, configs, n_features, n_classes, memory_budget)
+    return _fused_jobs(base, configs, n_features, n_classes, memory_budget, n_folds)
 
 
-def _fused_jobs(base, configs, n_features, n_classes, memory_budget=None):
+def _fused_jobs(base, configs, n_features, n_classes, memory_budget=None, n_folds=1):
     from parsearch import fused
     from parsearch.mlp import FUSABLE_PARAMS
 
@@ -119,19 +138,20 @@ def _fused_jobs(base, configs, n_features, n_classes, memory_budget=None):
                 itemsize,
             )
             if chunk and used + size > budget:
-                jobs.append(_network_job(chunk, full["epochs"]))
+                jobs.append(_network_job(chunk, full["epochs"], n_folds))
                 chunk, used = [], 0
             chunk.append((i, p))
             used += size
-        jobs.append(_network_job(chunk, full["epochs"]))
+        jobs.append(_network_job(chunk, full["epochs"], n_folds))
     return jobs
 
 
-def _network_job(chunk, epochs):
+def _network_job(chunk, epochs, folds):
     return Job(
         indices=tuple(i for i, _ in chunk),
         params=tuple(p for _, p in chunk),
         network=True,
         epochs=epochs,
+        folds=folds,
         fused=True,
     )

@@ -298,6 +298,7 @@ def fit_grid(
         n_features=X_train.shape[1],
         n_classes=n_classes,
         memory_budget=budget,
+        n_folds=1 if folds is None else len(folds),
     )
 
     meta = {

@@ -87,6 +87,10 @@ def test_fusable_differences_form_one_fused_job():
     assert job.params == tuple(p for _, p in configs)
     assert job.epochs == 4
     assert job.units == 24 * 4
+    (job,) = make_plan(MLPClassifier(device="cpu", epochs=4), configs, n_folds=3)
+    assert job.folds == 3 and job.units == 24 * 4 * 3
+    jobs = make_plan(MLPClassifier(device="cpu", epochs=4), configs, engine="per_config", n_folds=3)
+    assert all(j.units == 4 * 3 for j in jobs)
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -425,6 +426,8 @@ def mlp(**kw):
 
 def test_fused_grid_writes_epoch_scores_and_meta(split, tmp_path, capsys):
     pytest.importorskip("torch")
+    from parsearch import gemm
+
     Xtr, ytr, Xva, yva = split
     res = fit_grid(mlp(), NET_GRID, Xtr, ytr, Xva, yva, out=tmp_path / "r", progress=True)
     assert "model-epoch" in capsys.readouterr().err
@@ -436,6 +439,7 @@ def test_fused_grid_writes_epoch_scores_and_meta(split, tmp_path, capsys):
         assert np.isfinite(row.train_loss)
     assert res.meta["execution"]["fused_groups"] == [4]
     assert res.meta["execution"]["device"] == "cpu"
+    assert res.meta["execution"]["matmul"] == ("oneDNN" if gemm.onednn_works() else "torch.mm")
     assert res.best_model.score(Xva, yva) == res.best_score
     assert res.best_model.get_params()["lr"] == res.best_params["lr"]
     stored = read_scores(tmp_path / "r")
@@ -518,6 +522,18 @@ def test_network_probability_metric_and_cv(split):
     cv = fit_grid(mlp(epochs=1), {"lr": [0.01, 0.03]}, Xtr[:600], ytr[:600], cv=2, progress=False)
     assert cv.table[C.SCORE_STD].notna().all()
     assert cv.best_model.predict(Xva[:3]).shape == (3,)
+
+
+@pytest.mark.parametrize("engine", ["auto", "per_config"])
+def test_network_progress_counts_every_fold_once(split, capsys, engine):
+    pytest.importorskip("torch")
+    Xtr, ytr, _, _ = split
+    grid = {"lr": [0.01, 0.03]}
+    fit_grid(mlp(epochs=2), grid, Xtr[:300], ytr[:300], cv=3, engine=engine, progress=True)
+    err = capsys.readouterr().err
+    # 2 configurations x 2 epochs x 3 folds model-epochs, and never more than that.
+    assert "12/12" in err
+    assert not re.search(r"\b(1[3-9]|[2-9]\d)/12\b", err)
 
 
 @pytest.mark.parametrize(
