@@ -18,8 +18,8 @@ each gets exactly the update it would get alone. The layout that makes this fast
   element-wise operations with per-element hyperparameter vectors.
 
 Models never mix: every operation is row-wise or batched per model, so a model whose
-loss turns NaN does not touch the others; it is frozen at the end of the epoch and
-reported as diverged.
+loss, weights or validation outputs turn NaN or infinite does not touch the others; it
+is frozen (zeroed) at the end of the epoch and reported as diverged.
 """
 
 from __future__ import annotations
@@ -93,7 +93,8 @@ class FusedOutcome:
     epoch_scores : list of float
         Validation score after each epoch, empty without a validation set.
     diverged_epoch : int or None
-        The epoch (1-based) in which the loss became NaN or infinite.
+        The epoch (1-based) at whose end the model was found diverged: its training loss,
+        a parameter, or a validation output had become NaN or infinite.
     """
 
     layers: list
@@ -320,6 +321,19 @@ class FusedNet:
         for (w_view, b_view), (w, b) in zip(self._model_views(k), layers):
             w_view.copy_(torch.as_tensor(w))
             b_view.copy_(torch.as_tensor(b))
+
+    def nonfinite_models(self):
+        """Which models hold a NaN or infinite parameter: bool array (K,), in layout order.
+
+        One pass over the parameters and one host sync; the models are looked up only
+        when there is something to find.
+        """
+        bad = np.zeros(self.n_models, dtype=bool)
+        finite = torch.isfinite(self.flat)
+        if bool(finite.all()):
+            return bad
+        bad[np.unique(self.model_of[~finite.cpu()].numpy())] = True
+        return bad
 
     def model_layers(self, k):
         """Model k's (weight, bias) pairs as host numpy arrays (layout order)."""
@@ -564,18 +578,21 @@ def train_fused(X, y, hypers, spec, n_classes, X_val=None, score=None, proba=Tru
             net.backward(Xb, dlogits, opt.w1_gradient_target())
             opt.step()
         train_loss = (loss_sum / n).cpu().numpy()  # one host sync per epoch
-        newly = ~np.isfinite(train_loss) & ~diverged
-        if newly.any():
-            opt.freeze(np.flatnonzero(newly).tolist())
-            for k in np.flatnonzero(newly):
-                outcomes[k].diverged_epoch = epoch
-            diverged |= newly
+        # Diverged: the loss, or (after the epoch's last updates) a parameter, is not finite,
+        blown = ~np.isfinite(train_loss) | net.nonfinite_models()
+        _freeze(opt, outcomes, blown & ~diverged, epoch, diverged)
+        # or finite weights too large give NaN or infinite outputs (for the validation set,
+        # or else for a training batch).
+        scoring = Xv is not None and score is not None
+        if scoring:
+            outputs, finite = predict_outputs(net, Xv, proba=proba, with_finite=True)
+        else:
+            finite = finite_outputs(net, X[:B])
+        _freeze(opt, outcomes, ~finite & ~diverged, epoch, diverged)
         train_loss[diverged] = np.nan
         for k in range(K):
             outcomes[k].train_loss.append(float(train_loss[k]))
-        if Xv is not None and score is not None:
-            outputs = predict_outputs(net, Xv, proba=proba)
-            for k in range(K):
+            if scoring:
                 value = float("nan") if diverged[k] else score(outputs[k])
                 outcomes[k].epoch_scores.append(value)
         if on_epoch is not None:
@@ -588,24 +605,55 @@ def train_fused(X, y, hypers, spec, n_classes, X_val=None, score=None, proba=Tru
     return result
 
 
+def _freeze(opt, outcomes, newly, epoch, diverged):
+    """Freeze the models flagged in ``newly`` as diverged in ``epoch`` (updates ``diverged``)."""
+    if not newly.any():
+        return
+    opt.freeze(np.flatnonzero(newly).tolist())
+    for k in np.flatnonzero(newly):
+        outcomes[k].diverged_epoch = epoch
+    diverged |= newly
+
+
 @torch.no_grad()
-def predict_outputs(net, X, proba=True):
+def finite_outputs(net, X):
+    """Which models of ``net`` give finite logits for every row of ``X``: bool array (K,)."""
+    return torch.isfinite(net.forward(X)).flatten(1).all(dim=1).cpu().numpy()
+
+
+@torch.no_grad()
+def predict_outputs(net, X, proba=True, with_finite=False):
     """Class probabilities (or labels) of every model of ``net`` for ``X``.
+
+    Parameters
+    ----------
+    net : FusedNet
+        The models.
+    X : Tensor
+        Inputs (n, D) on the models' device.
+    proba : bool
+        Probabilities, or else predicted class indices.
+    with_finite : bool
+        Also return which models gave finite logits for every input.
 
     Returns
     -------
-    ndarray
-        (K, n, C) probabilities as float64, or (K, n) labels.
+    ndarray, or (ndarray, ndarray)
+        (K, n, C) probabilities as float64, or (K, n) labels; with ``with_finite``, and
+        a bool array (K,).
     """
     parts = []
+    finite = torch.ones(net.n_models, dtype=torch.bool, device=X.device)
     for start in range(0, X.shape[0], EVAL_CHUNK):
         logits = net.forward(X[start : start + EVAL_CHUNK])  # (K, C, b)
+        if with_finite:
+            finite &= torch.isfinite(logits).flatten(1).all(dim=1)
         if proba:
             parts.append(torch.softmax(logits, dim=1).transpose(1, 2).cpu())  # (K, b, C)
         else:
             parts.append(logits.max(dim=1).indices.cpu())  # (K, b); 20x faster than argmax
     out = torch.cat(parts, dim=1).numpy()
-    if not proba:
-        return out
-    out = out.astype(np.float64)
-    return out / out.sum(axis=-1, keepdims=True)  # rows sum to 1 in float64 too
+    if proba:
+        out = out.astype(np.float64)
+        out = out / out.sum(axis=-1, keepdims=True)  # rows sum to 1 in float64 too
+    return (out, finite.cpu().numpy()) if with_finite else out

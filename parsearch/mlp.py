@@ -74,6 +74,15 @@ def check_mlp_params(params):
             ok, expected = rules[name]
             if not ok(value):
                 raise ValueError(f"MLPClassifier: {name} must be {expected}, got {value!r}.")
+    dtype = params.get("dtype")
+    if dtype in DTYPES:  # a value the training's float type turns into infinity
+        largest = float(np.finfo(dtype).max)
+        for name in ("lr", "weight_decay"):
+            if name in params and params[name] > largest:
+                raise ValueError(
+                    f"MLPClassifier: {name}={params[name]!r} is beyond what {dtype} can hold "
+                    f"(at most {largest:.4g})."
+                )
 
 
 class MLPClassifier(ClassifierMixin, BaseEstimator):
@@ -113,7 +122,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     loss_curve_ : list of float
         Mean training loss of each epoch.
     diverged_ : bool
-        Whether the loss became NaN or infinite (training then stopped).
+        Whether the loss or the weights became NaN or infinite (training then stopped,
+        and the weights were zeroed).
     n_features_in_ : int
         Number of input features.
     """
@@ -197,14 +207,25 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                 f"MLPClassifier: X must be 2-D (samples x features), got shape {X.shape}; "
                 "flatten images with X.reshape(len(X), -1)."
             )
-        if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
-            raise ValueError(f"MLPClassifier: X must be numeric, got dtype {X.dtype}.")
+        if X.dtype.kind not in "biuf":  # bool, integers, floats: not complex, not timedelta
+            raise ValueError(
+                f"MLPClassifier: X must hold real numbers (or booleans), got dtype {X.dtype}."
+            )
+        if 0 in X.shape:
+            raise ValueError(
+                f"MLPClassifier: X has shape {X.shape}; it needs at least one sample and "
+                "one feature."
+            )
         if not fitting and X.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"MLPClassifier: X has {X.shape[1]} features, but the model was fitted "
                 f"with {self.n_features_in_}."
             )
-        return np.ascontiguousarray(X, dtype=self.dtype)
+        X = np.ascontiguousarray(X, dtype=self.dtype)
+        bad = int(np.count_nonzero(~np.isfinite(X)))
+        if bad:
+            raise ValueError(f"MLPClassifier: X contains {bad} NaN or infinite values.")
+        return X
 
     def _set_fitted(self, classes, n_features, outcome):
         self.classes_ = classes
@@ -214,9 +235,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.diverged_ = outcome.diverged_epoch is not None
         if self.diverged_:
             warnings.warn(
-                f"MLPClassifier(lr={self.lr}, width={self.width}): the training loss "
-                f"became NaN or infinite in epoch {outcome.diverged_epoch}; training "
-                "stopped. Lower the learning rate.",
+                f"MLPClassifier(lr={self.lr}, width={self.width}): training diverged "
+                f"(the loss or the weights became NaN or infinite) in epoch "
+                f"{outcome.diverged_epoch} and stopped. Lower the learning rate.",
                 RuntimeWarning,
                 stacklevel=3,
             )

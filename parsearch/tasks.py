@@ -210,8 +210,8 @@ def run_networks(estimator, job, data, metric, on_epoch=None):
         )
         if diverged:
             row[C.ERROR] = (
-                f"training loss became NaN or infinite in epoch {min(diverged)}; "
-                "lower the learning rate"
+                "training diverged (the loss, weights or outputs became NaN or infinite) "
+                f"in epoch {min(diverged)}; lower the learning rate"
             )
         fitted = None
         if data.folds is None and not diverged:

@@ -189,6 +189,67 @@ def test_diverging_model_is_frozen_and_others_unaffected(data, device):
         assert np.all(w == 0) and np.all(bias == 0)
 
 
+@pytest.mark.parametrize("device", DEVICES)
+def test_diverging_model_leaves_the_others_equal_to_torch_nn_float64(data, device):
+    """With a diverging model in the group, the others still match plain torch to 1e-10."""
+    X, y, Xv, _ = data
+    good = [
+        fused.ModelHyper(lr=0.05, width=16, momentum=0.9),
+        fused.ModelHyper(lr=0.01, width=32, momentum=0.5, weight_decay=1e-3),
+    ]
+    bad = fused.ModelHyper(lr=1e300, width=16, momentum=0.9)
+    spec = make_spec(device, 1, "sgd")
+    outcomes = fused.train_fused(
+        X, y, [good[0], bad, good[1]], spec, N_CLASSES, X_val=Xv, score=lambda p: 0.0, proba=False
+    )
+    assert outcomes[1].diverged_epoch == 1
+    for hyper, outcome in zip(good, [outcomes[0], outcomes[2]]):
+        assert outcome.diverged_epoch is None
+        expected = reference_train(X, y, hyper, spec, N_CLASSES)
+        for (w, b), (w_ref, b_ref) in zip(outcome.layers, expected):
+            np.testing.assert_allclose(w, w_ref, rtol=0, atol=1e-10)
+            np.testing.assert_allclose(b, b_ref, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("validate", [True, False])
+def test_weights_blown_up_by_the_last_update_are_diverged(data, device, validate):
+    """The loss of the only update was finite; the weights it left give infinite outputs."""
+    X, y, Xv, yv = data
+    good = fused.ModelHyper(lr=0.01, width=16, momentum=0.9)
+    bad = fused.ModelHyper(lr=1e30, width=16, momentum=0.9)
+    spec = make_spec(device, 1, "sgd", dtype=torch.float32, epochs=1, batch_size=N_TRAIN)
+
+    def log_loss(proba):  # raises on NaN, as sklearn's does
+        assert np.isfinite(proba).all(), "scored a model with NaN outputs"
+        return float(-np.log(proba[np.arange(len(yv)), yv]).mean())
+
+    kw = dict(X_val=Xv, score=log_loss, proba=True) if validate else {}
+    a, b = fused.train_fused(X, y, [good, bad], spec, N_CLASSES, **kw)
+    alone = fused.train_fused(X, y, [good], spec, N_CLASSES, **kw)[0]
+    assert b.diverged_epoch == 1 and a.diverged_epoch is None
+    assert np.isnan(b.train_loss).all()
+    assert all(np.all(w == 0) and np.all(bias == 0) for w, bias in b.layers)
+    if validate:
+        assert np.isnan(b.epoch_scores).all() and np.isfinite(a.epoch_scores).all()
+    for (w, bias), (w_alone, b_alone) in zip(a.layers, alone.layers):
+        np.testing.assert_allclose(w, w_alone, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(bias, b_alone, rtol=1e-4, atol=1e-6)
+
+
+def test_nonfinite_models_names_the_models_with_bad_parameters():
+    hypers = [fused.ModelHyper(lr=0.1, width=w) for w in (8, 16, 8)]
+    net = fused.FusedNet(20, 3, hypers, make_spec("cpu", 1, "sgd"))
+    assert not net.nonfinite_models().any()
+    # Layout order is by width: models 0 and 2 (width 8) come first, then model 1.
+    k = net.order.index(1)
+    net.params["bo_1"][0, 2] = float("inf")
+    assert net.nonfinite_models().tolist() == [i == k for i in range(3)]
+    j = net.order.index(2)
+    net.params["W1"][net.row_offsets[j] + 3, 7] = float("nan")
+    assert net.nonfinite_models().tolist() == [i in (j, k) for i in range(3)]
+
+
 def test_init_is_reproducible_and_seed_dependent():
     a = fused.init_layers(784, 32, 1, 10, seed=0)
     b = fused.init_layers(784, 32, 1, 10, seed=0)

@@ -11,6 +11,7 @@ from sklearn.base import clone  # noqa: E402
 from sklearn.model_selection import GridSearchCV, cross_val_score  # noqa: E402
 
 from parsearch import MLPClassifier  # noqa: E402
+from parsearch.mlp import check_mlp_params  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +90,25 @@ def test_diverging_training_is_flagged(data):
     assert np.isnan(model.loss_curve_).all()
 
 
+def test_weights_blown_up_by_the_last_update_are_flagged(data):
+    # One update per epoch, one epoch: the loss it saw was finite, the weights it left
+    # give infinite outputs. The model must not come back as a normal fitted model.
+    Xtr, ytr, _, _ = data
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        model = MLPClassifier(width=16, lr=1e30, epochs=1, batch_size=300).fit(Xtr[:300], ytr[:300])
+    assert model.diverged_ and np.isnan(model.loss_curve_).all()
+    assert all(np.all(w == 0) and np.all(b == 0) for w, b in model.layers_)
+
+
+def test_learning_rate_beyond_the_float_type_is_refused(data):
+    Xtr, ytr, _, _ = data
+    with pytest.raises(ValueError, match=r"lr=1e\+39 is beyond what float32 can hold"):
+        MLPClassifier(lr=1e39).fit(Xtr[:100], ytr[:100])
+    with pytest.raises(ValueError, match=r"weight_decay=1e\+39 is beyond"):
+        MLPClassifier(weight_decay=1e39).fit(Xtr[:100], ytr[:100])
+    check_mlp_params({"lr": 1e39, "dtype": "float64"})  # float64 holds it
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
@@ -113,13 +133,24 @@ def test_bad_inputs(data):
     Xtr, ytr, Xva, _ = data
     with pytest.raises(ValueError, match="must be 2-D"):
         MLPClassifier().fit(Xtr[:100].reshape(100, 28, 28), ytr[:100])
-    with pytest.raises(ValueError, match="must be numeric"):
-        MLPClassifier().fit(np.full((10, 3), "a"), np.arange(10))
+    for X in (np.full((10, 3), "a"), np.ones((10, 3), complex), np.ones((10, 3), "m8[s]")):
+        with pytest.raises(ValueError, match="must hold real numbers"):
+            MLPClassifier().fit(X, np.arange(10))
+    for X in (np.ones((0, 784)), np.ones((10, 0))):
+        with pytest.raises(ValueError, match="at least one sample and one feature"):
+            MLPClassifier().fit(X, np.arange(len(X)))
+    with_nan = Xtr[:100].copy()
+    with_nan[3, 5] = np.nan
+    with_nan[7, 1] = np.inf
+    with pytest.raises(ValueError, match="X contains 2 NaN or infinite values"):
+        MLPClassifier().fit(with_nan, ytr[:100])
     with pytest.raises(ValueError, match="one label per row"):
         MLPClassifier().fit(Xtr[:100], ytr[:99])
     model = MLPClassifier(width=8, epochs=1).fit(Xtr[:100], ytr[:100])
     with pytest.raises(ValueError, match="784"):
         model.predict(Xva[:, :100])
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        model.predict(with_nan)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available here")

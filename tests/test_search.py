@@ -494,6 +494,20 @@ def test_diverging_network_is_reported_and_others_finish(split):
     assert res.best_params == {"lr": 0.01, "width": 16}
 
 
+def test_blown_up_network_does_not_fail_its_chunk_under_a_probability_metric(split):
+    # One update: its loss was finite, the weights it left give NaN probabilities, which
+    # log_loss refuses. Only that model is reported diverged; its chunk-mate is scored.
+    pytest.importorskip("torch")
+    Xtr, ytr, Xva, yva = split
+    model = mlp(epochs=1, batch_size=len(Xtr))
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        res = fit_grid(
+            model, {"lr": [1e30, 0.01]}, Xtr, ytr, Xva, yva, metric="log_loss", progress=False
+        )
+    assert list(res.table[C.STATUS]) == [C.DIVERGED, C.OK]
+    assert np.isfinite(res.table[C.SCORE][1]) and res.best_params == {"lr": 0.01}
+
+
 def test_non_fusable_parameters_split_the_fused_groups(split):
     pytest.importorskip("torch")
     Xtr, ytr, Xva, yva = split
