@@ -10,7 +10,9 @@ float32 tensors on x86-64 CPUs, after a one-time check of its result against ``t
 every other case (float64, CUDA, ARM processors such as Apple's, whose BLAS is fast, a
 torch without oneDNN) uses ``torch.mm``.
 
-Set the environment variable ``PARSEARCH_ONEDNN=0`` to keep to ``torch.mm`` everywhere.
+Set the environment variable ``PARSEARCH_ONEDNN=0`` before the first fit of the process
+(it is read once), or turn off torch's ``torch.backends.mkldnn.enabled``, to keep to
+``torch.mm`` everywhere.
 """
 
 from __future__ import annotations
@@ -45,8 +47,8 @@ def onednn_works() -> bool:
         a = torch.rand(37, 53, generator=gen) - 0.5
         b = torch.rand(53, 29, generator=gen) - 0.5  # used transposed: a strided operand
         got = op(a, b.T, None, "none", [], "").double()
-    except (AttributeError, RuntimeError) as err:  # not built in, or refused these tensors
-        warnings.warn(f"oneDNN matmul unavailable, using torch.mm: {err}", stacklevel=2)
+    except Exception as err:  # not built in, refused these tensors, another signature
+        warnings.warn(f"oneDNN matmul unavailable, using torch.mm: {err!r}", stacklevel=2)
         return False
     expected = a.double() @ b.double()
     if got.shape != expected.shape or not torch.allclose(got, expected, rtol=1e-5, atol=1e-5):
@@ -56,8 +58,16 @@ def onednn_works() -> bool:
 
 
 def use_onednn(dtype: torch.dtype, device: torch.device) -> bool:
-    """Whether products of ``dtype`` tensors on ``device`` go through oneDNN."""
-    return dtype == torch.float32 and torch.device(device).type == "cpu" and onednn_works()
+    """Whether products of ``dtype`` tensors on ``device`` go through oneDNN.
+
+    Also False while ``torch.backends.mkldnn.enabled`` is off (torch's own switch).
+    """
+    return (
+        dtype == torch.float32
+        and torch.device(device).type == "cpu"
+        and torch.backends.mkldnn.enabled
+        and onednn_works()
+    )
 
 
 def backend_name(dtype: torch.dtype, device: torch.device) -> str:

@@ -62,13 +62,43 @@ def test_accumulate_mm_t(onednn):
     np.testing.assert_allclose(out.numpy(), (a.double() @ b.double().T).numpy(), atol=1e-5)
 
 
-def test_onednn_only_for_float32_on_the_cpu():
+def test_onednn_only_for_float32_on_the_cpu(monkeypatch):
     cpu = torch.device("cpu")
     assert not gemm.use_onednn(torch.float64, cpu)
-    assert gemm.use_onednn(torch.float32, cpu) == gemm.onednn_works()
     assert not gemm.use_onednn(torch.float32, torch.device("cuda"))
+    monkeypatch.setattr(torch.backends.mkldnn, "enabled", False)  # torch's own switch
+    assert not gemm.use_onednn(torch.float32, cpu)
     assert gemm.backend_name(torch.float64, cpu) == "torch.mm"
     assert gemm.backend_name(torch.float32, torch.device("cuda")) == "cuBLAS"
+
+
+@needs_onednn
+def test_fused_net_uses_onednn_for_float32_on_the_cpu():
+    hypers = [fused.ModelHyper(lr=0.1, width=8)]
+
+    def net(dtype):
+        spec = fused.TrainSpec(1, 1, 16, "sgd", 0, dtype, torch.device("cpu"))
+        return fused.FusedNet(20, 3, hypers, spec)
+
+    assert net(torch.float32).onednn and not net(torch.float64).onednn
+
+
+def test_a_failing_check_falls_back_with_a_warning(monkeypatch):
+    class Broken:
+        def __getattr__(self, name):
+            raise TypeError("some other signature")
+
+    monkeypatch.setattr(torch.ops, "mkldnn", Broken())
+    gemm.onednn_works.cache_clear()
+    try:
+        if gemm.platform.machine().lower() in gemm.X86_64 and torch.backends.mkldnn.is_available():
+            with pytest.warns(UserWarning, match="oneDNN matmul unavailable"):
+                assert not gemm.onednn_works()
+        else:
+            assert not gemm.onednn_works()
+    finally:
+        monkeypatch.undo()
+        gemm.onednn_works.cache_clear()
 
 
 def test_environment_switch_turns_onednn_off(onednn_off):
