@@ -471,6 +471,21 @@ def _prepare_network(base, grid, device, on_workers=False):
     if on_workers:
         devices = sorted({d for d, _ in settings})
         return ", ".join(f"{d} (on the Dask workers)" for d in devices), "chosen on the workers"
+    if "device" in grid.axes:  # one device under two names would train everything twice
+        named = {}
+        for value in grid.axes["device"]:
+            device = fused.resolve_device(value)
+            if device.type == "cpu":
+                key = "cpu"
+            else:
+                index = torch.cuda.current_device() if device.index is None else device.index
+                key = f"{device.type}:{index}"
+            named.setdefault(key, []).append(value)
+        for key, names in named.items():
+            if len(names) > 1:
+                raise ValueError(
+                    f"device values {names} all name the same device here ({key}); list it once."
+                )
     resolved = {(fused.resolve_device(d), getattr(torch, t)) for d, t in settings}
     devices = ", ".join(sorted({str(d) for d, _ in resolved}))
     matmul = ", ".join(sorted({gemm.backend_name(t, d) for d, t in resolved}))

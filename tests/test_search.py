@@ -508,6 +508,20 @@ def test_blown_up_network_does_not_fail_its_chunk_under_a_probability_metric(spl
     assert np.isfinite(res.table[C.SCORE][1]) and res.best_params == {"lr": 0.01}
 
 
+def test_one_device_under_two_names_is_refused(split):
+    pytest.importorskip("torch")
+    Xtr, ytr, Xva, yva = split
+    for devices in (["cpu", "cpu:0"], ["auto", "cpu"] if not _cuda() else ["auto", "cuda"]):
+        with pytest.raises(ValueError, match="all name the same device here"):
+            fit_grid(mlp(), {"device": devices}, Xtr, ytr, Xva, yva, progress=False)
+
+
+def _cuda():
+    import torch
+
+    return torch.cuda.is_available()
+
+
 def test_non_fusable_parameters_split_the_fused_groups(split):
     pytest.importorskip("torch")
     Xtr, ytr, Xva, yva = split
