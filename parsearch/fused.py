@@ -8,7 +8,8 @@ each gets exactly the update it would get alone. The layout that makes this fast
   models are one wide matrix ``W1`` of shape (H, D) with H the sum of the widths, and
   the forward pass is one matrix product ``W1 @ Xb.T`` (H, B) for the whole grid.
   Its weight gradient is again one product ``dZ1 @ Xb`` (H, D); layer 1 needs no
-  input gradient.
+  input gradient. These two products are most of the work; ``parsearch.gemm`` runs
+  them on oneDNN on x86-64 CPUs in float32, else on ``torch.mm``.
 - Later layers are batched per width: models of equal width form a group whose
   weights have a leading model axis, trained with ``bmm``.
 - Activations are kept "transposed", features x batch, so that every model's slice of
