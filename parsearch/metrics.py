@@ -82,10 +82,14 @@ class Metric:
         if self.pass_labels and classes is not None:
             kwargs["labels"] = classes
         if self.response == PROBA and y_out.ndim == 2 and y_out.shape[1] == 2:
-            if self.func in (skm.roc_auc_score, skm.average_precision_score):
+            # Binary: these take the score of the greater class (column 1 of the sorted
+            # classes), as scikit-learn's scorers pass it.
+            if self.func is skm.roc_auc_score:
                 y_out = y_out[:, 1]
                 kwargs.pop("labels", None)
                 kwargs.pop("multi_class", None)
+            elif self.func is skm.top_k_accuracy_score:
+                y_out = y_out[:, 1]
         return float(self.func(y_true, y_out, **kwargs))
 
     def score_model(self, model, X, y):
@@ -145,6 +149,40 @@ def roc_auc_ovr(y_true, proba, labels=None, average="macro"):
     return float(np.average(aucs, weights=weights))
 
 
+def average_precision(y_true, proba, labels=None):
+    """Average precision, binary or one-vs-rest macro over the classes present.
+
+    Binary: the precision-recall summary of the positive class, which is 1 where 1 is a
+    class (scikit-learn's ``pos_label=1``, as its ``"average_precision"`` scorer does) and
+    otherwise the greater class (where scikit-learn would refuse). Multiclass: the mean of
+    each present class's one-vs-rest average precision, as ``average_precision_score``
+    computes it when every class is present; a class seen in training but absent from
+    ``y_true`` has no positives and is left out.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels.
+    proba : ndarray of shape (n_samples, n_classes)
+        Predicted probabilities, columns in the order of ``labels``.
+    labels : array-like, optional
+        The classes of the columns (default: the sorted labels of ``y_true``).
+
+    Returns
+    -------
+    float
+    """
+    y_true = np.asarray(y_true)
+    labels = np.unique(y_true) if labels is None else np.asarray(labels)
+    if len(labels) == 2:
+        j = int(np.flatnonzero(labels == 1)[0]) if np.any(labels == 1) else 1
+        return float(skm.average_precision_score(y_true == labels[j], proba[:, j]))
+    present = [j for j, c in enumerate(labels) if np.any(y_true == c)]
+    return float(
+        np.mean([skm.average_precision_score(y_true == labels[j], proba[:, j]) for j in present])
+    )
+
+
 def accuracy(y_true, y_pred):
     """Fraction of labels predicted right: ``accuracy_score`` without its input checks.
 
@@ -182,7 +220,7 @@ _REGISTRY = {
     "roc_auc_ovo": _m(skm.roc_auc_score, PROBA, True, True, multi_class="ovo"),
     "roc_auc_ovr_weighted": _m(roc_auc_ovr, PROBA, True, True, average="weighted"),
     "roc_auc": _m(skm.roc_auc_score, PROBA, True),
-    "average_precision": _m(skm.average_precision_score, PROBA, True),
+    "average_precision": _m(average_precision, PROBA, True, True),
     "top_2_accuracy": _m(skm.top_k_accuracy_score, PROBA, True, True, k=2),
     "top_3_accuracy": _m(skm.top_k_accuracy_score, PROBA, True, True, k=3),
     "r2": _m(skm.r2_score, VALUES, True),
@@ -192,6 +230,8 @@ _REGISTRY = {
 }
 
 METRIC_NAMES = tuple(_REGISTRY)
+REGRESSION_METRICS = tuple(n for n, m in _REGISTRY.items() if m[1] == VALUES)
+CLASSIFICATION_METRICS = tuple(n for n in METRIC_NAMES if n not in REGRESSION_METRICS)
 
 
 def get_metric(metric="accuracy", greater_is_better=None):

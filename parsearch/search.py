@@ -29,7 +29,13 @@ from parsearch.checks import check_data, check_n_jobs, check_out
 from parsearch.distributed import chunk_memory_budget, cluster_info, resolve_client
 from parsearch.execute import execute
 from parsearch.grid import check_params, config_key, expand_grid
-from parsearch.metrics import VALUES, get_metric
+from parsearch.metrics import (
+    CLASSIFICATION_METRICS,
+    PROBA,
+    REGRESSION_METRICS,
+    VALUES,
+    get_metric,
+)
 from parsearch.plan import ENGINES, is_network, make_plan
 from parsearch.store import (
     HEATMAP,
@@ -266,6 +272,14 @@ def fit_grid(
         base.set_params(random_state=random_state)
     if metric_obj.response == VALUES and classifier:
         raise ValueError(f"Metric {metric_obj.name!r} is for regression, not classifiers.")
+    if metric_obj.name in CLASSIFICATION_METRICS and not classifier:
+        raise ValueError(
+            f"Metric {metric_obj.name!r} scores classifiers, and {type(model).__name__} is "
+            f"not one: pass a regression metric, e.g. metric='r2' (the choices: "
+            f"{', '.join(REGRESSION_METRICS)})."
+        )
+    if metric_obj.response == PROBA and not network:
+        _check_predict_proba(base, grid, metric_obj)
     folds = None
     if X_val is None:
         splitter = check_cv(cv, y_train, classifier=classifier)
@@ -442,6 +456,19 @@ class _Best:
         tie_earlier = score == self.score and index < self.index
         if better or tie_earlier:
             self.index, self.score, self.model = index, float(score), model
+
+
+def _check_predict_proba(base, grid, metric):
+    """Refuse, before any fit, configurations without ``predict_proba`` for ``metric``."""
+    for config in grid.configs:
+        estimator = clone(base).set_params(**config)
+        if not hasattr(estimator, "predict_proba"):
+            raise ValueError(
+                f"Metric {metric.name!r} needs predict_proba, which {type(base).__name__} "
+                f"with {config} does not offer (SGDClassifier: loss='log_loss' or "
+                "'modified_huber'; SVC: probability=True); or choose a metric on predicted "
+                "labels such as 'accuracy'."
+            )
 
 
 def _prepare_network(base, grid, device, on_workers=False):

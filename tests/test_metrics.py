@@ -313,6 +313,46 @@ def test_binary_roc_auc_ovr_uses_the_positive_column(mnist_small):
         assert score == pytest.approx(skm.roc_auc_score(y2[200:], proba[:, 1]), rel=1e-12)
 
 
+@pytest.mark.parametrize(("labels", "positive"), [((0, 1), 1), ((1, 2), 1), ((4, 9), 9)])
+def test_binary_average_precision_scores_the_positive_class(mnist_small, labels, positive):
+    # scikit-learn's pos_label=1 where 1 is a class (as its scorer), else the greater class.
+    X, y = mnist_small
+    pick = np.isin(y, [4, 9])
+    X2, y2 = X[pick][:300], np.where(y[pick][:300] == 4, labels[0], labels[1])
+    model = LogisticRegression(max_iter=50).fit(X2[:200], y2[:200])
+    proba = model.predict_proba(X2[200:])
+    column = list(model.classes_).index(positive)
+    expected = skm.average_precision_score(y2[200:] == positive, proba[:, column])
+    score = get_metric("average_precision").score_model(model, X2[200:], y2[200:])
+    assert score == pytest.approx(expected, rel=1e-12)
+    other = skm.average_precision_score(y2[200:] != positive, proba[:, 1 - column])
+    assert abs(expected - other) > 1e-6  # the two classes' summaries differ: a real choice
+
+
+def test_multiclass_average_precision_with_a_class_missing(
+    logreg, mnist_split, val_without_one_class
+):
+    _, _, X_val, y_val = mnist_split
+    full = get_metric("average_precision").score_model(logreg, X_val, y_val)
+    assert full == pytest.approx(skm.average_precision_score(y_val, logreg.predict_proba(X_val)))
+    X_val, y_val = val_without_one_class
+    proba = logreg.predict_proba(X_val)
+    score = get_metric("average_precision").score_model(logreg, X_val, y_val)
+    present = [c for c in logreg.classes_ if c != MISSING]
+    expected = np.mean([skm.average_precision_score(y_val == c, proba[:, c]) for c in present])
+    assert score == pytest.approx(expected, rel=1e-12)
+
+
+def test_binary_top_2_accuracy_is_defined(mnist_small):
+    X, y = mnist_small
+    pick = np.isin(y, [4, 9])
+    model = LogisticRegression(max_iter=50).fit(X[pick][:200], y[pick][:200])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scikit-learn: k >= n_classes gives a perfect score
+        score = get_metric("top_2_accuracy").score_model(model, X[pick][200:300], y[pick][200:300])
+    assert score == 1.0
+
+
 def test_probability_metric_on_a_model_without_predict_proba(mnist_split):
     X_train, y_train, X_val, y_val = mnist_split
     model = SGDClassifier(loss="hinge", max_iter=5, tol=None, random_state=0)

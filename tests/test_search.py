@@ -232,6 +232,25 @@ def test_threading_backend(split):
     assert list(res.table[C.STATUS]) == [C.OK, C.OK]
 
 
+def test_classification_metric_on_a_regressor_is_refused_before_any_fit(split, tmp_path):
+    from sklearn.linear_model import Ridge
+
+    Xtr, ytr, Xva, yva = split
+    with pytest.raises(ValueError, match=r"scores classifiers, and Ridge is not one.*r2"):
+        fit_grid(Ridge(), {"alpha": [0.1, 1.0]}, Xtr, ytr, Xva, yva, out=tmp_path / "r")
+    assert not (tmp_path / "r").exists()
+    res = fit_grid(Ridge(), {"alpha": [0.1, 1.0]}, Xtr, ytr, Xva, yva, metric="r2", progress=False)
+    assert res.table[C.STATUS].eq(C.OK).all()
+
+
+def test_probability_metric_without_predict_proba_is_refused_before_any_fit(split, tmp_path):
+    Xtr, ytr, Xva, yva = split
+    grid = {"loss": ["log_loss", "hinge"], "alpha": [1e-4]}
+    with pytest.raises(ValueError, match=r"needs predict_proba.*'loss': 'hinge'"):
+        fit_grid(sgd(), grid, Xtr, ytr, Xva, yva, metric="log_loss", out=tmp_path / "r")
+    assert not (tmp_path / "r").exists()
+
+
 def test_progress_bar_shows_and_can_be_silenced(split, capsys):
     Xtr, ytr, Xva, yva = split
     with warnings.catch_warnings():
