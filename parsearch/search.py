@@ -294,11 +294,16 @@ def fit_grid(
         # Hashing the data costs a pass over it: only a results folder needs it.
         "data": data_fingerprint(X_train, y_train, X_val, y_val) if out_path else None,
         "metric": metric_obj.name,
-        "validation": "holdout" if folds is None else f"cv={cv!r}",
+        "validation": "holdout" if folds is None else _folds_identity(folds),
     }
     store = ResultStore(out_path, columns, identity) if out_path else None
     finished = store.finished_rows(resume) if store else {}
-    reused = {i: finished[k] for i, k in enumerate(keys) if k in finished}
+    # Failed rows are tried again (the cause may have passed: a lost worker, memory).
+    reused = {
+        i: finished[k]
+        for i, k in enumerate(keys)
+        if k in finished and finished[k].get(C.STATUS) != C.FAILED
+    }
     todo = [(i, c) for i, c in enumerate(grid.configs) if i not in reused]
     n_classes = len(np.unique(y_train)) if classifier else 1
     budget = None
@@ -359,7 +364,9 @@ def fit_grid(
     for i, row in reused.items():
         best.offer(i, row, model=None)
     if store:
-        store.open([rows[i] for i in sorted(reused)])
+        dropped = store.open([rows[i] for i in sorted(reused)], keys=keys if resume else None)
+        if dropped:
+            warnings.warn(dropped, stacklevel=2)
         store.write_meta(meta)
     if store and plot and not any(j.fused for j in jobs):
         _prefetch_plotting()
@@ -456,6 +463,16 @@ class _Best:
         tie_earlier = score == self.score and index < self.index
         if better or tie_earlier:
             self.index, self.score, self.model = index, float(score), model
+
+
+def _folds_identity(folds):
+    """Name cross-validation by its folds themselves (count and a hash of their indices).
+
+    Not by the splitter's repr: two generators of different splits print alike, and a
+    resume must not mix scores of other folds.
+    """
+    indices = [part for train, test in folds for part in (np.asarray(train), np.asarray(test))]
+    return f"cv: {len(folds)} folds {data_fingerprint(*indices)[:16]}"
 
 
 def _check_predict_proba(base, grid, metric):

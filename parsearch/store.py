@@ -16,6 +16,7 @@ import io
 import json
 import math
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -25,6 +26,7 @@ import pandas as pd
 from parsearch import columns as C
 
 SCORES = "scores.csv"
+PREVIOUS_SCORES = "scores.previous.csv"
 META = "meta.json"
 HEATMAP = "heatmap.png"
 
@@ -212,13 +214,28 @@ class ResultStore:
             rows[record[C.KEY]] = record
         return rows
 
-    def open(self, reused_rows):
+    def open(self, reused_rows, keys=None):
         """Start ``scores.csv`` afresh with the reused rows, ready to append.
 
         Rewriting through a temporary file keeps the old file intact until the new
-        one (same rows, current columns) is complete.
+        one (same rows, current columns) is complete. When the old file holds what the
+        new one will not (rows of configurations outside ``keys``, the current grid, or
+        columns it does not have), it is first copied to ``scores.previous.csv``.
+
+        Parameters
+        ----------
+        reused_rows : list of dict
+            Rows carried over from the old file.
+        keys : collection of str, optional
+            Configuration keys of the current grid.
+
+        Returns
+        -------
+        str or None
+            What the old file held that the new one drops, and where it was kept.
         """
         self.out.mkdir(parents=True, exist_ok=True)
+        kept = self._keep_previous(keys) if keys is not None else None
         fd, tmp = tempfile.mkstemp(prefix=f".{SCORES}.", dir=self.out)
         with os.fdopen(fd, "w", newline="") as f:
             writer = csv.writer(f)
@@ -227,6 +244,27 @@ class ResultStore:
                 writer.writerow([_cell(row.get(c)) for c in self.columns])
         os.replace(tmp, self.scores_path)
         self._file = open(self.scores_path, "a", newline="")
+        return kept
+
+    def _keep_previous(self, keys):
+        """Copy ``scores.csv`` aside if rewriting it would drop rows or columns."""
+        if not self.scores_path.exists():
+            return None
+        old = read_scores(self.out)
+        outside = 0
+        if C.KEY in old.columns:
+            outside = int((~old[C.KEY].isin(set(keys))).sum())
+        extra = [c for c in old.columns if c not in self.columns]
+        if not outside and not extra:
+            return None
+        shutil.copy2(self.scores_path, self.out / PREVIOUS_SCORES)
+        parts = [f"{outside} row(s) of configurations outside this grid"] if outside else []
+        if extra:
+            parts.append(f"the column(s) {extra}")
+        return (
+            f"{self.scores_path} held {' and '.join(parts)}, which the new file does not "
+            f"keep; the old file is kept as {PREVIOUS_SCORES}."
+        )
 
     def append(self, row):
         """Append one finished row in a single write and flush it."""

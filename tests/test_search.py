@@ -287,6 +287,24 @@ def test_resume_skips_finished_and_rejects_other_data(split, tmp_path):
     assert len(read_scores(out)) == 1
 
 
+def test_resume_keeps_rows_of_a_narrowed_grid_aside_and_retries_failures(split, tmp_path):
+    Xtr, ytr, Xva, yva = split
+    out = tmp_path / "r"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit_grid(sgd(), {"alpha": [1e-4, 1e-3, -1.0]}, Xtr, ytr, Xva, yva, out=out, progress=False)
+    assert read_scores(out)[C.STATUS].tolist() == [C.OK, C.OK, C.FAILED]
+    with pytest.warns(UserWarning, match="1 row.*outside this grid.*scores.previous.csv"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FitFailedWarning)
+            res = fit_grid(
+                sgd(), {"alpha": [1e-4, -1.0]}, Xtr, ytr, Xva, yva, out=out, progress=False
+            )
+    assert res.meta["execution"]["reused_rows"] == 1  # the failed configuration ran again
+    assert read_scores(out)["alpha"].tolist() == [1e-4, -1.0]
+    assert read_scores(out / "scores.previous.csv")["alpha"].tolist() == [1e-4, 1e-3, -1.0]
+
+
 def test_sigkill_mid_grid_then_resume(split, tmp_path):
     """Kill a search with SIGKILL mid-grid; the rerun fits only what was not stored."""
     Xtr, ytr, Xva, yva = split
@@ -608,6 +626,22 @@ def test_cuda_without_cuda_fails_before_work(split):
     Xtr, ytr, Xva, yva = split
     with pytest.raises(ValueError, match="CUDA is not available"):
         fit_grid(mlp(), NET_GRID, Xtr, ytr, Xva, yva, device="cuda", progress=False)
+
+
+def test_resume_under_other_folds_is_refused(split, tmp_path):
+    # Two fold generators print alike; their folds differ: the scores must not be mixed.
+    from sklearn.model_selection import KFold
+
+    Xtr, ytr, _, _ = split
+    X, y = Xtr[:300], ytr[:300]
+    kw = dict(out=tmp_path / "r", progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit_grid(sgd(), {"alpha": [1e-4, 1e-2]}, X, y, cv=KFold(2).split(X), **kw)
+        again = fit_grid(sgd(), {"alpha": [1e-4, 1e-2]}, X, y, cv=KFold(2).split(X), **kw)
+        assert again.meta["execution"]["reused_rows"] == 2
+        with pytest.raises(ResumeMismatch, match="other validation"):
+            fit_grid(sgd(), {"alpha": [1e-4, 1e-2]}, X, y, cv=KFold(3).split(X), **kw)
 
 
 def test_resume_with_another_metric_is_refused(split, tmp_path):
