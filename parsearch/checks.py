@@ -109,6 +109,24 @@ def check_n_jobs(n_jobs):
     return int(n_jobs)
 
 
+def check_backend(backend):
+    """Check a backend name: None, ``"dask"``, or a joblib backend registered here.
+
+    Raises
+    ------
+    ValueError
+        For a name joblib does not know, listing those it does.
+    """
+    if backend is None or backend == "dask":
+        return backend
+    from joblib.parallel import BACKENDS
+
+    if not isinstance(backend, str) or backend not in BACKENDS:
+        known = ", ".join(repr(b) for b in sorted({*BACKENDS, "dask"}))
+        raise ValueError(f"backend must be None or one of {known}, got {backend!r}.")
+    return backend
+
+
 def check_out(out):
     """Check that ``out`` can be a results folder, without creating or changing it.
 

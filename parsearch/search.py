@@ -25,7 +25,7 @@ from sklearn.model_selection import check_cv
 
 from parsearch import __version__
 from parsearch import columns as C
-from parsearch.checks import check_data, check_n_jobs, check_out
+from parsearch.checks import check_backend, check_data, check_n_jobs, check_out
 from parsearch.distributed import chunk_memory_budget, cluster_info, resolve_client
 from parsearch.execute import execute
 from parsearch.grid import check_params, config_key, expand_grid
@@ -239,6 +239,7 @@ def fit_grid(
     # --- grid: check everything before any work --------------------------------------
     metric_obj = get_metric(metric, greater_is_better)
     n_jobs = check_n_jobs(n_jobs)
+    backend = check_backend(backend)
     out_path = check_out(out)
     dask_client = resolve_client(backend, client)
     if keep_models not in KEEP_MODELS:

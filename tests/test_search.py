@@ -379,6 +379,7 @@ BAD_CALLS = {
     "out is a file": lambda d: dict(out=d["file"]),
     "bad engine": lambda d: dict(engine="fast"),
     "bad keep_models": lambda d: dict(keep_models="none"),
+    "misspelled backend": lambda d: dict(backend="daks", n_jobs=2),
 }
 MESSAGES = {
     "length mismatch": "different lengths",
@@ -395,6 +396,7 @@ MESSAGES = {
     "out is a file": "is a file",
     "bad engine": "engine must be one of",
     "bad keep_models": "keep_models must be one of",
+    "misspelled backend": r"backend must be None or one of 'dask', .*got 'daks'",
 }
 
 
