@@ -1,10 +1,13 @@
-"""Run a grid on a Dask cluster: one task per job, the data scattered once, worker loss survived.
+"""Run a grid on a Dask cluster: one task per job, the data sent once, worker loss survived.
 
 ``fit_grid(..., backend="dask")`` uses the active ``dask.distributed.Client`` (and
 ``client=`` a given one). Then:
 
-- the data is scattered to every worker once (``broadcast=True``: losing a worker loses
-  no data) and each task gets a reference to it, not a pickled copy;
+- the data goes to the cluster once, as the result of a task of its own that every job
+  depends on: each task gets a reference to it, not a pickled copy; and as a task result
+  it has lineage, so when the workers holding it die Dask computes it again (the
+  scheduler keeps its definition, a copy of the data) instead of forgetting every job
+  that needs it, as it does with scattered data;
 - each per-configuration job and each fused chunk is one task (``pure=False``), fused
   chunks first (they are the longest);
 - finished tasks stream back through ``distributed.as_completed``, so each row is stored
@@ -22,15 +25,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import uuid
+import warnings
 from concurrent.futures import CancelledError
 
 from parsearch import columns as C
 from parsearch.grid import config_key
 from parsearch.tasks import Outcome, run_job
 
-#: How often a task the scheduler forgot (lost scattered data, say) is sent again.
+#: How often a task the scheduler forgot (after a scheduler restart, say) is sent again.
 MAX_RESUBMITS = 3
 INSTALL_HINT = "Running on Dask needs dask.distributed: pip install 'parsearch[dask]'."
 NO_CLIENT = (
@@ -223,7 +228,7 @@ def execute_on_dask(jobs, estimator, data, metric, client, on_units=None):
     estimator : estimator
         The base estimator.
     data : parsearch.tasks.Data
-        The data, scattered to every worker once.
+        The data, sent to the cluster once (a task result every job depends on).
     metric : parsearch.metrics.Metric
         How to score.
     client : distributed.Client
@@ -243,10 +248,11 @@ def execute_on_dask(jobs, estimator, data, metric, client, on_units=None):
     progress = _Progress(jobs, on_units)
     topic = f"parsearch-progress-{uuid.uuid4().hex}" if any(j.fused for j in jobs) else None
     data_future, tasks = None, {}  # tasks: future -> job number, until it is done
+    done = 0
     try:
         if topic:
             client.subscribe_topic(topic, progress.on_event)
-        data_future = client.scatter(data, broadcast=True, hash=False)
+        data_future = _submit_data(client, data)
         for fused in (True, False):  # fused chunks first: they are the longest tasks
             numbers = [n for n, job in enumerate(jobs) if job.fused == fused]
             if not numbers:
@@ -274,14 +280,15 @@ def execute_on_dask(jobs, estimator, data, metric, client, on_units=None):
             except distributed.KilledWorker as exc:
                 outcomes = _killed(jobs[number], exc)
             except CancelledError as exc:
-                # The scheduler forgot the task: a worker that died held the only copy of
-                # the scattered data, say. Scatter again where needed and resubmit.
+                # The scheduler forgot the task (it should not: the data has lineage; a
+                # scheduler restart would do it). Send the data again if need be, and
+                # the task.
                 resubmitted[number] = resubmitted.get(number, 0) + 1
                 if resubmitted[number] > MAX_RESUBMITS:
                     outcomes = _killed(jobs[number], exc)
                 else:
-                    if data_future.status != "finished":
-                        data_future = client.scatter(data, broadcast=True, hash=False)
+                    if data_future.status in ("cancelled", "lost", "error"):
+                        data_future = _submit_data(client, data)
                     again = client.submit(
                         run_task,
                         jobs[number],
@@ -298,13 +305,38 @@ def execute_on_dask(jobs, estimator, data, metric, client, on_units=None):
             # Release the result on the cluster at once: a worker lost later would
             # otherwise have Dask compute it again.
             future.release()
+            done += 1
             yield outcomes
             progress.job_done(number)
+    except Exception as exc:
+        if client.status == "running":
+            raise
+        raise RuntimeError(
+            f"The Dask client closed (status {client.status!r}) after {done} of {len(jobs)} "
+            "jobs of this search: the finished rows are stored; rerun with a running "
+            "client and resume=True to run the rest."
+        ) from exc
     finally:
         progress.close()
-        if topic:
-            client.unsubscribe_topic(topic)
-        client.cancel([f for f in (data_future, *tasks) if f is not None])
+        if client.status == "running":  # clean-up must not hide why we stopped
+            with contextlib.suppress(Exception):
+                if topic:
+                    client.unsubscribe_topic(topic)
+                client.cancel([f for f in (data_future, *tasks) if f is not None])
+
+
+def _data_value(data):
+    """The task that holds the search's data on the cluster: it returns its argument."""
+    return data
+
+
+def _submit_data(client, data):
+    """Put the data on the cluster as a task result (with lineage: recomputable when lost)."""
+    with warnings.catch_warnings():
+        # "Sending large graph": deliberate, the data is sent once, and kept by the
+        # scheduler so that it can be computed again.
+        warnings.filterwarnings("ignore", message=".*[Ll]arge graph.*")
+        return client.submit(_data_value, data, pure=False, priority=2)
 
 
 def run_task(job, number, estimator, data, metric, topic=None):

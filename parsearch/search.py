@@ -7,6 +7,7 @@ row by row, meta.json) -> plot (heatmap.png).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import platform
@@ -407,6 +408,11 @@ def fit_grid(
                 best.offer(outcome.index, row, outcome.model)
             if best.index is not None:
                 bar.set_postfix({metric_obj.name: f"{best.score:.4g}"}, refresh=False)
+    except BaseException:  # stopped (Ctrl-C, a lost cluster): say so in meta.json
+        if store:
+            with contextlib.suppress(Exception):
+                store.write_meta({**meta, "status": "interrupted"})
+        raise
     finally:
         bar.close()
         if store:

@@ -6,6 +6,7 @@ would still take port 8787, and ``":0"`` listens on every interface). Its client
 made the default client, so ``backend="dask"`` sees it only inside ``client.as_current()``.
 """
 
+import json
 import os
 import signal
 import subprocess
@@ -343,17 +344,15 @@ def test_a_task_that_kills_its_workers_is_a_failed_row(split, tmp_path):
     assert stored.loc[1, C.STATUS] == C.FAILED and len(stored) == 6
 
 
-class KillOnceWhereDataIs(ClassifierMixin, BaseEstimator):
-    """Kills its worker once, on the first fit on the worker named ``victim``."""
+class KillOnce(ClassifierMixin, BaseEstimator):
+    """Kills its worker once: on the first fit anywhere (that worker holds the data)."""
 
-    def __init__(self, c=0, victim=None, marker=None):
+    def __init__(self, c=0, marker=None):
         self.c = c
-        self.victim = victim
         self.marker = marker
 
     def fit(self, X, y):
-        worker = distributed.get_worker().address
-        if worker == self.victim and not os.path.exists(self.marker):
+        if not os.path.exists(self.marker):
             open(self.marker, "w").close()
             os.kill(os.getpid(), signal.SIGKILL)
         self.classes_ = np.unique(y)
@@ -363,21 +362,12 @@ class KillOnceWhereDataIs(ClassifierMixin, BaseEstimator):
         return np.full(len(X), self.classes_[0])
 
 
-def test_lost_scattered_data_is_scattered_again(split, tmp_path, monkeypatch):
-    """The only worker holding the data dies: the forgotten tasks are sent again."""
+def test_a_worker_holding_the_data_dies_and_every_row_still_comes(split, tmp_path):
+    """The first fit kills its worker, which holds the data (maybe its only copy)."""
     with local_cluster() as cluster:
         with distributed.Client(cluster, set_as_default=False) as client:
-            victim = sorted(client.scheduler_info()["workers"])[0]
-            scatter = distributed.Client.scatter
-
-            def scatter_to_one_worker(self, data, **kwargs):
-                first = sorted(self.scheduler_info()["workers"])[0]
-                return scatter(self, data, workers=[first], broadcast=False, hash=False)
-
-            monkeypatch.setattr(distributed.Client, "scatter", scatter_to_one_worker)
-            est = KillOnceWhereDataIs(victim=victim, marker=str(tmp_path / "killed"))
             res = fit_grid(
-                est,
+                KillOnce(marker=str(tmp_path / "killed")),
                 {"c": list(range(6))},
                 *split,
                 client=client,
@@ -387,3 +377,65 @@ def test_lost_scattered_data_is_scattered_again(split, tmp_path, monkeypatch):
     assert (tmp_path / "killed").exists()
     assert list(res.table[C.STATUS]) == [C.OK] * 6
     assert read_scores(tmp_path / "out")[C.KEY].is_unique
+
+
+def test_a_killer_that_takes_down_every_copy_of_the_data_fails_alone(split, tmp_path):
+    """Four deaths (Dask's default allowed-failures): only the killer fails, KilledWorker.
+
+    With the data scattered, a death that lost its last copy made Dask forget every task
+    that needed it, and healthy configurations failed too; as a task result with lineage
+    the data is computed again. One task per worker at a time, so that Dask blames only
+    the killer for the deaths.
+    """
+    import dask
+
+    config = {"distributed.scheduler.worker-saturation": 1.0}
+    with dask.config.set(config), local_cluster() as cluster:
+        with distributed.Client(cluster, set_as_default=False) as client:
+            with pytest.warns(FitFailedWarning, match="KilledWorker"):
+                res = fit_grid(
+                    ProcessKillingClassifier(),
+                    {"c": list(range(6))},
+                    *split,
+                    client=client,
+                    out=tmp_path / "out",
+                    progress=False,
+                )
+    assert list(res.table[C.STATUS]) == [C.OK, C.FAILED, C.OK, C.OK, C.OK, C.OK]
+    assert res.table[C.ERROR][1].startswith("KilledWorker")
+
+
+def test_a_client_closed_mid_search_says_so_and_resume_finishes(split, tmp_path):
+    from slow_estimator import SlowLoggingClassifier
+
+    out = tmp_path / "out"
+    scores = out / "scores.csv"
+    est = SlowLoggingClassifier(delay=0.3)
+    grid = {"c": list(range(12))}
+    with local_cluster() as cluster:
+        client = distributed.Client(cluster, set_as_default=False)
+        stop = threading.Event()
+
+        def close_after_two_rows():
+            while not stop.is_set():
+                if scores.exists() and len(scores.read_text().splitlines()) - 1 >= 2:
+                    client.close()
+                    return
+                time.sleep(0.02)
+
+        closer = threading.Thread(target=close_after_two_rows)
+        closer.start()
+        try:
+            with pytest.raises(RuntimeError, match=r"The Dask client closed.*resume=True"):
+                fit_grid(est, grid, *split, client=client, out=out, progress=False)
+        finally:
+            stop.set()
+            closer.join()
+            client.close()
+    assert json.loads((out / "meta.json").read_text())["status"] == "interrupted"
+    done = len(read_scores(out))
+    assert 2 <= done < 12
+    with local_cluster() as cluster, distributed.Client(cluster, set_as_default=False) as client:
+        res = fit_grid(est, grid, *split, client=client, out=out, progress=False)
+    assert res.meta["execution"]["reused_rows"] == done
+    assert (res.table[C.STATUS] == C.OK).all() and read_scores(out)[C.KEY].is_unique
