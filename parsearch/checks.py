@@ -25,7 +25,8 @@ def check_data(X_train, y_train, X_val=None, y_val=None, *, classifier=True):
     Returns
     -------
     tuple
-        ``(X_train, y_train, X_val, y_val)`` as arrays (sparse matrices pass through).
+        ``(X_train, y_train, X_val, y_val)``: X as an array, a CSR sparse matrix or the
+        DataFrame it was (pipelines may select its columns by name), y as an array.
 
     Raises
     ------
@@ -57,24 +58,41 @@ def check_data(X_train, y_train, X_val=None, y_val=None, *, classifier=True):
     return X_train, y_train, X_val, y_val
 
 
+def is_dataframe(X):
+    """Whether ``X`` is a pandas DataFrame (kept as one: pipelines select its columns)."""
+    return hasattr(X, "iloc") and hasattr(X, "columns")
+
+
+def take_rows(X, rows):
+    """Rows ``rows`` of an array, a sparse matrix or a DataFrame."""
+    return X.iloc[rows] if is_dataframe(X) else X[rows]
+
+
 def _check_xy(X, y, x_name, y_name):
-    if hasattr(X, "tocsr"):  # scipy sparse matrix
-        data = X.data
+    if hasattr(X, "tocsr"):  # scipy sparse matrix or array: CSR, whose rows can be taken
+        X = X.tocsr()
+        parts = [X.data]
+    elif is_dataframe(X):  # float columns are checked, others left to the estimator
+        _reject_missing(X, x_name)
+        parts = [X[c].to_numpy(dtype=float) for c in X.columns if X[c].dtype.kind == "f"]
     else:
         X = np.asarray(X)
-        data = X
+        parts = [X]
+        if X.ndim == 2 and not _numeric(X.dtype):
+            raise ValueError(f"{x_name} must be numeric, got dtype {X.dtype}.")
     if X.ndim != 2:
         raise ValueError(
             f"{x_name} must be 2-D (samples x features), got shape {X.shape}. "
             "Reshape images to (n_samples, n_pixels), e.g. X.reshape(len(X), -1)."
         )
-    if not np.issubdtype(data.dtype, np.number) and data.dtype != bool:
-        raise ValueError(f"{x_name} must be numeric, got dtype {data.dtype}.")
-    if np.issubdtype(data.dtype, np.floating) and not np.isfinite(data).all():
-        n_bad = int(np.size(data) - np.isfinite(data).sum())
-        raise ValueError(
-            f"{x_name} contains {n_bad} NaN or infinite values; impute or drop them first."
-        )
+    for data in parts:
+        if hasattr(X, "tocsr") and not _numeric(data.dtype):
+            raise ValueError(f"{x_name} must be numeric, got dtype {data.dtype}.")
+        if data.dtype.kind == "f" and not np.isfinite(data).all():
+            n_bad = int(np.size(data) - np.isfinite(data).sum())
+            raise ValueError(
+                f"{x_name} contains {n_bad} NaN or infinite values; impute or drop them first."
+            )
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y.ravel()
@@ -87,6 +105,19 @@ def _check_xy(X, y, x_name, y_name):
     if X.shape[0] == 0:
         raise ValueError(f"{x_name} is empty.")
     return X, y
+
+
+def _numeric(dtype):
+    return np.issubdtype(dtype, np.number) or dtype.kind == "b"
+
+
+def _reject_missing(frame, name):
+    """Refuse missing values (NaN, None, pd.NA) in a DataFrame, as in arrays."""
+    missing = int(frame.isna().to_numpy().sum())
+    if missing:
+        raise ValueError(
+            f"{name} contains {missing} NaN or infinite values; impute or drop them first."
+        )
 
 
 def check_n_jobs(n_jobs):

@@ -201,7 +201,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         )
 
     def _check_X(self, X, fitting=False):
-        X = np.asarray(X)
+        X = X.toarray() if hasattr(X, "toarray") else np.asarray(X)  # sparse: dense
         if X.ndim != 2:
             raise ValueError(
                 f"MLPClassifier: X must be 2-D (samples x features), got shape {X.shape}; "

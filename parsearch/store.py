@@ -55,6 +55,9 @@ def data_fingerprint(*arrays):
         if hasattr(array, "tocsr"):  # scipy sparse
             array = array.tocsr()
             parts = [array.data, array.indices, array.indptr]
+        elif hasattr(array, "iloc") and hasattr(array, "columns"):  # DataFrame
+            names = np.asarray([repr((c, str(t))) for c, t in array.dtypes.items()], dtype=str)
+            parts = [names, pd.util.hash_pandas_object(array, index=False).to_numpy()]
         else:
             parts = [np.asarray(array)]
         for part in parts:

@@ -14,6 +14,7 @@ import numpy as np
 from sklearn.base import clone
 
 from parsearch import columns as C
+from parsearch.checks import take_rows
 from parsearch.grid import config_key
 from parsearch.metrics import PROBA
 
@@ -121,8 +122,8 @@ def run_config(estimator, index, params, data, metric):
         else:
             scores = [
                 metric.score_model(
-                    clone(model).fit(data.X_train[tr], data.y_train[tr]),
-                    data.X_train[te],
+                    clone(model).fit(take_rows(data.X_train, tr), data.y_train[tr]),
+                    take_rows(data.X_train, te),
                     data.y_train[te],
                 )
                 for tr, te in data.folds

@@ -48,6 +48,30 @@ def test_sparse_matrix_passes_through(xy):
     assert sp.issparse(Xv2)
 
 
+def test_coo_matrix_becomes_csr_whose_rows_can_be_taken(xy):
+    X, y, _, _ = xy
+    X_train, *_ = check_data(sp.coo_matrix(X), y)
+    assert sp.issparse(X_train) and X_train.format == "csr"
+    assert (X_train[[0, 2]].toarray() == X[[0, 2]]).all()
+
+
+def test_dataframe_passes_through_with_its_columns():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [1, 2, 3], "kind": ["x", "y", "x"]})
+    X_train, y_train, *_ = check_data(frame, pd.Series([0, 1, 0]))
+    assert X_train is frame and isinstance(y_train, np.ndarray)
+
+
+@pytest.mark.parametrize(
+    "column", [[1.0, np.nan, 3.0], [1.0, np.inf, 3.0], ["x", None, "y"]], ids=str
+)
+def test_dataframe_with_missing_or_infinite_values_is_refused(column):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": column})
+    with pytest.raises(ValueError, match="X_train contains 1 NaN or infinite"):
+        check_data(frame, [0, 1, 0])
+
+
 def test_length_mismatch_names_both_and_the_lengths(xy):
     X, y, _, _ = xy
     with pytest.raises(ValueError) as info:

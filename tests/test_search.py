@@ -251,6 +251,42 @@ def test_probability_metric_without_predict_proba_is_refused_before_any_fit(spli
     assert not (tmp_path / "r").exists()
 
 
+def test_dataframe_pipeline_selecting_columns_by_name_equals_gridsearchcv(split):
+    # A ColumnTransformer picks columns by name: the DataFrame must reach it as one,
+    # under cross-validation too (its folds are taken with .iloc).
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    Xtr, ytr, _, _ = split
+    frame = pd.DataFrame(Xtr[:400, 200:240], columns=[f"p{i}" for i in range(40)])
+    frame["parity"] = np.where(np.arange(400) % 2, "odd", "even")
+    columns = ColumnTransformer(
+        [
+            ("pixels", StandardScaler(), [f"p{i}" for i in range(40)]),
+            ("kind", OneHotEncoder(), ["parity"]),
+        ]
+    )
+    model = make_pipeline(columns, LogisticRegression(max_iter=200))
+    grid = {"logisticregression__C": [0.01, 1.0]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fit_grid(model, grid, frame, ytr[:400], cv=3, progress=False)
+        ref = GridSearchCV(model, grid, cv=StratifiedKFold(3)).fit(frame, ytr[:400])
+    assert (res.table[C.STATUS] == C.OK).all()
+    np.testing.assert_allclose(res.table[C.SCORE], ref.cv_results_["mean_test_score"], rtol=1e-12)
+
+
+def test_coo_sparse_x_under_cross_validation(split):
+    import scipy.sparse as sp
+
+    Xtr, ytr, _, _ = split
+    X = sp.coo_matrix(Xtr[:300])
+    res = fit_grid(sgd(), {"alpha": [1e-4, 1e-2]}, X, ytr[:300], cv=3, progress=False)
+    dense = fit_grid(sgd(), {"alpha": [1e-4, 1e-2]}, Xtr[:300], ytr[:300], cv=3, progress=False)
+    np.testing.assert_allclose(res.table[C.SCORE], dense.table[C.SCORE], rtol=1e-12)
+
+
 def test_progress_bar_shows_and_can_be_silenced(split, capsys):
     Xtr, ytr, Xva, yva = split
     with warnings.catch_warnings():
@@ -559,6 +595,22 @@ def _cuda():
     import torch
 
     return torch.cuda.is_available()
+
+
+def test_network_grid_takes_sparse_and_dataframe_x(split):
+    pytest.importorskip("torch")
+    import scipy.sparse as sp
+
+    Xtr, ytr, Xva, yva = split
+    kw = dict(progress=False)
+    dense = fit_grid(mlp(epochs=1), NET_GRID, Xtr, ytr, Xva, yva, **kw)
+    sparse = fit_grid(
+        mlp(epochs=1), NET_GRID, sp.csr_matrix(Xtr), ytr, sp.csr_matrix(Xva), yva, **kw
+    )
+    frame = fit_grid(mlp(epochs=1), NET_GRID, pd.DataFrame(Xtr), ytr, pd.DataFrame(Xva), yva, **kw)
+    assert list(sparse.table[C.SCORE]) == list(dense.table[C.SCORE])
+    assert list(frame.table[C.SCORE]) == list(dense.table[C.SCORE])
+    assert sparse.best_model.score(sp.csr_matrix(Xva), yva) == dense.best_score
 
 
 def test_non_fusable_parameters_split_the_fused_groups(split):
