@@ -218,20 +218,24 @@ def _format_number(value, exp_style, digits):
     return f"{f:.{digits}g}"
 
 
-def _is_log_spaced(values):
-    """Positive numbers spanning at least two decades."""
+def _is_log_spaced(values, zero_too=False):
+    """Positive numbers spanning at least two decades (with ``zero_too``, and zeros)."""
     numbers = [float(v) for v in values if _is_number(v) and not _is_unset(v)]
+    if zero_too:
+        if any(x < 0 for x in numbers):
+            return False
+        numbers = [x for x in numbers if x > 0]
     return len(numbers) >= 2 and min(numbers) > 0 and max(numbers) / min(numbers) >= 100
 
 
-def _format_values(values):
-    """Compact tick labels for the values of one axis: 1e-3, 0.25, 32, 'adam', 'unset'."""
-    exp_style = _is_log_spaced(values)
+def _format_values(values, none_label=UNSET_LABEL):
+    """Compact tick labels for the values of one axis: 0, 1e-3, 32, 'adam', 'unset'."""
+    exp_style = _is_log_spaced(values, zero_too=True)
     for digits in (3, 6, 12):
         labels = []
         for v in values:
             if v is None:
-                labels.append(UNSET_LABEL)
+                labels.append(none_label)
             elif _is_number(v):
                 labels.append(_format_number(v, exp_style, digits))
             else:
@@ -268,7 +272,10 @@ def _make_axis(column, given):
         extras.append(value)
     for value in _ordered(extras):
         add(value)
-    return _Axis(values=values, labels=_format_values(values), lookup=lookup)
+    # None listed in the grid is a value (max_depth=None: no limit); else it is a sub-grid
+    # that leaves the parameter unset.
+    none_label = "None" if any(v is None for v in given or ()) else UNSET_LABEL
+    return _Axis(values=values, labels=_format_values(values, none_label), lookup=lookup)
 
 
 def _prepare(table, axes):
@@ -811,6 +818,8 @@ def _plot_line(mpl, data, line, *, metric, greater_is_better, heading):
     n = len(line.x_values)
     numeric = all(v is not None and _is_number(v) for v in line.x_values)
     log_x = numeric and _is_log_spaced(line.x_values)
+    if numeric and not log_x and _is_log_spaced(line.x_values, zero_too=True):
+        numeric = False  # 0 beside log-spaced values: evenly placed, as categories
     positions = np.array([float(v) for v in line.x_values]) if numeric else np.arange(n)
     width = min(14.0, max(5.5, 3.0 + 0.45 * n))
     fig = mpl.figure.Figure(figsize=(width, 4.2), layout="constrained")

@@ -84,6 +84,28 @@ def test_line_plot_is_log_scaled_and_marks_failures():
     assert "best accuracy = 0.01 at lr=1e-2" in fig.get_suptitle()
 
 
+def test_zero_beside_log_spaced_values_is_evenly_placed_with_one_label_style():
+    table = pd.DataFrame(
+        {"alpha": [0.0, 1e-4, 1e-3, 1e-2], C.SCORE: [0.5, 0.6, 0.7, 0.65], C.STATUS: [C.OK] * 4}
+    )
+    line = score_line(table, "alpha")
+    assert line.x_labels == ["0", "1e-4", "1e-3", "1e-2"]
+    ax = plot_scores(table).axes[0]
+    assert ax.get_xscale() == "linear"
+    ticks = ax.get_xticks()
+    np.testing.assert_allclose(np.diff(ticks), 1.0)  # evenly placed, not 1e-4 away from 0
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1e-4", "1e-3", "1e-2"]
+
+
+def test_none_listed_in_the_grid_is_labelled_none():
+    table = pd.DataFrame(
+        {"max_depth": [None, 4, 8], C.SCORE: [0.9, 0.8, 0.85], C.STATUS: [C.OK] * 3}
+    )
+    listed = score_line(table, "max_depth", axes={"max_depth": [None, 4, 8]})
+    assert listed.x_labels == ["None", "4", "8"]
+    assert score_line(table, "max_depth").x_labels == ["4", "8", "unset"]
+
+
 def test_line_plot_of_strings_keeps_first_appearance_and_linear_scale():
     table = pd.DataFrame(
         {
