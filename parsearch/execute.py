@@ -1,7 +1,9 @@
 """Run jobs: fused chunks in this process, per-configuration jobs through joblib, or all on Dask.
 
-Per-configuration jobs go to ``joblib.Parallel`` with the caller's ``n_jobs`` and
-``backend`` (or joblib's active ``parallel_config``), and their results stream back as
+Per-configuration jobs go to joblib, through scikit-learn's ``Parallel``/``delayed``
+wrappers (as ``GridSearchCV`` does: each task runs under the caller's scikit-learn config
+and, with scikit-learn >= 1.7, the caller's warning filters), with the caller's ``n_jobs``
+and ``backend`` (or joblib's active ``parallel_config``), and their results stream back as
 they finish (``return_as="generator_unordered"``) so that each row is stored at once.
 joblib's process backends cap the BLAS/OpenMP threads of each worker at
 ``cpu_count() // n_jobs``; the threading backend is capped here with threadpoolctl.
@@ -17,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 
-from joblib import Parallel, delayed
+from sklearn.utils.parallel import Parallel, delayed
 
 from parsearch.tasks import run_job
 

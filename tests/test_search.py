@@ -287,6 +287,25 @@ def test_coo_sparse_x_under_cross_validation(split):
     np.testing.assert_allclose(res.table[C.SCORE], dense.table[C.SCORE], rtol=1e-12)
 
 
+def test_callers_warning_filters_reach_the_joblib_workers(split, capfd):
+    # As with GridSearchCV: ignoring ConvergenceWarning around the call silences it in
+    # the worker processes too (scikit-learn >= 1.7 passes the filters on).
+    import sklearn
+    from sklearn.exceptions import ConvergenceWarning
+
+    if tuple(int(p) for p in sklearn.__version__.split(".")[:2]) < (1, 7):
+        pytest.skip("scikit-learn < 1.7 does not pass warning filters to workers")
+    Xtr, ytr, Xva, yva = split
+    short = SGDClassifier(loss="log_loss", max_iter=1, tol=1e-3, random_state=0)
+    kw = dict(n_jobs=2, progress=False)
+    fit_grid(short, {"alpha": [1e-4, 1e-3]}, Xtr, ytr, Xva, yva, **kw)
+    assert "ConvergenceWarning" in capfd.readouterr().err  # the workers do warn
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fit_grid(short, {"alpha": [1e-4, 1e-3]}, Xtr, ytr, Xva, yva, **kw)
+    assert "ConvergenceWarning" not in capfd.readouterr().err
+
+
 def test_progress_bar_shows_and_can_be_silenced(split, capsys):
     Xtr, ytr, Xva, yva = split
     with warnings.catch_warnings():
