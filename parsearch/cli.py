@@ -23,6 +23,14 @@ from parsearch.store import HEATMAP, read_meta, read_scores
 PLOTTABLE = {C.TRAIN_LOSS: False, C.FIT_SECONDS: False, C.SCORE_STD: False}
 
 
+def _positive_int(text):
+    """argparse type: an integer >= 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text}")
+    return value
+
+
 def show(folder, top=10, file=None):
     """Print the best configurations of a results folder.
 
@@ -129,7 +137,9 @@ def _parser():
     sub = parser.add_subparsers(dest="command", required=True)
     p_show = sub.add_parser("show", help="print the best configurations")
     p_show.add_argument("folder", help="a results folder (with scores.csv)")
-    p_show.add_argument("--top", type=int, default=10, help="how many to list (default 10)")
+    p_show.add_argument(
+        "--top", type=_positive_int, default=10, help="how many to list (default 10)"
+    )
     p_plot = sub.add_parser("plot", help="redraw the heatmap from scores.csv")
     p_plot.add_argument("folder", help="a results folder (with scores.csv)")
     p_plot.add_argument("--x", help="parameter along the x axis")

@@ -82,7 +82,9 @@ class GridResult:
     meta : dict
         What ``meta.json`` holds.
     models : list or None
-        With ``keep_models="all"``: the fitted model of each row (None where failed).
+        With ``keep_models="all"``: the fitted model of each row; None where it failed
+        or diverged, under cross-validation (no single model was scored), and for rows
+        reused from a resumed run.
     """
 
     table: pd.DataFrame
@@ -220,8 +222,9 @@ def fit_grid(
     keep_models : {"best", "all"}, default="best"
         Keep only the best fitted model in memory, or every one (``result.models``).
     random_state : int or None, default=0
-        Given to estimators whose ``random_state`` is None (and not in the grid), so
-        that every configuration is reproducible.
+        Given to every ``random_state`` of the estimator that is None and not in the
+        grid, nested ones (a Pipeline's steps) included, so that every configuration is
+        reproducible. None leaves them alone.
 
     Returns
     -------
@@ -267,13 +270,16 @@ def fit_grid(
         device_used, matmul = _prepare_network(
             base, grid, device, on_workers=dask_client is not None
         )
-    elif (
-        random_state is not None
-        and "random_state" in base.get_params(deep=False)
-        and base.get_params(deep=False)["random_state"] is None
-        and "random_state" not in grid.axes
-    ):
-        base.set_params(random_state=random_state)
+    elif random_state is not None:
+        # Every unseeded random_state, nested ones too (a Pipeline's steps, say).
+        unseeded = {
+            name: random_state
+            for name, value in base.get_params(deep=True).items()
+            if (name == "random_state" or name.endswith("__random_state"))
+            and value is None
+            and name not in grid.axes
+        }
+        base.set_params(**unseeded)
     if metric_obj.response == VALUES and classifier:
         raise ValueError(f"Metric {metric_obj.name!r} is for regression, not classifiers.")
     if metric_obj.name in CLASSIFICATION_METRICS and not classifier:

@@ -281,3 +281,11 @@ def test_the_console_script_reports_and_exits_with_status_2_on_errors(root, tmp_
     assert done.stderr == (
         f"parsearch: error: No scores.csv in {tmp_path}: is it a parsearch results folder?\n"
     )
+
+
+@pytest.mark.parametrize("top", ["0", "-2", "two"])
+def test_show_top_must_be_a_positive_integer(root, capsys, top):
+    with pytest.raises(SystemExit) as info:
+        main(["show", str(root / "lr"), "--top", top])
+    assert info.value.code == 2
+    assert "--top" in capsys.readouterr().err

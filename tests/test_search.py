@@ -306,6 +306,26 @@ def test_callers_warning_filters_reach_the_joblib_workers(split, capfd):
     assert "ConvergenceWarning" not in capfd.readouterr().err
 
 
+def test_unseeded_random_states_are_seeded_nested_ones_too(split):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    Xtr, ytr, Xva, yva = split
+    kw = dict(keep_models="all", progress=False)
+    alone = fit_grid(
+        SGDClassifier(max_iter=5, tol=None), {"alpha": [1e-4]}, Xtr, ytr, Xva, yva, **kw
+    )
+    assert alone.models[0].get_params()["random_state"] == 0
+    piped = make_pipeline(StandardScaler(), SGDClassifier(max_iter=5, tol=None))
+    grid = {"sgdclassifier__alpha": [1e-4, 1e-2]}
+    first = fit_grid(piped, grid, Xtr, ytr, Xva, yva, random_state=7, **kw)
+    again = fit_grid(piped, grid, Xtr, ytr, Xva, yva, random_state=7, **kw)
+    assert all(m.get_params()["sgdclassifier__random_state"] == 7 for m in first.models)
+    assert list(first.table[C.SCORE]) == list(again.table[C.SCORE])
+    untouched = fit_grid(piped, grid, Xtr, ytr, Xva, yva, random_state=None, **kw)
+    assert all(m.get_params()["sgdclassifier__random_state"] is None for m in untouched.models)
+
+
 def test_progress_bar_shows_and_can_be_silenced(split, capsys):
     Xtr, ytr, Xva, yva = split
     with warnings.catch_warnings():
