@@ -141,12 +141,17 @@ def roc_auc_ovr(y_true, proba, labels=None, average="macro"):
     -------
     float
     """
+    aucs, prevalence = _one_vs_rest(skm.roc_auc_score, y_true, proba, labels)
+    return float(np.average(aucs, weights=prevalence if average == "weighted" else None))
+
+
+def _one_vs_rest(score, y_true, proba, labels=None):
+    """``score(y_true == c, proba[:, j])`` and the prevalence of each class c present."""
     y_true = np.asarray(y_true)
     labels = np.unique(y_true) if labels is None else np.asarray(labels)
     present = [j for j, c in enumerate(labels) if np.any(y_true == c)]
-    aucs = [skm.roc_auc_score(y_true == labels[j], proba[:, j]) for j in present]
-    weights = [np.mean(y_true == labels[j]) for j in present] if average == "weighted" else None
-    return float(np.average(aucs, weights=weights))
+    scores = [score(y_true == labels[j], proba[:, j]) for j in present]
+    return scores, [np.mean(y_true == labels[j]) for j in present]
 
 
 def average_precision(y_true, proba, labels=None):
@@ -172,15 +177,13 @@ def average_precision(y_true, proba, labels=None):
     -------
     float
     """
-    y_true = np.asarray(y_true)
     labels = np.unique(y_true) if labels is None else np.asarray(labels)
     if len(labels) == 2:
         j = int(np.flatnonzero(labels == 1)[0]) if np.any(labels == 1) else 1
+        y_true = np.asarray(y_true)
         return float(skm.average_precision_score(y_true == labels[j], proba[:, j]))
-    present = [j for j, c in enumerate(labels) if np.any(y_true == c)]
-    return float(
-        np.mean([skm.average_precision_score(y_true == labels[j], proba[:, j]) for j in present])
-    )
+    scores, _ = _one_vs_rest(skm.average_precision_score, y_true, proba, labels)
+    return float(np.mean(scores))
 
 
 def accuracy(y_true, y_pred):

@@ -316,17 +316,22 @@ def test_a_worker_killed_mid_search_loses_no_row(split, tmp_path):
     assert len(fitted) <= n + 1
 
 
-def test_a_task_that_kills_its_workers_is_a_failed_row(split, tmp_path):
-    """Past ``allowed-failures`` worker deaths, Dask gives up on a task: a failed row."""
+@pytest.mark.parametrize("allowed_failures", [0, None], ids=["no-retry", "dask-default"])
+def test_a_task_that_kills_its_workers_fails_alone(split, tmp_path, allowed_failures):
+    """Past ``allowed-failures`` worker deaths Dask gives up on a task: one failed row.
+
+    With Dask's default (4 deaths) both workers die in turn, taking every copy of the
+    data with them: were it scattered, Dask would forget every task that needs it and
+    healthy configurations would fail too; as a task result with lineage it is computed
+    again. One task per worker at a time (more tasks than twice the threads: Dask queues
+    them on the scheduler), so that Dask blames only the killer for the deaths.
+    """
     import dask
 
     out = tmp_path / "out"
-    # No second chance, and one task per worker at a time, so that only the killer is
-    # blamed (more tasks than twice the threads: Dask queues them on the scheduler).
-    config = {
-        "distributed.scheduler.allowed-failures": 0,
-        "distributed.scheduler.worker-saturation": 1.0,
-    }
+    config = {"distributed.scheduler.worker-saturation": 1.0}
+    if allowed_failures is not None:
+        config["distributed.scheduler.allowed-failures"] = allowed_failures
     with dask.config.set(config), local_cluster() as cluster:
         with distributed.Client(cluster, set_as_default=False) as client:
             with pytest.warns(FitFailedWarning, match="KilledWorker"):
@@ -377,32 +382,6 @@ def test_a_worker_holding_the_data_dies_and_every_row_still_comes(split, tmp_pat
     assert (tmp_path / "killed").exists()
     assert list(res.table[C.STATUS]) == [C.OK] * 6
     assert read_scores(tmp_path / "out")[C.KEY].is_unique
-
-
-def test_a_killer_that_takes_down_every_copy_of_the_data_fails_alone(split, tmp_path):
-    """Four deaths (Dask's default allowed-failures): only the killer fails, KilledWorker.
-
-    With the data scattered, a death that lost its last copy made Dask forget every task
-    that needed it, and healthy configurations failed too; as a task result with lineage
-    the data is computed again. One task per worker at a time, so that Dask blames only
-    the killer for the deaths.
-    """
-    import dask
-
-    config = {"distributed.scheduler.worker-saturation": 1.0}
-    with dask.config.set(config), local_cluster() as cluster:
-        with distributed.Client(cluster, set_as_default=False) as client:
-            with pytest.warns(FitFailedWarning, match="KilledWorker"):
-                res = fit_grid(
-                    ProcessKillingClassifier(),
-                    {"c": list(range(6))},
-                    *split,
-                    client=client,
-                    out=tmp_path / "out",
-                    progress=False,
-                )
-    assert list(res.table[C.STATUS]) == [C.OK, C.FAILED, C.OK, C.OK, C.OK, C.OK]
-    assert res.table[C.ERROR][1].startswith("KilledWorker")
 
 
 def test_a_client_closed_mid_search_says_so_and_resume_finishes(split, tmp_path):
