@@ -43,6 +43,8 @@ def show(folder, top=10, file=None):
     file : file-like, optional
         Where to print (default: standard output).
     """
+    from parsearch.plot import parameter_labels
+
     file = file or sys.stdout
     folder = Path(folder)
     table = read_scores(folder)
@@ -62,6 +64,7 @@ def show(folder, top=10, file=None):
         print("no configuration succeeded", file=file)
     else:
         shown = ok.head(top)[[*params, C.SCORE, C.FIT_SECONDS]].rename(columns={C.SCORE: name})
+        shown[params] = parameter_labels(ok.head(top), meta.get("grid", {}).get("axes"))
         print(f"top {len(shown)}:", file=file)
         print(shown.to_string(index=False), file=file)
     heatmap = folder / HEATMAP

@@ -34,6 +34,7 @@ from parsearch import columns as C
 __all__ = [
     "ScoreGrid",
     "ScoreLine",
+    "parameter_labels",
     "plot_epoch_scores",
     "plot_scores",
     "save_figure",
@@ -276,6 +277,32 @@ def _make_axis(column, given):
     # that leaves the parameter unset.
     none_label = "None" if any(v is None for v in given or ()) else UNSET_LABEL
     return _Axis(values=values, labels=_format_values(values, none_label), lookup=lookup)
+
+
+def parameter_labels(table, axes=None):
+    """The parameter columns of a results table as the plots label them.
+
+    ``None`` listed in the grid reads "None" (else "unset"), numbers as on the axes
+    (1e-4, 32; not 32.0 as a CSV column with a missing value is read back).
+
+    Parameters
+    ----------
+    table : DataFrame
+        A results table (``res.table`` or a read ``scores.csv``).
+    axes : dict of str to list, optional
+        The grid's values of each parameter (``meta.json``'s ``grid.axes``).
+
+    Returns
+    -------
+    DataFrame
+        The parameter columns, as strings, on the table's index.
+    """
+    axes = axes or {}
+    labels = {}
+    for name in C.param_columns(table.columns):
+        axis = _make_axis(table[name], axes.get(name))
+        labels[name] = [axis.labels[axis.lookup[_value_key(v)]] for v in table[name]]
+    return pd.DataFrame(labels, index=table.index)
 
 
 def _prepare(table, axes):

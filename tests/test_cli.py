@@ -289,3 +289,20 @@ def test_show_top_must_be_a_positive_integer(root, capsys, top):
         main(["show", str(root / "lr"), "--top", top])
     assert info.value.code == 2
     assert "--top" in capsys.readouterr().err
+
+
+def test_show_prints_parameters_as_the_grid_has_them(tmp_path, capsys, mnist_small):
+    # A CSV column holding None and integers reads back as floats with NaN; show prints
+    # the grid's values: None and 4, not NaN and 4.0.
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = mnist_small
+    out = tmp_path / "tree"
+    grid = {"max_depth": [None, 4], "min_samples_leaf": [1, 5]}
+    fit_grid(DecisionTreeClassifier(), grid, X[:300], y[:300], X[300:400], y[300:400], out=out)
+    capsys.readouterr()
+    status, text, _ = run(capsys, "show", out)
+    assert status == 0
+    rows = [line.split() for line in text.splitlines() if line.startswith(" ")]
+    assert {r[0] for r in rows} == {"None", "4"} and {r[1] for r in rows} == {"1", "5"}
+    assert "NaN" not in text and "4.0 " not in text
