@@ -16,8 +16,9 @@ Approaches (each in its own fresh Python process):
 
 Each child runs the search twice: "cold" is the first run, where the worker processes
 still have to start (loky) or import scikit-learn (Dask); "warm" is the second, with the
-same workers ready. The Dask run scatters the data to both workers once per search; the
-local run pickles it into each loky task (joblib memory-maps arrays over 1 MB). Both give
+same workers ready. The Dask run sends the data to the cluster once per search (a task
+result every job depends on); the local run pickles it into each loky task (joblib
+memory-maps arrays over 1 MB). Both give
 the same table, so the best accuracies must be identical.
 
 Printed: medians of each time, and the overhead ratio dask / local (cold and warm search,

@@ -25,8 +25,9 @@ def check_data(X_train, y_train, X_val=None, y_val=None, *, classifier=True):
     Returns
     -------
     tuple
-        ``(X_train, y_train, X_val, y_val)``: X as an array, a CSR sparse matrix or the
-        DataFrame it was (pipelines may select its columns by name), y as an array.
+        ``(X_train, y_train, X_val, y_val)``: X as an array, a CSR sparse matrix, or the
+        DataFrame it was when its column names are unique strings (pipelines may select
+        its columns by name); y as an array.
 
     Raises
     ------
@@ -59,8 +60,38 @@ def check_data(X_train, y_train, X_val=None, y_val=None, *, classifier=True):
 
 
 def is_dataframe(X):
-    """Whether ``X`` is a pandas DataFrame (kept as one: pipelines select its columns)."""
-    return hasattr(X, "iloc") and hasattr(X, "columns")
+    """Whether ``X`` is a pandas DataFrame."""
+    import pandas as pd
+
+    return isinstance(X, pd.DataFrame)
+
+
+def keeps_frame(X):
+    """Whether a DataFrame goes to the estimator as one: unique string column names.
+
+    Those are the frames whose columns scikit-learn can address by name (a
+    ColumnTransformer, say); any other frame becomes an array, as it always did.
+    """
+    names = list(X.columns)
+    return all(isinstance(n, str) for n in names) and len(set(names)) == len(names)
+
+
+def numeric_array(X, name="X"):
+    """A DataFrame of numeric columns as a float array (missing values become NaN).
+
+    Raises
+    ------
+    ValueError
+        Naming the first column that is not numeric.
+    """
+    import pandas as pd
+
+    for position, dtype in enumerate(X.dtypes):
+        if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):
+            raise ValueError(
+                f"{name} must be numeric, but its column {X.columns[position]!r} has dtype {dtype}."
+            )
+    return X.to_numpy(dtype=float, na_value=np.nan)
 
 
 def take_rows(X, rows):
@@ -72,11 +103,13 @@ def _check_xy(X, y, x_name, y_name):
     if hasattr(X, "tocsr"):  # scipy sparse matrix or array: CSR, whose rows can be taken
         X = X.tocsr()
         parts = [X.data]
-    elif is_dataframe(X):  # float columns are checked, others left to the estimator
+    elif is_dataframe(X) and keeps_frame(X):  # float columns checked, others left as they are
         _reject_missing(X, x_name)
-        parts = [X[c].to_numpy(dtype=float) for c in X.columns if X[c].dtype.kind == "f"]
+        parts = [
+            X.iloc[:, i].to_numpy(dtype=float) for i, t in enumerate(X.dtypes) if t.kind == "f"
+        ]
     else:
-        X = np.asarray(X)
+        X = numeric_array(X, x_name) if is_dataframe(X) else np.asarray(X)
         parts = [X]
         if X.ndim == 2 and not _numeric(X.dtype):
             raise ValueError(f"{x_name} must be numeric, got dtype {X.dtype}.")
@@ -148,11 +181,11 @@ def check_backend(backend):
     ValueError
         For a name joblib does not know, listing those it does.
     """
-    if backend is None or backend == "dask":
-        return backend
+    if backend is None or backend == "dask" or not isinstance(backend, str):
+        return backend  # a joblib backend instance is joblib's to check
     from joblib.parallel import BACKENDS
 
-    if not isinstance(backend, str) or backend not in BACKENDS:
+    if backend not in BACKENDS:
         known = ", ".join(repr(b) for b in sorted({*BACKENDS, "dask"}))
         raise ValueError(f"backend must be None or one of {known}, got {backend!r}.")
     return backend

@@ -31,6 +31,9 @@ def _positive_int(text):
     return value
 
 
+_positive_int.__name__ = "positive integer"  # argparse: "invalid positive integer value"
+
+
 def show(folder, top=10, file=None):
     """Print the best configurations of a results folder.
 

@@ -201,7 +201,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         )
 
     def _check_X(self, X, fitting=False):
-        X = X.toarray() if hasattr(X, "toarray") else np.asarray(X)  # sparse: dense
+        from parsearch.checks import is_dataframe, numeric_array
+
+        if hasattr(X, "toarray"):  # sparse: dense
+            X = X.toarray()
+        X = numeric_array(X, "MLPClassifier: X") if is_dataframe(X) else np.asarray(X)
         if X.ndim != 2:
             raise ValueError(
                 f"MLPClassifier: X must be 2-D (samples x features), got shape {X.shape}; "

@@ -20,13 +20,20 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone, is_classifier
+from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import check_cv
 
 from parsearch import __version__
 from parsearch import columns as C
-from parsearch.checks import check_backend, check_data, check_n_jobs, check_out, is_dataframe
+from parsearch.checks import (
+    check_backend,
+    check_data,
+    check_n_jobs,
+    check_out,
+    is_dataframe,
+    numeric_array,
+)
 from parsearch.distributed import chunk_memory_budget, cluster_info, resolve_client
 from parsearch.execute import execute
 from parsearch.grid import check_params, config_key, expand_grid
@@ -198,9 +205,10 @@ def fit_grid(
         joblib backend: ``"loky"`` (processes), ``"threading"``, or ``"dask"`` for the
         active ``dask.distributed.Client`` (as does joblib's
         ``parallel_config(backend="dask")``). On Dask every per-configuration job and
-        every fused chunk is one task, the data is scattered to the workers once, fused
-        chunks are sized to the smallest worker and train on its own device, and a
-        worker lost mid-task has its tasks rerun elsewhere.
+        every fused chunk is one task, the data goes to the cluster once (as a task
+        result every job depends on), fused chunks are sized to the smallest worker and
+        train on its own device, and a worker lost mid-task has its tasks rerun
+        elsewhere.
     client : distributed.Client, optional
         Run on this Dask client's cluster (as ``backend="dask"`` does with the active
         one).
@@ -223,8 +231,9 @@ def fit_grid(
         Keep only the best fitted model in memory, or every one (``result.models``).
     random_state : int or None, default=0
         Given to every ``random_state`` of the estimator that is None and not in the
-        grid, nested ones (a Pipeline's steps) included, so that every configuration is
-        reproducible. None leaves them alone.
+        grid, nested ones (a Pipeline's steps) included, so that the search is
+        reproducible. Estimators given as grid values are left as they are; None leaves
+        every one alone.
 
     Returns
     -------
@@ -282,7 +291,11 @@ def fit_grid(
         base.set_params(**unseeded)
     if metric_obj.response == VALUES and classifier:
         raise ValueError(f"Metric {metric_obj.name!r} is for regression, not classifiers.")
-    if metric_obj.name in CLASSIFICATION_METRICS and not classifier:
+    if (
+        isinstance(metric, str)
+        and metric_obj.name in CLASSIFICATION_METRICS
+        and is_regressor(model)
+    ):
         raise ValueError(
             f"Metric {metric_obj.name!r} scores classifiers, and {type(model).__name__} is "
             f"not one: pass a regression metric, e.g. metric='r2' (the choices: "
@@ -341,6 +354,7 @@ def fit_grid(
             "direction": metric_obj.direction,
         },
         "validation": identity["validation"],
+        "cv": None if folds is None else repr(cv),
         "data": {
             "X_train": list(X_train.shape),
             "X_val": None if X_val is None else list(X_val.shape),
@@ -484,7 +498,7 @@ def _dense(X):
     """A dense array of a sparse matrix or a DataFrame (arrays pass through)."""
     if hasattr(X, "toarray"):
         return X.toarray()
-    return np.asarray(X) if is_dataframe(X) else X
+    return numeric_array(X) if is_dataframe(X) else X
 
 
 def _folds_identity(folds):

@@ -18,6 +18,7 @@ import math
 import os
 import shutil
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,8 @@ import pandas as pd
 from parsearch import columns as C
 
 SCORES = "scores.csv"
-PREVIOUS_SCORES = "scores.previous.csv"
+#: Name of the copy of an old scores.csv whose rows or columns a resume drops.
+PREVIOUS_SCORES = "scores.previous.{stamp}.csv"
 META = "meta.json"
 HEATMAP = "heatmap.png"
 
@@ -203,9 +205,15 @@ class ResultStore:
         old = meta.get("identity", {})
         for what in self.identity:
             if old.get(what) is not None and old[what] != self.identity[what]:
+                hint = ""
+                if what == "validation" and "folds" in str(self.identity[what]):
+                    hint = (
+                        " Under cross-validation the folds themselves must be the same: a "
+                        "splitter with shuffle=True needs a random_state to make them again."
+                    )
                 raise ResumeMismatch(
                     f"{self.out} holds results for other {what} "
-                    f"({what} fingerprint {old[what]!r}, now {self.identity[what]!r}). "
+                    f"({what} fingerprint {old[what]!r}, now {self.identity[what]!r}).{hint} "
                     "Pass resume=False to start afresh (it overwrites scores.csv), or "
                     "choose another out folder."
                 )
@@ -260,13 +268,19 @@ class ResultStore:
         extra = [c for c in old.columns if c not in self.columns]
         if not outside and not extra:
             return None
-        shutil.copy2(self.scores_path, self.out / PREVIOUS_SCORES)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        kept = self.out / PREVIOUS_SCORES.format(stamp=stamp)
+        number = 1
+        while kept.exists():  # never overwrite an earlier copy
+            number += 1
+            kept = self.out / PREVIOUS_SCORES.format(stamp=f"{stamp}-{number}")
+        shutil.copy2(self.scores_path, kept)
         parts = [f"{outside} row(s) of configurations outside this grid"] if outside else []
         if extra:
             parts.append(f"the column(s) {extra}")
         return (
             f"{self.scores_path} held {' and '.join(parts)}, which the new file does not "
-            f"keep; the old file is kept as {PREVIOUS_SCORES}."
+            f"keep; the old file is kept as {kept.name}."
         )
 
     def append(self, row):

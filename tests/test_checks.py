@@ -62,6 +62,26 @@ def test_dataframe_passes_through_with_its_columns():
     assert X_train is frame and isinstance(y_train, np.ndarray)
 
 
+@pytest.mark.parametrize("names", [[0, 1, "c"], ["a", "a", "b"]], ids=["mixed", "duplicate"])
+def test_dataframe_without_unique_string_names_becomes_an_array(names):
+    # scikit-learn can address such columns by position only: they go on as an array.
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame([[1.0, 2, 3.0], [4.0, 5, 6.0]], columns=names)
+    X_train, *_ = check_data(frame, [0, 1])
+    assert isinstance(X_train, np.ndarray) and X_train.dtype == float
+    assert X_train.tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+
+
+def test_numeric_array_of_nullable_and_non_numeric_frames():
+    pd = pytest.importorskip("pandas")
+    from parsearch.checks import numeric_array
+
+    nullable = pd.DataFrame({"a": pd.array([1.0, None], dtype="Float64"), "b": [1, 2]})
+    assert np.isnan(numeric_array(nullable)[1, 0]) and numeric_array(nullable).dtype == float
+    with pytest.raises(ValueError, match="column 'kind' has dtype"):
+        numeric_array(pd.DataFrame({"a": [1.0], "kind": ["x"]}), "X_train")
+
+
 @pytest.mark.parametrize(
     "column", [[1.0, np.nan, 3.0], [1.0, np.inf, 3.0], ["x", None, "y"]], ids=str
 )

@@ -153,6 +153,17 @@ def test_bad_inputs(data):
         model.predict(with_nan)
 
 
+def test_nullable_dataframe_in_and_out(data):
+    pd = pytest.importorskip("pandas")
+    Xtr, ytr, Xva, _ = data
+    frame = pd.DataFrame(Xtr[:200, :50]).astype("Float64")
+    model = MLPClassifier(width=8, epochs=1).fit(frame, ytr[:200])
+    assert model.predict(pd.DataFrame(Xva[:10, :50]).astype("Float64")).shape == (10,)
+    frame.iloc[3, 4] = pd.NA
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        MLPClassifier(width=8, epochs=1).fit(frame, ytr[:200])
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available here")
 def test_cuda_without_cuda_is_a_clear_error(data):
     Xtr, ytr, _, _ = data

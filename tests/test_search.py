@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.metrics import log_loss, roc_auc_score
@@ -243,6 +243,27 @@ def test_classification_metric_on_a_regressor_is_refused_before_any_fit(split, t
     assert res.table[C.STATUS].eq(C.OK).all()
 
 
+class MajorityVote(BaseEstimator):
+    """A classifier by duck typing only (no ClassifierMixin): predicts the commonest label."""
+
+    def __init__(self, k=0):
+        self.k = k
+
+    def fit(self, X, y):
+        values, counts = np.unique(y, return_counts=True)
+        self.label_ = values[counts.argmax()]
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.label_)
+
+
+def test_a_duck_typed_classifier_may_use_accuracy(split):
+    Xtr, ytr, Xva, yva = split
+    res = fit_grid(MajorityVote(), {"k": [0, 1]}, Xtr, ytr, Xva, yva, progress=False)
+    assert res.best_score == pytest.approx(np.mean(yva == res.best_model.label_))
+
+
 def test_probability_metric_without_predict_proba_is_refused_before_any_fit(split, tmp_path):
     Xtr, ytr, Xva, yva = split
     grid = {"loss": ["log_loss", "hinge"], "alpha": [1e-4]}
@@ -369,7 +390,7 @@ def test_resume_keeps_rows_of_a_narrowed_grid_aside_and_retries_failures(split, 
         warnings.simplefilter("ignore")
         fit_grid(sgd(), {"alpha": [1e-4, 1e-3, -1.0]}, Xtr, ytr, Xva, yva, out=out, progress=False)
     assert read_scores(out)[C.STATUS].tolist() == [C.OK, C.OK, C.FAILED]
-    with pytest.warns(UserWarning, match="1 row.*outside this grid.*scores.previous.csv"):
+    with pytest.warns(UserWarning, match=r"1 row.*outside this grid.*scores\.previous\."):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FitFailedWarning)
             res = fit_grid(
@@ -377,7 +398,8 @@ def test_resume_keeps_rows_of_a_narrowed_grid_aside_and_retries_failures(split, 
             )
     assert res.meta["execution"]["reused_rows"] == 1  # the failed configuration ran again
     assert read_scores(out)["alpha"].tolist() == [1e-4, -1.0]
-    assert read_scores(out / "scores.previous.csv")["alpha"].tolist() == [1e-4, 1e-3, -1.0]
+    (previous,) = out.glob("scores.previous.*.csv")
+    assert read_scores(previous)["alpha"].tolist() == [1e-4, 1e-3, -1.0]
 
 
 def test_sigkill_mid_grid_then_resume(split, tmp_path):
@@ -652,6 +674,16 @@ def test_network_grid_takes_sparse_and_dataframe_x(split):
     assert sparse.best_model.score(sp.csr_matrix(Xva), yva) == dense.best_score
 
 
+def test_network_grid_refuses_a_text_column_before_any_work(split, tmp_path):
+    pytest.importorskip("torch")
+    Xtr, ytr, Xva, yva = split
+    frame = pd.DataFrame(Xtr[:, :20], columns=[f"p{i}" for i in range(20)]).assign(kind="x")
+    val = pd.DataFrame(Xva[:, :20], columns=[f"p{i}" for i in range(20)]).assign(kind="x")
+    with pytest.raises(ValueError, match="column 'kind' has dtype"):
+        fit_grid(mlp(), NET_GRID, frame, ytr, val, yva, out=tmp_path / "r", progress=False)
+    assert not (tmp_path / "r").exists()
+
+
 def test_non_fusable_parameters_split_the_fused_groups(split):
     pytest.importorskip("torch")
     Xtr, ytr, Xva, yva = split
@@ -733,7 +765,7 @@ def test_resume_under_other_folds_is_refused(split, tmp_path):
         fit_grid(sgd(), {"alpha": [1e-4, 1e-2]}, X, y, cv=KFold(2).split(X), **kw)
         again = fit_grid(sgd(), {"alpha": [1e-4, 1e-2]}, X, y, cv=KFold(2).split(X), **kw)
         assert again.meta["execution"]["reused_rows"] == 2
-        with pytest.raises(ResumeMismatch, match="other validation"):
+        with pytest.raises(ResumeMismatch, match=r"other validation.*random_state"):
             fit_grid(sgd(), {"alpha": [1e-4, 1e-2]}, X, y, cv=KFold(3).split(X), **kw)
 
 

@@ -265,22 +265,28 @@ def test_read_scores_of_a_csv_without_score_or_status(tmp_path, header, missing)
 def test_open_keeps_the_old_file_when_rows_or_columns_would_be_dropped(tmp_path):
     write_store(tmp_path)
     before = (tmp_path / SCORES).read_bytes()
-    store = ResultStore(tmp_path, COLUMNS, IDENTITY)
-    finished = store.finished_rows(resume=True)
+
+    def resume(keys):
+        store = ResultStore(tmp_path, COLUMNS, IDENTITY)
+        finished = store.finished_rows(resume=True)
+        message = store.open([finished[k] for k in keys if k in finished], keys=keys)
+        store.close()
+        return message
+
+    def copies():
+        return sorted(tmp_path.glob("scores.previous.*.csv"))
+
     keys = [ROWS[0][C.KEY], ROWS[1][C.KEY]]  # the grid no longer has the third row
-    message = store.open([finished[k] for k in keys], keys=keys)
-    store.close()
+    message = resume(keys)
     assert "1 row(s) of configurations outside this grid" in message
-    assert "scores.previous.csv" in message
-    assert (tmp_path / "scores.previous.csv").read_bytes() == before
+    (first,) = copies()
+    assert first.name in message and first.read_bytes() == before
     assert len(read_scores(tmp_path)) == 2
-    # Nothing dropped: no copy, no message.
-    (tmp_path / "scores.previous.csv").unlink()
-    store = ResultStore(tmp_path, COLUMNS, IDENTITY)
-    finished = store.finished_rows(resume=True)
-    assert store.open(list(finished.values()), keys=list(finished)) is None
-    store.close()
-    assert not (tmp_path / "scores.previous.csv").exists()
+    # Nothing dropped: no new copy, no message.
+    assert resume(keys) is None and copies() == [first]
+    # Dropped again (in the same second, even): a second copy, the first one intact.
+    assert "1 row(s)" in resume(keys[:1])
+    assert len(copies()) == 2 and first.read_bytes() == before
 
 
 def test_open_keeps_only_the_reused_rows_and_leaves_no_temp_file(tmp_path):
