@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import threading
 import uuid
-import warnings
 from concurrent.futures import CancelledError
 
 from parsearch import columns as C
@@ -332,10 +331,12 @@ def _data_value(data):
 
 def _submit_data(client, data):
     """Put the data on the cluster as a task result (with lineage: recomputable when lost)."""
-    with warnings.catch_warnings():
-        # "Sending large graph": deliberate, the data is sent once, and kept by the
-        # scheduler so that it can be computed again.
-        warnings.filterwarnings("ignore", message=".*[Ll]arge graph.*")
+    import dask
+
+    # No "Sending large graph" warning: the data is sent once on purpose, and kept by the
+    # scheduler so that it can be computed again. (Dask's own threshold, not a warnings
+    # filter: those are process-wide and not thread-safe.)
+    with dask.config.set({"distributed.admin.large-graph-warning-threshold": "1 PiB"}):
         return client.submit(_data_value, data, pure=False, priority=2)
 
 
