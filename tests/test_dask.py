@@ -418,3 +418,27 @@ def test_a_client_closed_mid_search_says_so_and_resume_finishes(split, tmp_path)
         res = fit_grid(est, grid, *split, client=client, out=out, progress=False)
     assert res.meta["execution"]["reused_rows"] == done
     assert (res.table[C.STATUS] == C.OK).all() and read_scores(out)[C.KEY].is_unique
+
+
+def test_data_over_dask_large_graph_threshold_sends_without_a_warning(client):
+    # The data task is large on purpose (it is sent once); Dask's "Sending large graph"
+    # warning would only mislead.
+    from slow_estimator import SlowLoggingClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(5000, 784)).astype(np.float32)  # 15.7 MB, over Dask's 10 MB
+    y = np.arange(5000) % 3
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = fit_grid(
+            SlowLoggingClassifier(delay=0),
+            {"c": [0, 1]},
+            X[:4000],
+            y[:4000],
+            X[4000:],
+            y[4000:],
+            client=client,
+            progress=False,
+        )
+    assert (res.table[C.STATUS] == C.OK).all()
+    assert not [w for w in caught if "large graph" in str(w.message)]
