@@ -94,6 +94,13 @@ def numeric_array(X, name="X"):
     return X.to_numpy(dtype=float, na_value=np.nan)
 
 
+def as_dense(X, name="X"):
+    """A dense array: of a sparse matrix, of a DataFrame's numeric columns, or of ``X``."""
+    if hasattr(X, "toarray"):
+        return X.toarray()
+    return numeric_array(X, name) if is_dataframe(X) else np.asarray(X)
+
+
 def take_rows(X, rows):
     """Rows ``rows`` of an array, a sparse matrix or a DataFrame."""
     return X.iloc[rows] if is_dataframe(X) else X[rows]
@@ -104,28 +111,23 @@ def _check_xy(X, y, x_name, y_name):
         X = X.tocsr()
         parts = [X.data]
     elif is_dataframe(X) and keeps_frame(X):  # float columns checked, others left as they are
-        _reject_missing(X, x_name)
+        _refuse_nonfinite(x_name, int(X.isna().to_numpy().sum()))
         parts = [
             X.iloc[:, i].to_numpy(dtype=float) for i, t in enumerate(X.dtypes) if t.kind == "f"
         ]
     else:
         X = numeric_array(X, x_name) if is_dataframe(X) else np.asarray(X)
         parts = [X]
-        if X.ndim == 2 and not _numeric(X.dtype):
-            raise ValueError(f"{x_name} must be numeric, got dtype {X.dtype}.")
     if X.ndim != 2:
         raise ValueError(
             f"{x_name} must be 2-D (samples x features), got shape {X.shape}. "
             "Reshape images to (n_samples, n_pixels), e.g. X.reshape(len(X), -1)."
         )
     for data in parts:
-        if hasattr(X, "tocsr") and not _numeric(data.dtype):
+        if not _numeric(data.dtype):
             raise ValueError(f"{x_name} must be numeric, got dtype {data.dtype}.")
-        if data.dtype.kind == "f" and not np.isfinite(data).all():
-            n_bad = int(np.size(data) - np.isfinite(data).sum())
-            raise ValueError(
-                f"{x_name} contains {n_bad} NaN or infinite values; impute or drop them first."
-            )
+        if data.dtype.kind == "f":
+            _refuse_nonfinite(x_name, int(np.size(data) - np.isfinite(data).sum()))
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y.ravel()
@@ -144,12 +146,11 @@ def _numeric(dtype):
     return np.issubdtype(dtype, np.number) or dtype.kind == "b"
 
 
-def _reject_missing(frame, name):
-    """Refuse missing values (NaN, None, pd.NA) in a DataFrame, as in arrays."""
-    missing = int(frame.isna().to_numpy().sum())
-    if missing:
+def _refuse_nonfinite(name, n_bad):
+    """Refuse ``n_bad`` NaN, infinite or missing values (None, pd.NA) in ``name``."""
+    if n_bad:
         raise ValueError(
-            f"{name} contains {missing} NaN or infinite values; impute or drop them first."
+            f"{name} contains {n_bad} NaN or infinite values; impute or drop them first."
         )
 
 

@@ -616,10 +616,15 @@ def _freeze(opt, outcomes, newly, epoch, diverged):
     diverged |= newly
 
 
+def _finite_per_model(logits):
+    """Which models' logits (K, C, b) are all finite: a bool tensor (K,)."""
+    return torch.isfinite(logits).flatten(1).all(dim=1)
+
+
 @torch.no_grad()
 def finite_outputs(net, X):
     """Which models of ``net`` give finite logits for every row of ``X``: bool array (K,)."""
-    return torch.isfinite(net.forward(X)).flatten(1).all(dim=1).cpu().numpy()
+    return _finite_per_model(net.forward(X)).cpu().numpy()
 
 
 @torch.no_grad()
@@ -648,7 +653,7 @@ def predict_outputs(net, X, proba=True, with_finite=False):
     for start in range(0, X.shape[0], EVAL_CHUNK):
         logits = net.forward(X[start : start + EVAL_CHUNK])  # (K, C, b)
         if with_finite:
-            finite &= torch.isfinite(logits).flatten(1).all(dim=1)
+            finite &= _finite_per_model(logits)
         if proba:
             parts.append(torch.softmax(logits, dim=1).transpose(1, 2).cpu())  # (K, b, C)
         else:

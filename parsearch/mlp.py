@@ -201,11 +201,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         )
 
     def _check_X(self, X, fitting=False):
-        from parsearch.checks import is_dataframe, numeric_array
+        from parsearch.checks import as_dense
 
-        if hasattr(X, "toarray"):  # sparse: dense
-            X = X.toarray()
-        X = numeric_array(X, "MLPClassifier: X") if is_dataframe(X) else np.asarray(X)
+        X = as_dense(X, "MLPClassifier: X")  # sparse matrices and DataFrames too
         if X.ndim != 2:
             raise ValueError(
                 f"MLPClassifier: X must be 2-D (samples x features), got shape {X.shape}; "

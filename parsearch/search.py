@@ -26,14 +26,7 @@ from sklearn.model_selection import check_cv
 
 from parsearch import __version__
 from parsearch import columns as C
-from parsearch.checks import (
-    check_backend,
-    check_data,
-    check_n_jobs,
-    check_out,
-    is_dataframe,
-    numeric_array,
-)
+from parsearch.checks import as_dense, check_backend, check_data, check_n_jobs, check_out
 from parsearch.distributed import chunk_memory_budget, cluster_info, resolve_client
 from parsearch.execute import execute
 from parsearch.grid import check_params, config_key, expand_grid
@@ -273,7 +266,8 @@ def fit_grid(
     base = clone(model)
     network = is_network(base)
     if network:  # the fused trainer takes dense numeric arrays
-        X_train, X_val = _dense(X_train), None if X_val is None else _dense(X_val)
+        X_train = as_dense(X_train, "X_train")
+        X_val = None if X_val is None else as_dense(X_val, "X_val")
     device_used, matmul = "cpu", None
     if network:
         device_used, matmul = _prepare_network(
@@ -492,13 +486,6 @@ class _Best:
         tie_earlier = score == self.score and index < self.index
         if better or tie_earlier:
             self.index, self.score, self.model = index, float(score), model
-
-
-def _dense(X):
-    """A dense array of a sparse matrix or a DataFrame (arrays pass through)."""
-    if hasattr(X, "toarray"):
-        return X.toarray()
-    return numeric_array(X) if is_dataframe(X) else X
 
 
 def _folds_identity(folds):

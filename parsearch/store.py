@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from parsearch import columns as C
+from parsearch.checks import is_dataframe
 
 SCORES = "scores.csv"
 #: Name of the copy of an old scores.csv whose rows or columns a resume drops.
@@ -57,7 +58,7 @@ def data_fingerprint(*arrays):
         if hasattr(array, "tocsr"):  # scipy sparse
             array = array.tocsr()
             parts = [array.data, array.indices, array.indptr]
-        elif hasattr(array, "iloc") and hasattr(array, "columns"):  # DataFrame
+        elif is_dataframe(array):
             names = np.asarray([repr((c, str(t))) for c, t in array.dtypes.items()], dtype=str)
             parts = [names, pd.util.hash_pandas_object(array, index=False).to_numpy()]
         else:
@@ -179,6 +180,7 @@ class ResultStore:
         self.scores_path = self.out / SCORES
         self.meta_path = self.out / META
         self._file = None
+        self._read = None  # scores.csv as finished_rows read it
 
     def finished_rows(self, resume):
         """Rows already in ``scores.csv`` that may be reused, keyed by configuration.
@@ -217,7 +219,7 @@ class ResultStore:
                     "Pass resume=False to start afresh (it overwrites scores.csv), or "
                     "choose another out folder."
                 )
-        table = read_scores(self.out)
+        table = self._read = read_scores(self.out)
         if C.KEY not in table.columns:
             return {}
         rows = {}
@@ -231,7 +233,8 @@ class ResultStore:
         Rewriting through a temporary file keeps the old file intact until the new
         one (same rows, current columns) is complete. When the old file holds what the
         new one will not (rows of configurations outside ``keys``, the current grid, or
-        columns it does not have), it is first copied to ``scores.previous.csv``.
+        columns it does not have), it is first copied to ``scores.previous.<UTC time>.csv``
+        (never over an earlier copy).
 
         Parameters
         ----------
@@ -261,7 +264,7 @@ class ResultStore:
         """Copy ``scores.csv`` aside if rewriting it would drop rows or columns."""
         if not self.scores_path.exists():
             return None
-        old = read_scores(self.out)
+        old = self._read if self._read is not None else read_scores(self.out)
         outside = 0
         if C.KEY in old.columns:
             outside = int((~old[C.KEY].isin(set(keys))).sum())
