@@ -195,6 +195,18 @@ def run_child(script: str, approach: str, args: list[str], timeout: float = 1800
     return result
 
 
+def chosen_approaches(parser, text: str | None, choices) -> list[str]:
+    """The approaches named in ``--approaches`` (all of ``choices`` when None).
+
+    An unknown name is a usage error of ``parser``, listing the choices.
+    """
+    wanted = [a.strip() for a in (text or ",".join(choices)).split(",") if a.strip()]
+    unknown = [a for a in wanted if a not in choices]
+    if unknown:
+        parser.error(f"unknown approach(es) {unknown}; choose from {list(choices)}")
+    return wanted
+
+
 def run_rounds(script: str, approaches: dict[str, str], args: list[str], rounds: int):
     """Run every approach once per round, each in a fresh process; return ``{name: Runs}``.
 

@@ -622,6 +622,14 @@ def measure_gemm(quick: bool, gpu: bool = False, device: str = "cpu") -> dict:
 # --------------------------------------------------------------------------------------------
 
 
+def measure_gemm_in_child(child_args: list[str]) -> dict:
+    """Run the ``gemm`` child (``measure_gemm``) and say how it went."""
+    print("  GEMM rate ...", end=" ", flush=True)
+    gemm = c.run_child(__file__, "gemm", child_args)
+    print("done" if gemm.get("status") == c.OK else gemm.get("error"))
+    return gemm
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument(
@@ -662,11 +670,7 @@ def main(argv: list[str] | None = None) -> int:
             child(args.approach, args.quick)
         return 0
 
-    choices = GPU_APPROACHES if args.gpu else APPROACHES
-    wanted = [a.strip() for a in (args.approaches or ",".join(choices)).split(",") if a.strip()]
-    unknown = [a for a in wanted if a not in choices]
-    if unknown:
-        p.error(f"unknown approach(es) {unknown}; choose from {list(choices)}")
+    wanted = c.chosen_approaches(p, args.approaches, GPU_APPROACHES if args.gpu else APPROACHES)
     if args.gpu:
         rounds = 1 if args.quick or args.rounds is None else args.rounds
         return gpu_main(args, wanted, rounds)
@@ -690,11 +694,7 @@ def main(argv: list[str] | None = None) -> int:
     child_args = ["--quick"] if args.quick else []
     runs = c.run_rounds(__file__, {k: APPROACHES[k] for k in wanted}, child_args, rounds)
 
-    gemm = None
-    if not args.no_gemm:
-        print("  GEMM rate ...", end=" ", flush=True)
-        gemm = c.run_child(__file__, "gemm", child_args)
-        print("done" if gemm.get("status") == c.OK else gemm.get("error"))
+    gemm = None if args.no_gemm else measure_gemm_in_child(child_args)
 
     c.print_table(runs, rounds)
 
@@ -813,11 +813,7 @@ def gpu_main(args, wanted: list[str], rounds: int) -> int:
     }
     runs = c.run_rounds(__file__, {k: labels[k] for k in wanted}, child_args, rounds)
 
-    gemm = None
-    if not args.no_gemm:
-        print("  GEMM rate ...", end=" ", flush=True)
-        gemm = c.run_child(__file__, "gemm", child_args)
-        print("done" if gemm.get("status") == c.OK else gemm.get("error"))
+    gemm = None if args.no_gemm else measure_gemm_in_child(child_args)
 
     c.print_table(runs, rounds)
     plain = runs.get("plain", c.Runs("plain", labels["plain"], status="not run"))

@@ -219,11 +219,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     rounds = 1 if args.quick else args.rounds
-    wanted = [a.strip() for a in args.approaches.split(",") if a.strip()]
     known = {**APPROACHES, **LR_APPROACHES}
-    unknown = [a for a in wanted if a not in known]
-    if unknown:
-        p.error(f"unknown approach(es) {unknown}; choose from {list(known)}")
+    wanted = c.chosen_approaches(p, args.approaches, known)
 
     n_train, n_val = sizes(args.quick)
     print("SGD logistic-regression grid benchmark" + (" (QUICK smoke run)" if args.quick else ""))
