@@ -7,7 +7,7 @@ import dataclasses
 import logging
 from pathlib import Path
 
-from parsearch import load_mnist
+from parsearch import fit_grid, load_mnist
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,6 +53,26 @@ def load_data(args, quick_train=10_000):
         args.out = ROOT / "results" / "_scratch" / args.name
         print(f"not full MNIST: writing to {args.out} (pass --out to choose)")
     return data
+
+
+def search(model, grid, data, args, **kwargs):
+    """``fit_grid`` on the data's train/validation split into ``args.out``, afresh; print the best.
+
+    Experiments start afresh (``resume=False``): their folder holds one run.
+    """
+    result = fit_grid(
+        model,
+        grid,
+        data.X_train,
+        data.y_train,
+        data.X_val,
+        data.y_val,
+        out=args.out,
+        resume=False,
+        **kwargs,
+    )
+    print_top(result)
+    return result
 
 
 def print_top(result, n=5):

@@ -7,9 +7,9 @@ units, and two hidden layers, trained with Adam on minibatches of 64 and scored 
     python experiments/lesson9.py [--quick] [--out DIR] [--data MNIST_DIR]
 """
 
-from _common import load_data, parse_args, print_top
+from _common import load_data, parse_args, search
 
-from parsearch import MLPClassifier, fit_grid
+from parsearch import MLPClassifier
 from parsearch.store import write_json_atomic
 
 #: What the lesson reports (validation accuracy).
@@ -25,17 +25,7 @@ def main():
     data = load_data(args)
     epochs = 1 if args.quick else 5
     model = MLPClassifier(width=100, optimizer="adam", lr=1e-3, epochs=epochs, batch_size=64)
-    result = fit_grid(
-        model,
-        {"depth": [0, 1, 2]},
-        data.X_train,
-        data.y_train,
-        data.X_val,
-        data.y_val,
-        out=args.out,
-        resume=False,
-    )
-    print_top(result)
+    result = search(model, {"depth": [0, 1, 2]}, data, args)
     lines = [
         "# Lesson 9 networks: the lesson's figures beside ours",
         "",

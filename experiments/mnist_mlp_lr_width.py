@@ -7,9 +7,9 @@ curves of the best configurations.
     python experiments/mnist_mlp_lr_width.py [--quick] [--out DIR] [--data MNIST_DIR]
 """
 
-from _common import load_data, parse_args, print_top
+from _common import load_data, parse_args, search
 
-from parsearch import MLPClassifier, fit_grid
+from parsearch import MLPClassifier
 from parsearch.plot import plot_epoch_scores, save_figure
 
 GRID = {"lr": [0.001, 0.003, 0.01, 0.03, 0.1, 0.3], "width": [32, 64, 128, 256, 512]}
@@ -20,17 +20,7 @@ def main():
     args = parse_args("mnist_mlp_lr_width", __doc__.splitlines()[0])
     data = load_data(args)
     model = MLPClassifier(depth=1, optimizer="sgd", momentum=0.9, epochs=2 if args.quick else 5)
-    result = fit_grid(
-        model,
-        QUICK_GRID if args.quick else GRID,
-        data.X_train,
-        data.y_train,
-        data.X_val,
-        data.y_val,
-        out=args.out,
-        resume=False,
-    )
-    print_top(result)
+    result = search(model, QUICK_GRID if args.quick else GRID, data, args)
     fig = plot_epoch_scores(result.table, metric=result.metric, top=5)
     save_figure(fig, args.out / "learning_curves.png")
     execution = result.meta["execution"]

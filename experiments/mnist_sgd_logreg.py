@@ -12,13 +12,12 @@ import time
 import warnings
 
 import numpy as np
-from _common import load_data, parse_args, print_top
+from _common import load_data, parse_args, search
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.metrics import accuracy_score, log_loss
 
 from parsearch import columns as C
-from parsearch import fit_grid
 from parsearch.plot import plot_scores, save_figure
 from parsearch.store import write_json_atomic
 
@@ -35,19 +34,9 @@ def main():
     sgd = SGDClassifier(loss="log_loss", eta0=0.01, max_iter=30, tol=1e-3, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # short max_iter on purpose
-        result = fit_grid(
-            sgd,
-            QUICK_GRID if args.quick else GRID,
-            data.X_train,
-            data.y_train,
-            data.X_val,
-            data.y_val,
-            n_jobs=2,
-            out=args.out,
-            keep_models="all",
-            resume=False,
+        result = search(
+            sgd, QUICK_GRID if args.quick else GRID, data, args, n_jobs=2, keep_models="all"
         )
-    print_top(result)
 
     # Validation log loss of the same fitted models, as a second heatmap.
     losses = result.table.copy()
