@@ -9,9 +9,6 @@ made the default client, so ``backend="dask"`` sees it only inside ``client.as_c
 import json
 import os
 import signal
-import subprocess
-import sys
-import textwrap
 import threading
 import time
 import warnings
@@ -166,53 +163,13 @@ def test_resume_on_dask_fits_only_what_is_missing(client, split, tmp_path):
 
 def test_client_process_killed_then_resume_picks_up(client, split, tmp_path):
     """A client connected by address dies mid-grid; a rerun stores only what is missing."""
-    Xtr, ytr, Xva, yva = split
-    np.savez(tmp_path / "data.npz", Xtr=Xtr[:200], ytr=ytr[:200], Xva=Xva[:50], yva=yva[:50])
-    out, log = tmp_path / "out", tmp_path / "fits.log"
-    script = tmp_path / "search.py"
-    script.write_text(
-        textwrap.dedent(f"""
-        import numpy as np
-        from distributed import Client
-        from parsearch import fit_grid
-        from slow_estimator import SlowLoggingClassifier
-        d = np.load({str(tmp_path / "data.npz")!r})
-        client = Client({client.scheduler.address!r})
-        fit_grid(SlowLoggingClassifier(delay=0.3, log_path={str(log)!r}),
-                 {{"c": list(range(10))}}, d["Xtr"], d["ytr"], d["Xva"], d["yva"],
-                 client=client, out={str(out)!r}, progress=False)
-        """)
-    )
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
-    }
-    child = subprocess.Popen([sys.executable, str(script)], env=env)
-    scores = out / "scores.csv"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and child.poll() is None:
-        if scores.exists() and len(scores.read_text().splitlines()) >= 4:  # header + 3 rows
-            break
-        time.sleep(0.02)
-    child.send_signal(signal.SIGKILL)
-    child.wait()
+    from slow_estimator import rerun_search, search_killed_mid_grid
+
+    out, log, d = search_killed_mid_grid(tmp_path, split, client.scheduler.address)
     done_before = set(read_scores(out)["c"])
     assert 3 <= len(done_before) < 10
 
-    from slow_estimator import SlowLoggingClassifier
-
-    d = np.load(tmp_path / "data.npz")
-    res = fit_grid(
-        SlowLoggingClassifier(delay=0.3, log_path=str(log)),
-        {"c": list(range(10))},
-        d["Xtr"],
-        d["ytr"],
-        d["Xva"],
-        d["yva"],
-        client=client,
-        out=out,
-        progress=False,
-    )
+    res = rerun_search(out, log, d, client=client)
     assert res.meta["execution"]["reused_rows"] == len(done_before)
     final = read_scores(out)
     assert sorted(final["c"]) == list(range(10)) and final[C.KEY].is_unique

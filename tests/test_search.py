@@ -1,13 +1,9 @@
 """fit_grid end to end: scores, failures, resume after a kill, results folder."""
 
 import json
-import os
 import re
-import signal
 import subprocess
 import sys
-import textwrap
-import time
 import warnings
 from pathlib import Path
 
@@ -404,52 +400,15 @@ def test_resume_keeps_rows_of_a_narrowed_grid_aside_and_retries_failures(split, 
 
 def test_sigkill_mid_grid_then_resume(split, tmp_path):
     """Kill a search with SIGKILL mid-grid; the rerun fits only what was not stored."""
-    Xtr, ytr, Xva, yva = split
-    np.savez(tmp_path / "data.npz", Xtr=Xtr[:200], ytr=ytr[:200], Xva=Xva[:50], yva=yva[:50])
-    out, log = tmp_path / "out", tmp_path / "fits.log"
-    script = tmp_path / "search.py"
-    script.write_text(
-        textwrap.dedent(f"""
-        import numpy as np
-        from parsearch import fit_grid
-        from slow_estimator import SlowLoggingClassifier
-        d = np.load({str(tmp_path / "data.npz")!r})
-        fit_grid(SlowLoggingClassifier(delay=0.3, log_path={str(log)!r}),
-                 {{"c": list(range(10))}}, d["Xtr"], d["ytr"], d["Xva"], d["yva"],
-                 out={str(out)!r}, progress=False)
-    """)
-    )
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
-    }
-    child = subprocess.Popen([sys.executable, str(script)], env=env)
-    scores = out / "scores.csv"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if scores.exists() and len(scores.read_text().splitlines()) >= 4:  # header + 3 rows
-            break
-        time.sleep(0.02)
-    child.send_signal(signal.SIGKILL)
-    child.wait()
+    from slow_estimator import rerun_search, search_killed_mid_grid
+
+    out, log, d = search_killed_mid_grid(tmp_path, split)
     finished = read_scores(out)
     done_before = set(finished["c"])
     assert 3 <= len(done_before) < 10
     fitted_before = log.read_text().split()
 
-    from slow_estimator import SlowLoggingClassifier
-
-    d = np.load(tmp_path / "data.npz")
-    res = fit_grid(
-        SlowLoggingClassifier(delay=0.3, log_path=str(log)),
-        {"c": list(range(10))},
-        d["Xtr"],
-        d["ytr"],
-        d["Xva"],
-        d["yva"],
-        out=out,
-        progress=False,
-    )
+    res = rerun_search(out, log, d)
     fitted_after = [int(c) for c in log.read_text().split()[len(fitted_before) :]]
     assert not set(fitted_after) & done_before
     assert sorted(fitted_after) == sorted(set(range(10)) - done_before)
