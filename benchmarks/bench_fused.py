@@ -505,7 +505,7 @@ def measure_gemm(quick: bool, gpu: bool = False, device: str = "cpu") -> dict:
     """Best fp32 matmul rates: large square and the fused step's thin shape.
 
     On the CPU with 2 torch threads, through ``torch.mm`` (MKL on x86) and, where torch
-    has it, through oneDNN as ``parsearch.gemm`` calls it (under ``"onednn"``): the lower
+    has it, through oneDNN as ``parsearch.nets.gemm`` calls it (under ``"onednn"``): the lower
     bound takes the best IEEE fp32 rate of either. On a CUDA device the fp32 rates are
     taken with TF32 off (PyTorch's default, what both approaches train with), and again
     with TF32 on, for reference; every timed block ends with ``torch.cuda.synchronize``.
@@ -572,7 +572,7 @@ def measure_gemm(quick: bool, gpu: bool = False, device: str = "cpu") -> dict:
 
     def onednn_rates() -> dict:
         """The same products through oneDNN; the second thin one as the fused step has it."""
-        from parsearch import gemm
+        from parsearch.nets import gemm
 
         return {
             "square_gflops": {
@@ -592,7 +592,7 @@ def measure_gemm(quick: bool, gpu: bool = False, device: str = "cpu") -> dict:
         "thin_shape": f"({BATCH_SIZE} x {N_IN}) @ ({N_IN} x {total_width})",
     }
     if not cuda:
-        from parsearch import gemm
+        from parsearch.nets import gemm
 
         out["blas"] = torch.__config__.show().split("BLAS_INFO=")[-1].split(",")[0]
         if gemm.onednn_works():

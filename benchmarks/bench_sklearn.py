@@ -157,7 +157,7 @@ def child(approach: str, quick: bool) -> None:
                 grid = sgd_grid()
                 kwargs = {"n_jobs": 2}
             else:
-                import parsearch.fused  # torch: imports are outside every search
+                import parsearch.nets.fused  # torch: imports are outside every search
 
                 epochs = 1 if quick else LR_MODEL["epochs"]
                 est = parsearch.MLPClassifier(**{**LR_MODEL, "epochs": epochs})

@@ -17,9 +17,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.metrics import accuracy_score, log_loss
 
-from parsearch import columns as C
 from parsearch.plot import plot_scores, save_figure
-from parsearch.store import write_json_atomic
+from parsearch.results.store import write_json_atomic
+from parsearch.rows import Col, Direction
 
 GRID = {
     "alpha": [1e-6, 1e-5, 1e-4, 1e-3, 1e-2],
@@ -40,11 +40,11 @@ def main():
 
     # Validation log loss of the same fitted models, as a second heatmap.
     losses = result.table.copy()
-    losses[C.SCORE] = [
+    losses[Col.SCORE] = [
         log_loss(data.y_val, m.predict_proba(data.X_val), labels=m.classes_) if m else float("nan")
         for m in result.models
     ]
-    losses[C.DIRECTION] = C.LOWER
+    losses[Col.DIRECTION] = Direction.LOWER
     fig = plot_scores(losses, axes=result.axes, metric="log_loss", greater_is_better=False)
     save_figure(fig, args.out / "heatmap_log_loss.png")
 
@@ -55,14 +55,14 @@ def main():
         baseline.fit(data.X_train, data.y_train)
     baseline_seconds = time.perf_counter() - start
     is_best = np.logical_and.reduce([result.table[a] == v for a, v in result.best_params.items()])
-    best_loss = float(losses[C.SCORE][is_best].iloc[0])
-    lowest = losses[C.SCORE].idxmin()
+    best_loss = float(losses[Col.SCORE][is_best].iloc[0])
+    lowest = losses[Col.SCORE].idxmin()
     comparison = {
         "data": data.source,
         "sgd_best_params": result.best_params,
         "sgd_best_accuracy": result.best_score,
         "sgd_best_log_loss": best_loss,  # of the best-accuracy model
-        "sgd_lowest_log_loss": float(losses[C.SCORE].iloc[lowest]),
+        "sgd_lowest_log_loss": float(losses[Col.SCORE].iloc[lowest]),
         "sgd_lowest_log_loss_params": {a: _plain(losses[a].iloc[lowest]) for a in result.axes},
         "sgd_grid_wall_seconds": result.meta["wall_seconds"],
         "logistic_regression_accuracy": accuracy_score(data.y_val, baseline.predict(data.X_val)),

@@ -11,8 +11,8 @@ __all__ = ["GridResult", "MLPClassifier", "fit_grid", "load_mnist"]
 _LAZY = {
     "fit_grid": "parsearch.search",
     "GridResult": "parsearch.search",
-    "MLPClassifier": "parsearch.mlp",
-    "load_mnist": "parsearch.data",
+    "MLPClassifier": "parsearch.nets.mlp",
+    "load_mnist": "parsearch.datasets.mnist",
 }
 
 

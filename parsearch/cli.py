@@ -15,12 +15,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from parsearch import columns as C
 from parsearch.report import metric_direction, write_report
-from parsearch.store import HEATMAP, read_meta, read_scores
+from parsearch.results.store import HEATMAP, read_meta, read_scores
+from parsearch.rows import Col, Status, param_columns
 
 #: Columns other than ``score`` that ``plot --metric`` can draw, with their direction.
-PLOTTABLE = {C.TRAIN_LOSS: False, C.FIT_SECONDS: False, C.SCORE_STD: False}
+PLOTTABLE = {Col.TRAIN_LOSS: False, Col.FIT_SECONDS: False, Col.SCORE_STD: False}
 
 
 def _positive_int(text):
@@ -53,20 +53,26 @@ def show(folder, top=10, file=None):
     table = read_scores(folder)
     meta = read_meta(folder)
     greater, name = metric_direction(table, meta)
-    params = C.param_columns(table.columns)
-    ok = table[table[C.STATUS] == C.OK].sort_values(C.SCORE, ascending=not greater, kind="stable")
-    counts = table[C.STATUS].value_counts()
+    params = param_columns(table.columns)
+    ok = table[table[Col.STATUS] == Status.OK].sort_values(
+        Col.SCORE, ascending=not greater, kind="stable"
+    )
+    counts = table[Col.STATUS].value_counts()
     word = "higher" if greater else "lower"
     print(f"{folder}: {len(table)} configurations, metric {name} ({word} is better)", file=file)
     if "model" in meta:
         print(f"model: {meta['model']}", file=file)
-    failed = {s: int(counts.get(s, 0)) for s in (C.FAILED, C.DIVERGED) if counts.get(s, 0)}
+    failed = {
+        s: int(counts.get(s, 0)) for s in (Status.FAILED, Status.DIVERGED) if counts.get(s, 0)
+    }
     if failed:
         print("not ok: " + ", ".join(f"{n} {s}" for s, n in failed.items()), file=file)
     if ok.empty:
         print("no configuration succeeded", file=file)
     else:
-        shown = ok.head(top)[[*params, C.SCORE, C.FIT_SECONDS]].rename(columns={C.SCORE: name})
+        shown = ok.head(top)[[*params, Col.SCORE, Col.FIT_SECONDS]].rename(
+            columns={Col.SCORE: name}
+        )
         shown[params] = parameter_labels(ok.head(top), meta.get("grid", {}).get("axes"))
         print(f"top {len(shown)}:", file=file)
         print(shown.to_string(index=False), file=file)
@@ -102,14 +108,14 @@ def plot(folder, x=None, y=None, metric=None, output=None):
     table = read_scores(folder)
     meta = read_meta(folder)
     greater, name = metric_direction(table, meta)
-    if metric not in (None, C.SCORE, name):
+    if metric not in (None, Col.SCORE, name):
         if metric not in PLOTTABLE or metric not in table.columns:
             valid = [name] + [c for c in PLOTTABLE if c in table.columns]
             raise ValueError(f"Unknown metric {metric!r} for {folder}; valid: {valid}.")
-        table = table.drop(columns=[C.SCORE, C.DIRECTION], errors="ignore")
-        table = table.rename(columns={metric: C.SCORE})
+        table = table.drop(columns=[Col.SCORE, Col.DIRECTION], errors="ignore")
+        table = table.rename(columns={metric: Col.SCORE})
         greater, name = PLOTTABLE[metric], metric
-    params = C.param_columns(table.columns)
+    params = param_columns(table.columns)
     for axis in (x, y):
         if axis is not None and axis not in params:
             raise ValueError(f"Unknown parameter {axis!r}; the parameters are: {params}.")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import itertools
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -179,37 +178,3 @@ def check_params(estimator, grid):
                 f"Invalid parameter {name!r} for estimator {type(estimator).__name__}."
                 f"{hint} Valid parameters are: {', '.join(valid)}."
             )
-
-
-def config_key(params):
-    """Return a canonical string that identifies a configuration.
-
-    Parameters
-    ----------
-    params : dict
-        Parameter values of one configuration.
-
-    Returns
-    -------
-    str
-        The same string for equal configurations, whatever the order of the keys.
-    """
-    return json.dumps(
-        {name: _canonical(value) for name, value in sorted(params.items())},
-        sort_keys=True,
-    )
-
-
-def _canonical(value):
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        return value if math.isfinite(value) else {"float": repr(value)}
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, tuple):
-        return [_canonical(v) for v in value]
-    return repr(value)

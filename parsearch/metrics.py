@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn import metrics as skm
 
-from parsearch import columns as C
+from parsearch.rows import Direction
 
 LABELS = "labels"
 PROBA = "proba"
@@ -53,7 +53,7 @@ class Metric:
     @property
     def direction(self):
         """``"higher_is_better"`` or ``"lower_is_better"``."""
-        return C.HIGHER if self.greater_is_better else C.LOWER
+        return Direction.HIGHER if self.greater_is_better else Direction.LOWER
 
     @property
     def label(self):

@@ -53,7 +53,7 @@ class Job:
 
 def is_network(estimator):
     """Whether the estimator is trained by the fused trainer."""
-    from parsearch.mlp import MLPClassifier
+    from parsearch.nets.mlp import MLPClassifier
 
     return isinstance(estimator, MLPClassifier)
 
@@ -81,7 +81,7 @@ def make_plan(
     n_features, n_classes : int
         Data sizes, for the memory estimate of fused chunks.
     memory_budget : int, optional
-        Bytes a fused chunk may use. None: ``fused.memory_budget`` of the group's
+        Bytes a fused chunk may use. None: ``devices.memory_budget`` of the group's
         device on this machine (a Dask search passes its smallest worker's).
     n_folds : int
         Cross-validation folds every network trains on (1: a holdout set).
@@ -111,8 +111,8 @@ def make_plan(
 
 
 def _fused_jobs(base, configs, n_features, n_classes, memory_budget=None, n_folds=1):
-    from parsearch import fused
-    from parsearch.mlp import FUSABLE_PARAMS
+    from parsearch.nets import devices, fused
+    from parsearch.nets.mlp import FUSABLE_PARAMS
 
     groups = {}
     for i, p in configs:
@@ -124,7 +124,7 @@ def _fused_jobs(base, configs, n_features, n_classes, memory_budget=None, n_fold
         full = members[0][2]
         budget = memory_budget
         if budget is None:
-            budget = fused.memory_budget(fused.resolve_device(full["device"]))
+            budget = devices.memory_budget(devices.resolve_device(full["device"]))
         itemsize = 8 if full["dtype"] == "float64" else 4
         chunk, used = [], 0
         for i, p, f in members:

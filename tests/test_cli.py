@@ -13,7 +13,7 @@ from sklearn.linear_model import LogisticRegression
 from parsearch import MLPClassifier, fit_grid
 from parsearch import plot as plot_module
 from parsearch.cli import main
-from parsearch.store import HEATMAP, read_scores
+from parsearch.results.store import HEATMAP, read_scores
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -21,10 +21,10 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import SGDClassifier
 
-from parsearch import columns as C
 from parsearch import fit_grid
-from parsearch.distributed import budget_from_workers, probe_devices
-from parsearch.store import read_scores
+from parsearch.execute.dask import budget_from_workers, probe_devices
+from parsearch.results.store import read_scores
+from parsearch.rows import Col, Status
 
 distributed = pytest.importorskip("distributed")
 
@@ -78,7 +78,7 @@ def split(mnist_small):
 
 
 def without_timing(table):
-    return table.drop(columns=[C.FIT_SECONDS])
+    return table.drop(columns=[Col.FIT_SECONDS])
 
 
 def sgd():
@@ -103,7 +103,7 @@ def test_sklearn_grid_gives_the_local_table(client, split, tmp_path):
         there = fit_grid(sgd(), grid, *split, client=client, out=tmp_path / "r", **kw)
     pd.testing.assert_frame_equal(without_timing(there.table), without_timing(here.table))
     stored = read_scores(tmp_path / "r")
-    assert sorted(stored[C.KEY]) == sorted(here.table[C.KEY])
+    assert sorted(stored[Col.KEY]) == sorted(here.table[Col.KEY])
     execution = there.meta["execution"]
     assert execution["backend"] == "dask"
     assert execution["dask"]["scheduler"] == client.scheduler.address
@@ -172,8 +172,8 @@ def test_client_process_killed_then_resume_picks_up(client, split, tmp_path):
     res = rerun_search(out, log, d, client=client)
     assert res.meta["execution"]["reused_rows"] == len(done_before)
     final = read_scores(out)
-    assert sorted(final["c"]) == list(range(10)) and final[C.KEY].is_unique
-    assert (res.table[C.STATUS] == C.OK).all()
+    assert sorted(final["c"]) == list(range(10)) and final[Col.KEY].is_unique
+    assert (res.table[Col.STATUS] == Status.OK).all()
 
 
 # --- bad input ---------------------------------------------------------------------------------
@@ -264,8 +264,8 @@ def test_a_worker_killed_mid_search_loses_no_row(split, tmp_path):
     assert killed["rows_stored"] < n  # the kill came while tasks were still running
     stored = read_scores(out)
     assert sorted(stored["c"]) == list(range(n))
-    assert stored[C.KEY].is_unique
-    assert len(res.table) == n and (res.table[C.STATUS] == C.OK).all()
+    assert stored[Col.KEY].is_unique
+    assert len(res.table) == n and (res.table[Col.STATUS] == Status.OK).all()
     fitted = [int(c) for c in log.read_text().split()]
     assert set(fitted) == set(range(n))
     # At most the fit the dead worker was running is run again: finished results are
@@ -300,10 +300,17 @@ def test_a_task_that_kills_its_workers_fails_alone(split, tmp_path, allowed_fail
                     out=out,
                     progress=False,
                 )
-    assert list(res.table[C.STATUS]) == [C.OK, C.FAILED, C.OK, C.OK, C.OK, C.OK]
-    assert res.table[C.ERROR][1].startswith("KilledWorker")
+    assert list(res.table[Col.STATUS]) == [
+        Status.OK,
+        Status.FAILED,
+        Status.OK,
+        Status.OK,
+        Status.OK,
+        Status.OK,
+    ]
+    assert res.table[Col.ERROR][1].startswith("KilledWorker")
     stored = read_scores(out).set_index("c")
-    assert stored.loc[1, C.STATUS] == C.FAILED and len(stored) == 6
+    assert stored.loc[1, Col.STATUS] == Status.FAILED and len(stored) == 6
 
 
 class KillOnce(ClassifierMixin, BaseEstimator):
@@ -337,8 +344,8 @@ def test_a_worker_holding_the_data_dies_and_every_row_still_comes(split, tmp_pat
                 progress=False,
             )
     assert (tmp_path / "killed").exists()
-    assert list(res.table[C.STATUS]) == [C.OK] * 6
-    assert read_scores(tmp_path / "out")[C.KEY].is_unique
+    assert list(res.table[Col.STATUS]) == [Status.OK] * 6
+    assert read_scores(tmp_path / "out")[Col.KEY].is_unique
 
 
 def test_a_client_closed_mid_search_says_so_and_resume_finishes(split, tmp_path):
@@ -374,7 +381,7 @@ def test_a_client_closed_mid_search_says_so_and_resume_finishes(split, tmp_path)
     with local_cluster() as cluster, distributed.Client(cluster, set_as_default=False) as client:
         res = fit_grid(est, grid, *split, client=client, out=out, progress=False)
     assert res.meta["execution"]["reused_rows"] == done
-    assert (res.table[C.STATUS] == C.OK).all() and read_scores(out)[C.KEY].is_unique
+    assert (res.table[Col.STATUS] == Status.OK).all() and read_scores(out)[Col.KEY].is_unique
 
 
 def test_data_over_dask_large_graph_threshold_sends_without_a_warning(client):
@@ -397,5 +404,5 @@ def test_data_over_dask_large_graph_threshold_sends_without_a_warning(client):
             client=client,
             progress=False,
         )
-    assert (res.table[C.STATUS] == C.OK).all()
+    assert (res.table[Col.STATUS] == Status.OK).all()
     assert not [w for w in caught if "large graph" in str(w.message)]

@@ -1,4 +1,4 @@
-"""Tests for parsearch.data: finding, reading, downloading and splitting MNIST.
+"""Tests for parsearch.datasets.mnist: finding, reading, downloading and splitting MNIST.
 
 The full-MNIST tests read the shared copy in ``<checkout>/../shared/data/mnist`` and are
 skipped without it. Downloads go to a local HTTP server on 127.0.0.1; no test touches
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from parsearch.data import (
+from parsearch.datasets.mnist import (
     MNIST_FILES,
     default_cache_dir,
     download_mnist,
@@ -308,7 +308,7 @@ def test_download_tries_next_mirror(tmp_path, mnist_dir, serve, monkeypatch, cap
     mirrors = [serve(empty), serve(bad), serve(mnist_dir)]
     monkeypatch.setenv("PARSEARCH_MNIST_MIRROR", ",".join(mirrors))
     cache = tmp_path / "cache"
-    with caplog.at_level(logging.INFO, logger="parsearch.data"):
+    with caplog.at_level(logging.INFO, logger="parsearch.datasets.mnist"):
         assert download_mnist(cache) == cache
     assert files_in(cache) == sorted(f"{name}.gz" for name in MNIST_FILES)
     for name, expected in MNIST_FILES.items():

@@ -5,8 +5,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from parsearch import fused  # noqa: E402
-from parsearch.mlp import MLPClassifier  # noqa: E402
+from parsearch.nets import devices, fused  # noqa: E402
+from parsearch.nets.mlp import MLPClassifier  # noqa: E402
 
 N_TRAIN, N_VAL, N_FEATURES, N_CLASSES = 300, 100, 784, 10
 
@@ -272,11 +272,11 @@ def test_batch_orders_are_permutations_fixed_by_seed():
 
 
 def test_resolve_device():
-    assert fused.resolve_device("cpu").type == "cpu"
-    assert fused.resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert devices.resolve_device("cpu").type == "cpu"
+    assert devices.resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="CUDA is not available"):
-            fused.resolve_device("cuda")
+            devices.resolve_device("cuda")
 
 
 def test_model_bytes_grows_with_width_and_adam():

@@ -5,7 +5,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from parsearch import fused, gemm  # noqa: E402
+from parsearch.nets import fused, gemm  # noqa: E402
 
 needs_onednn = pytest.mark.skipif(not gemm.onednn_works(), reason="no oneDNN in this torch")
 

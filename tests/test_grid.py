@@ -7,7 +7,8 @@ import pytest
 from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import ParameterGrid
 
-from parsearch.grid import Grid, check_params, config_key, expand_grid
+from parsearch.grid import Grid, check_params, expand_grid
+from parsearch.rows import config_key
 
 # ----------------------------------------------------------------------------------------
 # Expansion and order
@@ -331,7 +332,7 @@ def test_config_key_tells_nan_from_the_string_nan():
 
 @pytest.mark.parametrize(("alias", "name"), [("learning_rate", "lr"), ("hidden_size", "width")])
 def test_check_params_suggests_the_estimator_s_own_name_for_an_alias(alias, name):
-    from parsearch.mlp import MLPClassifier
+    from parsearch.nets.mlp import MLPClassifier
 
     with pytest.raises(ValueError) as info:
         check_params(MLPClassifier(), expand_grid({alias: [1]}))

@@ -8,8 +8,8 @@ import pytest
 from sklearn import metrics as skm
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 
-from parsearch import columns as C
 from parsearch.metrics import LABELS, METRIC_NAMES, PROBA, VALUES, Metric, get_metric
+from parsearch.rows import Direction
 
 N_TRAIN, N_VAL = 600, 400
 MISSING = 3  # the class left out of the validation set
@@ -65,7 +65,7 @@ def test_names_resolve_with_their_direction(name, resolved, greater, response):
     assert metric.name == resolved
     assert metric.greater_is_better is greater
     assert metric.response == response
-    assert metric.direction == (C.HIGHER if greater else C.LOWER)
+    assert metric.direction == (Direction.HIGHER if greater else Direction.LOWER)
     assert metric.label == f"{resolved} ({'higher' if greater else 'lower'} is better)"
 
 

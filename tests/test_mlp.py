@@ -11,7 +11,7 @@ from sklearn.base import clone  # noqa: E402
 from sklearn.model_selection import GridSearchCV, cross_val_score  # noqa: E402
 
 from parsearch import MLPClassifier  # noqa: E402
-from parsearch.mlp import check_mlp_params  # noqa: E402
+from parsearch.nets.mlp import check_mlp_params  # noqa: E402
 
 
 @pytest.fixture(scope="module")

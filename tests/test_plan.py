@@ -5,9 +5,9 @@ import itertools
 import pytest
 from sklearn.linear_model import SGDClassifier
 
-from parsearch import fused
 from parsearch.grid import expand_grid
-from parsearch.mlp import MLPClassifier
+from parsearch.nets import devices, fused
+from parsearch.nets.mlp import MLPClassifier
 from parsearch.plan import Job, make_plan
 
 
@@ -177,7 +177,7 @@ def test_chunks_fit_the_memory_budget(monkeypatch):
         asked.append(device.type)
         return budget
 
-    monkeypatch.setattr(fused, "memory_budget", small_budget)
+    monkeypatch.setattr(devices, "memory_budget", small_budget)
     jobs = make_plan(base, configs)
     assert asked == ["cpu"]
     assert len(jobs) > 1
@@ -194,7 +194,7 @@ def test_chunk_sizes_for_equal_models(monkeypatch):
     base = MLPClassifier(device="cpu", width=64)
     configs = numbered({"lr": [0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001]})
     one = size_of({}, base)
-    monkeypatch.setattr(fused, "memory_budget", lambda device: 3 * one)
+    monkeypatch.setattr(devices, "memory_budget", lambda device: 3 * one)
     jobs = make_plan(base, configs)
     assert [job.indices for job in jobs] == [(0, 1, 2), (3, 4, 5), (6,)]
     assert [job.units for job in jobs] == [9, 9, 3]
@@ -203,13 +203,13 @@ def test_chunk_sizes_for_equal_models(monkeypatch):
 def test_float64_models_take_twice_the_memory(monkeypatch):
     configs = numbered({"lr": [0.1, 0.05, 0.02, 0.01]})
     one = size_of({}, MLPClassifier(device="cpu"))
-    monkeypatch.setattr(fused, "memory_budget", lambda device: 2 * one)
+    monkeypatch.setattr(devices, "memory_budget", lambda device: 2 * one)
     assert len(make_plan(MLPClassifier(device="cpu"), configs)) == 2
     assert len(make_plan(MLPClassifier(device="cpu", dtype="float64"), configs)) == 4
 
 
 def test_a_model_larger_than_the_budget_still_gets_a_job(monkeypatch):
-    monkeypatch.setattr(fused, "memory_budget", lambda device: 1)
+    monkeypatch.setattr(devices, "memory_budget", lambda device: 1)
     configs = numbered({"lr": [0.1, 0.01, 0.001]})
     jobs = make_plan(MLPClassifier(device="cpu"), configs)
     assert [job.indices for job in jobs] == [(0,), (1,), (2,)]
@@ -220,7 +220,7 @@ def test_memory_estimate_uses_the_data_sizes(monkeypatch):
     base = MLPClassifier(device="cpu", depth=0)
     configs = numbered({"lr": [0.1, 0.05, 0.02, 0.01]})
     small = size_of({}, base, n_features=10, n_classes=2)
-    monkeypatch.setattr(fused, "memory_budget", lambda device: 4 * small)
+    monkeypatch.setattr(devices, "memory_budget", lambda device: 4 * small)
     assert len(make_plan(base, configs, n_features=10, n_classes=2)) == 1
     assert len(make_plan(base, configs, n_features=784, n_classes=10)) == 4
 

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from parsearch import columns as C
 from parsearch.plot import plot_scores, save_figure, score_grid, score_line
+from parsearch.rows import Col, Direction, Status
 
 REPO = Path(__file__).resolve().parents[1]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -23,14 +23,14 @@ def make_table(grid, score, failed=(), diverged=()):
     rows = []
     for combo in itertools.product(*grid.values()):
         params = dict(zip(grid, combo, strict=True))
-        rows.append({**params, C.SCORE: float(score(**params)), C.STATUS: C.OK})
+        rows.append({**params, Col.SCORE: float(score(**params)), Col.STATUS: Status.OK})
     table = pd.DataFrame(rows)
     for i in failed:
-        table.loc[i, [C.SCORE, C.STATUS]] = [np.nan, C.FAILED]
+        table.loc[i, [Col.SCORE, Col.STATUS]] = [np.nan, Status.FAILED]
     for i in diverged:
-        table.loc[i, [C.SCORE, C.STATUS]] = [np.nan, C.DIVERGED]
-    table[C.ERROR] = ""
-    table[C.FIT_SECONDS] = 0.1
+        table.loc[i, [Col.SCORE, Col.STATUS]] = [np.nan, Status.DIVERGED]
+    table[Col.ERROR] = ""
+    table[Col.FIT_SECONDS] = 0.1
     return table
 
 
@@ -54,15 +54,15 @@ def all_text(fig):
 def test_score_line_values_status_and_best():
     lrs = [1e-1, 1e-4, 1e-2, 1e-3, 1.0]
     table = make_table({"lr": lrs, "width": [64]}, lambda lr, width: -abs(np.log10(lr) + 2))
-    table.loc[4, [C.SCORE, C.STATUS]] = [np.nan, C.FAILED]  # lr = 1.0
-    table.loc[1, [C.SCORE, C.STATUS]] = [np.nan, C.DIVERGED]  # lr = 1e-4
+    table.loc[4, [Col.SCORE, Col.STATUS]] = [np.nan, Status.FAILED]  # lr = 1.0
+    table.loc[1, [Col.SCORE, Col.STATUS]] = [np.nan, Status.DIVERGED]  # lr = 1e-4
 
     line = score_line(table, "lr")
 
     assert line.x_values == [1e-4, 1e-3, 1e-2, 1e-1, 1.0]  # numbers sorted ascending
     assert line.x_labels == ["1e-4", "1e-3", "1e-2", "1e-1", "1"]
     np.testing.assert_array_equal(line.scores, [np.nan, -1.0, 0.0, -1.0, np.nan])
-    assert list(line.status) == [C.DIVERGED, C.OK, C.OK, C.OK, C.FAILED]
+    assert list(line.status) == [Status.DIVERGED, Status.OK, Status.OK, Status.OK, Status.FAILED]
     assert line.best == 2
     assert line.best_params == {"lr": 1e-2, "width": 64}
     assert line.over == ()
@@ -86,7 +86,11 @@ def test_line_plot_is_log_scaled_and_marks_failures():
 
 def test_zero_beside_log_spaced_values_is_evenly_placed_with_one_label_style():
     table = pd.DataFrame(
-        {"alpha": [0.0, 1e-4, 1e-3, 1e-2], C.SCORE: [0.5, 0.6, 0.7, 0.65], C.STATUS: [C.OK] * 4}
+        {
+            "alpha": [0.0, 1e-4, 1e-3, 1e-2],
+            Col.SCORE: [0.5, 0.6, 0.7, 0.65],
+            Col.STATUS: [Status.OK] * 4,
+        }
     )
     line = score_line(table, "alpha")
     assert line.x_labels == ["0", "1e-4", "1e-3", "1e-2"]
@@ -99,7 +103,7 @@ def test_zero_beside_log_spaced_values_is_evenly_placed_with_one_label_style():
 
 def test_none_listed_in_the_grid_is_labelled_none():
     table = pd.DataFrame(
-        {"max_depth": [None, 4, 8], C.SCORE: [0.9, 0.8, 0.85], C.STATUS: [C.OK] * 3}
+        {"max_depth": [None, 4, 8], Col.SCORE: [0.9, 0.8, 0.85], Col.STATUS: [Status.OK] * 3}
     )
     listed = score_line(table, "max_depth", axes={"max_depth": [None, 4, 8]})
     assert listed.x_labels == ["None", "4", "8"]
@@ -110,8 +114,8 @@ def test_line_plot_of_strings_keeps_first_appearance_and_linear_scale():
     table = pd.DataFrame(
         {
             "solver": ["saga", "lbfgs", None, "saga"],
-            C.SCORE: [0.7, 0.8, 0.6, 0.75],
-            C.STATUS: [C.OK] * 4,
+            Col.SCORE: [0.7, 0.8, 0.6, 0.75],
+            Col.STATUS: [Status.OK] * 4,
         }
     )
     line = score_line(table, "solver")
@@ -151,8 +155,8 @@ def test_score_grid_arrays_shape_values_and_best():
     ]
     np.testing.assert_allclose(grid.scores, expected)
     assert grid.status.tolist() == [
-        [C.OK, C.OK, C.FAILED],
-        [C.DIVERGED, C.OK, C.OK],
+        [Status.OK, Status.OK, Status.FAILED],
+        [Status.DIVERGED, Status.OK, Status.OK],
     ]
     assert grid.best == (1, 1)
     assert grid.best_params == {"lr": 0.01, "width": 512}
@@ -172,9 +176,9 @@ def test_axis_order_follows_axes_and_missing_values_give_empty_cells():
     assert grid.y_values == [512, 128, 32]
     assert grid.x_labels == ["1e-1", "1e-2", "1e-3"]  # log-spaced: one style
     assert grid.status.tolist() == [
-        [C.OK, C.OK, C.DIVERGED],
+        [Status.OK, Status.OK, Status.DIVERGED],
         ["", "", ""],
-        [C.FAILED, C.OK, C.OK],
+        [Status.FAILED, Status.OK, Status.OK],
     ]
     assert np.isnan(grid.scores[1]).all()
     assert grid.best == (0, 1)
@@ -195,13 +199,20 @@ def test_failed_and_diverged_in_one_cell():
         {
             "a": [1, 1, 2, 2, 2, 1],
             "b": ["x", "x", "x", "y", "y", "y"],
-            C.SCORE: [np.nan, np.nan, np.nan, np.nan, 0.5, np.nan],
-            C.STATUS: [C.FAILED, C.DIVERGED, C.DIVERGED, C.FAILED, C.OK, C.OK],
+            Col.SCORE: [np.nan, np.nan, np.nan, np.nan, 0.5, np.nan],
+            Col.STATUS: [
+                Status.FAILED,
+                Status.DIVERGED,
+                Status.DIVERGED,
+                Status.FAILED,
+                Status.OK,
+                Status.OK,
+            ],
         }
     )
     grid = score_grid(table, "a", "b")
     # mixed -> failed; all diverged -> diverged; one ok -> ok; "ok" with a NaN score -> failed
-    assert grid.status.tolist() == [[C.FAILED, C.DIVERGED], [C.FAILED, C.OK]]
+    assert grid.status.tolist() == [[Status.FAILED, Status.DIVERGED], [Status.FAILED, Status.OK]]
     np.testing.assert_array_equal(grid.scores, [[np.nan, np.nan], [np.nan, 0.5]])
 
 
@@ -263,7 +274,7 @@ def test_small_multiples_share_one_colour_scale():
 def test_score_grid_fixed_selects_one_panel():
     grid = score_grid(three_param_table(), "lr", "width", fixed={"optimizer": "sgd"})
     np.testing.assert_allclose(grid.scores, [[np.nan, 0.42], [0.65, 0.74]])
-    assert grid.status[0, 0] == C.FAILED
+    assert grid.status[0, 0] == Status.FAILED
     assert grid.over == ()
     with pytest.raises(ValueError, match=r"'optimizer'.*values are"):
         score_grid(three_param_table(), "lr", "width", fixed={"optimizer": "adamw"})
@@ -311,16 +322,16 @@ def test_best_over_the_other_parameters(greater_is_better):
 def test_best_over_rest_skips_failures_and_reports_all_failed_cells():
     table = four_param_table()
     fails = (table["lr"] == 0.2) & (table["width"] == 3)
-    table.loc[fails & (table["seed"] == 1), [C.SCORE, C.STATUS]] = [np.nan, C.FAILED]
-    table.loc[(table["lr"] == 0.1) & (table["width"] == 1), [C.SCORE, C.STATUS]] = [
+    table.loc[fails & (table["seed"] == 1), [Col.SCORE, Col.STATUS]] = [np.nan, Status.FAILED]
+    table.loc[(table["lr"] == 0.1) & (table["width"] == 1), [Col.SCORE, Col.STATUS]] = [
         np.nan,
-        C.DIVERGED,
+        Status.DIVERGED,
     ]
     grid = score_grid(table, "width", "lr")
 
     assert grid.scores[1, 2] == pytest.approx(2 + 3 + 50)  # best of the seed=0 rows
-    assert grid.status[1, 2] == C.OK
-    assert grid.status[0, 0] == C.DIVERGED
+    assert grid.status[1, 2] == Status.OK
+    assert grid.status[0, 0] == Status.DIVERGED
     assert np.isnan(grid.scores[0, 0])
 
 
@@ -352,7 +363,7 @@ def test_single_configuration():
     table = make_table({"lr": [0.01], "width": [32]}, lambda lr, width: 0.9)
     fig = plot_scores(table, metric="accuracy")
     assert "best accuracy = 0.9 at lr=0.01, width=32" in fig.get_suptitle()
-    table.loc[0, [C.SCORE, C.STATUS]] = [np.nan, C.FAILED]
+    table.loc[0, [Col.SCORE, Col.STATUS]] = [np.nan, Status.FAILED]
     assert "only configuration failed" in plot_scores(table).get_suptitle()
 
 
@@ -381,7 +392,7 @@ def test_bad_tables_are_rejected_with_a_fix():
 
 def test_direction_mismatch_warns():
     table = lr_width_table()
-    table[C.DIRECTION] = C.LOWER
+    table[Col.DIRECTION] = Direction.LOWER
     with pytest.warns(UserWarning, match="greater_is_better=True"):
         plot_scores(table)
 
@@ -454,9 +465,9 @@ def test_plot_epoch_scores_draws_the_best_curves():
         {
             "lr": [0.001, 0.01, 0.1, 1.0],
             "width": [32, 32, 32, 32],
-            C.SCORE: [0.80, 0.90, 0.85, np.nan],
-            C.STATUS: [C.OK, C.OK, C.OK, C.DIVERGED],
-            C.EPOCH_SCORES: [[0.7, 0.8], [0.85, 0.9], [0.86, 0.85], []],
+            Col.SCORE: [0.80, 0.90, 0.85, np.nan],
+            Col.STATUS: [Status.OK, Status.OK, Status.OK, Status.DIVERGED],
+            Col.EPOCH_SCORES: [[0.7, 0.8], [0.85, 0.9], [0.86, 0.85], []],
         }
     )
     fig = plot_epoch_scores(table, metric="accuracy", top=2)
@@ -466,7 +477,7 @@ def test_plot_epoch_scores_draws_the_best_curves():
     assert labels == ["lr=1e-2: 0.9", "lr=1e-1: 0.85"]
     assert "higher is better" in ax.get_ylabel()
     with pytest.raises(ValueError, match="epoch_scores"):
-        plot_epoch_scores(table.drop(columns=[C.EPOCH_SCORES]))
+        plot_epoch_scores(table.drop(columns=[Col.EPOCH_SCORES]))
 
 
 def test_cell_numbers_tell_close_good_scores_apart_despite_an_outlier():

@@ -16,8 +16,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from parsearch import columns as C
 from parsearch.report import INDEX, collect_runs, find_results, render_report, write_report
+from parsearch.rows import Col, Direction, Status
 
 #: Folder names with characters that HTML and URLs must escape.
 SGD = "sgd & <b>"
@@ -39,7 +39,16 @@ def png(path, label):
 
 def write_scores(folder, params, rows, metric, direction):
     """Write scores.csv with the columns fit_grid writes."""
-    columns = [*params, C.SCORE, C.STATUS, C.ERROR, C.FIT_SECONDS, C.METRIC, C.DIRECTION, C.KEY]
+    columns = [
+        *params,
+        Col.SCORE,
+        Col.STATUS,
+        Col.ERROR,
+        Col.FIT_SECONDS,
+        Col.METRIC,
+        Col.DIRECTION,
+        Col.KEY,
+    ]
     with open(folder / "scores.csv", "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(columns)
@@ -66,7 +75,7 @@ def write_meta(folder, model, metric, greater, device, wall, shapes):
         "metric": {
             "name": metric,
             "greater_is_better": greater,
-            "direction": C.HIGHER if greater else C.LOWER,
+            "direction": Direction.HIGHER if greater else Direction.LOWER,
         },
         "validation": "holdout",
         "data": {"X_train": shapes[0], "X_val": shapes[1], "n_classes": 10},
@@ -90,13 +99,13 @@ def results(tmp_path):
         sgd,
         ["alpha", "loss"],
         [
-            ((1e-4, "hinge"), 0.81, C.OK, "", 0.5),
-            ((1e-3, "hinge"), 0.9, C.OK, "", 0.25),
-            ((1e-4, "log_loss"), None, C.FAILED, EVIL, 0.01),
-            ((1e-3, "log_loss"), 0.9, C.OK, "", 2.0),
+            ((1e-4, "hinge"), 0.81, Status.OK, "", 0.5),
+            ((1e-3, "hinge"), 0.9, Status.OK, "", 0.25),
+            ((1e-4, "log_loss"), None, Status.FAILED, EVIL, 0.01),
+            ((1e-3, "log_loss"), 0.9, Status.OK, "", 2.0),
         ],
         "accuracy",
-        C.HIGHER,
+        Direction.HIGHER,
     )
     write_meta(sgd, "SGDClassifier(<tol=None>)", "accuracy", True, "cpu", 3.5, [[40, 784], None])
     png(sgd / "heatmap.png", "sgd")
@@ -109,15 +118,15 @@ def results(tmp_path):
         mlp,
         ["lr", "width"],
         [
-            ((0.5, 32), 0.7, C.OK, "", 1.5),
-            ((10.0, 32), None, C.DIVERGED, "training loss became nan at epoch 1", 0.2),
-            ((1e-5, 32), 0.35, C.OK, "", 1.25),
-            ((0.5, 128), 0.45, C.OK, "", 3.0),
-            ((10.0, 128), None, C.FAILED, "CUDA out of memory", 0.1),
-            ((1e-5, 128), 0.35, C.OK, "", 2.75),
+            ((0.5, 32), 0.7, Status.OK, "", 1.5),
+            ((10.0, 32), None, Status.DIVERGED, "training loss became nan at epoch 1", 0.2),
+            ((1e-5, 32), 0.35, Status.OK, "", 1.25),
+            ((0.5, 128), 0.45, Status.OK, "", 3.0),
+            ((10.0, 128), None, Status.FAILED, "CUDA out of memory", 0.1),
+            ((1e-5, 128), 0.35, Status.OK, "", 2.75),
         ],
         "log_loss",
-        C.LOWER,
+        Direction.LOWER,
     )
     write_meta(
         mlp, "MLPClassifier(depth=1)", "log_loss", False, "cuda", 12.25, [[40, 784], [20, 784]]
@@ -179,10 +188,10 @@ def test_runs_summarise_metric_direction_best_and_counts(results):
     assert (sgd.metric, sgd.greater_is_better) == ("accuracy", True)
     # A tie between rows 1 and 3: the earlier one wins, as in fit_grid.
     assert (sgd.best, sgd.best_score, sgd.best_params) == (1, 0.9, {"alpha": 1e-3, "loss": "hinge"})
-    assert sgd.counts == {C.OK: 3, C.FAILED: 1, C.DIVERGED: 0}
+    assert sgd.counts == {Status.OK: 3, Status.FAILED: 1, Status.DIVERGED: 0}
     assert (mlp.metric, mlp.greater_is_better) == ("log_loss", False)
     assert (mlp.best, mlp.best_params) == (2, {"lr": 1e-5, "width": 32})
-    assert mlp.counts == {C.OK: 4, C.FAILED: 1, C.DIVERGED: 1}
+    assert mlp.counts == {Status.OK: 4, Status.FAILED: 1, Status.DIVERGED: 1}
     assert [p.name for p in mlp.images] == ["heatmap.png", "train loss.png"]
 
 
@@ -224,12 +233,12 @@ def test_report_has_a_section_per_folder_with_summary_meta_and_table(results):
     assert headers[:6] == [
         ("lr", "number"),
         ("width", "number"),
-        (C.SCORE, "number"),
-        (C.STATUS, "text"),
-        (C.ERROR, "text"),
-        (C.FIT_SECONDS, "number"),
+        (Col.SCORE, "number"),
+        (Col.STATUS, "text"),
+        (Col.ERROR, "text"),
+        (Col.FIT_SECONDS, "number"),
     ]
-    assert not {C.METRIC, C.DIRECTION, C.KEY} & {c for c, _ in headers}
+    assert not {Col.METRIC, Col.DIRECTION, Col.KEY} & {c for c, _ in headers}
     rows = tags.find("tr")
     assert len([r for r in rows if "status-" in r.get("class", "")]) == 10
     assert sum("best" in r.get("class", "").split() for r in rows) == 2
@@ -437,7 +446,7 @@ def test_page_in_a_browser_loads_images_and_sorts_columns(results, tmp_path):
     for name, columns in tables.items():
         for column, s in columns.items():
             assert (s["state1"], s["state2"]) == ("ascending", "descending")
-            if column in ("alpha", "lr", "width", C.SCORE, C.FIT_SECONDS):
+            if column in ("alpha", "lr", "width", Col.SCORE, Col.FIT_SECONDS):
                 assert s["ascending"] == numeric_order(s["before"], False), (name, column)
                 assert s["descending"] == numeric_order(s["before"], True), (name, column)
 
@@ -446,9 +455,9 @@ def test_page_in_a_browser_loads_images_and_sorts_columns(results, tmp_path):
     assert [float(v) for v in mlp["lr"]["before"]] == [0.5, 10, 1e-5, 0.5, 10, 1e-5]
     assert [float(v) for v in mlp["lr"]["ascending"]] == [1e-5, 1e-5, 0.5, 0.5, 10, 10]
     assert [float(v) for v in mlp["lr"]["descending"]] == [10, 10, 0.5, 0.5, 1e-5, 1e-5]
-    assert mlp[C.SCORE]["ascending"][-2:] == ["", ""]
-    assert mlp[C.SCORE]["descending"][-2:] == ["", ""]
-    assert [math.isnan(float(v or "nan")) for v in mlp[C.SCORE]["descending"]] == [
+    assert mlp[Col.SCORE]["ascending"][-2:] == ["", ""]
+    assert mlp[Col.SCORE]["descending"][-2:] == ["", ""]
+    assert [math.isnan(float(v or "nan")) for v in mlp[Col.SCORE]["descending"]] == [
         False,
         False,
         False,
@@ -456,9 +465,9 @@ def test_page_in_a_browser_loads_images_and_sorts_columns(results, tmp_path):
         True,
         True,
     ]
-    assert mlp[C.STATUS]["ascending"] == ["diverged", "failed", "ok", "ok", "ok", "ok"]
-    assert mlp[C.STATUS]["descending"] == ["ok", "ok", "ok", "ok", "failed", "diverged"]
+    assert mlp[Col.STATUS]["ascending"] == ["diverged", "failed", "ok", "ok", "ok", "ok"]
+    assert mlp[Col.STATUS]["descending"] == ["ok", "ok", "ok", "ok", "failed", "diverged"]
     # Text with empty cells: the empties last in both directions.
-    errors = tables[SGD][C.ERROR]
+    errors = tables[SGD][Col.ERROR]
     assert errors["ascending"][0] == EVIL and errors["descending"][0] == EVIL
     assert errors["ascending"][1:] == ["", "", ""] == errors["descending"][1:]

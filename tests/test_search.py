@@ -16,9 +16,9 @@ from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.metrics import log_loss, roc_auc_score
 from sklearn.model_selection import GridSearchCV, PredefinedSplit, StratifiedKFold
 
-from parsearch import columns as C
 from parsearch import fit_grid
-from parsearch.store import ResumeMismatch, read_scores
+from parsearch.results.store import ResumeMismatch, read_scores
+from parsearch.rows import Col, Direction, Status
 
 TESTS = Path(__file__).resolve().parent
 
@@ -71,11 +71,11 @@ def test_results_folder_holds_csv_heatmap_and_meta(sgd_result):
     out = sgd_result.out
     table = read_scores(out)
     assert len(table) == 12
-    assert set(table[C.STATUS]) == {C.OK}
-    assert (table[C.DIRECTION] == C.HIGHER).all()
+    assert set(table[Col.STATUS]) == {Status.OK}
+    assert (table[Col.DIRECTION] == Direction.HIGHER).all()
     np.testing.assert_allclose(
-        table.sort_values(["alpha", "eta0"])[C.SCORE].to_numpy(),
-        sgd_result.table.sort_values(["alpha", "eta0"])[C.SCORE].to_numpy(),
+        table.sort_values(["alpha", "eta0"])[Col.SCORE].to_numpy(),
+        sgd_result.table.sort_values(["alpha", "eta0"])[Col.SCORE].to_numpy(),
         rtol=0,
         atol=1e-15,
     )
@@ -86,7 +86,7 @@ def test_results_folder_holds_csv_heatmap_and_meta(sgd_result):
     assert meta["metric"] == {
         "name": "accuracy",
         "greater_is_better": True,
-        "direction": C.HIGHER,
+        "direction": Direction.HIGHER,
     }
     assert meta["grid"]["axes"] == {"alpha": SGD_GRID["alpha"], "eta0": SGD_GRID["eta0"]}
     assert meta["data"]["X_train"] == [2000, 784]
@@ -124,7 +124,7 @@ def test_keep_all_models(split):
             progress=False,
         )
     assert [m is None for m in res.models] == [False, False, True]
-    for model, score in zip(res.models[:2], res.table[C.SCORE][:2]):
+    for model, score in zip(res.models[:2], res.table[Col.SCORE][:2]):
         assert model.score(Xva, yva) == score
 
 
@@ -133,10 +133,10 @@ def test_one_failure_is_recorded_and_the_rest_go_on(split):
     with pytest.warns(FitFailedWarning, match="alpha"):
         res = fit_grid(sgd(), {"alpha": [1e-4, -1.0, 1e-2]}, Xtr, ytr, Xva, yva, progress=False)
     table = res.table
-    assert list(table[C.STATUS]) == [C.OK, C.FAILED, C.OK]
-    assert np.isnan(table[C.SCORE][1])
-    assert "alpha" in table[C.ERROR][1]
-    assert table[C.ERROR][0] == ""
+    assert list(table[Col.STATUS]) == [Status.OK, Status.FAILED, Status.OK]
+    assert np.isnan(table[Col.SCORE][1])
+    assert "alpha" in table[Col.ERROR][1]
+    assert table[Col.ERROR][0] == ""
     assert res.best_params["alpha"] in (1e-4, 1e-2)
 
 
@@ -170,15 +170,15 @@ def test_multiclass_probability_metrics(split):
         )
         auc = fit_grid(base, grid, Xtr, ytr, Xva, yva, metric="roc_auc_ovr", progress=False)
     assert not res.greater_is_better
-    assert (res.table[C.DIRECTION] == C.LOWER).all()
-    for model, score, auc_score in zip(res.models, res.table[C.SCORE], auc.table[C.SCORE]):
+    assert (res.table[Col.DIRECTION] == Direction.LOWER).all()
+    for model, score, auc_score in zip(res.models, res.table[Col.SCORE], auc.table[Col.SCORE]):
         proba = model.predict_proba(Xva)
         assert proba.shape[1] == 10
         assert score == pytest.approx(log_loss(yva, proba, labels=model.classes_), rel=1e-12)
         expected_auc = roc_auc_score(yva, proba, multi_class="ovr", labels=model.classes_)
         assert auc_score == pytest.approx(expected_auc, rel=1e-12)
-    assert res.best_score == res.table[C.SCORE].min()
-    assert auc.best_score == auc.table[C.SCORE].max()
+    assert res.best_score == res.table[Col.SCORE].min()
+    assert auc.best_score == auc.table[Col.SCORE].max()
 
 
 def test_cross_validation_when_no_validation_set(split):
@@ -207,7 +207,7 @@ def test_parallel_and_sequential_give_the_same_table(split, sgd_result):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = fit_grid(sgd(), SGD_GRID, Xtr, ytr, Xva, yva, n_jobs=1, progress=False)
-    pd.testing.assert_series_equal(res.table[C.SCORE], sgd_result.table[C.SCORE])
+    pd.testing.assert_series_equal(res.table[Col.SCORE], sgd_result.table[Col.SCORE])
 
 
 def test_threading_backend(split):
@@ -225,7 +225,7 @@ def test_threading_backend(split):
             backend="threading",
             progress=False,
         )
-    assert list(res.table[C.STATUS]) == [C.OK, C.OK]
+    assert list(res.table[Col.STATUS]) == [Status.OK, Status.OK]
 
 
 def test_classification_metric_on_a_regressor_is_refused_before_any_fit(split, tmp_path):
@@ -236,7 +236,7 @@ def test_classification_metric_on_a_regressor_is_refused_before_any_fit(split, t
         fit_grid(Ridge(), {"alpha": [0.1, 1.0]}, Xtr, ytr, Xva, yva, out=tmp_path / "r")
     assert not (tmp_path / "r").exists()
     res = fit_grid(Ridge(), {"alpha": [0.1, 1.0]}, Xtr, ytr, Xva, yva, metric="r2", progress=False)
-    assert res.table[C.STATUS].eq(C.OK).all()
+    assert res.table[Col.STATUS].eq(Status.OK).all()
 
 
 class MajorityVote(BaseEstimator):
@@ -290,8 +290,8 @@ def test_dataframe_pipeline_selecting_columns_by_name_equals_gridsearchcv(split)
         warnings.simplefilter("ignore")
         res = fit_grid(model, grid, frame, ytr[:400], cv=3, progress=False)
         ref = GridSearchCV(model, grid, cv=StratifiedKFold(3)).fit(frame, ytr[:400])
-    assert (res.table[C.STATUS] == C.OK).all()
-    np.testing.assert_allclose(res.table[C.SCORE], ref.cv_results_["mean_test_score"], rtol=1e-12)
+    assert (res.table[Col.STATUS] == Status.OK).all()
+    np.testing.assert_allclose(res.table[Col.SCORE], ref.cv_results_["mean_test_score"], rtol=1e-12)
 
 
 def test_coo_sparse_x_under_cross_validation(split):
@@ -301,7 +301,7 @@ def test_coo_sparse_x_under_cross_validation(split):
     X = sp.coo_matrix(Xtr[:300])
     res = fit_grid(sgd(), {"alpha": [1e-4, 1e-2]}, X, ytr[:300], cv=3, progress=False)
     dense = fit_grid(sgd(), {"alpha": [1e-4, 1e-2]}, Xtr[:300], ytr[:300], cv=3, progress=False)
-    np.testing.assert_allclose(res.table[C.SCORE], dense.table[C.SCORE], rtol=1e-12)
+    np.testing.assert_allclose(res.table[Col.SCORE], dense.table[Col.SCORE], rtol=1e-12)
 
 
 WORKER_WARNINGS = """
@@ -385,7 +385,7 @@ def test_resume_keeps_rows_of_a_narrowed_grid_aside_and_retries_failures(split, 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit_grid(sgd(), {"alpha": [1e-4, 1e-3, -1.0]}, Xtr, ytr, Xva, yva, out=out, progress=False)
-    assert read_scores(out)[C.STATUS].tolist() == [C.OK, C.OK, C.FAILED]
+    assert read_scores(out)[Col.STATUS].tolist() == [Status.OK, Status.OK, Status.FAILED]
     with pytest.warns(UserWarning, match=r"1 row.*outside this grid.*scores\.previous\."):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FitFailedWarning)
@@ -414,8 +414,8 @@ def test_sigkill_mid_grid_then_resume(split, tmp_path):
     assert sorted(fitted_after) == sorted(set(range(10)) - done_before)
     final = read_scores(out)
     assert sorted(final["c"]) == list(range(10))
-    assert final[C.KEY].is_unique
-    assert len(res.table) == 10 and (res.table[C.STATUS] == C.OK).all()
+    assert final[Col.KEY].is_unique
+    assert len(res.table) == 10 and (res.table[Col.STATUS] == Status.OK).all()
 
 
 # --- bad input: a clear error before any work, and nothing in out damaged ----------------------
@@ -504,7 +504,7 @@ def test_unseen_validation_classes_warn_and_score(split):
                 yva,
                 progress=False,
             )
-    assert res.table[C.STATUS][0] == C.OK
+    assert res.table[Col.STATUS][0] == Status.OK
     assert res.best_score <= 1 - (yva == 9).mean() + 1e-12
 
 
@@ -521,13 +521,13 @@ def mlp(**kw):
 
 def test_fused_grid_writes_epoch_scores_and_meta(split, tmp_path, capsys):
     pytest.importorskip("torch")
-    from parsearch import gemm
+    from parsearch.nets import gemm
 
     Xtr, ytr, Xva, yva = split
     res = fit_grid(mlp(), NET_GRID, Xtr, ytr, Xva, yva, out=tmp_path / "r", progress=True)
     assert "model-epoch" in capsys.readouterr().err
     table = res.table
-    assert len(table) == 4 and (table[C.STATUS] == C.OK).all()
+    assert len(table) == 4 and (table[Col.STATUS] == Status.OK).all()
     for row in table.itertuples():
         assert len(row.epoch_scores) == 3
         assert row.score == row.epoch_scores[-1]
@@ -538,7 +538,7 @@ def test_fused_grid_writes_epoch_scores_and_meta(split, tmp_path, capsys):
     assert res.best_model.score(Xva, yva) == res.best_score
     assert res.best_model.get_params()["lr"] == res.best_params["lr"]
     stored = read_scores(tmp_path / "r")
-    assert [list(v) for v in stored[C.EPOCH_SCORES]] == [list(v) for v in table[C.EPOCH_SCORES]]
+    assert [list(v) for v in stored[Col.EPOCH_SCORES]] == [list(v) for v in table[Col.EPOCH_SCORES]]
     assert (tmp_path / "r" / "heatmap.png").exists()
     meta = json.loads((tmp_path / "r" / "meta.json").read_text())
     assert meta["execution"]["fused_groups"] == [4]
@@ -553,7 +553,7 @@ def test_fused_equals_per_config_in_float64(split):
         mlp(dtype="float64", epochs=2), NET_GRID, Xtr, ytr, Xva, yva, engine="per_config", **kw
     )
     assert alone.meta["execution"]["fused_groups"] == []
-    assert list(fused.table[C.EPOCH_SCORES]) == list(alone.table[C.EPOCH_SCORES])
+    assert list(fused.table[Col.EPOCH_SCORES]) == list(alone.table[Col.EPOCH_SCORES])
     for a, b in zip(fused.models, alone.models):
         for (wa, ba), (wb, bb) in zip(a.layers_, b.layers_):
             np.testing.assert_allclose(wa, wb, rtol=0, atol=1e-12)
@@ -562,7 +562,7 @@ def test_fused_equals_per_config_in_float64(split):
 
 def test_network_grid_resumes_without_training(split, tmp_path, monkeypatch):
     pytest.importorskip("torch")
-    from parsearch import fused
+    from parsearch.nets import fused
 
     Xtr, ytr, Xva, yva = split
     first = fit_grid(mlp(), NET_GRID, Xtr, ytr, Xva, yva, out=tmp_path / "r", progress=False)
@@ -573,7 +573,7 @@ def test_network_grid_resumes_without_training(split, tmp_path, monkeypatch):
     monkeypatch.setattr(fused, "train_fused", no_training)
     again = fit_grid(mlp(), NET_GRID, Xtr, ytr, Xva, yva, out=tmp_path / "r", progress=False)
     assert again.meta["execution"]["reused_rows"] == 4
-    pd.testing.assert_series_equal(again.table[C.SCORE], first.table[C.SCORE])
+    pd.testing.assert_series_equal(again.table[Col.SCORE], first.table[Col.SCORE])
     assert again.best_params == first.best_params
 
 
@@ -584,8 +584,8 @@ def test_diverging_network_is_reported_and_others_finish(split):
         res = fit_grid(
             mlp(), {"lr": [0.01, 1e8], "width": [16]}, Xtr, ytr, Xva, yva, progress=False
         )
-    assert list(res.table[C.STATUS]) == [C.OK, C.DIVERGED]
-    assert np.isnan(res.table[C.SCORE][1]) and "epoch 1" in res.table[C.ERROR][1]
+    assert list(res.table[Col.STATUS]) == [Status.OK, Status.DIVERGED]
+    assert np.isnan(res.table[Col.SCORE][1]) and "epoch 1" in res.table[Col.ERROR][1]
     assert res.best_params == {"lr": 0.01, "width": 16}
 
 
@@ -599,8 +599,8 @@ def test_blown_up_network_does_not_fail_its_chunk_under_a_probability_metric(spl
         res = fit_grid(
             model, {"lr": [1e30, 0.01]}, Xtr, ytr, Xva, yva, metric="log_loss", progress=False
         )
-    assert list(res.table[C.STATUS]) == [C.DIVERGED, C.OK]
-    assert np.isfinite(res.table[C.SCORE][1]) and res.best_params == {"lr": 0.01}
+    assert list(res.table[Col.STATUS]) == [Status.DIVERGED, Status.OK]
+    assert np.isfinite(res.table[Col.SCORE][1]) and res.best_params == {"lr": 0.01}
 
 
 def test_one_device_under_two_names_is_refused(split):
@@ -628,8 +628,8 @@ def test_network_grid_takes_sparse_and_dataframe_x(split):
         mlp(epochs=1), NET_GRID, sp.csr_matrix(Xtr), ytr, sp.csr_matrix(Xva), yva, **kw
     )
     frame = fit_grid(mlp(epochs=1), NET_GRID, pd.DataFrame(Xtr), ytr, pd.DataFrame(Xva), yva, **kw)
-    assert list(sparse.table[C.SCORE]) == list(dense.table[C.SCORE])
-    assert list(frame.table[C.SCORE]) == list(dense.table[C.SCORE])
+    assert list(sparse.table[Col.SCORE]) == list(dense.table[Col.SCORE])
+    assert list(frame.table[Col.SCORE]) == list(dense.table[Col.SCORE])
     assert sparse.best_model.score(sp.csr_matrix(Xva), yva) == dense.best_score
 
 
@@ -656,7 +656,7 @@ def test_non_fusable_parameters_split_the_fused_groups(split):
         progress=False,
     )
     assert res.meta["execution"]["fused_groups"] == [2, 2]
-    assert [len(v) for v in res.table[C.EPOCH_SCORES]] == [1, 2, 1, 2]
+    assert [len(v) for v in res.table[Col.EPOCH_SCORES]] == [1, 2, 1, 2]
 
 
 def test_network_probability_metric_and_cv(split):
@@ -667,9 +667,9 @@ def test_network_probability_metric_and_cv(split):
     assert res.best_score == pytest.approx(
         log_loss(yva, proba, labels=res.best_model.classes_), rel=1e-5
     )
-    assert res.best_score == res.table[C.SCORE].min()
+    assert res.best_score == res.table[Col.SCORE].min()
     cv = fit_grid(mlp(epochs=1), {"lr": [0.01, 0.03]}, Xtr[:600], ytr[:600], cv=2, progress=False)
-    assert cv.table[C.SCORE_STD].notna().all()
+    assert cv.table[Col.SCORE_STD].notna().all()
     assert cv.best_model.predict(Xva[:3]).shape == (3,)
 
 

@@ -1,4 +1,4 @@
-"""Tests of parsearch.store: data fingerprints, scores.csv row by row, resume, meta.json."""
+"""Tests of parsearch.results.store: data fingerprints, scores.csv row by row, resume, meta.json."""
 
 import json
 import math
@@ -7,10 +7,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from parsearch import columns as C
-from parsearch import store as store_module
-from parsearch.grid import config_key
-from parsearch.store import (
+from parsearch.results import store as store_module
+from parsearch.results.store import (
     META,
     SCORES,
     ResultStore,
@@ -19,39 +17,40 @@ from parsearch.store import (
     read_meta,
     read_scores,
 )
+from parsearch.rows import Col, Status, config_key
 
 COLUMNS = [
     "alpha",
     "loss",
-    C.SCORE,
-    C.STATUS,
-    C.ERROR,
-    C.FIT_SECONDS,
-    C.TRAIN_LOSS,
-    C.EPOCH_SCORES,
-    C.KEY,
+    Col.SCORE,
+    Col.STATUS,
+    Col.ERROR,
+    Col.FIT_SECONDS,
+    Col.TRAIN_LOSS,
+    Col.EPOCH_SCORES,
+    Col.KEY,
 ]
 IDENTITY = {"estimator": "sklearn.SGDClassifier({})", "data": "abc123", "metric": "accuracy"}
 
 
-def row(alpha, loss, score, status=C.OK, error="", epoch_scores=None, **extra):
+def row(alpha, loss, score, status=Status.OK, error="", epoch_scores=None, **extra):
     params = {"alpha": alpha, "loss": loss}
     return {
         **params,
-        C.SCORE: score,
-        C.STATUS: status,
-        C.ERROR: error,
-        C.FIT_SECONDS: 0.25,
-        C.TRAIN_LOSS: 0.5,
-        C.EPOCH_SCORES: epoch_scores,
-        C.KEY: config_key(params),
+        Col.SCORE: score,
+        Col.STATUS: status,
+        Col.ERROR: error,
+        Col.FIT_SECONDS: 0.25,
+        Col.TRAIN_LOSS: 0.5,
+        Col.EPOCH_SCORES: epoch_scores,
+        Col.KEY: config_key(params),
         **extra,
     }
 
 
 ROWS = [
     row(1e-4, "hinge", 0.91, epoch_scores=[0.8, 0.875, 0.91]),
-    row(1e-3, "hinge", np.nan, C.FAILED, 'ValueError: bad value "x", try again'),
+    row(1e-3, "hinge", np.nan, Status.FAILED, 'ValueError: bad value "x", try again'),
     row(np.float64(1e-2), "log_loss", np.float64(0.5), epoch_scores=[]),
 ]
 
@@ -165,26 +164,26 @@ def test_rows_round_trip_through_the_csv(tmp_path):
     assert len(table) == 3
     assert table["alpha"].tolist() == [1e-4, 1e-3, 1e-2]
     assert table["loss"].tolist() == ["hinge", "hinge", "log_loss"]
-    assert table[C.SCORE][0] == 0.91
-    assert math.isnan(table[C.SCORE][1])
-    assert table[C.SCORE][2] == 0.5
-    assert table[C.STATUS].tolist() == [C.OK, C.FAILED, C.OK]
-    assert table[C.ERROR].tolist() == ["", 'ValueError: bad value "x", try again', ""]
-    assert table[C.EPOCH_SCORES].tolist() == [[0.8, 0.875, 0.91], [], []]
-    assert table[C.KEY].tolist() == [r[C.KEY] for r in ROWS]
-    assert table[C.FIT_SECONDS].tolist() == [0.25] * 3
+    assert table[Col.SCORE][0] == 0.91
+    assert math.isnan(table[Col.SCORE][1])
+    assert table[Col.SCORE][2] == 0.5
+    assert table[Col.STATUS].tolist() == [Status.OK, Status.FAILED, Status.OK]
+    assert table[Col.ERROR].tolist() == ["", 'ValueError: bad value "x", try again', ""]
+    assert table[Col.EPOCH_SCORES].tolist() == [[0.8, 0.875, 0.91], [], []]
+    assert table[Col.KEY].tolist() == [r[Col.KEY] for r in ROWS]
+    assert table[Col.FIT_SECONDS].tolist() == [0.25] * 3
 
 
 def test_epoch_scores_with_a_nan_and_multiline_errors(tmp_path):
     rows = [
         row(1.0, "hinge", 0.5, epoch_scores=(0.25, 0.5)),
-        row(2.0, "hinge", np.nan, C.DIVERGED, "line one\nline two, with comma"),
+        row(2.0, "hinge", np.nan, Status.DIVERGED, "line one\nline two, with comma"),
     ]
     write_store(tmp_path, rows)
     table = read_scores(tmp_path)
-    assert table[C.EPOCH_SCORES][0] == [0.25, 0.5]
-    assert table[C.ERROR][1] == "line one\nline two, with comma"
-    assert table[C.STATUS].tolist() == [C.OK, C.DIVERGED]
+    assert table[Col.EPOCH_SCORES][0] == [0.25, 0.5]
+    assert table[Col.ERROR][1] == "line one\nline two, with comma"
+    assert table[Col.STATUS].tolist() == [Status.OK, Status.DIVERGED]
 
 
 def test_each_appended_row_is_on_disk_before_close(tmp_path):
@@ -192,9 +191,9 @@ def test_each_appended_row_is_on_disk_before_close(tmp_path):
     store.open([])
     assert len(read_scores(tmp_path)) == 0
     store.append(ROWS[0])
-    assert read_scores(tmp_path)[C.SCORE].tolist() == [0.91]
+    assert read_scores(tmp_path)[Col.SCORE].tolist() == [0.91]
     store.append(ROWS[2])
-    assert read_scores(tmp_path)[C.SCORE].tolist() == [0.91, 0.5]
+    assert read_scores(tmp_path)[Col.SCORE].tolist() == [0.91, 0.5]
     store.close()
     store.close()  # closing twice is harmless
 
@@ -202,13 +201,13 @@ def test_each_appended_row_is_on_disk_before_close(tmp_path):
 def test_missing_columns_in_a_row_are_left_empty(tmp_path):
     store = ResultStore(tmp_path, COLUMNS, IDENTITY)
     store.open([])
-    store.append({"alpha": 0.1, C.SCORE: 0.7, C.STATUS: C.OK})
+    store.append({"alpha": 0.1, Col.SCORE: 0.7, Col.STATUS: Status.OK})
     store.close()
     table = read_scores(tmp_path)
-    assert table[C.SCORE].tolist() == [0.7]
-    assert table[C.ERROR].tolist() == [""]
-    assert table[C.EPOCH_SCORES].tolist() == [[]]
-    assert math.isnan(table[C.TRAIN_LOSS][0])
+    assert table[Col.SCORE].tolist() == [0.7]
+    assert table[Col.ERROR].tolist() == [""]
+    assert table[Col.EPOCH_SCORES].tolist() == [[]]
+    assert math.isnan(table[Col.TRAIN_LOSS][0])
 
 
 def test_a_partial_last_line_is_dropped(tmp_path):
@@ -217,8 +216,8 @@ def test_a_partial_last_line_is_dropped(tmp_path):
         f.write("0.1,hinge,0.97,o")  # a row cut short by a crash
     table = read_scores(tmp_path)
     assert len(table) == 3
-    assert table[C.SCORE][0] == 0.91
-    assert table[C.STATUS].tolist() == [C.OK, C.FAILED, C.OK]
+    assert table[Col.SCORE][0] == 0.91
+    assert table[Col.STATUS].tolist() == [Status.OK, Status.FAILED, Status.OK]
 
 
 def test_a_partial_header_gives_a_clear_error(tmp_path):
@@ -276,7 +275,7 @@ def test_open_keeps_the_old_file_when_rows_or_columns_would_be_dropped(tmp_path)
     def copies():
         return sorted(tmp_path.glob("scores.previous.*.csv"))
 
-    keys = [ROWS[0][C.KEY], ROWS[1][C.KEY]]  # the grid no longer has the third row
+    keys = [ROWS[0][Col.KEY], ROWS[1][Col.KEY]]  # the grid no longer has the third row
     message = resume(keys)
     assert "1 row(s) of configurations outside this grid" in message
     (first,) = copies()
@@ -293,17 +292,17 @@ def test_open_keeps_only_the_reused_rows_and_leaves_no_temp_file(tmp_path):
     write_store(tmp_path)
     store = ResultStore(tmp_path, [*COLUMNS, "note"], IDENTITY)
     reused = list(store.finished_rows(resume=True).values())
-    store.open([r for r in reused if r[C.STATUS] == C.OK])
+    store.open([r for r in reused if r[Col.STATUS] == Status.OK])
     store.append(row(0.5, "log_loss", 0.6, note="new"))
     store.close()
     assert listing(tmp_path) == [META, SCORES]
     table = read_scores(tmp_path)
     assert list(table.columns) == [*COLUMNS, "note"]
     assert table["alpha"].tolist() == [1e-4, 1e-2, 0.5]
-    assert table[C.EPOCH_SCORES].tolist() == [[0.8, 0.875, 0.91], [], []]
-    assert table[C.KEY].tolist() == [
-        ROWS[0][C.KEY],
-        ROWS[2][C.KEY],
+    assert table[Col.EPOCH_SCORES].tolist() == [[0.8, 0.875, 0.91], [], []]
+    assert table[Col.KEY].tolist() == [
+        ROWS[0][Col.KEY],
+        ROWS[2][Col.KEY],
         config_key({"alpha": 0.5, "loss": "log_loss"}),
     ]
     assert table["note"].fillna("").tolist() == ["", "", "new"]
@@ -318,12 +317,12 @@ def test_finished_rows_by_config_key_with_resume(tmp_path):
     write_store(tmp_path)
     again = ResultStore(tmp_path, COLUMNS, dict(IDENTITY))
     rows = again.finished_rows(resume=True)
-    assert list(rows) == [r[C.KEY] for r in ROWS]
-    first = rows[ROWS[0][C.KEY]]
+    assert list(rows) == [r[Col.KEY] for r in ROWS]
+    first = rows[ROWS[0][Col.KEY]]
     assert first["alpha"] == 1e-4
-    assert first[C.SCORE] == 0.91
-    assert first[C.EPOCH_SCORES] == [0.8, 0.875, 0.91]
-    assert rows[ROWS[1][C.KEY]][C.STATUS] == C.FAILED
+    assert first[Col.SCORE] == 0.91
+    assert first[Col.EPOCH_SCORES] == [0.8, 0.875, 0.91]
+    assert rows[ROWS[1][Col.KEY]][Col.STATUS] == Status.FAILED
 
 
 def test_finished_rows_without_resume_is_empty(tmp_path):
@@ -360,7 +359,7 @@ def test_resume_false_then_open_starts_afresh(tmp_path):
     store.open(list(store.finished_rows(resume=False).values()))
     store.append(ROWS[2])
     store.close()
-    assert read_scores(tmp_path)[C.KEY].tolist() == [ROWS[2][C.KEY]]
+    assert read_scores(tmp_path)[Col.KEY].tolist() == [ROWS[2][Col.KEY]]
 
 
 # ----------------------------------------------------------------------------------------

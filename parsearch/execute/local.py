@@ -11,7 +11,7 @@ Fused chunks run one after another in this process, on all its cores or its GPU,
 reporting progress after every epoch.
 
 Given a ``dask.distributed.Client``, every job (fused chunks too) is one task on its
-cluster instead; see ``parsearch.distributed``.
+cluster instead; see ``parsearch.execute.dask``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import os
 
 from sklearn.utils.parallel import Parallel, delayed
 
-from parsearch.tasks import run_job
+from parsearch.execute.tasks import run_job
 
 
 def execute(
@@ -35,7 +35,7 @@ def execute(
         What to run.
     estimator : estimator
         The base estimator.
-    data : parsearch.tasks.Data
+    data : parsearch.execute.tasks.Data
         The data.
     metric : parsearch.metrics.Metric
         How to score.
@@ -53,11 +53,11 @@ def execute(
 
     Yields
     ------
-    list of parsearch.tasks.Outcome
+    list of parsearch.execute.tasks.Outcome
         The outcomes of one finished job.
     """
     if client is not None:
-        from parsearch.distributed import execute_on_dask
+        from parsearch.execute.dask import execute_on_dask
 
         yield from execute_on_dask(jobs, estimator, data, metric, client, on_units=on_units)
         return

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from parsearch import columns as C
+from parsearch.rows import Col, Direction, Status, param_columns
 
 __all__ = [
     "ScoreGrid",
@@ -48,7 +48,7 @@ UNSET_LABEL = "unset"
 MISSING = ""
 
 _DPI = 120
-_FAILED_COLORS = {C.FAILED: "tab:red", C.DIVERGED: "tab:purple"}
+_FAILED_COLORS = {Status.FAILED: "tab:red", Status.DIVERGED: "tab:purple"}
 _BEST_COLOR = "red"
 
 
@@ -299,7 +299,7 @@ def parameter_labels(table, axes=None):
     """
     axes = axes or {}
     labels = {}
-    for name in C.param_columns(table.columns):
+    for name in param_columns(table.columns):
         axis = _make_axis(table[name], axes.get(name))
         labels[name] = [axis.labels[axis.lookup[_value_key(v)]] for v in table[name]]
     return pd.DataFrame(labels, index=table.index)
@@ -312,14 +312,14 @@ def _prepare(table, axes):
             f"table must be a pandas DataFrame (a results table), got {type(table).__name__}; "
             "read a scores.csv with pandas.read_csv"
         )
-    if C.SCORE not in table.columns:
+    if Col.SCORE not in table.columns:
         raise ValueError(
-            f"table has no {C.SCORE!r} column; columns are {list(table.columns)}. "
+            f"table has no {Col.SCORE!r} column; columns are {list(table.columns)}. "
             "Pass the results table of a grid search (res.table or scores.csv)."
         )
     if len(table) == 0:
         raise ValueError("table has no rows: there is nothing to plot")
-    params = C.param_columns(table.columns)
+    params = param_columns(table.columns)
     axes = {} if axes is None else axes
     if not isinstance(axes, dict):
         raise TypeError(
@@ -333,16 +333,20 @@ def _prepare(table, axes):
                 "wrap single values in a list"
             )
 
-    score = pd.to_numeric(table[C.SCORE], errors="coerce").to_numpy(dtype=float)
-    if C.STATUS in table.columns:
-        status = table[C.STATUS].to_numpy(dtype=object)
+    score = pd.to_numeric(table[Col.SCORE], errors="coerce").to_numpy(dtype=float)
+    if Col.STATUS in table.columns:
+        status = table[Col.STATUS].to_numpy(dtype=object)
         status = np.array(
-            [s if s in (C.OK, C.FAILED, C.DIVERGED) else C.FAILED for s in status], dtype=object
+            [
+                s if s in (Status.OK, Status.FAILED, Status.DIVERGED) else Status.FAILED
+                for s in status
+            ],
+            dtype=object,
         )
     else:  # a bare table of scores: NaN means failed
-        status = np.where(np.isnan(score), C.FAILED, C.OK).astype(object)
-    success = (status == C.OK) & np.isfinite(score)
-    status = np.where((status == C.OK) & ~success, C.FAILED, status).astype(object)
+        status = np.where(np.isnan(score), Status.FAILED, Status.OK).astype(object)
+    success = (status == Status.OK) & np.isfinite(score)
+    status = np.where((status == Status.OK) & ~success, Status.FAILED, status).astype(object)
 
     axis_of = {}
     codes = {}
@@ -401,15 +405,15 @@ def _reduce(data, keys, fixed, greater_is_better):
     n_diverged = np.zeros(size, dtype=int)
     for r, c in zip(rows, cell, strict=True):
         n_rows[c] += 1
-        n_diverged[c] += data.status[r] == C.DIVERGED
+        n_diverged[c] += data.status[r] == Status.DIVERGED
         if data.success[r] and (np.isnan(scores[c]) or sign * data.score[r] > sign * scores[c]):
             scores[c] = data.score[r]
             best_row[c] = r
 
     status = np.full(size, MISSING, dtype=object)
-    status[n_rows > 0] = C.FAILED
-    status[(n_rows > 0) & (n_diverged == n_rows)] = C.DIVERGED
-    status[best_row >= 0] = C.OK
+    status[n_rows > 0] = Status.FAILED
+    status[(n_rows > 0) & (n_diverged == n_rows)] = Status.DIVERGED
+    status[best_row >= 0] = Status.OK
 
     best = None
     if np.any(best_row >= 0):
@@ -557,14 +561,14 @@ def _direction_label(metric, greater_is_better):
 
 
 def _check_direction(table, greater_is_better):
-    if C.DIRECTION not in table.columns:
+    if Col.DIRECTION not in table.columns:
         return
-    directions = set(table[C.DIRECTION].dropna().unique())
-    table_higher = directions == {C.HIGHER}
-    table_lower = directions == {C.LOWER}
+    directions = set(table[Col.DIRECTION].dropna().unique())
+    table_higher = directions == {Direction.HIGHER}
+    table_lower = directions == {Direction.LOWER}
     if (table_higher and not greater_is_better) or (table_lower and greater_is_better):
         warnings.warn(
-            f"greater_is_better={greater_is_better} but the table's {C.DIRECTION!r} column "
+            f"greater_is_better={greater_is_better} but the table's {Col.DIRECTION!r} column "
             f"says {directions.pop()!r}; the best score may be the wrong one",
             UserWarning,
             stacklevel=3,
@@ -621,7 +625,7 @@ def _needs_rotation(labels, space_in, fontsize=9.0):
 
 
 def _status_counts(status):
-    counts = {s: int(np.sum(status == s)) for s in (C.FAILED, C.DIVERGED)}
+    counts = {s: int(np.sum(status == s)) for s in (Status.FAILED, Status.DIVERGED)}
     return ", ".join(f"{n} {s}" for s, n in counts.items() if n)
 
 
@@ -670,7 +674,7 @@ def _draw_heatmap(mpl, ax, grid, *, cmap, norm, fmt, cell_w, cell_h, mark_best=T
     for i in range(ny):
         for j in range(nx):
             status = grid.status[i, j]
-            if status == C.OK:
+            if status == Status.OK:
                 if annotate:
                     r, g, b, _ = cmap(norm(grid.scores[i, j]))
                     dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.55
@@ -684,7 +688,7 @@ def _draw_heatmap(mpl, ax, grid, *, cmap, norm, fmt, cell_w, cell_h, mark_best=T
                         color="white" if dark else "black",
                     )
                 continue
-            if status in (C.FAILED, C.DIVERGED):
+            if status in (Status.FAILED, Status.DIVERGED):
                 ax.add_patch(
                     Rectangle(
                         (j - 0.5, i - 0.5),
@@ -854,7 +858,7 @@ def _plot_line(mpl, data, line, *, metric, greater_is_better, heading):
     if log_x:
         ax.set_xscale("log")
 
-    ok = line.status == C.OK
+    ok = line.status == Status.OK
     ax.plot(positions, line.scores, color="tab:blue", linewidth=1.5, zorder=2)
     ax.plot(
         positions[ok],
@@ -1113,12 +1117,12 @@ def plot_epoch_scores(table, *, metric="score", greater_is_better=True, top=5):
     -------
     matplotlib.figure.Figure
     """
-    if C.EPOCH_SCORES not in table.columns:
+    if Col.EPOCH_SCORES not in table.columns:
         raise ValueError("The table has no epoch_scores column (it is not a network grid).")
     mpl = _import_matplotlib()
-    ok = table[(table[C.STATUS] == C.OK) & table[C.SCORE].notna()]
-    best = ok.sort_values(C.SCORE, ascending=not greater_is_better, kind="stable").head(top)
-    params = C.param_columns(table.columns)
+    ok = table[(table[Col.STATUS] == Status.OK) & table[Col.SCORE].notna()]
+    best = ok.sort_values(Col.SCORE, ascending=not greater_is_better, kind="stable").head(top)
+    params = param_columns(table.columns)
     varying = [p for p in params if table[p].nunique(dropna=False) > 1] or params
     fig = mpl.figure.Figure(figsize=(6.4, 4.2), layout="constrained")
     ax = fig.add_subplot()
@@ -1127,9 +1131,9 @@ def plot_epoch_scores(table, *, metric="score", greater_is_better=True, top=5):
         values = _ordered([_native(v) for v in table[p].unique()])
         labels[p] = dict(zip(values, _format_values(values)))
     for _, row in best.iterrows():
-        curve = list(row[C.EPOCH_SCORES])
+        curve = list(row[Col.EPOCH_SCORES])
         label = ", ".join(f"{p}={labels[p].get(_native(row[p]), row[p])}" for p in varying)
-        ax.plot(range(1, len(curve) + 1), curve, marker="o", label=f"{label}: {row[C.SCORE]:.4g}")
+        ax.plot(range(1, len(curve) + 1), curve, marker="o", label=f"{label}: {row[Col.SCORE]:.4g}")
     ax.set_xlabel("epoch")
     ax.set_ylabel(_direction_label(metric, greater_is_better))
     ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
@@ -1159,7 +1163,7 @@ def save_figure(fig, path):
     """
     if not hasattr(fig, "savefig"):
         raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
-    from parsearch.store import atomic_write
+    from parsearch.results.store import atomic_write
 
     path = Path(path)
     with atomic_write(path, binary=True) as f:

@@ -27,17 +27,17 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 
-from parsearch import columns as C
-from parsearch.store import META, SCORES, atomic_write, read_meta, read_scores
+from parsearch.results.store import META, SCORES, atomic_write, read_meta, read_scores
+from parsearch.rows import Col, Direction, Status, param_columns
 
 #: Default name of the page, written in the results root.
 INDEX = "index.html"
 
 #: Columns left out of the table: the same on every row, or a copy of the parameters.
-_HIDDEN = (C.METRIC, C.DIRECTION, C.KEY)
+_HIDDEN = (Col.METRIC, Col.DIRECTION, Col.KEY)
 
 #: Number formats of the table cells; others use ``_DEFAULT_FORMAT``.
-_FORMATS = {C.FIT_SECONDS: ".3g"}
+_FORMATS = {Col.FIT_SECONDS: ".3g"}
 _DEFAULT_FORMAT = ".6g"
 
 
@@ -58,10 +58,10 @@ def metric_direction(table, meta):
     """
     if "metric" in meta:
         return bool(meta["metric"]["greater_is_better"]), meta["metric"]["name"]
-    if C.DIRECTION in table.columns and len(table):
-        name = str(table[C.METRIC].iloc[0]) if C.METRIC in table.columns else C.SCORE
-        return table[C.DIRECTION].iloc[0] == C.HIGHER, name
-    return True, C.SCORE
+    if Col.DIRECTION in table.columns and len(table):
+        name = str(table[Col.METRIC].iloc[0]) if Col.METRIC in table.columns else Col.SCORE
+        return table[Col.DIRECTION].iloc[0] == Direction.HIGHER, name
+    return True, Col.SCORE
 
 
 @dataclass
@@ -103,7 +103,7 @@ class Run:
     @property
     def params(self):
         """The parameter columns, in grid order."""
-        return C.param_columns(self.table.columns)
+        return param_columns(self.table.columns)
 
     @property
     def best_params(self):
@@ -111,7 +111,7 @@ class Run:
         if self.best is None:
             return None
         row = self.table.iloc[self.best]
-        key = row.get(C.KEY)
+        key = row.get(Col.KEY)
         if isinstance(key, str):
             try:
                 config = json.loads(key)
@@ -124,7 +124,7 @@ class Run:
     @property
     def best_score(self):
         """The best score (NaN when no configuration succeeded)."""
-        return math.nan if self.best is None else float(self.table[C.SCORE].iloc[self.best])
+        return math.nan if self.best is None else float(self.table[Col.SCORE].iloc[self.best])
 
 
 def find_results(root):
@@ -199,14 +199,14 @@ def load_run(folder, root=None):
     if not isinstance(meta, dict):
         raise ValueError(f"{folder / META} is not a JSON object.")
     greater, metric = metric_direction(table, meta)
-    scores = pd.to_numeric(table[C.SCORE], errors="coerce")
-    ok = table[(table[C.STATUS] == C.OK) & scores.map(math.isfinite)]
+    scores = pd.to_numeric(table[Col.SCORE], errors="coerce")
+    ok = table[(table[Col.STATUS] == Status.OK) & scores.map(math.isfinite)]
     best = None
     if len(ok):
         order = scores[ok.index].sort_values(ascending=not greater, kind="stable")
         best = table.index.get_loc(order.index[0])
-    status = table[C.STATUS].value_counts()
-    counts = {s: int(status.get(s, 0)) for s in (C.OK, C.FAILED, C.DIVERGED)}
+    status = table[Col.STATUS].value_counts()
+    counts = {s: int(status.get(s, 0)) for s in (Status.OK, Status.FAILED, Status.DIVERGED)}
     name = Path(os.path.relpath(folder, root)).as_posix() if root is not None else "."
     if name == ".":
         name = folder.absolute().name
@@ -221,12 +221,12 @@ def _check_scores(table, path):
         raise ValueError(
             f"{path} is not a valid scores file: a row has more fields than the header."
         )
-    odd = ~table[C.STATUS].isin([C.OK, C.FAILED, C.DIVERGED])
+    odd = ~table[Col.STATUS].isin([Status.OK, Status.FAILED, Status.DIVERGED])
     if odd.any():
         line = int(odd.to_numpy().argmax())
         raise ValueError(
             f"{path} is not a valid scores file: row {line + 1} has status "
-            f"{table[C.STATUS].iloc[line]!r}, not one of ok, failed, diverged."
+            f"{table[Col.STATUS].iloc[line]!r}, not one of ok, failed, diverged."
         )
 
 
@@ -340,7 +340,7 @@ def _summary_line(run):
 def _section(run, index, base):
     word = "higher" if run.greater_is_better else "lower"
     counts = ", ".join(
-        f'<span class="bad">{n} {_e(s)}</span>' if n and s != C.OK else f"{n} {_e(s)}"
+        f'<span class="bad">{n} {_e(s)}</span>' if n and s != Status.OK else f"{n} {_e(s)}"
         for s, n in run.counts.items()
     )
     if run.best is None:
@@ -423,12 +423,12 @@ def _table(run):
     head = "".join(
         f'<th data-column="{_e(c)}" data-type="{"number" if numeric[c] else "text"}"'
         f' class="{"param" if c in run.params else "result"}">'
-        f'<button type="button">{_e(run.metric if c == C.SCORE else c)}</button></th>'
+        f'<button type="button">{_e(run.metric if c == Col.SCORE else c)}</button></th>'
         for c in shown
     )
     rows = []
     for position, record in enumerate(table[shown].itertuples(index=False, name=None)):
-        classes = [f"status-{record[shown.index(C.STATUS)]}"] if C.STATUS in shown else []
+        classes = [f"status-{record[shown.index(Col.STATUS)]}"] if Col.STATUS in shown else []
         if position == run.best:
             classes.append("best")
         cells = []
@@ -437,7 +437,7 @@ def _table(run):
             if numeric[column]:
                 raw = "" if _missing(value) else repr(float(value))
                 cells.append(f'<td class="num" data-value="{_e(raw)}">{_e(text)}</td>')
-            elif column == C.ERROR and text:
+            elif column == Col.ERROR and text:
                 cells.append(f'<td class="error" title="{_e(text)}">{_e(text)}</td>')
             else:
                 cells.append(f"<td>{_e(text)}</td>")

@@ -8,7 +8,7 @@ each gets exactly the update it would get alone. The layout that makes this fast
   models are one wide matrix ``W1`` of shape (H, D) with H the sum of the widths, and
   the forward pass is one matrix product ``W1 @ Xb.T`` (H, B) for the whole grid.
   Its weight gradient is again one product ``dZ1 @ Xb`` (H, D); layer 1 needs no
-  input gradient. These two products are most of the work; ``parsearch.gemm`` runs
+  input gradient. These two products are most of the work; ``parsearch.nets.gemm`` runs
   them on oneDNN on x86-64 CPUs in float32, else on ``torch.mm``.
 - Later layers are batched per width: models of equal width form a group whose
   weights have a leading model axis, trained with ``bmm``.
@@ -26,7 +26,6 @@ is frozen (zeroed) at the end of the epoch and reported as diverged.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -104,31 +103,6 @@ class FusedOutcome:
     diverged_epoch: int | None = None
 
 
-def resolve_device(device):
-    """Turn ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:N"`` into a torch device.
-
-    Raises
-    ------
-    ValueError
-        When CUDA is asked for and not available.
-    """
-    if isinstance(device, torch.device):
-        device = str(device)
-    if device in (None, "auto"):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if not isinstance(device, str):
-        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {device!r}.")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(
-            f"device={device!r} but CUDA is not available here; use device='auto' "
-            "(CUDA when present, else CPU) or device='cpu'."
-        )
-    try:
-        return torch.device(device)
-    except RuntimeError:
-        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {device!r}.") from None
-
-
 def layer_sizes(n_features, width, depth, n_classes):
     """Return the (out, in) shapes of a network's layers, input to output."""
     sizes = [n_features] + [width] * depth + [n_classes]
@@ -179,18 +153,6 @@ def model_bytes(n_features, width, depth, n_classes, batch_size, optimizer, item
     buffers = 5 if optimizer == "adam" else 4
     activations = 2 * (batch_size + EVAL_CHUNK) * (width * depth + n_classes)
     return itemsize * (buffers * n_params + activations)
-
-
-def memory_budget(device):
-    """Bytes a fused chunk may use: half the free GPU memory, or a quarter of RAM (<= 4 GiB)."""
-    if device.type == "cuda":
-        free, _ = torch.cuda.mem_get_info(device)
-        return free // 2
-    try:
-        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        available = 8 << 30
-    return min(available // 4, 4 << 30)
 
 
 class FusedNet:

@@ -25,11 +25,11 @@ from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import check_cv
 
 from parsearch import __version__
-from parsearch import columns as C
 from parsearch.checks import as_dense, check_backend, check_data, check_n_jobs, check_out
-from parsearch.distributed import chunk_memory_budget, cluster_info, resolve_client
 from parsearch.execute import execute
-from parsearch.grid import check_params, config_key, expand_grid
+from parsearch.execute.dask import chunk_memory_budget, cluster_info, resolve_client
+from parsearch.execute.tasks import Data
+from parsearch.grid import check_params, expand_grid
 from parsearch.metrics import (
     CLASSIFICATION_METRICS,
     PROBA,
@@ -38,14 +38,19 @@ from parsearch.metrics import (
     get_metric,
 )
 from parsearch.plan import ENGINES, is_network, make_plan
-from parsearch.store import (
+from parsearch.results.store import (
     HEATMAP,
     ResultStore,
     data_fingerprint,
     estimator_description,
+)
+from parsearch.rows import (
+    RESULT_COLUMNS,
+    Col,
+    Status,
+    config_key,
     to_jsonable,
 )
-from parsearch.tasks import Data
 
 logger = logging.getLogger("parsearch")
 
@@ -109,8 +114,10 @@ class GridResult:
 
     def top(self, n=5):
         """The ``n`` best configurations, best first."""
-        ok = self.table[self.table[C.STATUS] == C.OK]
-        return ok.sort_values(C.SCORE, ascending=not self.greater_is_better, kind="stable").head(n)
+        ok = self.table[self.table[Col.STATUS] == Status.OK]
+        return ok.sort_values(Col.SCORE, ascending=not self.greater_is_better, kind="stable").head(
+            n
+        )
 
     def plot(self, x=None, y=None):
         """Draw the scores over the grid.
@@ -137,7 +144,7 @@ class GridResult:
 
     def __repr__(self):
         direction = "higher" if self.greater_is_better else "lower"
-        counts = self.table[C.STATUS].value_counts().to_dict()
+        counts = self.table[Col.STATUS].value_counts().to_dict()
         where = f", out={str(self.out)!r}" if self.out else ""
         return (
             f"GridResult({len(self.table)} configurations {counts}, best {self.metric} "
@@ -270,7 +277,9 @@ def fit_grid(
         X_val = None if X_val is None else as_dense(X_val, "X_val")
     device_used, matmul = "cpu", None
     if network:
-        device_used, matmul = _prepare_network(
+        from parsearch.nets.devices import prepare_network
+
+        device_used, matmul = prepare_network(
             base, grid, device, on_workers=dask_client is not None
         )
     elif random_state is not None:
@@ -319,7 +328,7 @@ def fit_grid(
     reused = {
         i: finished[k]
         for i, k in enumerate(keys)
-        if k in finished and finished[k].get(C.STATUS) != C.FAILED
+        if k in finished and finished[k].get(Col.STATUS) != Status.FAILED
     }
     todo = [(i, c) for i, c in enumerate(grid.configs) if i not in reused]
     n_classes = len(np.unique(y_train)) if classifier else 1
@@ -402,20 +411,24 @@ def fit_grid(
         )
         for job_outcomes in outcomes:
             for outcome in job_outcomes:
-                row = {**outcome.row, C.METRIC: metric_obj.name, C.DIRECTION: metric_obj.direction}
+                row = {
+                    **outcome.row,
+                    Col.METRIC: metric_obj.name,
+                    Col.DIRECTION: metric_obj.direction,
+                }
                 rows[outcome.index] = row
                 if store:
                     store.append(row)
                 if outcome.traceback:
                     warnings.warn(
                         f"Configuration {grid.configs[outcome.index]} failed: "
-                        f"{row[C.ERROR]}\n{outcome.traceback}",
+                        f"{row[Col.ERROR]}\n{outcome.traceback}",
                         FitFailedWarning,
                         stacklevel=2,
                     )
-                elif row[C.STATUS] == C.DIVERGED:
+                elif row[Col.STATUS] == Status.DIVERGED:
                     warnings.warn(
-                        f"Configuration {grid.configs[outcome.index]} diverged: {row[C.ERROR]}",
+                        f"Configuration {grid.configs[outcome.index]} diverged: {row[Col.ERROR]}",
                         RuntimeWarning,
                         stacklevel=2,
                     )
@@ -438,12 +451,13 @@ def fit_grid(
     table = _table(rows, columns, metric_obj)
     meta.update(_finish_meta(table, t0, best, grid))
     if best.index is None:
-        first = table[table[C.STATUS] != C.OK].iloc[0]
+        first = table[table[Col.STATUS] != Status.OK].iloc[0]
         meta["status"] = "all_failed"
         if store:
             store.write_meta(meta)
         raise RuntimeError(
-            f"All {len(table)} configurations failed or diverged; the first error: {first[C.ERROR]}"
+            f"All {len(table)} configurations failed or diverged; "
+            f"the first error: {first[Col.ERROR]}"
         )
     best_params = dict(grid.configs[best.index])
     result = GridResult(
@@ -479,8 +493,8 @@ class _Best:
         self.model = None
 
     def offer(self, index, row, model):
-        score = row.get(C.SCORE)
-        if row.get(C.STATUS) != C.OK or score is None or not np.isfinite(score):
+        score = row.get(Col.SCORE)
+        if row.get(Col.STATUS) != Status.OK or score is None or not np.isfinite(score):
             return
         better = self.index is None or (score > self.score if self.greater else score < self.score)
         tie_earlier = score == self.score and index < self.index
@@ -511,82 +525,34 @@ def _check_predict_proba(base, grid, metric):
             )
 
 
-def _prepare_network(base, grid, device, on_workers=False):
-    """Apply ``device``, check every configuration's hyperparameters, resolve the device.
-
-    On a Dask cluster (``on_workers``) the device is resolved where the networks train,
-    on each worker, so it is only checked for its form here: the client process may well
-    have no GPU while its workers do.
-
-    Returns
-    -------
-    (str, str)
-        The device(s) the networks train on, and the library that runs their layer-1
-        matrix products (see ``parsearch.gemm``), for meta.json.
-    """
-    import torch
-
-    from parsearch import fused, gemm
-    from parsearch.mlp import check_mlp_params
-
-    if device != "auto" and "device" not in grid.axes:
-        base.set_params(device=device)
-    params = base.get_params(deep=False)
-    for config in grid.configs:
-        check_mlp_params({**params, **config})
-    settings = {(str({**params, **c}["device"]), {**params, **c}["dtype"]) for c in grid.configs}
-    if on_workers:
-        devices = sorted({d for d, _ in settings})
-        return ", ".join(f"{d} (on the Dask workers)" for d in devices), "chosen on the workers"
-    if "device" in grid.axes:  # one device under two names would train everything twice
-        named = {}
-        for value in grid.axes["device"]:
-            device = fused.resolve_device(value)
-            if device.type == "cpu":
-                key = "cpu"
-            else:
-                index = torch.cuda.current_device() if device.index is None else device.index
-                key = f"{device.type}:{index}"
-            named.setdefault(key, []).append(value)
-        for key, names in named.items():
-            if len(names) > 1:
-                raise ValueError(
-                    f"device values {names} all name the same device here ({key}); list it once."
-                )
-    resolved = {(fused.resolve_device(d), getattr(torch, t)) for d, t in settings}
-    devices = ", ".join(sorted({str(d) for d, _ in resolved}))
-    matmul = ", ".join(sorted({gemm.backend_name(t, d) for d, t in resolved}))
-    return devices, matmul
-
-
 def _columns(grid, network, cv_scored):
-    result = [C.SCORE, C.STATUS, C.ERROR, C.FIT_SECONDS, C.METRIC, C.DIRECTION]
+    result = [Col.SCORE, Col.STATUS, Col.ERROR, Col.FIT_SECONDS, Col.METRIC, Col.DIRECTION]
     if cv_scored:
-        result.append(C.SCORE_STD)
+        result.append(Col.SCORE_STD)
     if network:
-        result += [C.TRAIN_LOSS, C.EPOCH_SCORES]
-    clash = set(grid.axes) & set(C.RESULT_COLUMNS)
+        result += [Col.TRAIN_LOSS, Col.EPOCH_SCORES]
+    clash = set(grid.axes) & set(RESULT_COLUMNS)
     if clash:
         raise ValueError(f"Grid parameters {sorted(clash)} clash with result column names.")
-    return [*grid.axes, *result, C.KEY]
+    return [*grid.axes, *result, Col.KEY]
 
 
 def _table(rows, columns, metric_obj):
     table = pd.DataFrame.from_records(rows, columns=columns)
-    table[C.METRIC] = metric_obj.name
-    table[C.DIRECTION] = metric_obj.direction
-    table[C.SCORE] = table[C.SCORE].astype(float)
-    table[C.ERROR] = ["" if pd.isna(v) else str(v) for v in table[C.ERROR]]
+    table[Col.METRIC] = metric_obj.name
+    table[Col.DIRECTION] = metric_obj.direction
+    table[Col.SCORE] = table[Col.SCORE].astype(float)
+    table[Col.ERROR] = ["" if pd.isna(v) else str(v) for v in table[Col.ERROR]]
     return table
 
 
 def _finish_meta(table, t0, best, grid):
-    counts = table[C.STATUS].value_counts()
+    counts = table[Col.STATUS].value_counts()
     return {
         "status": "finished",
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "wall_seconds": round(time.perf_counter() - t0, 3),
-        "counts": {s: int(counts.get(s, 0)) for s in (C.OK, C.FAILED, C.DIVERGED)},
+        "counts": {s: int(counts.get(s, 0)) for s in (Status.OK, Status.FAILED, Status.DIVERGED)},
         "best": None
         if best.index is None
         else {"params": to_jsonable(grid.configs[best.index]), "score": best.score},

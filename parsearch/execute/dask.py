@@ -30,9 +30,8 @@ import threading
 import uuid
 from concurrent.futures import CancelledError
 
-from parsearch import columns as C
-from parsearch.grid import config_key
-from parsearch.tasks import Outcome, run_job
+from parsearch.execute.tasks import Outcome, run_job
+from parsearch.rows import Col, Status, config_key
 
 #: How often a task the scheduler forgot (after a scheduler restart, say) is sent again.
 MAX_RESUBMITS = 3
@@ -140,7 +139,7 @@ def chunk_memory_budget(client, devices):
     """Bytes one fused chunk may use on any worker of the cluster.
 
     Every worker reports, for each device a network asks for (``"auto"``, ``"cpu"``,
-    ``"cuda"``...), the device it resolves to there and ``fused.memory_budget`` of it;
+    ``"cuda"``...), the device it resolves to there and ``devices.memory_budget`` of it;
     the scheduler gives each worker's memory limit and threads. See
     ``budget_from_workers``.
 
@@ -166,20 +165,20 @@ def chunk_memory_budget(client, devices):
 
 
 def probe_devices(devices):
-    """On a worker: ``{device: (resolved type, fused.memory_budget)}`` for each device.
+    """On a worker: ``{device: (resolved type, devices.memory_budget)}`` for each device.
 
     A device the worker cannot give (``"cuda"`` without a GPU) is left out; the task
     that asks for it fails there with the reason.
     """
-    from parsearch import fused
+    from parsearch.nets.devices import memory_budget, resolve_device
 
     probes = {}
     for device in devices:
         try:
-            resolved = fused.resolve_device(device)
+            resolved = resolve_device(device)
         except ValueError:
             continue
-        probes[device] = (resolved.type, int(fused.memory_budget(resolved)))
+        probes[device] = (resolved.type, int(memory_budget(resolved)))
     return probes
 
 
@@ -199,8 +198,8 @@ def budget_from_workers(workers, probes):
     int or None
         A worker's threads may each run a chunk at once, so its budget is shared by
         them. On the CPU a chunk may use a quarter of the worker's memory limit (and no
-        more than ``fused.memory_budget`` allows on its machine); on a GPU, what
-        ``fused.memory_budget`` gives there (half the free GPU memory). None when no
+        more than ``devices.memory_budget`` allows on its machine); on a GPU, what
+        ``devices.memory_budget`` gives there (half the free GPU memory). None when no
         worker reported.
     """
     budgets = []
@@ -226,7 +225,7 @@ def execute_on_dask(jobs, estimator, data, metric, client, on_units=None):
         What to run; a fused chunk is one task like any other job.
     estimator : estimator
         The base estimator.
-    data : parsearch.tasks.Data
+    data : parsearch.execute.tasks.Data
         The data, sent to the cluster once (a task result every job depends on).
     metric : parsearch.metrics.Metric
         How to score.
@@ -238,7 +237,7 @@ def execute_on_dask(jobs, estimator, data, metric, client, on_units=None):
 
     Yields
     ------
-    list of parsearch.tasks.Outcome
+    list of parsearch.execute.tasks.Outcome
         The outcomes of one finished job.
     """
     distributed = _import_distributed()
@@ -350,14 +349,14 @@ def run_task(job, number, estimator, data, metric, topic=None):
     number : int
         The job's number in this search.
     estimator, data, metric
-        As ``parsearch.tasks.run_job`` takes them.
+        As ``parsearch.execute.tasks.run_job`` takes them.
     topic : str, optional
         Dask event topic for progress: each epoch of a fused chunk logs
         ``[number, n_models]`` there.
 
     Returns
     -------
-    list of parsearch.tasks.Outcome
+    list of parsearch.execute.tasks.Outcome
     """
     on_epoch = None
     if topic is not None and job.fused:
@@ -374,11 +373,16 @@ def run_task(job, number, estimator, data, metric, topic=None):
 def _killed(job, exc):
     """Failed outcomes for a job whose task took down every worker it ran on."""
     message = f"{type(exc).__name__}: {exc}"
-    row = {C.SCORE: float("nan"), C.STATUS: C.FAILED, C.ERROR: message, C.FIT_SECONDS: 0.0}
+    row = {
+        Col.SCORE: float("nan"),
+        Col.STATUS: Status.FAILED,
+        Col.ERROR: message,
+        Col.FIT_SECONDS: 0.0,
+    }
     return [
         Outcome(
             index=i,
-            row={**params, C.KEY: config_key(params), **row},
+            row={**params, Col.KEY: config_key(params), **row},
             traceback="(no traceback: the worker process died; see the Dask worker logs)",
         )
         for i, params in zip(job.indices, job.params)

@@ -14,7 +14,6 @@ import csv
 import hashlib
 import io
 import json
-import math
 import os
 import shutil
 import tempfile
@@ -24,8 +23,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from parsearch import columns as C
 from parsearch.checks import is_dataframe
+from parsearch.rows import (
+    Col,
+    csv_cell,
+    to_jsonable,
+)
 
 SCORES = "scores.csv"
 #: Name of the copy of an old scores.csv whose rows or columns a resume drops.
@@ -84,37 +87,6 @@ def estimator_description(estimator, grid_names=()):
         if name not in grid_names
     }
     return f"{cls.__module__}.{cls.__qualname__}({json.dumps(params, sort_keys=True)})"
-
-
-def to_jsonable(value):
-    """Turn numpy scalars, tuples and odd objects into JSON-friendly values."""
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, (np.integer, int)):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        value = float(value)
-        return value if math.isfinite(value) else None
-    if value is None or isinstance(value, str):
-        return value
-    return repr(value)
-
-
-def _cell(value):
-    """One CSV cell: lists as JSON, None and NaN as empty."""
-    if isinstance(value, (list, tuple)):
-        return json.dumps(to_jsonable(value))
-    if value is None:
-        return ""
-    if isinstance(value, (float, np.floating)) and math.isnan(value):
-        return ""
-    if isinstance(value, (np.generic,)):
-        return value.item()
-    return value
 
 
 @contextlib.contextmanager
@@ -220,11 +192,11 @@ class ResultStore:
                     "choose another out folder."
                 )
         table = self._read = read_scores(self.out)
-        if C.KEY not in table.columns:
+        if Col.KEY not in table.columns:
             return {}
         rows = {}
         for record in table.to_dict("records"):
-            rows[record[C.KEY]] = record
+            rows[record[Col.KEY]] = record
         return rows
 
     def open(self, reused_rows, keys=None):
@@ -255,7 +227,7 @@ class ResultStore:
             writer = csv.writer(f)
             writer.writerow(self.columns)
             for row in reused_rows:
-                writer.writerow([_cell(row.get(c)) for c in self.columns])
+                writer.writerow([csv_cell(row.get(c)) for c in self.columns])
         os.replace(tmp, self.scores_path)
         self._file = open(self.scores_path, "a", newline="")
         return kept
@@ -266,8 +238,8 @@ class ResultStore:
             return None
         old = self._read if self._read is not None else read_scores(self.out)
         outside = 0
-        if C.KEY in old.columns:
-            outside = int((~old[C.KEY].isin(set(keys))).sum())
+        if Col.KEY in old.columns:
+            outside = int((~old[Col.KEY].isin(set(keys))).sum())
         extra = [c for c in old.columns if c not in self.columns]
         if not outside and not extra:
             return None
@@ -289,7 +261,7 @@ class ResultStore:
     def append(self, row):
         """Append one finished row in a single write and flush it."""
         buffer = io.StringIO()
-        csv.writer(buffer).writerow([_cell(row.get(c)) for c in self.columns])
+        csv.writer(buffer).writerow([csv_cell(row.get(c)) for c in self.columns])
         self._file.write(buffer.getvalue())
         self._file.flush()
 
@@ -343,15 +315,15 @@ def read_scores(folder):
         table = pd.read_csv(io.StringIO(text), keep_default_na=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise ValueError(f"{path} is not a valid scores file: {exc}") from None
-    missing = {C.SCORE, C.STATUS} - set(table.columns)
+    missing = {Col.SCORE, Col.STATUS} - set(table.columns)
     if missing:
         raise ValueError(f"{path} is not a parsearch scores file: no {sorted(missing)} column.")
-    if C.EPOCH_SCORES in table.columns:
-        table[C.EPOCH_SCORES] = [
-            json.loads(v) if isinstance(v, str) and v else [] for v in table[C.EPOCH_SCORES]
+    if Col.EPOCH_SCORES in table.columns:
+        table[Col.EPOCH_SCORES] = [
+            json.loads(v) if isinstance(v, str) and v else [] for v in table[Col.EPOCH_SCORES]
         ]
-    if C.ERROR in table.columns:
-        table[C.ERROR] = ["" if pd.isna(v) else str(v) for v in table[C.ERROR]]
+    if Col.ERROR in table.columns:
+        table[Col.ERROR] = ["" if pd.isna(v) else str(v) for v in table[Col.ERROR]]
     return table
 
 

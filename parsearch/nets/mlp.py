@@ -174,10 +174,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.seed = seed
         self.dtype = dtype
 
-    # --- pieces shared with the fused path in parsearch.tasks ---------------------------------
+    # --- pieces shared with the fused path in parsearch.nets.chunk -----------------------
 
     def _train_spec(self):
-        from parsearch import fused
+        from parsearch.nets import devices, fused
 
         torch = _import_torch()
         return fused.TrainSpec(
@@ -187,11 +187,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             optimizer=self.optimizer,
             seed=self.seed,
             dtype=getattr(torch, self.dtype),
-            device=fused.resolve_device(self.device),
+            device=devices.resolve_device(self.device),
         )
 
     def _hyper(self):
-        from parsearch import fused
+        from parsearch.nets import fused
 
         return fused.ModelHyper(
             lr=float(self.lr),
@@ -261,7 +261,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        from parsearch import fused
+        from parsearch.nets import fused
 
         check_mlp_params(self.get_params())
         X = self._check_X(X, fitting=True)
@@ -277,7 +277,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         return self._set_fitted(classes, X.shape[1], outcome)
 
     def _outputs(self, X, proba):
-        from parsearch import fused
+        from parsearch.nets import fused
 
         check_is_fitted(self, "layers_")
         X = self._check_X(X)

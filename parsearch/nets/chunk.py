@@ -1,0 +1,101 @@
+"""Train and score one fused chunk of a grid's networks: the torch side of a job.
+
+``train_chunk`` is what ``parsearch.execute.tasks.run_job`` runs for a job of
+``MLPClassifier`` configurations: it builds the fused trainer's inputs from the
+configurations and the data (every fold under cross-validation), trains them at once,
+and turns each model's outcome into its result row.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+
+import numpy as np
+from sklearn.base import clone
+
+from parsearch.execute.tasks import Outcome, _base_row, _failed_row
+from parsearch.metrics import PROBA
+from parsearch.nets import fused
+from parsearch.rows import Col, Status
+
+
+def train_chunk(estimator, job, data, metric, on_epoch=None):
+    """Train the networks of a job at once with the fused trainer, and score them.
+
+    Each model's ``score`` is its validation score after the last epoch (the mean over
+    folds under cross-validation); ``epoch_scores`` holds the score after each epoch.
+
+    Returns
+    -------
+    list of Outcome
+    """
+    start = time.perf_counter()
+    rows = [_base_row(p) for p in job.params]
+    try:
+        models = [clone(estimator).set_params(**p) for p in job.params]
+        spec = models[0]._train_spec()
+        hypers = [m._hyper() for m in models]
+        X = np.ascontiguousarray(data.X_train, dtype=models[0].dtype)
+        classes, y_enc = np.unique(np.asarray(data.y_train), return_inverse=True)
+        if data.folds is None:
+            splits = [(X, y_enc, data.X_val, data.y_val)]
+        else:
+            splits = [(X[tr], y_enc[tr], X[te], data.y_train[te]) for tr, te in data.folds]
+        runs = []
+        for X_fit, y_fit, X_score, y_score in splits:
+            X_score = np.ascontiguousarray(X_score, dtype=models[0].dtype)
+            runs.append(
+                fused.train_fused(
+                    X_fit,
+                    y_fit,
+                    hypers,
+                    spec,
+                    len(classes),
+                    X_val=X_score,
+                    score=_output_scorer(metric, y_score, classes),
+                    proba=metric.response == PROBA,
+                    on_epoch=on_epoch,
+                )
+            )
+    except Exception as exc:
+        seconds = (time.perf_counter() - start) / len(rows)
+        tb = traceback.format_exc()
+        return [
+            Outcome(index=i, row=_failed_row(row, exc, seconds), traceback=tb)
+            for i, row in zip(job.indices, rows)
+        ]
+    seconds = (time.perf_counter() - start) / len(rows)
+    outcomes = []
+    for k, (index, row, model) in enumerate(zip(job.indices, rows, models)):
+        per_fold = [run[k] for run in runs]
+        epoch_scores = np.mean([o.epoch_scores for o in per_fold], axis=0)
+        diverged = [o.diverged_epoch for o in per_fold if o.diverged_epoch is not None]
+        final_scores = [o.epoch_scores[-1] for o in per_fold]
+        row.update(
+            {
+                Col.SCORE: np.nan if diverged else float(epoch_scores[-1]),
+                Col.STATUS: Status.DIVERGED if diverged else Status.OK,
+                Col.FIT_SECONDS: seconds,
+                Col.SCORE_STD: None if data.folds is None else float(np.std(final_scores)),
+                Col.TRAIN_LOSS: float(np.mean([o.train_loss[-1] for o in per_fold])),
+                Col.EPOCH_SCORES: [float(s) for s in epoch_scores],
+            }
+        )
+        if diverged:
+            row[Col.ERROR] = (
+                "training diverged (the loss, weights or outputs became NaN or infinite) "
+                f"in epoch {min(diverged)}; lower the learning rate"
+            )
+        fitted = None
+        if data.folds is None and not diverged:
+            fitted = model._set_fitted(classes, X.shape[1], per_fold[0])
+        outcomes.append(Outcome(index=index, row=row, model=fitted))
+    return outcomes
+
+
+def _output_scorer(metric, y_true, classes):
+    """Score one model's validation outputs (class indices or probabilities)."""
+    if metric.response == PROBA:
+        return lambda proba: metric.score_outputs(y_true, proba, classes)
+    return lambda indices: metric.score_outputs(y_true, classes[indices], classes)

@@ -1,0 +1,1 @@
+"""Results folders: ``scores.csv`` row by row, ``meta.json``, the resume identity, reading back."""
