@@ -10,7 +10,7 @@ units, and two hidden layers, trained with Adam on minibatches of 64 and scored 
 from _common import load_data, parse_args, search
 
 from parsearch import MLPClassifier
-from parsearch.results.store import write_json_atomic
+from parsearch.results.files import write_json_atomic
 
 #: What the lesson reports (validation accuracy).
 LESSON = {

@@ -18,7 +18,7 @@ from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.metrics import accuracy_score, log_loss
 
 from parsearch.plot import plot_scores, save_figure
-from parsearch.results.store import write_json_atomic
+from parsearch.results.files import write_json_atomic
 from parsearch.rows import Col, Direction
 
 GRID = {

@@ -15,8 +15,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from parsearch.report import metric_direction, write_report
-from parsearch.results.store import HEATMAP, read_meta, read_scores
+from parsearch.report import write_report
+from parsearch.results.files import HEATMAP
+from parsearch.results.read import metric_direction, read_meta, read_scores
 from parsearch.rows import Col, Status, param_columns
 
 #: Columns other than ``score`` that ``plot --metric`` can draw, with their direction.

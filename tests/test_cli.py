@@ -13,7 +13,8 @@ from sklearn.linear_model import LogisticRegression
 from parsearch import MLPClassifier, fit_grid
 from parsearch import plot as plot_module
 from parsearch.cli import main
-from parsearch.results.store import HEATMAP, read_scores
+from parsearch.results.files import HEATMAP
+from parsearch.results.read import read_scores
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -23,7 +23,7 @@ from sklearn.linear_model import SGDClassifier
 
 from parsearch import fit_grid
 from parsearch.execute.dask import budget_from_workers, probe_devices
-from parsearch.results.store import read_scores
+from parsearch.results.read import read_scores
 from parsearch.rows import Col, Status
 
 distributed = pytest.importorskip("distributed")

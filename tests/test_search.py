@@ -17,7 +17,8 @@ from sklearn.metrics import log_loss, roc_auc_score
 from sklearn.model_selection import GridSearchCV, PredefinedSplit, StratifiedKFold
 
 from parsearch import fit_grid
-from parsearch.results.store import ResumeMismatch, read_scores
+from parsearch.results.identity import ResumeMismatch
+from parsearch.results.read import read_scores
 from parsearch.rows import Col, Direction, Status
 
 TESTS = Path(__file__).resolve().parent

@@ -7,16 +7,11 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from parsearch.results import store as store_module
-from parsearch.results.store import (
-    META,
-    SCORES,
-    ResultStore,
-    ResumeMismatch,
-    data_fingerprint,
-    read_meta,
-    read_scores,
-)
+from parsearch.results import files as store_module
+from parsearch.results.files import META, SCORES
+from parsearch.results.identity import ResumeMismatch, data_fingerprint
+from parsearch.results.read import read_meta, read_scores
+from parsearch.results.store import ResultStore
 from parsearch.rows import Col, Status, config_key
 
 COLUMNS = [

@@ -30,12 +30,12 @@ import threading
 import uuid
 from concurrent.futures import CancelledError
 
+from parsearch._optional import import_optional
 from parsearch.execute.tasks import Outcome, run_job
 from parsearch.rows import Col, Status, config_key
 
 #: How often a task the scheduler forgot (after a scheduler restart, say) is sent again.
 MAX_RESUBMITS = 3
-INSTALL_HINT = "Running on Dask needs dask.distributed: pip install 'parsearch[dask]'."
 NO_CLIENT = (
     "backend='dask' runs on the active dask.distributed Client, and there is none. Start one "
     "first, e.g. `from dask.distributed import Client; client = Client()` (a local cluster) "
@@ -44,11 +44,7 @@ NO_CLIENT = (
 
 
 def _import_distributed():
-    try:
-        import distributed
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(INSTALL_HINT) from exc
-    return distributed
+    return import_optional("distributed")
 
 
 def resolve_client(backend=None, client=None):

@@ -1163,7 +1163,7 @@ def save_figure(fig, path):
     """
     if not hasattr(fig, "savefig"):
         raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
-    from parsearch.results.store import atomic_write
+    from parsearch.results.files import atomic_write
 
     path = Path(path)
     with atomic_write(path, binary=True) as f:

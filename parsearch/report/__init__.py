@@ -27,8 +27,9 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 
-from parsearch.results.store import META, SCORES, atomic_write, read_meta, read_scores
-from parsearch.rows import Col, Direction, Status, param_columns
+from parsearch.results.files import META, SCORES, atomic_write
+from parsearch.results.read import metric_direction, read_meta, read_scores
+from parsearch.rows import Col, Status, param_columns
 
 #: Default name of the page, written in the results root.
 INDEX = "index.html"
@@ -39,29 +40,6 @@ _HIDDEN = (Col.METRIC, Col.DIRECTION, Col.KEY)
 #: Number formats of the table cells; others use ``_DEFAULT_FORMAT``.
 _FORMATS = {Col.FIT_SECONDS: ".3g"}
 _DEFAULT_FORMAT = ".6g"
-
-
-def metric_direction(table, meta):
-    """The metric's name and whether greater is better, from meta.json or the table.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        The rows of ``scores.csv``.
-    meta : dict
-        The contents of ``meta.json`` (may be empty).
-
-    Returns
-    -------
-    (bool, str)
-        ``greater_is_better`` and the metric's name (``"score"`` when unknown).
-    """
-    if "metric" in meta:
-        return bool(meta["metric"]["greater_is_better"]), meta["metric"]["name"]
-    if Col.DIRECTION in table.columns and len(table):
-        name = str(table[Col.METRIC].iloc[0]) if Col.METRIC in table.columns else Col.SCORE
-        return table[Col.DIRECTION].iloc[0] == Direction.HIGHER, name
-    return True, Col.SCORE
 
 
 @dataclass

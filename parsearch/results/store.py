@@ -9,127 +9,16 @@ the estimator and the data are the same (checked by fingerprints in ``meta.json`
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import hashlib
 import io
-import json
-import os
 import shutil
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
-from parsearch.checks import is_dataframe
-from parsearch.rows import (
-    Col,
-    csv_cell,
-    to_jsonable,
-)
-
-SCORES = "scores.csv"
-#: Name of the copy of an old scores.csv whose rows or columns a resume drops.
-PREVIOUS_SCORES = "scores.previous.{stamp}.csv"
-META = "meta.json"
-HEATMAP = "heatmap.png"
-
-
-class ResumeMismatch(ValueError):
-    """The results folder was written for another estimator or other data."""
-
-
-def data_fingerprint(*arrays):
-    """Hash arrays (shape, dtype and bytes) into a short hex string.
-
-    Parameters
-    ----------
-    *arrays : array-like or None
-        The training and validation arrays.
-
-    Returns
-    -------
-    str
-    """
-    digest = hashlib.blake2b(digest_size=16)
-    for array in arrays:
-        if array is None:
-            digest.update(b"none")
-            continue
-        if hasattr(array, "tocsr"):  # scipy sparse
-            array = array.tocsr()
-            parts = [array.data, array.indices, array.indptr]
-        elif is_dataframe(array):
-            names = np.asarray([repr((c, str(t))) for c, t in array.dtypes.items()], dtype=str)
-            parts = [names, pd.util.hash_pandas_object(array, index=False).to_numpy()]
-        else:
-            parts = [np.asarray(array)]
-        for part in parts:
-            if part.dtype == object:
-                part = np.asarray([repr(v) for v in part.ravel()], dtype=str)
-            part = np.ascontiguousarray(part)
-            digest.update(f"{part.shape}{part.dtype.str}".encode())
-            digest.update(memoryview(part).cast("B"))
-    return digest.hexdigest()
-
-
-def estimator_description(estimator, grid_names=()):
-    """A string that identifies an estimator's class and its fixed parameters.
-
-    Parameters named in the grid are left out: they vary between configurations.
-    """
-    cls = type(estimator)
-    params = {
-        name: repr(value)
-        for name, value in sorted(estimator.get_params(deep=False).items())
-        if name not in grid_names
-    }
-    return f"{cls.__module__}.{cls.__qualname__}({json.dumps(params, sort_keys=True)})"
-
-
-@contextlib.contextmanager
-def atomic_write(path, binary=False):
-    """Open a temporary file beside ``path``; on success, move it into place.
-
-    A reader never sees a half-written file: the content is flushed to disk, then the
-    temporary file replaces ``path`` in one ``os.replace``. Missing parent folders are
-    created; an existing file's permissions are kept (new files get 0644). On error the
-    temporary file is removed and ``path`` is left as it was.
-
-    Parameters
-    ----------
-    path : str or Path
-        The file to write.
-    binary : bool
-        Open in binary mode (else text, UTF-8).
-
-    Yields
-    ------
-    file object
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_json_atomic(path, data):
-    """Write JSON to ``path`` atomically (see :func:`atomic_write`)."""
-    with atomic_write(path) as f:
-        json.dump(to_jsonable(data), f, indent=2)
-        f.write("\n")
+from parsearch.results.files import META, PREVIOUS_SCORES, SCORES, atomic_write, write_json_atomic
+from parsearch.results.identity import ResumeMismatch
+from parsearch.results.read import read_meta, read_scores
+from parsearch.rows import Col, csv_cell
 
 
 class ResultStore:
@@ -222,14 +111,12 @@ class ResultStore:
         """
         self.out.mkdir(parents=True, exist_ok=True)
         kept = self._keep_previous(keys) if keys is not None else None
-        fd, tmp = tempfile.mkstemp(prefix=f".{SCORES}.", dir=self.out)
-        with os.fdopen(fd, "w", newline="") as f:
+        with atomic_write(self.scores_path, newline="") as f:
             writer = csv.writer(f)
             writer.writerow(self.columns)
             for row in reused_rows:
                 writer.writerow([csv_cell(row.get(c)) for c in self.columns])
-        os.replace(tmp, self.scores_path)
-        self._file = open(self.scores_path, "a", newline="")
+        self._file = open(self.scores_path, "a", newline="", encoding="utf-8")
         return kept
 
     def _keep_previous(self, keys):
@@ -274,77 +161,3 @@ class ResultStore:
     def write_meta(self, meta):
         """Write ``meta.json`` atomically, with the identity fingerprints added."""
         write_json_atomic(self.meta_path, {**meta, "identity": self.identity})
-
-
-def read_scores(folder):
-    """Read ``scores.csv`` of a results folder into a DataFrame.
-
-    A last line cut short (by a power loss, say) is dropped. List columns
-    (``epoch_scores``) are parsed back from JSON.
-
-    Parameters
-    ----------
-    folder : str or Path
-        A results folder, or the path of a ``scores.csv`` file.
-
-    Returns
-    -------
-    pandas.DataFrame
-
-    Raises
-    ------
-    FileNotFoundError, ValueError
-        For a folder without ``scores.csv`` or a malformed file.
-    """
-    path = Path(folder)
-    if not path.exists():
-        raise FileNotFoundError(f"No such results folder: {path}")
-    if path.is_dir():
-        path = path / SCORES
-    if not path.exists():
-        raise FileNotFoundError(f"No {SCORES} in {path.parent}: is it a parsearch results folder?")
-    text = _complete_records(path.read_text())
-    records = list(csv.reader(io.StringIO(text)))
-    for number, record in enumerate(records[1:], start=2):
-        if len(record) != len(records[0]):
-            raise ValueError(
-                f"{path} is not a valid scores file: record {number} has {len(record)} "
-                f"fields, the header {len(records[0])}."
-            )
-    try:
-        table = pd.read_csv(io.StringIO(text), keep_default_na=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise ValueError(f"{path} is not a valid scores file: {exc}") from None
-    missing = {Col.SCORE, Col.STATUS} - set(table.columns)
-    if missing:
-        raise ValueError(f"{path} is not a parsearch scores file: no {sorted(missing)} column.")
-    if Col.EPOCH_SCORES in table.columns:
-        table[Col.EPOCH_SCORES] = [
-            json.loads(v) if isinstance(v, str) and v else [] for v in table[Col.EPOCH_SCORES]
-        ]
-    if Col.ERROR in table.columns:
-        table[Col.ERROR] = ["" if pd.isna(v) else str(v) for v in table[Col.ERROR]]
-    return table
-
-
-def _complete_records(text):
-    """Drop a last record cut short, even inside a quoted multi-line field.
-
-    Every complete record ends with a line break outside quotes, and quoting keeps an
-    even number of quote characters; a cut leaves one of the two undone.
-    """
-    if not text or (text.endswith("\n") and text.count('"') % 2 == 0):
-        return text
-    records = list(csv.reader(io.StringIO(text)))[:-1]
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(records)
-    return buffer.getvalue()
-
-
-def read_meta(folder):
-    """Read ``meta.json`` of a results folder (an empty dict where there is none)."""
-    path = Path(folder) / META
-    if not path.exists():
-        return {}
-    with open(path) as f:
-        return json.load(f)

@@ -38,12 +38,9 @@ from parsearch.metrics import (
     get_metric,
 )
 from parsearch.plan import ENGINES, is_network, make_plan
-from parsearch.results.store import (
-    HEATMAP,
-    ResultStore,
-    data_fingerprint,
-    estimator_description,
-)
+from parsearch.results.files import HEATMAP
+from parsearch.results.identity import data_fingerprint, estimator_description, folds_identity
+from parsearch.results.store import ResultStore
 from parsearch.rows import (
     RESULT_COLUMNS,
     Col,
@@ -320,7 +317,7 @@ def fit_grid(
         # Hashing the data costs a pass over it: only a results folder needs it.
         "data": data_fingerprint(X_train, y_train, X_val, y_val) if out_path else None,
         "metric": metric_obj.name,
-        "validation": "holdout" if folds is None else _folds_identity(folds),
+        "validation": "holdout" if folds is None else folds_identity(folds),
     }
     store = ResultStore(out_path, columns, identity) if out_path else None
     finished = store.finished_rows(resume) if store else {}
@@ -500,16 +497,6 @@ class _Best:
         tie_earlier = score == self.score and index < self.index
         if better or tie_earlier:
             self.index, self.score, self.model = index, float(score), model
-
-
-def _folds_identity(folds):
-    """Name cross-validation by its folds themselves (count and a hash of their indices).
-
-    Not by the splitter's repr: two generators of different splits print alike, and a
-    resume must not mix scores of other folds.
-    """
-    indices = [part for train, test in folds for part in (np.asarray(train), np.asarray(test))]
-    return f"cv: {len(folds)} folds {data_fingerprint(*indices)[:16]}"
 
 
 def _check_predict_proba(base, grid, metric):
