@@ -11,6 +11,7 @@ import shutil
 import struct
 import subprocess
 from html.parser import HTMLParser
+from importlib import resources
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -288,6 +289,15 @@ def test_output_is_written_atomically(results, monkeypatch):
     assert path.read_text().startswith("<!DOCTYPE html>")
     assert sorted(p.name for p in results.iterdir() if p.is_file()) == [INDEX]
     assert path.stat().st_mode & 0o777 == 0o644 or os.name != "posix"
+
+
+def test_the_page_inlines_its_css_and_script_from_package_data(results):
+    page = write_report(results).read_text(encoding="utf-8")
+    assets = resources.files("parsearch.report") / "assets"
+    for name, tag in (("report.css", "style"), ("report.js", "script")):
+        text = (assets / name).read_text(encoding="utf-8")
+        assert text.strip() and f"<{tag}>\n{text}</{tag}>" in page, name
+    assert "${" not in page
 
 
 def test_render_report_of_no_runs_is_a_page():
