@@ -18,7 +18,7 @@ from pathlib import Path
 from parsearch.report import write_report
 from parsearch.results.files import HEATMAP
 from parsearch.results.read import metric_direction, read_meta, read_scores
-from parsearch.rows import Col, Status, param_columns
+from parsearch.rows import Col, Status, metric_label, param_columns, ranked, status_counts
 
 #: Columns other than ``score`` that ``plot --metric`` can draw, with their direction.
 PLOTTABLE = {Col.TRAIN_LOSS: False, Col.FIT_SECONDS: False, Col.SCORE_STD: False}
@@ -55,17 +55,12 @@ def show(folder, top=10, file=None):
     meta = read_meta(folder)
     greater, name = metric_direction(table, meta)
     params = param_columns(table.columns)
-    ok = table[table[Col.STATUS] == Status.OK].sort_values(
-        Col.SCORE, ascending=not greater, kind="stable"
-    )
-    counts = table[Col.STATUS].value_counts()
-    word = "higher" if greater else "lower"
-    print(f"{folder}: {len(table)} configurations, metric {name} ({word} is better)", file=file)
+    ok = ranked(table, greater)
+    print(f"{folder}: {len(table)} configurations, metric {metric_label(name, greater)}", file=file)
     if "model" in meta:
         print(f"model: {meta['model']}", file=file)
-    failed = {
-        s: int(counts.get(s, 0)) for s in (Status.FAILED, Status.DIVERGED) if counts.get(s, 0)
-    }
+    counts = status_counts(table[Col.STATUS])
+    failed = {s: n for s, n in counts.items() if n and s != Status.OK}
     if failed:
         print("not ok: " + ", ".join(f"{n} {s}" for s, n in failed.items()), file=file)
     if ok.empty:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn import metrics as skm
 
-from parsearch.rows import Direction
+from parsearch.rows import Direction, metric_label
 
 LABELS = "labels"
 PROBA = "proba"
@@ -52,14 +52,13 @@ class Metric:
 
     @property
     def direction(self):
-        """``"higher_is_better"`` or ``"lower_is_better"``."""
-        return Direction.HIGHER if self.greater_is_better else Direction.LOWER
+        """``Direction.HIGHER`` or ``Direction.LOWER`` (``"higher_is_better"``, ...)."""
+        return Direction.of(self.greater_is_better)
 
     @property
     def label(self):
         """The name with its direction, e.g. ``"log_loss (lower is better)"``."""
-        word = "higher" if self.greater_is_better else "lower"
-        return f"{self.name} ({word} is better)"
+        return metric_label(self.name, self.greater_is_better)
 
     def score_outputs(self, y_true, y_out, classes=None):
         """Score model outputs that match ``response``.
@@ -201,39 +200,40 @@ def error_rate(y_true, y_pred):
     return 1.0 - accuracy(y_true, y_pred)
 
 
-def _m(func, response, greater, pass_labels=False, **kwargs):
-    return (func, response, greater, pass_labels, kwargs)
-
+_HIGHER, _LOWER = True, False
 
 _REGISTRY = {
-    "accuracy": _m(accuracy, LABELS, True),
-    "balanced_accuracy": _m(skm.balanced_accuracy_score, LABELS, True),
-    "error_rate": _m(error_rate, LABELS, False),
-    "zero_one_loss": _m(skm.zero_one_loss, LABELS, False),
-    "f1_macro": _m(skm.f1_score, LABELS, True, average="macro"),
-    "f1_micro": _m(skm.f1_score, LABELS, True, average="micro"),
-    "f1_weighted": _m(skm.f1_score, LABELS, True, average="weighted"),
-    "f1": _m(skm.f1_score, LABELS, True),
-    "precision_macro": _m(skm.precision_score, LABELS, True, average="macro"),
-    "recall_macro": _m(skm.recall_score, LABELS, True, average="macro"),
-    "matthews_corrcoef": _m(skm.matthews_corrcoef, LABELS, True),
-    "cohen_kappa": _m(skm.cohen_kappa_score, LABELS, True),
-    "log_loss": _m(skm.log_loss, PROBA, False, pass_labels=True),
-    "roc_auc_ovr": _m(roc_auc_ovr, PROBA, True, True),
-    "roc_auc_ovo": _m(skm.roc_auc_score, PROBA, True, True, multi_class="ovo"),
-    "roc_auc_ovr_weighted": _m(roc_auc_ovr, PROBA, True, True, average="weighted"),
-    "roc_auc": _m(skm.roc_auc_score, PROBA, True),
-    "average_precision": _m(average_precision, PROBA, True, True),
-    "top_2_accuracy": _m(skm.top_k_accuracy_score, PROBA, True, True, k=2),
-    "top_3_accuracy": _m(skm.top_k_accuracy_score, PROBA, True, True, k=3),
-    "r2": _m(skm.r2_score, VALUES, True),
-    "mean_squared_error": _m(skm.mean_squared_error, VALUES, False),
-    "root_mean_squared_error": _m(skm.root_mean_squared_error, VALUES, False),
-    "mean_absolute_error": _m(skm.mean_absolute_error, VALUES, False),
+    metric.name: metric
+    for metric in (
+        Metric("accuracy", accuracy, LABELS, _HIGHER),
+        Metric("balanced_accuracy", skm.balanced_accuracy_score, LABELS, _HIGHER),
+        Metric("error_rate", error_rate, LABELS, _LOWER),
+        Metric("zero_one_loss", skm.zero_one_loss, LABELS, _LOWER),
+        Metric("f1_macro", skm.f1_score, LABELS, _HIGHER, {"average": "macro"}),
+        Metric("f1_micro", skm.f1_score, LABELS, _HIGHER, {"average": "micro"}),
+        Metric("f1_weighted", skm.f1_score, LABELS, _HIGHER, {"average": "weighted"}),
+        Metric("f1", skm.f1_score, LABELS, _HIGHER),
+        Metric("precision_macro", skm.precision_score, LABELS, _HIGHER, {"average": "macro"}),
+        Metric("recall_macro", skm.recall_score, LABELS, _HIGHER, {"average": "macro"}),
+        Metric("matthews_corrcoef", skm.matthews_corrcoef, LABELS, _HIGHER),
+        Metric("cohen_kappa", skm.cohen_kappa_score, LABELS, _HIGHER),
+        Metric("log_loss", skm.log_loss, PROBA, _LOWER, pass_labels=True),
+        Metric("roc_auc_ovr", roc_auc_ovr, PROBA, _HIGHER, pass_labels=True),
+        Metric("roc_auc_ovo", skm.roc_auc_score, PROBA, _HIGHER, {"multi_class": "ovo"}, True),
+        Metric("roc_auc_ovr_weighted", roc_auc_ovr, PROBA, _HIGHER, {"average": "weighted"}, True),
+        Metric("roc_auc", skm.roc_auc_score, PROBA, _HIGHER),
+        Metric("average_precision", average_precision, PROBA, _HIGHER, pass_labels=True),
+        Metric("top_2_accuracy", skm.top_k_accuracy_score, PROBA, _HIGHER, {"k": 2}, True),
+        Metric("top_3_accuracy", skm.top_k_accuracy_score, PROBA, _HIGHER, {"k": 3}, True),
+        Metric("r2", skm.r2_score, VALUES, _HIGHER),
+        Metric("mean_squared_error", skm.mean_squared_error, VALUES, _LOWER),
+        Metric("root_mean_squared_error", skm.root_mean_squared_error, VALUES, _LOWER),
+        Metric("mean_absolute_error", skm.mean_absolute_error, VALUES, _LOWER),
+    )
 }
 
 METRIC_NAMES = tuple(_REGISTRY)
-REGRESSION_METRICS = tuple(n for n, m in _REGISTRY.items() if m[1] == VALUES)
+REGRESSION_METRICS = tuple(n for n, m in _REGISTRY.items() if m.response == VALUES)
 CLASSIFICATION_METRICS = tuple(n for n in METRIC_NAMES if n not in REGRESSION_METRICS)
 
 
@@ -277,20 +277,13 @@ def get_metric(metric="accuracy", greater_is_better=None):
             f"Unknown metric {metric!r}.{hint} Valid names: {', '.join(METRIC_NAMES)}; "
             "or pass a callable metric(y_true, y_pred)."
         )
-    func, response, greater, pass_labels, kwargs = _REGISTRY[name]
-    if greater_is_better is not None and greater_is_better != greater:
+    known = _REGISTRY[name]
+    if greater_is_better is not None and greater_is_better != known.greater_is_better:
         raise ValueError(
-            f"Metric {name!r} is {'higher' if greater else 'lower'}-is-better; "
+            f"Metric {name!r} is {Direction.of(known.greater_is_better).label}; "
             f"greater_is_better={greater_is_better} contradicts it (leave it as None)."
         )
-    return Metric(
-        name=name,
-        func=func,
-        response=response,
-        greater_is_better=greater,
-        kwargs=kwargs,
-        pass_labels=pass_labels,
-    )
+    return known
 
 
 def _infer_direction(name):
@@ -313,3 +306,49 @@ def _check_callable(func, name):
             f"metric callable {name!r} must take (y_true, y_pred), "
             f"got signature {inspect.signature(func)}."
         )
+
+
+def check_metric_fits(metric, base, configs, *, network=False):
+    """Refuse, before any fit, a metric that the configurations cannot be scored by.
+
+    Parameters
+    ----------
+    metric : Metric
+        The resolved metric (``get_metric``).
+    base : estimator
+        The base estimator (unfitted).
+    configs : list of dict
+        The grid's configurations.
+    network : bool
+        Whether the configurations are ``MLPClassifier`` networks (which always have
+        ``predict_proba``).
+
+    Raises
+    ------
+    ValueError
+        For a regression metric on a classifier; for a classification metric named by
+        string (not a callable) on a scikit-learn regressor, which would score 0.0 and
+        come back "ok"; for a probability metric and a configuration without
+        ``predict_proba``.
+    """
+    from sklearn.base import clone, is_classifier, is_regressor
+
+    if metric.response == VALUES and is_classifier(base):
+        raise ValueError(f"Metric {metric.name!r} is for regression, not classifiers.")
+    named = _REGISTRY.get(metric.name) is metric
+    if named and metric.name in CLASSIFICATION_METRICS and is_regressor(base):
+        raise ValueError(
+            f"Metric {metric.name!r} scores classifiers, and {type(base).__name__} is "
+            f"not one: pass a regression metric, e.g. metric='r2' (the choices: "
+            f"{', '.join(REGRESSION_METRICS)})."
+        )
+    if metric.response != PROBA or network:
+        return
+    for config in configs:
+        if not hasattr(clone(base).set_params(**config), "predict_proba"):
+            raise ValueError(
+                f"Metric {metric.name!r} needs predict_proba, which {type(base).__name__} "
+                f"with {config} does not offer (SGDClassifier: loss='log_loss' or "
+                "'modified_huber'; SVC: probability=True); or choose a metric on predicted "
+                "labels such as 'accuracy'."
+            )

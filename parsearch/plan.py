@@ -51,6 +51,12 @@ class Job:
         return len(self.indices) * self.epochs * self.folds
 
 
+def check_engine(engine):
+    """Refuse an engine name that is not one of ``ENGINES``."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}.")
+
+
 def is_network(estimator):
     """Whether the estimator is trained by the fused trainer."""
     from parsearch.nets.mlp import MLPClassifier
@@ -62,9 +68,9 @@ def make_plan(
     estimator,
     configs,
     *,
+    n_features,
+    n_classes,
     engine="auto",
-    n_features=784,
-    n_classes=10,
     memory_budget=None,
     n_folds=1,
 ):
@@ -90,8 +96,7 @@ def make_plan(
     -------
     list of Job
     """
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}.")
+    check_engine(engine)
     network = is_network(estimator)
     base = estimator.get_params(deep=False)
     if not network:

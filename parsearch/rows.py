@@ -374,6 +374,11 @@ class BestSoFar:
             self.index, self.score, self.model = index, score, model
 
 
+def new_row(params):
+    """The row of a configuration before its result: its parameters, key and no error."""
+    return {**params, Col.KEY: config_key(params), Col.ERROR: ""}
+
+
 def failed_row(params, message, seconds=0.0):
     """The row of a configuration that failed.
 
@@ -393,8 +398,7 @@ def failed_row(params, message, seconds=0.0):
     if isinstance(message, BaseException):
         message = f"{type(message).__name__}: {message}"
     return {
-        **params,
-        Col.KEY: config_key(params),
+        **new_row(params),
         Col.SCORE: math.nan,
         Col.STATUS: Status.FAILED,
         Col.ERROR: message,

@@ -32,7 +32,7 @@ from concurrent.futures import CancelledError
 
 from parsearch._optional import import_optional
 from parsearch.execute.tasks import Outcome, run_job
-from parsearch.rows import Col, Status, config_key
+from parsearch.rows import failed_row
 
 #: How often a task the scheduler forgot (after a scheduler restart, say) is sent again.
 MAX_RESUBMITS = 3
@@ -368,17 +368,10 @@ def run_task(job, number, estimator, data, metric, topic=None):
 
 def _killed(job, exc):
     """Failed outcomes for a job whose task took down every worker it ran on."""
-    message = f"{type(exc).__name__}: {exc}"
-    row = {
-        Col.SCORE: float("nan"),
-        Col.STATUS: Status.FAILED,
-        Col.ERROR: message,
-        Col.FIT_SECONDS: 0.0,
-    }
     return [
         Outcome(
             index=i,
-            row={**params, Col.KEY: config_key(params), **row},
+            row=failed_row(params, exc),
             traceback="(no traceback: the worker process died; see the Dask worker logs)",
         )
         for i, params in zip(job.indices, job.params)

@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.base import clone
 
 from parsearch.checks import take_rows
-from parsearch.rows import Col, Status, config_key
+from parsearch.rows import Col, Status, failed_row, new_row
 
 
 @dataclass(frozen=True)
@@ -87,22 +87,6 @@ def run_job(estimator, job, data, metric, on_epoch=None):
     return [run_config(estimator, i, p, data, metric) for i, p in zip(job.indices, job.params)]
 
 
-def _base_row(params):
-    return {**params, Col.KEY: config_key(params), Col.ERROR: ""}
-
-
-def _failed_row(row, exc, seconds):
-    row.update(
-        {
-            Col.SCORE: np.nan,
-            Col.STATUS: Status.FAILED,
-            Col.ERROR: f"{type(exc).__name__}: {exc}",
-            Col.FIT_SECONDS: seconds,
-        }
-    )
-    return row
-
-
 def run_config(estimator, index, params, data, metric):
     """Clone the estimator, set the parameters, fit and score one configuration.
 
@@ -112,7 +96,7 @@ def run_config(estimator, index, params, data, metric):
         With status ``"failed"`` and the error message if anything raised.
     """
     start = time.perf_counter()
-    row = _base_row(params)
+    row = new_row(params)
     try:
         model = clone(estimator).set_params(**params)
         if data.folds is None:
@@ -132,7 +116,7 @@ def run_config(estimator, index, params, data, metric):
         if not np.isfinite(score):
             raise FloatingPointError(f"the {metric.name} score is {score}")
     except Exception as exc:
-        row = _failed_row(row, exc, time.perf_counter() - start)
+        row = failed_row(params, exc, time.perf_counter() - start)
         return Outcome(index=index, row=row, traceback=traceback.format_exc())
     row.update(
         {

@@ -14,10 +14,10 @@ import traceback
 import numpy as np
 from sklearn.base import clone
 
-from parsearch.execute.tasks import Outcome, _base_row, _failed_row
+from parsearch.execute.tasks import Outcome
 from parsearch.metrics import PROBA
 from parsearch.nets import fused
-from parsearch.rows import Col, Status
+from parsearch.rows import Col, Status, failed_row, new_row
 
 
 def train_chunk(estimator, job, data, metric, on_epoch=None):
@@ -31,7 +31,7 @@ def train_chunk(estimator, job, data, metric, on_epoch=None):
     list of Outcome
     """
     start = time.perf_counter()
-    rows = [_base_row(p) for p in job.params]
+    rows = [new_row(p) for p in job.params]
     try:
         models = [clone(estimator).set_params(**p) for p in job.params]
         spec = models[0]._train_spec()
@@ -62,8 +62,8 @@ def train_chunk(estimator, job, data, metric, on_epoch=None):
         seconds = (time.perf_counter() - start) / len(rows)
         tb = traceback.format_exc()
         return [
-            Outcome(index=i, row=_failed_row(row, exc, seconds), traceback=tb)
-            for i, row in zip(job.indices, rows)
+            Outcome(index=i, row=failed_row(params, exc, seconds), traceback=tb)
+            for i, params in zip(job.indices, job.params)
         ]
     seconds = (time.perf_counter() - start) / len(rows)
     outcomes = []

@@ -19,7 +19,7 @@ from parsearch.checks import is_dataframe
 
 
 class ResumeMismatch(ValueError):
-    """The results folder was written for another estimator or other data."""
+    """The results folder was written by another search (estimator, data, metric or validation)."""
 
 
 def data_fingerprint(*arrays):

@@ -1,10 +1,11 @@
-"""The results folder: ``scores.csv`` appended row by row, and ``meta.json``.
+"""The results folder as a search writes it: ``scores.csv`` row by row, and ``meta.json``.
 
 Each finished configuration is appended to ``scores.csv`` at once, as one complete
 line in a single write, and flushed: a kill at any moment leaves a valid CSV of the
 rows finished so far. ``meta.json`` is replaced atomically. A rerun with
 ``resume=True`` reads the finished rows back and skips those configurations, provided
-the estimator and the data are the same (checked by fingerprints in ``meta.json``).
+the resume identity (estimator, data, metric and validation: see
+``parsearch.results.identity``) is the one ``meta.json`` holds.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ class ResultStore:
     columns : list of str
         CSV columns: the parameter names, then result columns.
     identity : dict
-        ``{"estimator": ..., "data": ...}`` fingerprints that a resumed run must match.
+        ``{"estimator", "data", "metric", "validation"}``: what a resumed run must match
+        (see ``parsearch.results.identity``).
     """
 
     def __init__(self, out, columns, identity):
@@ -60,7 +62,8 @@ class ResultStore:
         Raises
         ------
         ResumeMismatch
-            When the folder holds results of another estimator or other data.
+            When the folder holds results of another estimator, data, metric or
+            validation.
         """
         if not resume or not self.scores_path.exists():
             return {}

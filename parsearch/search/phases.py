@@ -1,0 +1,234 @@
+"""Phases 2-4 of ``fit_grid``: plan, run and collect, finish.
+
+Each takes the :class:`~parsearch.search.setup.Search` that ``set_up`` built and fills
+in its part:
+
+- :func:`plan_search`: the table's columns, the resume identity, the rows an earlier
+  run finished (from ``out/scores.csv``), and the jobs for the rest (fused chunks of
+  networks, or one job per configuration); ``meta.json``'s description;
+- :func:`run_search`: the results folder opened (reused rows first), every job run
+  (here, through joblib, or on Dask), each row stored as it arrives, warned about if
+  it failed or diverged, and offered as the best;
+- :func:`finish_search`: the table, ``meta.json``'s ending, the heatmap, the result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+
+import pandas as pd
+from sklearn.base import clone
+from sklearn.exceptions import FitFailedWarning
+
+from parsearch.execute import execute
+from parsearch.execute.dask import chunk_memory_budget
+from parsearch.plan import make_plan
+from parsearch.results.files import HEATMAP
+from parsearch.results.identity import data_fingerprint, estimator_description, folds_identity
+from parsearch.results.store import ResultStore
+from parsearch.rows import RESULT_COLUMNS, BestSoFar, Col, Status, config_key
+from parsearch.search.meta import ALL_FAILED, INTERRUPTED, finish_meta, start_meta
+from parsearch.search.progress import prefetch_plotting, progress_bar
+from parsearch.search.result import GridResult
+
+
+def plan_search(search):
+    """Find what an earlier run finished, and plan jobs for the rest.
+
+    Raises
+    ------
+    ValueError
+        When a grid parameter clashes with a result column name.
+    parsearch.results.identity.ResumeMismatch
+        When ``out`` holds results of another search (see ``ResultStore``).
+    """
+    grid, data, options = search.grid, search.data, search.options
+    search.keys = [config_key(c) for c in grid.configs]
+    search.columns = table_columns(grid, search.network, cv_scored=data.folds is not None)
+    search.identity = {
+        "estimator": estimator_description(search.base, grid.axes),
+        # Hashing the data costs a pass over it: only a results folder needs it.
+        "data": data_fingerprint(data.X_train, data.y_train, data.X_val, data.y_val)
+        if options.out
+        else None,
+        "metric": search.metric.name,
+        "validation": "holdout" if data.folds is None else folds_identity(data.folds),
+    }
+    if options.out:
+        search.store = ResultStore(options.out, search.columns, search.identity)
+    finished = search.store.finished_rows(options.resume) if search.store else {}
+    # Failed rows are tried again (the cause may have passed: a lost worker, memory).
+    search.reused = {
+        i: finished[k]
+        for i, k in enumerate(search.keys)
+        if k in finished and finished[k].get(Col.STATUS) != Status.FAILED
+    }
+    todo = [(i, c) for i, c in enumerate(grid.configs) if i not in search.reused]
+    budget = None
+    if options.client is not None and search.network and options.engine == "auto":
+        params = search.base.get_params(deep=False)
+        budget = chunk_memory_budget(options.client, [{**params, **c}["device"] for _, c in todo])
+    search.jobs = make_plan(
+        search.base,
+        todo,
+        engine=options.engine,
+        n_features=data.X_train.shape[1],
+        n_classes=search.n_classes,
+        memory_budget=budget,
+        n_folds=1 if data.folds is None else len(data.folds),
+    )
+    search.meta = start_meta(search, budget)
+    return search
+
+
+def table_columns(grid, network, cv_scored):
+    """The columns of the table and of ``scores.csv``: parameters, results, key.
+
+    Raises
+    ------
+    ValueError
+        When a grid parameter clashes with a result column name.
+    """
+    result = [Col.SCORE, Col.STATUS, Col.ERROR, Col.FIT_SECONDS, Col.METRIC, Col.DIRECTION]
+    if cv_scored:
+        result.append(Col.SCORE_STD)
+    if network:
+        result += [Col.TRAIN_LOSS, Col.EPOCH_SCORES]
+    clash = set(grid.axes) & set(RESULT_COLUMNS)
+    if clash:
+        raise ValueError(f"Grid parameters {sorted(clash)} clash with result column names.")
+    return [*grid.axes, *result, Col.KEY]
+
+
+def run_search(search):
+    """Run every job and collect its rows: stored at once, warned about, offered as best.
+
+    A search stopped early (Ctrl-C, a lost cluster) is marked ``"interrupted"`` in
+    ``meta.json``; every row finished before is in ``scores.csv``.
+    """
+    grid, store, options = search.grid, search.store, search.options
+    search.rows = [None] * len(grid)
+    search.models = [None] * len(grid)
+    search.best = BestSoFar(search.metric.greater_is_better)
+    for i, row in search.reused.items():
+        search.rows[i] = {**row, **grid.configs[i]}
+        search.best.offer(i, row)
+    if store:
+        reused_rows = [search.rows[i] for i in sorted(search.reused)]
+        dropped = store.open(reused_rows, keys=search.keys if options.resume else None)
+        if dropped:
+            warnings.warn(dropped, stacklevel=3)
+        store.write_meta(search.meta)
+    if store and options.plot and not any(j.fused for j in search.jobs):
+        prefetch_plotting()
+    total = sum(j.units for j in search.jobs)
+    bar = progress_bar(options.progress, total, search.network, len(grid), len(search.reused))
+    try:
+        outcomes = execute(
+            search.jobs,
+            search.base,
+            search.data,
+            search.metric,
+            n_jobs=options.n_jobs,
+            backend=options.backend,
+            on_units=bar.update,
+            client=options.client,
+        )
+        for job_outcomes in outcomes:
+            for outcome in job_outcomes:
+                collect(search, outcome)
+            if search.best.index is not None:
+                bar.set_postfix({search.metric.name: f"{search.best.score:.4g}"}, refresh=False)
+    except BaseException:  # stopped (Ctrl-C, a lost cluster): say so in meta.json
+        if store:
+            with contextlib.suppress(Exception):
+                store.write_meta({**search.meta, "status": INTERRUPTED})
+        raise
+    finally:
+        bar.close()
+        if store:
+            store.close()
+    return search
+
+
+def collect(search, outcome):
+    """Take one configuration's outcome: store its row, warn if it failed, offer it as best."""
+    metric = search.metric
+    row = {**outcome.row, Col.METRIC: metric.name, Col.DIRECTION: metric.direction}
+    search.rows[outcome.index] = row
+    if search.store:
+        search.store.append(row)
+    config = search.grid.configs[outcome.index]
+    if outcome.traceback:
+        warnings.warn(
+            f"Configuration {config} failed: {row[Col.ERROR]}\n{outcome.traceback}",
+            FitFailedWarning,
+            stacklevel=4,
+        )
+    elif row[Col.STATUS] == Status.DIVERGED:
+        warnings.warn(
+            f"Configuration {config} diverged: {row[Col.ERROR]}", RuntimeWarning, stacklevel=4
+        )
+    if search.options.keep_models == "all":
+        search.models[outcome.index] = outcome.model
+    search.best.offer(outcome.index, row, outcome.model)
+
+
+def finish_search(search):
+    """Build the table and the result; write ``meta.json``'s ending and the heatmap.
+
+    Returns
+    -------
+    GridResult
+
+    Raises
+    ------
+    RuntimeError
+        When every configuration failed or diverged (with the first error).
+    """
+    table = results_table(search.rows, search.columns, search.metric)
+    meta, store, best = search.meta, search.store, search.best
+    meta.update(finish_meta(search, table))
+    if meta["status"] == ALL_FAILED:
+        if store:
+            store.write_meta(meta)
+        first = table[table[Col.STATUS] != Status.OK].iloc[0]
+        raise RuntimeError(
+            f"All {len(table)} configurations failed or diverged; "
+            f"the first error: {first[Col.ERROR]}"
+        )
+    base, data = search.base, search.data
+    best_params = dict(search.grid.configs[best.index])
+    result = GridResult(
+        table=table,
+        best_params=best_params,
+        best_score=best.score,
+        _best_model=best.model,
+        metric=search.metric.name,
+        greater_is_better=search.metric.greater_is_better,
+        axes=search.grid.axes,
+        out=search.options.out,
+        meta=meta,
+        models=search.models if search.options.keep_models == "all" else None,
+        _refit=lambda: clone(base).set_params(**best_params).fit(data.X_train, data.y_train),
+    )
+    if store:
+        if search.options.plot:
+            from parsearch.plot import save_figure
+
+            save_figure(result.plot(), search.options.out / HEATMAP)
+            meta["heatmap"] = HEATMAP
+        store.write_meta(meta)
+    return result
+
+
+def results_table(rows, columns, metric):
+    """The rows as a DataFrame with the given columns, in grid order."""
+    table = pd.DataFrame.from_records(rows, columns=columns)
+    table[Col.METRIC] = metric.name
+    table[Col.DIRECTION] = metric.direction.value
+    table[Col.STATUS] = [str(s) for s in table[Col.STATUS]]  # plain strings, as read back
+    table[Col.SCORE] = table[Col.SCORE].astype(float)
+    table[Col.ERROR] = ["" if pd.isna(v) else str(v) for v in table[Col.ERROR]]
+    return table

@@ -1,0 +1,105 @@
+"""``GridResult``: what ``fit_grid`` returns."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from parsearch.rows import Col, metric_label, ranked, status_counts
+
+logger = logging.getLogger("parsearch")
+
+
+@dataclass
+class GridResult:
+    """The outcome of ``fit_grid``.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per configuration in grid order: the parameters, then ``score``,
+        ``status``, ``error``, ``fit_seconds``, ``metric``, ``direction`` (and
+        ``score_std`` under cross-validation, ``train_loss`` and ``epoch_scores`` for
+        networks, ``config_key``).
+    best_params : dict
+        Parameters of the best configuration.
+    best_score : float
+        Its score.
+    best_model : estimator
+        The fitted best model: the one that was scored. Under cross-validation, or when
+        the best configuration was finished by an earlier (resumed) run, it is refit on
+        all the training data the first time it is asked for.
+    metric : str
+        Name of the metric.
+    greater_is_better : bool
+        Its direction.
+    axes : dict
+        Parameter -> values in grid order.
+    out : Path or None
+        The results folder.
+    meta : dict
+        What ``meta.json`` holds.
+    models : list or None
+        With ``keep_models="all"``: the fitted model of each row; None where it failed
+        or diverged, under cross-validation (no single model was scored), and for rows
+        reused from a resumed run.
+    """
+
+    table: pd.DataFrame
+    best_params: dict
+    best_score: float
+    _best_model: object = field(repr=False)
+    metric: str
+    greater_is_better: bool
+    axes: dict
+    out: Path | None = None
+    meta: dict = field(default_factory=dict, repr=False)
+    models: list | None = field(default=None, repr=False)
+    _refit: object = field(default=None, repr=False)
+
+    @property
+    def best_model(self):
+        """The fitted best model (refit on first access where it is not at hand)."""
+        if self._best_model is None and self._refit is not None:
+            logger.info("Refitting the best configuration %s.", self.best_params)
+            self._best_model = self._refit()
+        return self._best_model
+
+    def top(self, n=5):
+        """The ``n`` best configurations, best first."""
+        return ranked(self.table, self.greater_is_better).head(n)
+
+    def plot(self, x=None, y=None):
+        """Draw the scores over the grid.
+
+        Parameters
+        ----------
+        x, y : str, optional
+            Parameters for the axes of a heatmap (default: the first two that vary).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        from parsearch.plot import plot_scores
+
+        return plot_scores(
+            self.table,
+            axes=self.axes,
+            metric=self.metric,
+            greater_is_better=self.greater_is_better,
+            x=x,
+            y=y,
+        )
+
+    def __repr__(self):
+        counts = {s: n for s, n in status_counts(self.table[Col.STATUS]).items() if n}
+        where = f", out={str(self.out)!r}" if self.out else ""
+        return (
+            f"GridResult({len(self.table)} configurations {counts}, best "
+            f"{metric_label(self.metric, self.greater_is_better)} = {self.best_score:.6g} "
+            f"at {self.best_params}{where})"
+        )

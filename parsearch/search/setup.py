@@ -1,0 +1,227 @@
+"""Phase 1 of ``fit_grid``: check everything and set the search up, before any work.
+
+:func:`set_up` turns ``fit_grid``'s arguments into a :class:`Search`, the one object
+that the later phases (``parsearch.search.phases``) fill in and pass on. Every check
+that can fail runs here, before any fit and before the results folder is touched.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sklearn.base import clone, is_classifier
+from sklearn.model_selection import check_cv
+
+from parsearch.checks import as_dense, check_backend, check_data, check_n_jobs, check_out
+from parsearch.execute.dask import resolve_client
+from parsearch.execute.tasks import Data
+from parsearch.grid import Grid, check_params, expand_grid
+from parsearch.metrics import Metric, check_metric_fits, get_metric
+from parsearch.plan import check_engine, is_network
+from parsearch.rows import BestSoFar
+
+KEEP_MODELS = ("best", "all")
+
+
+@dataclass
+class Options:
+    """How ``fit_grid`` was asked to run (its keyword arguments, checked)."""
+
+    n_jobs: int | None = None
+    backend: object = None
+    client: object = None
+    engine: str = "auto"
+    out: Path | None = None
+    resume: bool = True
+    plot: bool = True
+    progress: bool = True
+    keep_models: str = "best"
+    cv: object = 5
+
+
+@dataclass
+class Search:
+    """One ``fit_grid`` call, as it goes through set up -> plan -> run -> finish.
+
+    Attributes
+    ----------
+    base : estimator
+        A clone of the caller's estimator with ``random_state`` (or the networks'
+        ``device``) applied; every configuration fits a clone of it.
+    grid : parsearch.grid.Grid
+        The configurations and axes.
+    metric : parsearch.metrics.Metric
+        How to score.
+    data : parsearch.execute.tasks.Data
+        The checked data, with the folds under cross-validation.
+    options : Options
+        The checked keyword arguments.
+    network : bool
+        Whether the estimator is an ``MLPClassifier`` (trained by the fused trainer).
+    classifier : bool
+        Whether it is a classifier.
+    device, matmul : str or None
+        For networks: where they train and the library of their layer-1 products.
+    started_at, t0 : datetime, float
+        When the call started (UTC, and ``time.perf_counter``).
+    keys, columns, identity, store, reused, jobs, meta
+        Filled by ``plan_search``: each configuration's key, the table's columns, the
+        resume identity, the ``ResultStore`` (None without ``out``), the rows reused
+        from an earlier run (grid position -> row), the jobs to run, and ``meta.json``.
+    rows, models, best
+        Filled by ``run_search``: each configuration's row and fitted model (None
+        where none), and the best row so far.
+    """
+
+    base: object
+    grid: Grid
+    metric: Metric
+    data: Data
+    options: Options
+    network: bool
+    classifier: bool
+    device: str = "cpu"
+    matmul: str | None = None
+    started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    t0: float = field(default_factory=time.perf_counter)
+    keys: list = field(default_factory=list)
+    columns: list = field(default_factory=list)
+    identity: dict = field(default_factory=dict)
+    store: object = None
+    reused: dict = field(default_factory=dict)
+    jobs: list = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+    rows: list = field(default_factory=list)
+    models: list = field(default_factory=list)
+    best: BestSoFar | None = None
+
+    @property
+    def n_classes(self):
+        """Classes in the training labels (1 for a regressor)."""
+        import numpy as np
+
+        return len(np.unique(self.data.y_train)) if self.classifier else 1
+
+
+def set_up(
+    model,
+    param_grid,
+    X_train,
+    y_train,
+    X_val,
+    y_val,
+    *,
+    metric,
+    greater_is_better,
+    cv,
+    device,
+    random_state,
+    **options,
+):
+    """Check every argument of ``fit_grid`` and build the :class:`Search`.
+
+    Parameters
+    ----------
+    model, param_grid, X_train, y_train, X_val, y_val, metric, greater_is_better, cv, \
+device, random_state
+        As ``fit_grid`` takes them.
+    **options
+        ``fit_grid``'s other keyword arguments (see :class:`Options`).
+
+    Returns
+    -------
+    Search
+
+    Raises
+    ------
+    ValueError, TypeError
+        For bad input, naming the argument and what is wrong with it.
+    """
+    started_at, t0 = datetime.now(timezone.utc), time.perf_counter()
+    metric_obj = get_metric(metric, greater_is_better)
+    checked = _check_options(options, cv)
+    _check_model(model)
+    grid = expand_grid(param_grid)
+    check_params(model, grid)
+    classifier = is_classifier(model)
+    X_train, y_train, X_val, y_val = check_data(
+        X_train, y_train, X_val, y_val, classifier=classifier
+    )
+    base = clone(model)
+    network = is_network(base)
+    where = {}
+    if network:  # the fused trainer takes dense numeric arrays
+        from parsearch.nets.devices import prepare_network
+
+        X_train = as_dense(X_train, "X_train")
+        X_val = None if X_val is None else as_dense(X_val, "X_val")
+        where["device"], where["matmul"] = prepare_network(
+            base, grid, device, on_workers=checked.client is not None
+        )
+    elif random_state is not None:
+        seed_unseeded(base, random_state, grid.axes)
+    check_metric_fits(metric_obj, base, grid.configs, network=network)
+    folds = None
+    if X_val is None:
+        splitter = check_cv(cv, y_train, classifier=classifier)
+        folds = list(splitter.split(X_train, y_train))
+    return Search(
+        base=base,
+        grid=grid,
+        metric=metric_obj,
+        data=Data(X_train, y_train, X_val, y_val, folds),
+        options=checked,
+        network=network,
+        classifier=classifier,
+        started_at=started_at,
+        t0=t0,
+        **where,
+    )
+
+
+def _check_options(options, cv):
+    """Check ``fit_grid``'s keyword arguments into :class:`Options`."""
+    checked = Options(**options, cv=cv)
+    checked.n_jobs = check_n_jobs(checked.n_jobs)
+    checked.backend = check_backend(checked.backend)
+    checked.out = check_out(checked.out)
+    checked.client = resolve_client(checked.backend, checked.client)
+    if checked.keep_models not in KEEP_MODELS:
+        raise ValueError(f"keep_models must be one of {KEEP_MODELS}, got {checked.keep_models!r}.")
+    check_engine(checked.engine)
+    return checked
+
+
+def _check_model(model):
+    if not (hasattr(model, "fit") and hasattr(model, "get_params")):
+        raise TypeError(
+            f"model must be a scikit-learn style estimator (with fit and get_params), "
+            f"got {type(model).__name__}."
+        )
+
+
+def seed_unseeded(estimator, random_state, grid_names=()):
+    """Give ``random_state`` to every unseeded ``random_state`` of the estimator.
+
+    Nested ones too (a Pipeline's steps, say), but none that the grid sets.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Changed in place.
+    random_state : int
+        The seed.
+    grid_names : collection of str
+        Parameters the grid sets.
+    """
+    unseeded = {
+        name: random_state
+        for name, value in estimator.get_params(deep=True).items()
+        if (name == "random_state" or name.endswith("__random_state"))
+        and value is None
+        and name not in grid_names
+    }
+    estimator.set_params(**unseeded)
