@@ -1,0 +1,75 @@
+"""fit_grid's phases, one at a time: set up, plan, run and collect, finish."""
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression, SGDClassifier
+
+from parsearch import fit_grid
+from parsearch.rows import Col, Status
+from parsearch.search.phases import finish_search, plan_search, run_search
+from parsearch.search.setup import set_up
+
+OPTIONS = dict(
+    metric="accuracy",
+    greater_is_better=None,
+    cv=3,
+    device="auto",
+    random_state=0,
+    n_jobs=None,
+    backend=None,
+    client=None,
+    engine="auto",
+    resume=True,
+    plot=False,
+    progress=False,
+    keep_models="best",
+)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    return X[:600] / 16.0, y[:600], X[600:900] / 16.0, y[600:900]
+
+
+def test_set_up_checks_and_seeds_without_touching_out(digits, tmp_path):
+    X, y, Xv, yv = digits
+    out = tmp_path / "run"
+    search = set_up(SGDClassifier(), {"alpha": [1e-4, 1e-3]}, X, y, Xv, yv, out=out, **OPTIONS)
+    assert search.base.random_state == 0 and search.options.out == out
+    assert len(search.grid) == 2 and not search.network and search.n_classes == 10
+    assert not out.exists()
+    with pytest.raises(ValueError, match="keep_models"):
+        set_up(SGDClassifier(), {"alpha": [1e-4]}, X, y, Xv, yv, **{**OPTIONS, "keep_models": "x"})
+
+
+def test_plan_reuses_what_an_earlier_run_finished(digits, tmp_path):
+    X, y, Xv, yv = digits
+    grid = {"alpha": [1e-4, 1e-3, 1e-2]}
+    fit_grid(SGDClassifier(), {"alpha": grid["alpha"][:2]}, X, y, Xv, yv, out=tmp_path,
+             progress=False, plot=False)  # fmt: skip
+    search = plan_search(set_up(SGDClassifier(), grid, X, y, Xv, yv, out=tmp_path, **OPTIONS))
+    assert sorted(search.reused) == [0, 1]
+    assert [job.indices for job in search.jobs] == [(2,)]
+    assert search.meta["execution"]["reused_rows"] == 2 and search.meta["status"] == "running"
+
+
+def test_run_stores_each_row_and_finish_builds_the_result(digits, tmp_path):
+    X, y, Xv, yv = digits
+    grid = {"C": [0.01, 1.0]}
+    search = plan_search(
+        set_up(LogisticRegression(max_iter=200), grid, X, y, Xv, yv, out=tmp_path, **OPTIONS)
+    )
+    run_search(search)
+    assert [row[Col.STATUS] for row in search.rows] == [Status.OK, Status.OK]
+    assert len((tmp_path / "scores.csv").read_text().splitlines()) == 3
+    result = finish_search(search)
+    expected = [LogisticRegression(max_iter=200, C=c).fit(X, y).score(Xv, yv) for c in grid["C"]]
+    assert np.allclose(result.table[Col.SCORE], expected)
+    assert result.best_score == max(expected)
+    meta = json.loads((tmp_path / "meta.json").read_text())
+    assert meta["status"] == "finished" and meta["counts"] == {"ok": 2, "failed": 0, "diverged": 0}
