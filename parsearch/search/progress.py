@@ -39,8 +39,8 @@ def prefetch_plotting():
     """
 
     def load():
-        from parsearch.plot import _import_matplotlib
+        from parsearch.plot.figure import import_matplotlib
 
-        _import_matplotlib()
+        import_matplotlib()
 
     threading.Thread(target=load, name="parsearch-prefetch-plotting", daemon=True).start()

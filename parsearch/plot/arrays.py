@@ -1,0 +1,436 @@
+"""Compute first: a results table becomes the plain arrays that a plot draws.
+
+:func:`score_grid` and :func:`score_line` turn a results table into a :class:`ScoreGrid`
+(for a heatmap) or a :class:`ScoreLine` (for a line plot): the best successful score of
+each cell, its status (ok, failed, diverged, or missing), the best cell and its
+configuration. They work without matplotlib, and tests check them directly.
+
+A table is checked and encoded once (:func:`prepare`): every parameter gets its
+:class:`~parsearch.plot.labels.Axis`, read from each row's ``config_key`` with its type
+(:func:`parsearch.rows.typed_params`), and every row the position of its value on each
+axis. :func:`reduce_cells` then takes the best row of each cell of the grid spanned by
+some parameters, through :func:`parsearch.rows.best_index`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from parsearch.plot.labels import table_axes
+from parsearch.rows import Col, Status, best_index, status_counts, succeeded
+
+#: Status of a cell that no row of the table falls into.
+MISSING = ""
+
+
+@dataclass
+class ScoreGrid:
+    """Scores of a grid over two parameters, ready to draw as a heatmap.
+
+    Attributes
+    ----------
+    x, y : str
+        Parameters along the columns and the rows.
+    x_values, y_values : list
+        Their values in axis order (``None`` for "not set in this sub-grid").
+    x_labels, y_labels : list of str
+        The values formatted as tick labels.
+    scores : ndarray of float, shape (len(y_values), len(x_values))
+        Score of each cell: the best successful score of the rows in it (over all other
+        parameters when they vary), NaN where every row failed or no row exists.
+    status : ndarray of object, shape (len(y_values), len(x_values))
+        ``"ok"`` where some row succeeded, else ``"failed"`` or ``"diverged"`` (diverged
+        only if every row in the cell diverged), ``""`` where no row exists.
+    best : tuple of int or None
+        ``(row, col)`` index of the best cell, None if nothing succeeded.
+    best_params : dict or None
+        Every parameter of the best configuration, None if nothing succeeded.
+    over : tuple of str
+        Parameters that vary inside the cells and were reduced by taking the best.
+    fixed : dict
+        Parameters held at one value (rows with other values were left out).
+    """
+
+    x: str
+    y: str
+    x_values: list
+    y_values: list
+    x_labels: list
+    y_labels: list
+    scores: np.ndarray
+    status: np.ndarray
+    best: tuple[int, int] | None
+    best_params: dict | None
+    over: tuple = ()
+    fixed: dict = field(default_factory=dict)
+
+
+@dataclass
+class ScoreLine:
+    """Scores over one parameter, ready to draw as a line plot.
+
+    Attributes
+    ----------
+    x : str
+        The parameter on the horizontal axis.
+    x_values : list
+        Its values in axis order (``None`` for "not set in this sub-grid").
+    x_labels : list of str
+        The values formatted as tick labels.
+    scores : ndarray of float, shape (len(x_values),)
+        Best successful score at each value, NaN where every row failed or none exists.
+    status : ndarray of object, shape (len(x_values),)
+        ``"ok"``, ``"failed"``, ``"diverged"`` or ``""`` (no row), as in :class:`ScoreGrid`.
+    best : int or None
+        Index of the best value, None if nothing succeeded.
+    best_params : dict or None
+        Every parameter of the best configuration, None if nothing succeeded.
+    over : tuple of str
+        Parameters that vary at one x value and were reduced by taking the best.
+    fixed : dict
+        Parameters held at one value.
+    """
+
+    x: str
+    x_values: list
+    x_labels: list
+    scores: np.ndarray
+    status: np.ndarray
+    best: int | None
+    best_params: dict | None
+    over: tuple = ()
+    fixed: dict = field(default_factory=dict)
+
+
+@dataclass
+class Table:
+    """A results table checked and encoded once: one integer code per parameter and row.
+
+    Attributes
+    ----------
+    params : list of str
+        The parameter columns.
+    axes : dict of str to Axis
+        The axis of each parameter.
+    codes : dict of str to ndarray of int, shape (n_rows,)
+        Each row's position on each axis.
+    score : ndarray of float, shape (n_rows,)
+    status : ndarray of object, shape (n_rows,)
+        ``Status`` of each row: ok only where it succeeded (ok with a finite score).
+    """
+
+    params: list
+    axes: dict
+    codes: dict
+    score: np.ndarray
+    status: np.ndarray
+
+
+def _check_table(table, axes):
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(
+            f"table must be a pandas DataFrame (a results table), got {type(table).__name__}; "
+            "read a scores.csv with pandas.read_csv"
+        )
+    if Col.SCORE not in table.columns:
+        raise ValueError(
+            f"table has no {Col.SCORE!r} column; columns are {list(table.columns)}. "
+            "Pass the results table of a grid search (res.table or scores.csv)."
+        )
+    if len(table) == 0:
+        raise ValueError("table has no rows: there is nothing to plot")
+    if not isinstance(axes, dict):
+        raise TypeError(
+            f"axes must be a dict mapping parameter -> list of its values, "
+            f"got {type(axes).__name__}"
+        )
+    for name, given in axes.items():
+        if isinstance(given, (str, bytes)) or not hasattr(given, "__iter__"):
+            raise TypeError(
+                f"axes[{name!r}] must be a list of values, got {given!r}; "
+                "wrap single values in a list"
+            )
+
+
+def _row_status(table, score):
+    """Each row's Status: ok only where it succeeded; anything unknown is failed."""
+    if Col.STATUS in table.columns:
+        status = [
+            Status(s) if s in (Status.OK, Status.FAILED, Status.DIVERGED) else Status.FAILED
+            for s in table[Col.STATUS]
+        ]
+    else:  # a bare table of scores: NaN means failed
+        status = [Status.OK] * len(score)
+    status = [
+        Status.FAILED if s == Status.OK and not succeeded(s, x) else s
+        for s, x in zip(status, score, strict=True)
+    ]
+    return np.array(status, dtype=object)
+
+
+def prepare(table, axes=None):
+    """Check a results table and encode its parameter columns once.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A results table or a read ``scores.csv``.
+    axes : dict of str to list, optional
+        The grid's values of each parameter, in the grid's order.
+
+    Returns
+    -------
+    Table
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a table that is not a DataFrame, has no score column or no rows, and for
+        ``axes`` that is not a dict of lists.
+    """
+    axes = {} if axes is None else axes
+    _check_table(table, axes)
+    score = pd.to_numeric(table[Col.SCORE], errors="coerce").to_numpy(dtype=float)
+    axis_of, params = table_axes(table, axes)
+    codes = {
+        name: np.array([axis.index(p[name]) for p in params], dtype=np.intp)
+        for name, axis in axis_of.items()
+    }
+    return Table(
+        params=list(axis_of),
+        axes=axis_of,
+        codes=codes,
+        score=score,
+        status=_row_status(table, score),
+    )
+
+
+def check_param(data, name, value):
+    """Raise ValueError, naming the valid parameters, if ``value`` is not a parameter."""
+    if value not in data.params:
+        valid = ", ".join(repr(p) for p in data.params) or "(none)"
+        raise ValueError(
+            f"{name}={value!r} is not a parameter of the table; valid parameters: {valid}"
+        )
+
+
+def _select(data, fixed):
+    """Rows where each parameter in ``fixed`` has the given value."""
+    rows = np.ones(len(data.score), dtype=bool)
+    for p, value in (fixed or {}).items():
+        check_param(data, "fixed", p)
+        axis = data.axes[p]
+        index = axis.index(value)
+        if index is None:
+            raise ValueError(
+                f"fixed[{p!r}]={value!r} is not a value of {p!r}; its values are {axis.values}"
+            )
+        rows &= data.codes[p] == index
+    return np.flatnonzero(rows)
+
+
+@dataclass
+class Cells:
+    """The best row of each cell of the grid spanned by some parameters.
+
+    Attributes
+    ----------
+    scores : ndarray of float
+        Best successful score of each cell, NaN where none succeeded; one axis per
+        parameter spanning the grid (a 0-d array for none).
+    status : ndarray of object
+        Status of each cell, as in :class:`ScoreGrid`; same shape.
+    best : int or None
+        Flat index of the best cell (the first among ties), None if nothing succeeded.
+    best_params : dict or None
+        Every parameter of the best configuration, None if nothing succeeded.
+    over : tuple of str
+        Parameters that vary inside the cells.
+    """
+
+    scores: np.ndarray
+    status: np.ndarray
+    best: int | None
+    best_params: dict | None
+    over: tuple
+
+
+def _cell_status(status):
+    """A cell's status from its rows': ok if any, diverged if all diverged, else failed."""
+    if len(status) == 0:
+        return MISSING
+    counts = status_counts(status)
+    if counts[Status.OK]:
+        return Status.OK
+    return Status.DIVERGED if counts[Status.DIVERGED] == len(status) else Status.FAILED
+
+
+def reduce_cells(data, keys, fixed, greater_is_better):
+    """Best score and status of each cell of the grid spanned by ``keys``.
+
+    Parameters
+    ----------
+    data : Table
+        The encoded table.
+    keys : list of str
+        Parameters spanning the grid, outermost first.
+    fixed : dict or None
+        Keep only the rows where these parameters have these values.
+    greater_is_better : bool
+        The metric's direction.
+
+    Returns
+    -------
+    Cells
+        Arrays of shape ``tuple(len(values) for each key)``.
+    """
+    rows = _select(data, fixed)
+    shape = tuple(len(data.axes[k].values) for k in keys)
+    size = math.prod(shape)
+    if keys:
+        cell = np.ravel_multi_index([data.codes[k][rows] for k in keys], shape)  # (n_rows,)
+    else:
+        cell = np.zeros(len(rows), dtype=np.intp)
+    members = [[] for _ in range(size)]  # rows of each cell, in table order
+    for r, c in zip(rows, cell, strict=True):
+        members[c].append(r)
+
+    scores = np.full(size, np.nan)
+    status = np.full(size, MISSING, dtype=object)
+    best_row = np.full(size, -1, dtype=np.intp)
+    for c, in_cell in enumerate(members):
+        status[c] = _cell_status(data.status[in_cell])
+        i = best_index(data.score[in_cell], data.status[in_cell], greater_is_better)
+        if i is not None:
+            best_row[c] = in_cell[i]
+            scores[c] = data.score[best_row[c]]
+
+    best = best_index(scores, status, greater_is_better)
+    best_params = None
+    if best is not None:
+        r = best_row[best]
+        best_params = {p: data.axes[p].values[data.codes[p][r]] for p in data.params}
+    over = tuple(
+        p for p in data.params if p not in keys and len(np.unique(data.codes[p][rows])) > 1
+    )
+    return Cells(
+        scores=scores.reshape(shape),
+        status=status.reshape(shape),
+        best=best,
+        best_params=best_params,
+        over=over,
+    )
+
+
+def grid_from(data, x, y, fixed, greater_is_better):
+    """The :class:`ScoreGrid` of an encoded table over ``x`` (columns) and ``y`` (rows)."""
+    check_param(data, "x", x)
+    check_param(data, "y", y)
+    if x == y:
+        raise ValueError(f"x and y must be different parameters, both are {x!r}")
+    cells = reduce_cells(data, [y, x], fixed, greater_is_better)
+    best = cells.best
+    if best is not None:
+        best = tuple(int(i) for i in np.unravel_index(best, cells.scores.shape))
+    return ScoreGrid(
+        x=x,
+        y=y,
+        x_values=list(data.axes[x].values),
+        y_values=list(data.axes[y].values),
+        x_labels=list(data.axes[x].labels),
+        y_labels=list(data.axes[y].labels),
+        scores=cells.scores,
+        status=cells.status,
+        best=best,
+        best_params=cells.best_params,
+        over=cells.over,
+        fixed=dict(fixed or {}),
+    )
+
+
+def line_from(data, x, fixed, greater_is_better):
+    """The :class:`ScoreLine` of an encoded table over ``x``."""
+    check_param(data, "x", x)
+    cells = reduce_cells(data, [x], fixed, greater_is_better)
+    return ScoreLine(
+        x=x,
+        x_values=list(data.axes[x].values),
+        x_labels=list(data.axes[x].labels),
+        scores=cells.scores,
+        status=cells.status,
+        best=cells.best,
+        best_params=cells.best_params,
+        over=cells.over,
+        fixed=dict(fixed or {}),
+    )
+
+
+def score_grid(table, x, y, *, axes=None, greater_is_better=True, fixed=None):
+    """Scores of a results table over two parameters, as arrays for a heatmap.
+
+    Each cell holds the best successful score of the rows with that ``(x, y)``: when
+    other parameters vary, the cell is the best over them (see ``over``).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Results table: one column per grid parameter, then the result columns
+        (``score``, ``status``, ...).
+    x, y : str
+        Parameters along the columns and the rows of the grid.
+    axes : dict of str to list, optional
+        Values of each parameter in the order of the user's grid. Without it, numeric
+        values are sorted ascending and others kept in order of first appearance.
+        Values missing from the table give empty cells (status ``""``).
+    greater_is_better : bool, default True
+        Whether the best score is the largest (True) or the smallest (False).
+    fixed : dict of str to value, optional
+        Keep only the rows where these parameters have these values.
+
+    Returns
+    -------
+    ScoreGrid
+        ``scores`` and ``status`` of shape ``(len(y_values), len(x_values))`` and the
+        ``best`` cell as ``(row, col)``.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` or ``y`` is not a parameter of the table, or they are the same.
+    """
+    data = prepare(table, axes)
+    return grid_from(data, x, y, fixed, greater_is_better)
+
+
+def score_line(table, x, *, axes=None, greater_is_better=True, fixed=None):
+    """Scores of a results table over one parameter, as arrays for a line plot.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Results table: one column per grid parameter, then the result columns.
+    x : str
+        The parameter on the horizontal axis.
+    axes : dict of str to list, optional
+        Values of each parameter in the order of the user's grid, as in :func:`score_grid`.
+    greater_is_better : bool, default True
+        Whether the best score is the largest (True) or the smallest (False).
+    fixed : dict of str to value, optional
+        Keep only the rows where these parameters have these values.
+
+    Returns
+    -------
+    ScoreLine
+        ``scores`` and ``status`` of shape ``(len(x_values),)`` and the ``best`` index.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not a parameter of the table.
+    """
+    data = prepare(table, axes)
+    return line_from(data, x, fixed, greater_is_better)

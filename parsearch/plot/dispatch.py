@@ -1,0 +1,159 @@
+"""``plot_scores``: which figure a results table gets, from how many parameters vary.
+
+- 0: one marked point with the score (:func:`parsearch.plot.lines.plot_single`);
+- 1: the score over that parameter (:func:`parsearch.plot.lines.plot_line`);
+- 2: an annotated heatmap (:func:`parsearch.plot.heatmap.plot_heatmap`);
+- 3: one heatmap per value of the third parameter, sharing one colour scale
+  (:func:`parsearch.plot.heatmap.plot_facets`);
+- 4 or more: a heatmap over two parameters where each cell is the best score over all
+  the others.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from parsearch.plot.arrays import check_param, grid_from, line_from, prepare
+from parsearch.plot.figure import import_matplotlib
+from parsearch.plot.heatmap import plot_facets, plot_heatmap
+from parsearch.plot.lines import plot_line, plot_single
+from parsearch.rows import Col, Direction
+
+
+def _check_direction(table, greater_is_better):
+    """Warn when the table's direction column says the other direction."""
+    if Col.DIRECTION not in table.columns:
+        return
+    directions = set(table[Col.DIRECTION].dropna().unique())
+    if len(directions) != 1 or not directions <= set(Direction):
+        return
+    said = Direction(directions.pop())
+    if said.greater_is_better != greater_is_better:
+        warnings.warn(
+            f"greater_is_better={greater_is_better} but the table's {Col.DIRECTION!r} column "
+            f"says {str(said)!r}; the best score may be the wrong one",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _choose_axes(varying, x, y):
+    """``(line_x, x, y)``: the parameter of a line plot (or None), else the heatmap's axes.
+
+    Unnamed axes are the first varying parameters not named; with no other one left, a
+    line plot over the named one.
+    """
+    if x is None and y is None:
+        if len(varying) == 1:
+            return varying[0], None, None
+        return None, *varying[:2]
+    if y is None:
+        others = [p for p in varying if p != x]
+        return (None, x, others[0]) if others else (x, None, None)
+    if x is None:
+        others = [p for p in varying if p != y]
+        return (None, others[0], y) if others else (y, None, None)
+    return None, x, y
+
+
+def _single_heading(metric, n_rows):
+    if n_rows > 1:
+        return f"{metric}: best of {n_rows} runs of the only configuration"
+    return f"{metric} of the only configuration"
+
+
+def _heatmap_heading(metric, x, y, over, greater_is_better):
+    if over:
+        return (
+            f"{metric} over {x} × {y}\neach cell: the "
+            f"{'highest' if greater_is_better else 'lowest'} over {', '.join(over)}"
+        )
+    return f"{metric} over {x} × {y}"
+
+
+def plot_scores(
+    table,
+    *,
+    axes=None,
+    metric="score",
+    greater_is_better=True,
+    x=None,
+    y=None,
+    title=None,
+):
+    """Plot the scores of a finished grid search.
+
+    The kind of plot follows from the number of varying parameters (those with more than
+    one distinct value): 0, a single marked point; 1, a line plot of the score over it;
+    2, an annotated heatmap; 3, one heatmap per value of the third parameter with a
+    shared colour scale; 4 or more, a heatmap over ``x`` and ``y`` whose cells are the
+    best score over all other parameters. Failed and diverged configurations are drawn
+    as such, the best one is marked and named in the title.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Results table: one column per grid parameter, then the result columns
+        (``score``, ``status``, ...), e.g. ``res.table`` or a read ``scores.csv``.
+    axes : dict of str to list, optional
+        Values of each parameter in the order of the user's grid; the plot's axes use
+        that order. Without it, numeric values are sorted ascending and others kept in
+        order of first appearance.
+    metric : str, default "score"
+        Name of the metric, for the colour bar, axis label and title.
+    greater_is_better : bool, default True
+        Whether higher scores are better. For lower-is-better metrics the colour map is
+        reversed, so that the best cells always have the same (bright) colour.
+    x, y : str, optional
+        Parameters for the horizontal and vertical axes of the heatmaps; by default the
+        first two varying parameters. With three varying parameters the remaining one
+        gives the small multiples; with more, the rest are reduced by taking the best.
+    title : str, optional
+        First line of the title, instead of the automatic description. The line naming
+        the best score and its parameters follows it.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, not shown; save it with :func:`save_figure` or ``fig.savefig``.
+
+    Raises
+    ------
+    ValueError
+        If the table is empty or has no ``score`` column, or ``x`` / ``y`` is not one of
+        its parameters.
+    ImportError
+        If matplotlib is not installed.
+    """
+    data = prepare(table, axes)
+    for name, value in (("x", x), ("y", y)):
+        if value is not None:
+            check_param(data, name, value)
+    if x is not None and x == y:
+        raise ValueError(f"x and y must be different parameters, both are {x!r}")
+    _check_direction(table, greater_is_better)
+    mpl = import_matplotlib()
+    kwargs = {"metric": metric, "greater_is_better": greater_is_better}
+
+    varying = [p for p in data.params if len(data.axes[p].values) > 1]
+    if not varying and x is None and y is None:
+        heading = title if title is not None else _single_heading(metric, len(table))
+        return plot_single(mpl, data, heading=heading, **kwargs)
+    line_x, x, y = _choose_axes(varying, x, y)
+    if line_x is not None:
+        line = line_from(data, line_x, None, greater_is_better)
+        heading = title if title is not None else f"{metric} over {line_x}"
+        if line.over:
+            heading += f" (best over {', '.join(line.over)})"
+        return plot_line(mpl, data, line, heading=heading, **kwargs)
+
+    rest = [p for p in varying if p not in (x, y)]
+    if len(rest) == 1:
+        heading = title if title is not None else f"{metric} over {x} × {y}, by {rest[0]}"
+        return plot_facets(mpl, data, x, y, rest[0], heading=heading, **kwargs)
+    grid = grid_from(data, x, y, None, greater_is_better)
+    if title is not None:
+        heading = title
+    else:
+        heading = _heatmap_heading(metric, x, y, grid.over, greater_is_better)
+    return plot_heatmap(mpl, data, grid, heading=heading, **kwargs)

@@ -1,0 +1,311 @@
+"""Annotated heatmaps: one over two parameters, or one per value of a third (facets).
+
+Each cell is coloured by its score and shows it in figures; failed and diverged cells are
+hatched and say so, cells no row fell into say "missing", and the best cell is framed.
+The colour map is reversed for lower-is-better metrics, so that the best cells are always
+the bright ones. Facets share one colour scale and one colour bar.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from parsearch.plot.arrays import grid_from
+from parsearch.plot.figure import FAILED_COLORS, needs_rotation, rotate_x_labels, set_title
+from parsearch.plot.labels import best_text, counts_text, score_formatter
+from parsearch.rows import Status, best_index, metric_label
+
+_BEST_COLOR = "red"
+
+
+def _colormap(mpl, greater_is_better):
+    cmap = mpl.colormaps["viridis"]
+    if not greater_is_better:  # better is always the bright end
+        cmap = cmap.reversed()
+    return cmap.with_extremes(bad=(0, 0, 0, 0))
+
+
+def _norm(mpl, arrays):
+    """The colour scale over the finite scores of ``arrays``, and whether there are any."""
+    finite = np.concatenate([np.ravel(a) for a in arrays])
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return mpl.colors.Normalize(0.0, 1.0), False
+    lo, hi = float(finite.min()), float(finite.max())
+    if lo == hi:
+        pad = abs(lo) * 0.01 or 0.01
+        lo, hi = lo - pad, hi + pad
+    return mpl.colors.Normalize(lo, hi), True
+
+
+def _heatmap_size(grid):
+    """Cell width and height in inches, smaller for large grids."""
+    nx, ny = len(grid.x_values), len(grid.y_values)
+    longest = max((len(s) for s in grid.x_labels), default=1)
+    cell_w = min(max(0.75, 0.075 * min(longest, 9)), 11.0 / nx)
+    cell_h = min(0.55, 9.0 / ny)
+    return cell_w, cell_h
+
+
+def _annotate_cells(mpl, ax, grid, *, cmap, norm, fmt, fontsize, annotate):
+    """Write each ok cell's score; hatch and name the failed, diverged and missing ones."""
+    ny, nx = grid.scores.shape
+    for i in range(ny):
+        for j in range(nx):
+            status = grid.status[i, j]
+            if status == Status.OK:
+                if annotate:
+                    r, g, b, _ = cmap(norm(grid.scores[i, j]))
+                    dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.55
+                    ax.text(
+                        j,
+                        i,
+                        fmt(grid.scores[i, j]),
+                        ha="center",
+                        va="center",
+                        fontsize=fontsize,
+                        color="white" if dark else "black",
+                    )
+                continue
+            if status in (Status.FAILED, Status.DIVERGED):
+                ax.add_patch(
+                    mpl.patches.Rectangle(
+                        (j - 0.5, i - 0.5),
+                        1,
+                        1,
+                        facecolor="0.88",
+                        edgecolor="0.55",
+                        hatch="///",
+                        linewidth=0,
+                    )
+                )
+                text, color, style = status, FAILED_COLORS[status], "normal"
+            else:
+                text, color, style = "missing", "0.55", "italic"
+            if annotate:
+                ax.text(
+                    j,
+                    i,
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize=fontsize * 0.9,
+                    color=color,
+                    style=style,
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
+                )
+
+
+def _frame_cell(mpl, ax, cell):
+    i, j = cell
+    ax.add_patch(
+        mpl.patches.Rectangle(
+            (j - 0.5, i - 0.5),
+            1,
+            1,
+            fill=False,
+            edgecolor=_BEST_COLOR,
+            linewidth=3,
+            zorder=5,
+            clip_on=False,
+        )
+    )
+
+
+def _style_axes(ax, grid, cell_w):
+    """Tick labels on the cells, white lines between them, no ticks or spines."""
+    ny, nx = grid.scores.shape
+    ax.set_xticks(range(nx), grid.x_labels)
+    ax.set_yticks(range(ny), grid.y_labels)
+    if needs_rotation(grid.x_labels, cell_w):
+        rotate_x_labels(ax)
+    ax.set_xticks(np.arange(nx + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(ny + 1) - 0.5, minor=True)
+    ax.grid(which="minor", color="white", linewidth=1.5)
+    ax.tick_params(which="minor", length=0)
+    ax.tick_params(which="major", length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
+def draw_heatmap(mpl, ax, grid, *, cmap, norm, fmt, cell_w, cell_h, mark_best=True):
+    """Draw one ScoreGrid into ``ax``; return the image for a colour bar.
+
+    Parameters
+    ----------
+    mpl : module
+        matplotlib, from :func:`parsearch.plot.figure.import_matplotlib`.
+    ax : matplotlib.axes.Axes
+    grid : ScoreGrid
+    cmap, norm
+        The colour map and scale.
+    fmt : callable
+        Formats a cell's score.
+    cell_w, cell_h : float
+        Size of a cell in inches (for the font size and the tick labels).
+    mark_best : bool
+        Whether to frame the grid's best cell.
+
+    Returns
+    -------
+    matplotlib.image.AxesImage
+    """
+    ny, nx = grid.scores.shape
+    image = ax.imshow(
+        np.ma.masked_invalid(grid.scores),
+        cmap=cmap,
+        norm=norm,
+        origin="lower",
+        aspect="auto",
+        interpolation="nearest",
+    )
+    _annotate_cells(
+        mpl,
+        ax,
+        grid,
+        cmap=cmap,
+        norm=norm,
+        fmt=fmt,
+        fontsize=float(np.clip(min(13 * cell_w, 22 * cell_h), 5, 9)),
+        annotate=nx * ny <= 900,
+    )
+    if mark_best and grid.best is not None:
+        _frame_cell(mpl, ax, grid.best)
+    _style_axes(ax, grid, cell_w)
+    return image
+
+
+def plot_heatmap(mpl, data, grid, *, metric, greater_is_better, heading):
+    """The figure of one annotated heatmap with its colour bar.
+
+    Parameters
+    ----------
+    mpl : module
+        matplotlib.
+    data : Table
+        The encoded table (for the labels of the best configuration).
+    grid : ScoreGrid
+        What to draw.
+    metric : str
+    greater_is_better : bool
+    heading : str
+        First line of the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    cell_w, cell_h = _heatmap_size(grid)
+    ny, nx = grid.scores.shape
+    longest_y = max(len(s) for s in grid.y_labels)
+    width = max(4.8, nx * cell_w + 2.4 + 0.07 * longest_y)
+    height = max(3.6, ny * cell_h + 2.2)
+    fig = mpl.figure.Figure(figsize=(width, height), layout="constrained")
+    ax = fig.add_subplot()
+    cmap = _colormap(mpl, greater_is_better)
+    norm, has_scores = _norm(mpl, [grid.scores])
+    image = draw_heatmap(
+        mpl,
+        ax,
+        grid,
+        cmap=cmap,
+        norm=norm,
+        fmt=score_formatter(grid.scores),
+        cell_w=cell_w,
+        cell_h=cell_h,
+    )
+    ax.set_xlabel(grid.x)
+    ax.set_ylabel(grid.y)
+    if has_scores:
+        fig.colorbar(image, ax=ax, label=metric_label(metric, greater_is_better))
+    best_score = grid.scores[grid.best] if grid.best is not None else None
+    best = best_text(metric, best_score, grid.best_params, data.axes)
+    if grid.best is None and counts_text(grid.status):
+        best += f" (cells: {counts_text(grid.status)})"
+    set_title(fig, heading, best, width)
+    return fig
+
+
+def _best_panel(grids, greater_is_better):
+    """Index of the panel holding the best cell (the first among ties), or None."""
+    scores = [g.scores[g.best] if g.best is not None else np.nan for g in grids]
+    status = [Status.OK if g.best is not None else Status.FAILED for g in grids]
+    return best_index(scores, status, greater_is_better)
+
+
+def plot_facets(mpl, data, x, y, z, *, metric, greater_is_better, heading):
+    """One heatmap over ``x`` and ``y`` per value of ``z``, on one colour scale.
+
+    Parameters
+    ----------
+    mpl : module
+        matplotlib.
+    data : Table
+        The encoded table.
+    x, y, z : str
+        Parameters along the columns and rows of each panel, and across the panels.
+    metric : str
+    greater_is_better : bool
+    heading : str
+        First line of the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    grids = [grid_from(data, x, y, {z: value}, greater_is_better) for value in data.axes[z].values]
+    n = len(grids)
+    ncols = min(n, 4 if len(data.axes[x].values) <= 4 else 3)
+    nrows = math.ceil(n / ncols)
+    cell_w, cell_h = _heatmap_size(grids[0])
+    cell_w = min(cell_w, 16.0 / (ncols * len(grids[0].x_values)))
+    cell_h = min(cell_h, 12.0 / (nrows * len(grids[0].y_values)))
+    ny, nx = grids[0].scores.shape
+    longest_y = max(len(s) for s in grids[0].y_labels)
+    width = max(5.0, ncols * (nx * cell_w + 0.5) + 1.6 + 0.07 * longest_y)
+    height = max(3.6, nrows * (ny * cell_h + 1.0) + 1.4)
+    fig = mpl.figure.Figure(figsize=(width, height), layout="constrained")
+    axs = fig.subplots(nrows, ncols, squeeze=False)
+
+    best_panel = _best_panel(grids, greater_is_better)
+    cmap = _colormap(mpl, greater_is_better)
+    norm, has_scores = _norm(mpl, [g.scores for g in grids])
+    fmt = score_formatter(np.concatenate([g.scores.ravel() for g in grids]))
+    image = None
+    for k, grid in enumerate(grids):
+        row, col = divmod(k, ncols)
+        ax = axs[row, col]
+        image = draw_heatmap(
+            mpl,
+            ax,
+            grid,
+            cmap=cmap,
+            norm=norm,
+            fmt=fmt,
+            cell_w=cell_w,
+            cell_h=cell_h,
+            mark_best=k == best_panel,
+        )
+        ax.set_title(f"{z} = {data.axes[z].labels[k]}", fontsize=10)
+        if col == 0:
+            ax.set_ylabel(y)
+        else:
+            ax.tick_params(axis="y", labelleft=False)
+        if k + ncols >= n:  # nothing below this panel
+            ax.set_xlabel(x)
+        else:
+            ax.tick_params(axis="x", labelbottom=False)
+    for k in range(n, nrows * ncols):
+        axs.flat[k].remove()
+    if has_scores:
+        label = metric_label(metric, greater_is_better)
+        fig.colorbar(image, ax=[axs.flat[k] for k in range(n)], label=label)
+    if best_panel is None:
+        best = best_text(metric, None, None, data.axes)
+    else:
+        g = grids[best_panel]
+        best = best_text(metric, g.scores[g.best], g.best_params, data.axes)
+    set_title(fig, heading, best, width)
+    return fig

@@ -1,0 +1,203 @@
+"""The score over one parameter (a line plot), and the single point of a one-config grid.
+
+Numeric values are placed at their value (on a log scale when they span two decades or
+more), other values evenly in axis order. Failed and diverged values are crosses along
+the bottom of the axes, and the best one is a star.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from parsearch.plot.arrays import reduce_cells
+from parsearch.plot.figure import FAILED_COLORS, needs_rotation, rotate_x_labels, set_title
+from parsearch.plot.labels import best_text, is_log_spaced, is_number
+from parsearch.rows import Status, metric_label
+
+
+def _positions(x_values):
+    """Where the values go on the x axis: ``(positions, numeric, log_x)``."""
+    numeric = all(v is not None and is_number(v) for v in x_values)
+    log_x = numeric and is_log_spaced(x_values)
+    if numeric and not log_x and is_log_spaced(x_values, zero_too=True):
+        numeric = False  # 0 beside log-spaced values: evenly placed, as categories
+    if numeric:
+        positions = np.array([float(v) for v in x_values])
+    else:
+        positions = np.arange(len(x_values))
+    return positions, numeric, log_x
+
+
+def _draw_points(mpl, ax, line, positions, metric):
+    """The line, its ok points, the best star and the failure crosses."""
+    ok = line.status == Status.OK
+    ax.plot(positions, line.scores, color="tab:blue", linewidth=1.5, zorder=2)
+    ax.plot(
+        positions[ok],
+        line.scores[ok],
+        "o",
+        color="tab:blue",
+        markersize=5,
+        label=metric,
+        zorder=3,
+    )
+    if line.best is not None:
+        ax.plot(
+            positions[line.best],
+            line.scores[line.best],
+            "*",
+            markersize=16,
+            color="gold",
+            markeredgecolor="black",
+            label=f"best: {line.scores[line.best]:.4g}",
+            zorder=4,
+        )
+    bottom = mpl.transforms.blended_transform_factory(ax.transData, ax.transAxes)
+    for status, color in FAILED_COLORS.items():
+        where = line.status == status
+        if np.any(where):
+            ax.plot(
+                positions[where],
+                np.full(int(where.sum()), 0.04),
+                "x",
+                color=color,
+                markersize=9,
+                markeredgewidth=2,
+                transform=bottom,
+                clip_on=False,
+                label=status,
+                zorder=4,
+            )
+
+
+def _set_y_range(ax, line):
+    if not np.any(line.status == Status.OK):
+        ax.set_ylim(0, 1)
+        ax.text(
+            0.5,
+            0.5,
+            "no configuration succeeded",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            color="0.4",
+        )
+    else:
+        lo, hi = np.nanmin(line.scores), np.nanmax(line.scores)
+        pad = (hi - lo) * 0.12 or abs(hi) * 0.05 or 0.05
+        ax.set_ylim(lo - pad, hi + pad)  # room for the failure marks at the bottom
+
+
+def _set_x_axis(mpl, ax, line, positions, numeric, log_x, axes_w):
+    n = len(line.x_values)
+    if numeric:
+        if n <= 15:
+            ax.set_xticks(positions, line.x_labels)
+            ax.xaxis.set_minor_locator(mpl.ticker.NullLocator())
+        margin = 0.05
+        if log_x:
+            lo, hi = np.log10(positions.min()), np.log10(positions.max())
+            ax.set_xlim(10 ** (lo - margin * (hi - lo)), 10 ** (hi + margin * (hi - lo)))
+    else:
+        ax.set_xticks(positions, line.x_labels)
+        ax.set_xlim(-0.5, n - 0.5)
+    if needs_rotation(line.x_labels, axes_w / max(n, 1)):
+        rotate_x_labels(ax)
+    ax.set_xlabel(line.x + (" (log scale)" if log_x else ""))
+
+
+def plot_line(mpl, data, line, *, metric, greater_is_better, heading):
+    """The figure of the score over one parameter.
+
+    Parameters
+    ----------
+    mpl : module
+        matplotlib.
+    data : Table
+        The encoded table (for the labels of the best configuration).
+    line : ScoreLine
+        What to draw.
+    metric : str
+    greater_is_better : bool
+    heading : str
+        First line of the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    positions, numeric, log_x = _positions(line.x_values)
+    width = min(14.0, max(5.5, 3.0 + 0.45 * len(line.x_values)))
+    fig = mpl.figure.Figure(figsize=(width, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    if log_x:
+        ax.set_xscale("log")
+    _draw_points(mpl, ax, line, positions, metric)
+    _set_y_range(ax, line)
+    _set_x_axis(mpl, ax, line, positions, numeric, log_x, axes_w=width - 1.5)
+    ax.set_ylabel(metric_label(metric, greater_is_better))
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="best", fontsize=8)
+    best_score = line.scores[line.best] if line.best is not None else None
+    set_title(fig, heading, best_text(metric, best_score, line.best_params, data.axes), width)
+    return fig
+
+
+def plot_single(mpl, data, *, metric, greater_is_better, heading):
+    """The figure of a grid of one configuration: its score as one marked point.
+
+    Parameters
+    ----------
+    mpl : module
+        matplotlib.
+    data : Table
+        The encoded table (its rows may repeat the one configuration).
+    metric : str
+    greater_is_better : bool
+    heading : str
+        First line of the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    cells = reduce_cells(data, [], None, greater_is_better)
+    status = cells.status.item()
+    fig = mpl.figure.Figure(figsize=(4.8, 3.8), layout="constrained")
+    ax = fig.add_subplot()
+    if cells.best is not None:
+        score = float(cells.scores)
+        ax.plot([0], [score], "*", markersize=18, color="gold", markeredgecolor="black")
+        ax.annotate(
+            f"{score:.4g}",
+            (0, score),
+            xytext=(0, 12),
+            textcoords="offset points",
+            ha="center",
+            fontsize=11,
+        )
+        pad = abs(score) * 0.05 or 0.05
+        ax.set_ylim(score - pad, score + pad)
+        best = best_text(metric, score, cells.best_params, data.axes)
+    else:
+        ax.set_yticks([])
+        ax.text(
+            0.5,
+            0.5,
+            str(status),
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=14,
+            color=FAILED_COLORS.get(status, "0.4"),
+        )
+        settings = ", ".join(
+            f"{p}={data.axes[p].labels[0]}" for p in data.params if data.axes[p].values
+        )
+        best = f"the only configuration {status}" + (f" ({settings})" if settings else "")
+    ax.set_xlim(-1, 1)
+    ax.set_xticks([])
+    ax.set_ylabel(metric_label(metric, greater_is_better))
+    ax.grid(True, axis="y", alpha=0.3)
+    set_title(fig, heading, best, 4.8)
+    return fig
