@@ -1,11 +1,12 @@
-"""Shared helpers for the benchmark scripts: MNIST reader, child runner, machine info, table.
-
-The benchmarks deliberately do not use ``parsearch.load_mnist``: they read the four IDX files
-themselves so that a broken or half-written library loader cannot change what is measured.
+"""What the benchmark scripts share: the MNIST split, the fresh-process runner, the printing.
 
 Every approach runs in its own fresh Python process (``python bench_x.py --approach NAME``).
 The child does its imports and loads the data, then times only the search itself and prints one
-line ``BENCH_RESULT {json}``; the parent measures the wall time of the whole child process.
+line ``BENCH_RESULT {json}``; the parent measures the wall time of the whole child process,
+runs the approaches interleaved round by round and prints medians.
+
+MNIST is read from ``$PARSEARCH_MNIST`` (a folder holding the four ``.gz`` files), else from
+``../shared/data/mnist`` beside the repository checkout.
 """
 
 from __future__ import annotations
@@ -25,13 +26,11 @@ from pathlib import Path
 import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-BENCH_DIR = Path(__file__).resolve().parent
-# The folder of MNIST's four .gz files: $PARSEARCH_MNIST (as parsearch.load_mnist reads it),
-# else $PARSEARCH_MNIST_DIR, else the shared copy beside the checkout.
+BENCH_DIR = REPO_ROOT / "benchmarks"
 MNIST_DIR = Path(
     os.environ.get("PARSEARCH_MNIST")
-    or os.environ.get("PARSEARCH_MNIST_DIR")
-    or "/work/shared/data/mnist"
+    or os.environ.get("PARSEARCH_MNIST_DIR")  # the older name, still read
+    or REPO_ROOT.parent / "shared" / "data" / "mnist"
 ).expanduser()
 RESULT_PREFIX = "BENCH_RESULT "
 
@@ -46,23 +45,18 @@ ERROR = "error"
 # --------------------------------------------------------------------------------------------
 
 
-def _read_idx(path: Path, magic: int, header_bytes: int, item_bytes: int, n: int) -> np.ndarray:
-    """Read the first ``n`` items of a gzipped IDX file (only that prefix is decompressed)."""
+def _read_idx_prefix(path: Path, magic: int, header_bytes: int, item_bytes: int, n: int):
+    """The first ``n`` items of a gzipped IDX file of unsigned bytes, header checked.
+
+    Only that prefix is decompressed: ``parsearch.datasets.mnist.read_idx`` (the same arrays)
+    decompresses the whole file, which adds about 0.2 s to every child process on the
+    development machine and so would move every "process" figure of RESULTS.md.
+    """
     with gzip.open(path, "rb") as f:
         raw = f.read(header_bytes + n * item_bytes)
-    found = int.from_bytes(raw[:4], "big")
-    if found != magic:
-        raise ValueError(f"{path}: IDX magic number {found}, expected {magic}")
-    if len(raw) < header_bytes + n * item_bytes:
-        raise ValueError(f"{path} holds fewer than {n} items")
+    if int.from_bytes(raw[:4], "big") != magic or len(raw) < header_bytes + n * item_bytes:
+        raise ValueError(f"{path}: not an IDX file of {magic=} with at least {n} items")
     return np.frombuffer(raw, dtype=np.uint8, offset=header_bytes)
-
-
-def read_mnist_train(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Return the first ``n`` images (n, 784) uint8 and labels (n,) int64 of MNIST's train file."""
-    images = _read_idx(MNIST_DIR / "train-images-idx3-ubyte.gz", 2051, 16, 784, n)
-    labels = _read_idx(MNIST_DIR / "train-labels-idx1-ubyte.gz", 2049, 8, 1, n)
-    return images.reshape(n, 784), labels.astype(np.int64)
 
 
 def mnist_split(n_train: int, n_val: int):
@@ -77,13 +71,30 @@ def mnist_split(n_train: int, n_val: int):
     X_train, y_train, X_val, y_val : np.ndarray
         float32 (n, 784) images and int64 labels.
     """
-    images, labels = read_mnist_train(n_train + n_val)
-    x = images.astype(np.float32) / np.float32(255.0)
+    n = n_train + n_val
+    images = _read_idx_prefix(MNIST_DIR / "train-images-idx3-ubyte.gz", 2051, 16, 784, n)
+    labels = _read_idx_prefix(MNIST_DIR / "train-labels-idx1-ubyte.gz", 2049, 8, 1, n)
+    x = images.reshape(n, 784).astype(np.float32) / np.float32(255.0)  # (n, 784)
+    labels = labels.astype(np.int64)
     x_train, x_val = x[:n_train], x[n_train:]
     mean, std = x_train.mean(), x_train.std()
     x_train = ((x_train - mean) / std).astype(np.float32)
     x_val = ((x_val - mean) / std).astype(np.float32)
     return x_train, labels[:n_train], x_val, labels[n_train:]
+
+
+def data_line(n_train: int, n_val: int, permuted: bool = False) -> str:
+    """The ``data    :`` line of a benchmark's header."""
+    how = " (permuted once, seed 0)" if permuted else ""
+    return (
+        f"data    : MNIST train file ({MNIST_DIR}), images 0..{n_train - 1} train{how}, "
+        f"{n_train}..{n_train + n_val - 1} validation; (x - train mean) / train std, float32"
+    )
+
+
+def jsonable(params: dict) -> dict:
+    """JSON-friendly copy of a parameter dict (numpy scalars to Python numbers)."""
+    return {k: (v.item() if hasattr(v, "item") else v) for k, v in params.items()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -105,23 +116,23 @@ def run_approach(name: str, search, imports=None) -> None:
     """
     import traceback
 
+    def failed(status, exc):
+        if status == ERROR:
+            traceback.print_exc()
+        emit({"approach": name, "status": status, "error": f"{type(exc).__name__}: {exc}"})
+
     try:
         mods = imports() if imports is not None else None
     except (ImportError, AttributeError) as exc:
-        emit({"approach": name, "status": UNAVAILABLE, "error": f"{type(exc).__name__}: {exc}"})
-        return
+        return failed(UNAVAILABLE, exc)
     except Exception as exc:  # e.g. a constructor that rejects an argument
-        traceback.print_exc()
-        emit({"approach": name, "status": ERROR, "error": f"{type(exc).__name__}: {exc}"})
-        return
+        return failed(ERROR, exc)
     try:
         t0 = time.perf_counter()
         out = search(mods)
         seconds = time.perf_counter() - t0
     except Exception as exc:  # report, do not crash: the parent prints the other approaches
-        traceback.print_exc()
-        emit({"approach": name, "status": ERROR, "error": f"{type(exc).__name__}: {exc}"})
-        return
+        return failed(ERROR, exc)
     emit({"approach": name, "status": OK, "inner_s": seconds, **out})
 
 
@@ -132,49 +143,47 @@ def run_approach(name: str, search, imports=None) -> None:
 
 @dataclass
 class Runs:
-    """All rounds of one approach."""
+    """All rounds of one approach: each round's child result, with ``outer_s`` and ``busy``."""
 
     name: str
     label: str
-    outer_s: list[float] = field(default_factory=list)
-    inner_s: list[float] = field(default_factory=list)
-    best_score: list[float] = field(default_factory=list)
-    load: list[float] = field(default_factory=list)
-    extra: dict = field(default_factory=dict)
+    results: list[dict] = field(default_factory=list)
     status: str = OK
     error: str = ""
 
     @property
     def ok(self) -> bool:
-        return self.status == OK and bool(self.inner_s)
+        return self.status == OK and bool(self.results)
 
-    def median(self, what: str) -> float:
-        values = getattr(self, what)
+    @property
+    def last(self) -> dict:
+        """The last round's result (per-configuration details, best params, threads)."""
+        return self.results[-1] if self.results else {}
+
+    def values(self, key: str) -> list:
+        return [r[key] for r in self.results]
+
+    def median(self, key: str) -> float:
+        """Median over the rounds, ignoring NaN (nan when there is no value)."""
+        values = [v for v in self.values(key) if v == v]
         return statistics.median(values) if values else float("nan")
-
-
-def child_env(extra: dict | None = None) -> dict:
-    """Environment for a child: repo root and benchmarks dir importable, Agg backend."""
-    env = dict(os.environ)
-    paths = [str(REPO_ROOT), str(BENCH_DIR)]
-    if env.get("PYTHONPATH"):
-        paths.append(env["PYTHONPATH"])
-    env["PYTHONPATH"] = os.pathsep.join(paths)
-    env["MPLBACKEND"] = "Agg"  # never open a window (parfit calls plt.show)
-    env.update(extra or {})
-    return env
 
 
 def run_child(script: str, approach: str, args: list[str], timeout: float = 1800) -> dict:
     """Run ``python script --approach NAME args...`` and return its parsed result.
 
-    Adds ``outer_s``, the parent-measured wall time of the whole child process.
+    The child gets the repo root and benchmarks dir on its path and the Agg backend. Adds
+    ``outer_s``, the parent-measured wall time of the whole child process.
     """
+    env = dict(os.environ, MPLBACKEND="Agg")  # never open a window (parfit calls plt.show)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO_ROOT), str(BENCH_DIR), *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])]
+    )
     cmd = [sys.executable, script, "--approach", approach, *args]
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(
-            cmd, capture_output=True, text=True, env=child_env(), timeout=timeout, check=False
+            cmd, capture_output=True, text=True, env=env, timeout=timeout, check=False
         )
     except subprocess.TimeoutExpired:
         return {"approach": approach, "status": ERROR, "error": f"timed out after {timeout} s"}
@@ -182,11 +191,8 @@ def run_child(script: str, approach: str, args: list[str], timeout: float = 1800
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(RESULT_PREFIX)]
     if not lines:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
-        return {
-            "approach": approach,
-            "status": ERROR,
-            "error": f"child exited {proc.returncode} without a result line:\n{tail}",
-        }
+        error = f"child exited {proc.returncode} without a result line:\n{tail}"
+        return {"approach": approach, "status": ERROR, "error": error}
     result = json.loads(lines[-1][len(RESULT_PREFIX) :])
     result["outer_s"] = outer
     if result.get("status") == ERROR:
@@ -207,12 +213,16 @@ def chosen_approaches(parser, text: str | None, choices) -> list[str]:
     return wanted
 
 
-def run_rounds(script: str, approaches: dict[str, str], args: list[str], rounds: int):
+def _progress(res: dict) -> str:
+    return f"{res['outer_s']:.2f} s (search {res['inner_s']:.2f} s)"
+
+
+def run_rounds(script, approaches: dict[str, str], args, rounds: int, progress=_progress):
     """Run every approach once per round, each in a fresh process; return ``{name: Runs}``.
 
     Approaches are interleaved (round 1: a, b, c; round 2: a, b, c; ...) so that slow drifts
     of a shared machine spread over all of them. An approach that is unavailable or errors is
-    not retried in later rounds.
+    not retried in later rounds. ``progress(result)`` is printed after each child.
     """
     runs = {name: Runs(name, label) for name, label in approaches.items()}
     for r in range(rounds):
@@ -220,18 +230,14 @@ def run_rounds(script: str, approaches: dict[str, str], args: list[str], rounds:
             if run.status != OK:
                 continue
             print(f"  round {r + 1}/{rounds}: {name} ...", end=" ", flush=True)
-            load = busy_cores()
+            busy = busy_cores()
             res = run_child(script, name, args)
             if res.get("status") != OK:
                 run.status, run.error = res.get("status", ERROR), res.get("error", "")
                 print(run.status)
                 continue
-            run.outer_s.append(res["outer_s"])
-            run.inner_s.append(res["inner_s"])
-            run.best_score.append(res["best_score"])
-            run.load.append(load)
-            run.extra = {k: v for k, v in res.items() if k not in ("outer_s", "inner_s")}
-            print(f"{res['outer_s']:.2f} s (search {res['inner_s']:.2f} s)", flush=True)
+            run.results.append({**res, "busy": busy})
+            print(progress(res), flush=True)
     return runs
 
 
@@ -271,7 +277,7 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def version(pkg: str) -> str:
+def _version(pkg: str) -> str:
     try:
         return metadata.version(pkg)
     except metadata.PackageNotFoundError:
@@ -283,12 +289,12 @@ def print_machine(packages: list[str]) -> None:
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else cores
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     print(f"machine : {cpu_model()}, {cores} logical cores ({usable} usable), load avg {load}")
-    vers = ", ".join(f"{p} {version(p)}" for p in packages)
+    vers = ", ".join(f"{p} {_version(p)}" for p in packages)
     print(f"software: Python {platform.python_version()}, {vers}")
 
 
-def fmt(x: float, digits: int = 2) -> str:
-    return "n/a" if x != x else f"{x:.{digits}f}"
+def fmt(x: float | None, digits: int = 2) -> str:
+    return "n/a" if x is None or x != x else f"{x:.{digits}f}"
 
 
 def print_table(runs: dict[str, Runs], rounds: int) -> None:
@@ -301,15 +307,15 @@ def print_table(runs: dict[str, Runs], rounds: int) -> None:
     print("-" * len(head))
     for run in runs.values():
         if run.ok:
-            scores = sorted(set(round(s, 6) for s in run.best_score))
+            scores = sorted(set(round(s, 6) for s in run.values("best_score")))
             acc = fmt(scores[0], 4) if len(scores) == 1 else f"{fmt(run.median('best_score'), 4)}*"
             print(
                 f"{run.label:<50} {fmt(run.median('outer_s')):>10} "
-                f"{fmt(run.median('inner_s')):>9} {acc:>13} {fmt(run.median('load')):>5}"
+                f"{fmt(run.median('inner_s')):>9} {acc:>13} {fmt(run.median('busy')):>5}"
             )
         else:
             print(f"{run.label:<50} {run.status.upper():>10}")
-    if any(r.ok and len(set(r.best_score)) > 1 for r in runs.values()):
+    if any(r.ok and len(set(r.values("best_score"))) > 1 for r in runs.values()):
         print("* best accuracy varied between rounds; the median is shown")
     for run in runs.values():
         if not run.ok and run.error:
@@ -319,7 +325,7 @@ def print_table(runs: dict[str, Runs], rounds: int) -> None:
                 print("    " + "\n    ".join(first[1:]))
 
 
-def _verdict(value: float, op: str | None, target: float | None) -> str:
+def verdict(value: float, op: str | None, target: float | None) -> str:
     if op is None:
         return ""
     met = value <= target if op == "<=" else value >= target
@@ -338,39 +344,20 @@ def ratio_line(label: str, num: Runs, den: Runs, op: str | None, target: float |
     outer = num.median("outer_s") / den.median("outer_s")
     inner = num.median("inner_s") / den.median("inner_s")
     line = (
-        f"{label:<28} process {outer:6.2f}x{_verdict(outer, op, target):<10} "
-        f"search {inner:6.2f}x{_verdict(inner, op, target):<10}{goal}"
+        f"{label:<28} process {outer:6.2f}x{verdict(outer, op, target):<10} "
+        f"search {inner:6.2f}x{verdict(inner, op, target):<10}{goal}"
     )
     return line.rstrip()
 
 
-def finish(runs: dict) -> int:
-    """Close a benchmark's output: the load average, the approaches that errored; exit status."""
-    print()
-    print_load()
+def finish(runs: dict[str, Runs]) -> int:
+    """Close a benchmark's output: the load average, the approaches that errored; exit status.
+
+    A busy machine makes every absolute time larger, hence the load average at the end.
+    """
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    print(f"\nload average now (1, 5, 15 min): {load} on {os.cpu_count()} logical cores")
     failed = [r.name for r in runs.values() if r.status == ERROR]
     if failed:
         print(f"approaches that errored: {failed}")
     return 1 if failed else 0
-
-
-def lower_bound(flops: float, gemm: dict) -> tuple[float, float, float]:
-    """The grid's time at the best and at the thin-shape GEMM rate.
-
-    The rates are the best of every IEEE fp32 library measured (``gemm`` itself, and
-    ``gemm["onednn"]`` where the CPU child measured oneDNN too); TF32 rates are not used.
-
-    Returns
-    -------
-    (best_rate, bound_s, thin_bound_s): GFLOP/s, and seconds at each rate.
-    """
-    sources = [gemm, *([gemm["onednn"]] if "onednn" in gemm else [])]
-    thin_rate = max(max(s["thin_gflops"], s["thin_t_gflops"]) for s in sources)
-    best_rate = max([thin_rate, *(v for s in sources for v in s["square_gflops"].values())])
-    return best_rate, flops / (best_rate * 1e9), flops / (thin_rate * 1e9)
-
-
-def print_load() -> None:
-    """Load average at the end: a busy machine makes every absolute time larger."""
-    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
-    print(f"load average now (1, 5, 15 min): {load} on {os.cpu_count()} logical cores")

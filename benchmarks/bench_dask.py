@@ -29,7 +29,6 @@ and the whole child process). Every approach runs in its own fresh Python proces
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -45,19 +44,13 @@ APPROACHES = {
 N_JOBS = 2
 
 
-def sizes(quick: bool) -> tuple[int, int]:
-    """Train and validation sizes: the first n_train images of MNIST's train file, then n_val."""
-    return (1_000, 1_000) if quick else (10_000, 10_000)
-
-
 # --------------------------------------------------------------------------------------------
 # Children: one approach each, in a fresh process
 # --------------------------------------------------------------------------------------------
 
 
 def child(approach: str, quick: bool) -> None:
-    n_train, n_val = sizes(quick)
-    data = c.mnist_split(n_train, n_val)
+    data = c.mnist_split(*sk.sizes(quick))
     started = {}
 
     def imports():
@@ -99,7 +92,7 @@ def child(approach: str, quick: bool) -> None:
                 seconds.append(time.perf_counter() - t0)
         return {
             "best_score": float(res.best_score),
-            "best_params": sk.plain(res.best_params),
+            "best_params": c.jsonable(res.best_params),
             "cold_s": seconds[0],
             "warm_s": seconds[1],
             "cluster_s": started.get("cluster_s", float("nan")),
@@ -113,12 +106,12 @@ def child(approach: str, quick: bool) -> None:
 # Parent
 # --------------------------------------------------------------------------------------------
 
-KEYS = ("outer_s", "cluster_s", "cold_s", "warm_s", "best_score")
 
-
-def median(values: list[float]) -> float:
-    values = [v for v in values if v == v]
-    return statistics.median(values) if values else float("nan")
+def progress(res: dict) -> str:
+    return (
+        f"process {res['outer_s']:.2f} s, search cold {res['cold_s']:.2f} s, "
+        f"warm {res['warm_s']:.2f} s (backend {res['backend']})"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,41 +126,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     rounds = 1 if args.quick else args.rounds
-    n_train, n_val = sizes(args.quick)
+    n_train, n_val = sk.sizes(args.quick)
     print("Dask overhead benchmark" + (" (QUICK smoke run)" if args.quick else ""))
     c.print_machine(["scikit-learn", "joblib", "dask", "distributed", "numpy"])
-    print(
-        f"data    : MNIST train file, images 0..{n_train - 1} train, "
-        f"{n_train}..{n_train + n_val - 1} validation; (x - train mean) / train std, float32"
-    )
+    print(c.data_line(n_train, n_val))
     print(
         f"model   : SGDClassifier({', '.join(f'{k}={v!r}' for k, v in sk.SGD_PARAMS.items())}, "
         f"random_state=0)\ngrid    : alpha={sk.ALPHAS} x eta0={sk.ETA0S} = "
         f"{len(sk.ALPHAS) * len(sk.ETA0S)} configs\n"
     )
-
     child_args = ["--quick"] if args.quick else []
-    results = {name: {k: [] for k in (*KEYS, "busy")} for name in APPROACHES}
-    errors = {}
-    for r in range(rounds):  # interleaved, so that drifts of a shared machine hit both
-        for name in APPROACHES:
-            if name in errors:
-                continue
-            print(f"  round {r + 1}/{rounds}: {name} ...", end=" ", flush=True)
-            busy = c.busy_cores()
-            res = c.run_child(__file__, name, child_args)
-            if res.get("status") != c.OK:
-                errors[name] = f"{res.get('status')}: {res.get('error', '')}"
-                print(res.get("status"))
-                continue
-            for key in KEYS:
-                results[name][key].append(res[key])
-            results[name]["busy"].append(busy)
-            print(
-                f"process {res['outer_s']:.2f} s, search cold {res['cold_s']:.2f} s, "
-                f"warm {res['warm_s']:.2f} s (backend {res['backend']})",
-                flush=True,
-            )
+    runs = c.run_rounds(__file__, APPROACHES, child_args, rounds, progress)
 
     head = (
         f"{'approach':<46} {'process s':>9} {'cluster s':>9} {'cold s':>7} {'warm s':>7} "
@@ -178,33 +147,30 @@ def main(argv: list[str] | None = None) -> int:
     print("the child; busy = cores used by other processes just before each child\n")
     print(head)
     print("-" * len(head))
-    med = {}
-    for name, label in APPROACHES.items():
-        if name in errors:
-            print(f"{label:<46} {errors[name].splitlines()[0]}")
+    for run in runs.values():
+        if not run.ok:
+            print(f"{run.label:<46} {f'{run.status}: {run.error}'.splitlines()[0]}")
             continue
-        med[name] = {k: median(v) for k, v in results[name].items()}
-        m = med[name]
+        m = {k: run.median(k) for k in ("outer_s", "cluster_s", "cold_s", "warm_s", "busy")}
         print(
-            f"{label:<46} {c.fmt(m['outer_s']):>9} {c.fmt(m['cluster_s']):>9} "
-            f"{c.fmt(m['cold_s']):>7} {c.fmt(m['warm_s']):>7} {c.fmt(m['best_score'], 4):>9} "
-            f"{c.fmt(m['busy']):>5}"
+            f"{run.label:<46} {c.fmt(m['outer_s']):>9} {c.fmt(m['cluster_s']):>9} "
+            f"{c.fmt(m['cold_s']):>7} {c.fmt(m['warm_s']):>7} "
+            f"{c.fmt(run.median('best_score'), 4):>9} {c.fmt(m['busy']):>5}"
         )
     print()
-    if len(med) == len(APPROACHES):
-        local, dask = med["local"], med["dask"]
+    local, dask = runs["local"], runs["dask"]
+    if local.ok and dask.ok:
         for key, what in (("warm_s", "warm search"), ("cold_s", "cold search")):
-            print(f"overhead ratio dask / local, {what:<12}: {dask[key] / local[key]:.2f}x")
-        print(
-            f"overhead ratio dask / local, process     : {dask['outer_s'] / local['outer_s']:.2f}x"
-        )
-        same = set(results["dask"]["best_score"]) == set(results["local"]["best_score"])
+            ratio = dask.median(key) / local.median(key)
+            print(f"overhead ratio dask / local, {what:<12}: {ratio:.2f}x")
+        ratio = dask.median("outer_s") / local.median("outer_s")
+        print(f"overhead ratio dask / local, process     : {ratio:.2f}x")
+        same = set(dask.values("best_score")) == set(local.values("best_score"))
         print(f"best accuracies: {'IDENTICAL' if same else 'DIFFER (should be identical)'}")
-    for name, error in errors.items():
-        print(f"\n{name}: {error}")
-    print()
-    c.print_load()
-    return 1 if errors else 0
+    for run in runs.values():
+        if not run.ok:
+            print(f"\n{run.name}: {run.status}: {run.error}")
+    return c.finish(runs)
 
 
 if __name__ == "__main__":

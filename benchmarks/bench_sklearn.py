@@ -63,11 +63,6 @@ def sgd_grid() -> dict:
     return {"alpha": ALPHAS, "eta0": ETA0S}
 
 
-def plain(params: dict) -> dict:
-    """JSON-friendly copy of a parameter dict (numpy scalars to Python numbers)."""
-    return {k: (v.item() if hasattr(v, "item") else v) for k, v in params.items()}
-
-
 # --------------------------------------------------------------------------------------------
 # Children: one approach each, in a fresh process
 # --------------------------------------------------------------------------------------------
@@ -105,7 +100,7 @@ def child(approach: str, quick: bool) -> None:
             best = int(np.argmax(scores))
             return {
                 "best_score": float(scores[best]),
-                "best_params": plain(gs.cv_results_["params"][best]),
+                "best_params": c.jsonable(gs.cv_results_["params"][best]),
             }
 
     elif approach == "parfit":
@@ -143,7 +138,7 @@ def child(approach: str, quick: bool) -> None:
                 verbose=0,
             )
             best = max(range(len(scores)), key=lambda i: scores[i])
-            return {"best_score": float(best_score), "best_params": plain(list(grid)[best])}
+            return {"best_score": float(best_score), "best_params": c.jsonable(list(grid)[best])}
 
     elif approach in ("fit_grid", "fit_grid_lr", "fit_grid_lr_out"):
 
@@ -169,7 +164,10 @@ def child(approach: str, quick: bool) -> None:
             fit_grid, est, grid, kwargs = mods
             if approach == "fit_grid_lr":  # the search alone, as parfit runs it: no files
                 res = fit_grid(est, grid, X_train, y_train, X_val, y_val, progress=False)
-                return {"best_score": float(res.best_score), "best_params": plain(res.best_params)}
+                return {
+                    "best_score": float(res.best_score),
+                    "best_params": c.jsonable(res.best_params),
+                }
             with tempfile.TemporaryDirectory(prefix="bench_sklearn_") as out:
                 res = fit_grid(
                     est, grid, X_train, y_train, X_val, y_val, out=out, progress=True, **kwargs
@@ -177,7 +175,7 @@ def child(approach: str, quick: bool) -> None:
                 written = sorted(os.listdir(out))
             return {
                 "best_score": float(res.best_score),
-                "best_params": plain(res.best_params),
+                "best_params": c.jsonable(res.best_params),
                 "files": written,
             }
 
@@ -225,10 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     n_train, n_val = sizes(args.quick)
     print("SGD logistic-regression grid benchmark" + (" (QUICK smoke run)" if args.quick else ""))
     c.print_machine(["torch", "scikit-learn", "joblib", "parfit", "numpy"])
-    print(
-        f"data    : MNIST train file, images 0..{n_train - 1} train, "
-        f"{n_train}..{n_train + n_val - 1} validation; (x - train mean) / train std, float32"
-    )
+    print(c.data_line(n_train, n_val))
     print(
         f"section 1: SGDClassifier({', '.join(f'{k}={v!r}' for k, v in SGD_PARAMS.items())}, "
         f"random_state=0)\n           grid alpha={ALPHAS} x eta0={ETA0S} = "
@@ -256,9 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     print(check_equal([get(n) for n in APPROACHES]))
     for name in APPROACHES:
         if get(name).ok:
-            print(f"  {name:<13} best params {get(name).extra.get('best_params')}")
+            print(f"  {name:<13} best params {get(name).last.get('best_params')}")
     if get("fit_grid").ok:
-        print(f"  fit_grid wrote {get('fit_grid').extra.get('files')}")
+        print(f"  fit_grid wrote {get('fit_grid').last.get('files')}")
 
     if any(n in runs for n in LR_APPROACHES):
         print(
@@ -273,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
             a, b = lr.median("best_score"), pf.median("best_score")
             verdict = "equal or better" if a >= b - 1e-9 else "WORSE"
             print(f"best accuracy: fused {a:.4f} vs parfit {b:.4f} -> {verdict}")
-            print(f"  fit_grid_lr best params {lr.extra.get('best_params')}")
+            print(f"  fit_grid_lr best params {lr.last.get('best_params')}")
 
     return c.finish(runs)
 
