@@ -42,11 +42,14 @@ def check_data(X_train, y_train, X_val=None, y_val=None, *, classifier=True):
         )
     X_train, y_train = _check_xy(X_train, y_train, "X_train", "y_train")
     if X_val is None:
+        if classifier:
+            _refuse_one_class(y_train)
         return X_train, y_train, None, None
     X_val, y_val = _check_xy(X_val, y_val, "X_val", "y_val")
     if X_train.shape[1] != X_val.shape[1]:
         raise ValueError(f"X_train has {X_train.shape[1]} features but X_val has {X_val.shape[1]}.")
     if classifier:
+        _refuse_one_class(y_train)
         unseen = np.setdiff1d(np.unique(y_val), np.unique(y_train))
         if unseen.size:
             warnings.warn(
@@ -57,6 +60,15 @@ def check_data(X_train, y_train, X_val=None, y_val=None, *, classifier=True):
                 stacklevel=3,
             )
     return X_train, y_train, X_val, y_val
+
+
+def _refuse_one_class(y_train):
+    classes = np.unique(y_train)
+    if len(classes) < 2:
+        raise ValueError(
+            f"y_train holds one class only ({classes.tolist()}): a classifier needs samples of "
+            "at least two classes."
+        )
 
 
 def is_dataframe(X):
@@ -139,7 +151,32 @@ def _check_xy(X, y, x_name, y_name):
         )
     if X.shape[0] == 0:
         raise ValueError(f"{x_name} is empty.")
+    if X.shape[1] == 0:
+        raise ValueError(f"{x_name} has no features (shape {X.shape}): give at least one column.")
+    _refuse_missing_labels(y, y_name)
     return X, y
+
+
+def _refuse_missing_labels(y, name):
+    """Refuse NaN, infinite or missing (None, pd.NA) targets: no estimator can fit them."""
+    import pandas as pd
+
+    if y.dtype.kind == "f":
+        bad = int(np.size(y) - np.isfinite(y).sum())
+    elif y.dtype.kind == "O":
+        bad = int(
+            sum(
+                1
+                for v in y
+                if v is None or v is pd.NA or (isinstance(v, float) and not np.isfinite(v))
+            )
+        )
+    else:
+        bad = 0
+    if bad:
+        raise ValueError(
+            f"{name} contains {bad} missing, NaN or infinite values; drop those samples first."
+        )
 
 
 def _numeric(dtype):

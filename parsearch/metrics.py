@@ -21,6 +21,7 @@ from parsearch.rows import Direction, metric_label
 LABELS = "labels"
 PROBA = "proba"
 VALUES = "values"  # regression predictions
+SCORER = "scorer"  # a scikit-learn scorer object, called on the fitted model
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,8 @@ class Metric:
         -------
         float
         """
+        if self.response == SCORER:  # make_scorer(...): its own response method and sign
+            return float(self.func(model, X, y))
         if self.response == PROBA:
             if not hasattr(model, "predict_proba"):
                 raise ValueError(
@@ -258,6 +261,13 @@ def get_metric(metric="accuracy", greater_is_better=None):
     ValueError
         For an unknown name, listing the valid names and the closest ones.
     """
+    if _is_scorer(metric):
+        if greater_is_better is False:
+            raise ValueError(
+                "A scikit-learn scorer is greater-is-better (make_scorer negates losses); "
+                "leave greater_is_better as None."
+            )
+        return _scorer_metric(metric)
     if callable(metric):
         name = getattr(metric, "__name__", None) or type(metric).__name__
         if isinstance(metric, functools.partial):
@@ -284,6 +294,19 @@ def get_metric(metric="accuracy", greater_is_better=None):
             f"greater_is_better={greater_is_better} contradicts it (leave it as None)."
         )
     return known
+
+
+def _is_scorer(metric):
+    """Whether ``metric`` is a scikit-learn scorer (``make_scorer``, ``get_scorer``)."""
+    return callable(metric) and hasattr(metric, "_score_func") and hasattr(metric, "_sign")
+
+
+def _scorer_metric(scorer):
+    """A scorer as a Metric: scored on the fitted model, greater is better (as GridSearchCV)."""
+    func = scorer._score_func
+    base = getattr(func, "__name__", None) or type(func).__name__
+    name = base if scorer._sign > 0 else f"neg_{base}"
+    return Metric(name=name, func=scorer, response=SCORER, greater_is_better=True)
 
 
 def _infer_direction(name):
@@ -335,6 +358,12 @@ def check_metric_fits(metric, base, configs, *, network=False):
 
     if metric.response == VALUES and is_classifier(base):
         raise ValueError(f"Metric {metric.name!r} is for regression, not classifiers.")
+    if metric.response == SCORER and network:
+        raise ValueError(
+            "A scikit-learn scorer object scores a fitted estimator, but MLPClassifier grids "
+            "are scored from the fused models' outputs: pass the metric's name instead "
+            f"(one of {', '.join(CLASSIFICATION_METRICS)}) or a callable metric(y_true, y_pred)."
+        )
     named = _REGISTRY.get(metric.name) is metric
     if named and metric.name in CLASSIFICATION_METRICS and is_regressor(base):
         raise ValueError(
@@ -352,3 +381,51 @@ def check_metric_fits(metric, base, configs, *, network=False):
                 "'modified_huber'; SVC: probability=True); or choose a metric on predicted "
                 "labels such as 'accuracy'."
             )
+
+
+#: Metrics for two classes only (``roc_auc`` and ``f1`` as scikit-learn defines them).
+_BINARY_ONLY = {"roc_auc": "roc_auc_ovr", "f1": "f1_macro"}
+#: Metrics that cannot score a validation class never seen in training.
+_TRAINING_CLASSES_ONLY = ("log_loss", "roc_auc_ovo", "top_2_accuracy", "top_3_accuracy")
+
+
+def check_metric_labels(metric, y_train, y_val=None):
+    """Refuse, before any fit, a classification metric that these labels cannot be scored by.
+
+    Parameters
+    ----------
+    metric : Metric
+        The resolved metric.
+    y_train : ndarray
+        Training labels.
+    y_val : ndarray, optional
+        Validation labels (None under cross-validation).
+
+    Raises
+    ------
+    ValueError
+        For a two-class metric (``roc_auc``, ``f1``) on more than two classes, and for a
+        metric that needs every validation class among the training classes
+        (``log_loss``, ``roc_auc_ovo``, ``top_k_accuracy``) when one is not.
+    """
+    if _REGISTRY.get(metric.name) is not metric:
+        return  # a callable or a scorer: the caller's to define
+    train = np.unique(y_train)
+    labels = train if y_val is None else np.union1d(train, np.unique(y_val))
+    if metric.name in _BINARY_ONLY and len(labels) > 2:
+        raise ValueError(
+            f"Metric {metric.name!r} is for two classes, and the labels hold {len(labels)}; "
+            f"use {_BINARY_ONLY[metric.name]!r} (or another multiclass metric)."
+        )
+    if metric.name == "f1" and 1 not in labels.tolist():
+        raise ValueError(
+            f"Metric 'f1' scores the positive class 1, which the labels {labels.tolist()} do "
+            "not hold; use 'f1_macro', or encode the positive class as 1."
+        )
+    unseen = np.setdiff1d(labels, train)
+    if metric.name in _TRAINING_CLASSES_ONLY and unseen.size:
+        raise ValueError(
+            f"Metric {metric.name!r} cannot score the validation classes {unseen.tolist()}, "
+            "which the training data never shows (no model can give them a probability); "
+            "drop those samples, or choose a metric on predicted labels such as 'accuracy'."
+        )

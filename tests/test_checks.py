@@ -320,3 +320,27 @@ def test_unwritable_folder_is_found_through_os_access(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="is not writable"):
         check_out(tmp_path / "new" / "results")
     assert asked == [str(tmp_path)]
+
+
+@pytest.mark.parametrize(
+    ("y", "message"),
+    [
+        (np.array([0.0, 1.0, np.nan, 1.0]), "y_train contains 1 missing, NaN or infinite"),
+        (np.array([0.0, 1.0, np.inf, 1.0]), "y_train contains 1 missing, NaN or infinite"),
+        (np.array(["a", None, "b", "a"], dtype=object), "y_train contains 1 missing"),
+        (np.array([3, 3, 3, 3]), r"one class only \(\[3\]\)"),
+    ],
+)
+def test_targets_no_classifier_can_fit_are_refused(y, message):
+    with pytest.raises(ValueError, match=message):
+        check_data(np.ones((4, 2)), y, classifier=True)
+
+
+def test_one_class_is_fine_for_a_regressor_and_in_validation():
+    check_data(np.ones((4, 2)), np.array([3.0, 3.0, 3.0, 3.0]), classifier=False)
+    check_data(np.ones((4, 2)), np.array([0, 1, 0, 1]), np.ones((2, 2)), np.array([1, 1]))
+
+
+def test_data_without_features_is_refused():
+    with pytest.raises(ValueError, match=r"X_train has no features \(shape \(4, 0\)\)"):
+        check_data(np.ones((4, 0)), np.array([0, 1, 0, 1]))

@@ -375,3 +375,79 @@ def test_fast_accuracy_equals_sklearn_exactly():
         y_pred = labels[rng.integers(0, 10, 997)]
         assert accuracy(y_true, y_pred) == skm.accuracy_score(y_true, y_pred)
         assert error_rate(y_true, y_pred) == skm.zero_one_loss(y_true, y_pred)
+
+
+@pytest.fixture(scope="module")
+def digits_split():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    return X[:500] / 16.0, y[:500], X[500:800] / 16.0, y[500:800]
+
+
+@pytest.mark.parametrize(
+    ("metric", "classes", "message"),
+    [
+        ("roc_auc", 10, "for two classes, and the labels hold 10; use 'roc_auc_ovr'"),
+        ("f1", 10, "for two classes, and the labels hold 10; use 'f1_macro'"),
+        ("f1", (2, 3), r"positive class 1, which the labels \[2, 3\]"),
+        ("log_loss", "unseen", r"cannot score the validation classes \[9\]"),
+        ("top_2_accuracy", "unseen", r"cannot score the validation classes \[9\]"),
+        ("roc_auc_ovo", "unseen", r"cannot score the validation classes \[9\]"),
+    ],
+)
+def test_metrics_the_labels_cannot_take_are_refused_before_any_fit(
+    digits_split, tmp_path, metric, classes, message
+):
+    from parsearch import fit_grid
+
+    X, y, Xv, yv = digits_split
+    if classes == (2, 3):
+        keep, keep_val = np.isin(y, (2, 3)), np.isin(yv, (2, 3))
+        X, y, Xv, yv = X[keep], y[keep], Xv[keep_val], yv[keep_val]
+    elif classes == "unseen":
+        keep = y != 9
+        X, y = X[keep], y[keep]
+    out = tmp_path / "never"
+    with pytest.raises(ValueError, match=message):
+        fit_grid(LogisticRegression(), {"C": [1.0]}, X, y, Xv, yv, metric=metric, out=out)
+    assert not out.exists()
+
+
+def test_make_scorer_objects_score_as_in_grid_search_cv(digits_split):
+    from sklearn.model_selection import GridSearchCV, PredefinedSplit
+
+    from parsearch import fit_grid
+
+    X, y, Xv, yv = digits_split
+    grid = {"C": [0.1, 1.0]}
+    for scorer in (
+        skm.make_scorer(skm.f1_score, average="macro"),
+        skm.make_scorer(skm.log_loss, greater_is_better=False, response_method="predict_proba"),
+        skm.get_scorer("neg_log_loss"),
+    ):
+        res = fit_grid(LogisticRegression(max_iter=300), grid, X, y, Xv, yv, metric=scorer,
+                       progress=False)  # fmt: skip
+        split = PredefinedSplit(np.r_[np.full(len(y), -1), np.zeros(len(yv))])
+        gs = GridSearchCV(LogisticRegression(max_iter=300), grid, scoring=scorer, cv=split)
+        gs.fit(np.vstack([X, Xv]), np.r_[y, yv])
+        np.testing.assert_allclose(res.table["score"], gs.cv_results_["mean_test_score"])
+        assert res.greater_is_better and res.best_params == gs.best_params_
+
+
+def test_a_scorer_is_named_by_its_function_and_sign():
+    assert get_metric(skm.make_scorer(skm.f1_score, average="macro")).name == "f1_score"
+    scorer = skm.make_scorer(skm.log_loss, greater_is_better=False, response_method="predict_proba")
+    assert get_metric(scorer).name == "neg_log_loss"
+    with pytest.raises(ValueError, match="greater-is-better"):
+        get_metric(scorer, greater_is_better=False)
+
+
+def test_a_scorer_is_refused_for_network_grids(digits_split):
+    pytest.importorskip("torch")
+    from parsearch import MLPClassifier, fit_grid
+
+    X, y, Xv, yv = digits_split
+    with pytest.raises(ValueError, match="pass the metric's name instead"):
+        fit_grid(MLPClassifier(epochs=1), {"lr": [0.1]}, X, y, Xv, yv,
+                 metric=skm.get_scorer("accuracy"))  # fmt: skip

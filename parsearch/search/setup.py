@@ -19,7 +19,7 @@ from parsearch.checks import as_dense, check_backend, check_data, check_n_jobs, 
 from parsearch.execute.dask import resolve_client
 from parsearch.execute.tasks import Data
 from parsearch.grid import Grid, check_params, expand_grid
-from parsearch.metrics import Metric, check_metric_fits, get_metric
+from parsearch.metrics import Metric, check_metric_fits, check_metric_labels, get_metric
 from parsearch.plan import check_engine, is_network
 from parsearch.rows import BestSoFar
 
@@ -164,6 +164,8 @@ device, random_state
     elif random_state is not None:
         seed_unseeded(base, random_state, grid.axes)
     check_metric_fits(metric_obj, base, grid.configs, network=network)
+    if classifier:
+        check_metric_labels(metric_obj, y_train, y_val)
     folds = None
     if X_val is None:
         splitter = check_cv(cv, y_train, classifier=classifier)
