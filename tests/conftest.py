@@ -1,11 +1,16 @@
 """Shared fixtures: small real MNIST samples."""
 
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+#: Full MNIST (the four IDX .gz files): $PARSEARCH_MNIST, else ../shared beside the checkout.
+SHARED_MNIST = Path(
+    os.environ.get("PARSEARCH_MNIST")
+    or Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+)
 
 
 @pytest.fixture(scope="session")
