@@ -5,7 +5,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from parsearch.nets import devices, fused  # noqa: E402
+from parsearch.nets import devices, fused, optim  # noqa: E402
 from parsearch.nets.mlp import MLPClassifier  # noqa: E402
 
 N_TRAIN, N_VAL, N_FEATURES, N_CLASSES = 300, 100, 784, 10
@@ -235,6 +235,72 @@ def test_weights_blown_up_by_the_last_update_are_diverged(data, device, validate
     for (w, bias), (w_alone, b_alone) in zip(a.layers, alone.layers):
         np.testing.assert_allclose(w, w_alone, rtol=1e-4, atol=1e-6)
         np.testing.assert_allclose(bias, b_alone, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_per_model_tensors_give_what_shared_floats_give(data, optimizer, monkeypatch):
+    """The two forms of a hyperparameter (a float shared by all models, or a tensor) agree."""
+    X, y, _, _ = data
+    hypers = [
+        fused.ModelHyper(lr=0.05, width=16, momentum=0.9, weight_decay=1e-3),
+        fused.ModelHyper(lr=0.01, width=32, momentum=0.9, weight_decay=1e-3),
+    ]
+    spec = make_spec("cpu", 1, optimizer)
+    shared = fused.train_fused(X, y, hypers, spec, N_CLASSES)
+    build = optim.PerModel.of.__func__
+
+    def never_shared(cls, values, spread, shareable=True):
+        return build(cls, values, spread, shareable=False)
+
+    monkeypatch.setattr(optim.PerModel, "of", classmethod(never_shared))
+    tensors = fused.train_fused(X, y, hypers, spec, N_CLASSES)
+    for a, b in zip(shared, tensors):
+        np.testing.assert_allclose(a.train_loss, b.train_loss, rtol=1e-12)
+        for (w_a, b_a), (w_b, b_b) in zip(a.layers, b.layers):
+            np.testing.assert_allclose(w_a, w_b, rtol=0, atol=1e-12)
+            np.testing.assert_allclose(b_a, b_b, rtol=0, atol=1e-12)
+
+
+def test_per_model_keeps_a_shared_value_as_a_float():
+    hypers = [fused.ModelHyper(lr=0.1, width=w) for w in (8, 16)]
+    net = fused.FusedNet(20, 3, hypers, make_spec("cpu", 1, "sgd"))
+    shared = optim.PerModel.of([0.9, 0.9], net.per_element)
+    assert shared.shared and shared.value == 0.9 and shared.part(slice(5, None)) is shared
+    varied = optim.PerModel.of([0.1, 0.2], net.per_element)
+    assert not varied.shared and varied.value.shape == net.flat.shape
+    assert optim.PerModel.of([0.1, 0.2], net.per_row).value.shape == (24, 1)  # (H, 1)
+    assert not optim.PerModel.of([0.9, 0.9], net.per_element, shareable=False).shared
+    out = torch.ones(3)
+    optim.PerModel(0.0).add_scaled_(out, torch.tensor([1.0, float("nan"), 2.0]))
+    assert out.tolist() == [1.0, 1.0, 1.0]  # a shared zero (weight decay 0) costs nothing
+    optim.PerModel(torch.tensor([1.0, 0.0, 3.0])).add_scaled_(out, torch.full((3,), 2.0), 0.5)
+    assert out.tolist() == [2.0, 1.0, 4.0]
+    with pytest.raises(TypeError, match="shared by all models"):
+        optim.PerModel(0.5).zero_models_(torch.ones(3, dtype=torch.bool))
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_freeze_zeroes_those_models_weights_state_and_learning_rates_only(optimizer):
+    hypers = [fused.ModelHyper(lr=0.1, width=w, momentum=0.9) for w in (8, 16, 8)]
+    net = fused.FusedNet(20, 3, hypers, make_spec("cpu", 1, optimizer))
+    opt = optim.make_optimizer(optimizer, net)
+    if optimizer == "sgd":
+        state = [opt.buf]
+        lrs = [
+            (opt.neg_lr_rest.value, net.model_of[net.w1_size :]),
+            (opt.neg_lr_w1.value[:, 0], net.row_model),  # (H,)
+        ]
+    else:
+        state, lrs = [opt.m, opt.v], [(opt.neg_lr.value, net.model_of)]
+    for tensor in [net.flat, *state]:
+        tensor.fill_(1.0)
+    fused._freeze(net, opt, np.array([False, True, False]))
+    for k in range(3):
+        zeroed = [bool((t[net.model_of == k] == 0).all()) for t in [net.flat, *state]]
+        zeroed += [bool((lr[owner == k] == 0).all()) for lr, owner in lrs]
+        assert zeroed == [k == 1] * len(zeroed)
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        optim.make_optimizer("rmsprop", net)
 
 
 def test_nonfinite_models_names_the_models_with_bad_parameters():

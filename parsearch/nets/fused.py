@@ -2,7 +2,8 @@
 
 K configurations that differ only in fusable hyperparameters (learning rate, width,
 momentum, weight decay) train together: every model sees the same minibatches, and
-each gets exactly the update it would get alone. The layout that makes this fast:
+each gets exactly the update it would get alone (up to floating point rounding). The
+layout that makes this fast:
 
 - Layer 1 of every model reads the same input batch, so the first layers of all K
   models are one wide matrix ``W1`` of shape (H, D) with H the sum of the widths, and
@@ -16,11 +17,15 @@ each gets exactly the update it would get alone. The layout that makes this fast
   the wide layer-1 output is a contiguous (K_g, h, B) block: no copies between layers.
 - Gradients are hand-written (a 1.3-1.8x gain over autograd for these nets) and
   land in one flat buffer, so that the optimizer update for the whole grid is a few
-  element-wise operations with per-element hyperparameter vectors.
+  element-wise operations with per-model hyperparameters (``parsearch.nets.optim``).
+  The one exception is the layer-1 weight gradient: ``backward`` returns ``dZ1`` and
+  the update rule runs ``dZ1 @ Xb`` itself, SGD straight into its momentum buffer.
 
-Models never mix: every operation is row-wise or batched per model, so a model whose
-loss, weights or validation outputs turn NaN or infinite does not touch the others; it
-is frozen (zeroed) at the end of the epoch and reported as diverged.
+One training step is ``_train_step``: forward, loss, gradient of the logits, backward,
+update. Models never mix: every operation is row-wise or batched per model, so a model
+whose loss, weights or outputs (for the validation set, or else for a training batch)
+turn NaN or infinite does not touch the others; it is frozen (zeroed, its learning rate
+set to zero) at the end of the epoch and reported as diverged.
 """
 
 from __future__ import annotations
@@ -31,12 +36,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from . import gemm
+from parsearch.nets import gemm, optim
+from parsearch.nets.mlp import OPTIMIZERS
 
-ADAM_BETAS = (0.9, 0.999)
-ADAM_EPS = 1e-8
 EVAL_CHUNK = 2048
-OPTIMIZERS = ("sgd", "adam")
 
 
 @dataclass(frozen=True)
@@ -305,28 +308,54 @@ class FusedNet:
             for w, b in self._model_views(k)
         ]
 
+    def model_masks(self, models):
+        """Where the given models live: bool masks over the flat buffer and the rows of ``W1``.
+
+        Parameters
+        ----------
+        models : list of int
+            Models, in layout order.
+
+        Returns
+        -------
+        (Tensor, Tensor)
+            A mask (n,) over ``flat`` and a mask (H, 1) over the rows of ``W1``, on the
+            parameters' device.
+        """
+        device = self.flat.device
+        models = torch.tensor(models)
+        elements = torch.isin(self.model_of, models).to(device)
+        rows = torch.isin(self.row_model, models).to(device)[:, None]  # (H, 1)
+        return elements, rows
+
     # --- forward and backward -------------------------------------------------------------
 
-    def forward(self, Xb, keep=False):
-        """Logits of every model for a batch.
+    def forward(self, Xb):
+        """Logits of every model for a batch: (K, C, B) from inputs (B, D)."""
+        return self.forward_with_activations(Xb)[0]
+
+    def forward_with_activations(self, Xb):
+        """Logits of every model for a batch, and the activations ``backward`` needs.
 
         Parameters
         ----------
         Xb : Tensor
             Input batch (B, D).
-        keep : bool
-            Keep the activations for ``backward``.
 
         Returns
         -------
-        Tensor
-            Logits (K, C, B).
+        logits : Tensor
+            (K, C, B).
+        acts : list
+            ``acts[0]`` is the ReLU output of layer 1 of every model (H, B); ``acts[1 + g]``
+            lists the outputs of layers 2..depth of width group g, each (K_g, h, B). Empty
+            for depth 0.
         """
         p = self.params
         B = Xb.shape[0]
         z1 = gemm.linear_t(p["W1"], Xb, p["b1"], self.onednn)  # (H, B)
         if self.depth == 0:
-            return z1.view(self.n_models, self.n_classes, B)  # (K, C, B)
+            return z1.view(self.n_models, self.n_classes, B), []  # (K, C, B)
         z1.clamp_min_(0)  # ReLU in place: (H, B) activations of every model
         logits = torch.empty(self.n_models, self.n_classes, B, dtype=Xb.dtype, device=Xb.device)
         acts = [z1]
@@ -342,34 +371,37 @@ class FusedNet:
                 p[f"bo_{g}"][:, :, None], p[f"Wo_{g}"], a, out=logits[first : first + count]
             )  # (K_g, C, B)
             acts.append(group_acts)
-        if keep:
-            self._acts = acts
-        return logits
+        return logits, acts
 
-    def backward(self, Xb, dlogits, w1_target=None):
-        """Write the gradients of the per-model mean losses into ``grad_flat``.
+    def backward(self, acts, dlogits):
+        """Write the gradients of the per-model mean losses into ``grads``, but layer 1's weight's.
+
+        The layer-1 weight gradient is ``dZ1 @ Xb`` (H, D), the largest product of the step;
+        it is left to the update rule (see ``parsearch.nets.optim``), which puts it where
+        it needs it. ``backward`` returns ``dZ1``.
 
         Parameters
         ----------
-        Xb : Tensor
-            The input batch (B, D) of the last ``forward(keep=True)``.
+        acts : list
+            The activations from ``forward_with_activations`` for this batch.
         dlogits : Tensor
             Gradient of each model's loss with respect to its logits (K, C, B).
-        w1_target : (Tensor, float), optional
-            ``(T, beta)``: accumulate the layer-1 weight gradient as
-            ``T = beta * T + dZ1 @ Xb`` instead of writing it to ``grads["W1"]``.
+
+        Returns
+        -------
+        Tensor
+            Gradient with respect to layer 1's pre-activations, dZ1 (H, B).
         """
         p, gr = self.params, self.grads
-        B = Xb.shape[0]
+        B = dlogits.shape[2]
         if self.depth == 0:
             dz1 = dlogits.view(-1, B)  # (K*C, B)
         else:
-            z1 = self._acts[0]
+            z1 = acts[0]
             dz1 = torch.empty_like(z1)  # (H, B)
             for g, (first, count, w) in enumerate(self.groups):
                 rows = slice(self.row_offsets[first], self.row_offsets[first + count])
-                group_acts = self._acts[g + 1]
-                a_in = [z1[rows].view(count, w, B), *group_acts]  # inputs of layers 2..out
+                a_in = [z1[rows].view(count, w, B), *acts[g + 1]]  # inputs of layers 2..out
                 d = dlogits[first : first + count]  # (K_g, C, B)
                 torch.bmm(d, a_in[-1].transpose(1, 2), out=gr[f"Wo_{g}"])  # (K_g, C, h)
                 torch.sum(d, dim=2, out=gr[f"bo_{g}"])
@@ -383,101 +415,8 @@ class FusedNet:
                     weight = p[f"W{layer}_{g}"]
                 torch.bmm(weight.transpose(1, 2), d, out=dz1[rows].view(count, w, B))
             torch.ops.aten.threshold_backward.grad_input(dz1, z1, 0.0, grad_input=dz1)
-        target, beta = w1_target if w1_target is not None else (gr["W1"], 0.0)
-        gemm.accumulate_mm_t(target, dz1, Xb.T, beta, self.onednn)  # (H, D) += dZ1 @ Xb
         torch.sum(dz1, dim=1, out=gr["b1"])
-        self._acts = None
-
-
-class _Optimizer:
-    """SGD with momentum or Adam over the flat buffer, with per-model hyperparameters.
-
-    The arithmetic follows ``torch.optim.SGD`` and ``torch.optim.Adam`` (L2 weight
-    decay added to the gradient). For SGD the layer-1 weight gradient, by far the
-    largest, is accumulated straight into the momentum buffer by the gradient matrix
-    product (``buf = momentum * buf + dZ1 @ Xb``), which saves two passes over it.
-    """
-
-    def __init__(self, net, kind):
-        self.net = net
-        self.kind = kind
-        hypers = net.hypers
-        n1 = net.w1_size
-        lr = net.per_element([h.lr for h in hypers])
-        self.neg_lr_w1 = -net.per_row([h.lr for h in hypers])  # (H, 1)
-        self.neg_lr_rest = -lr[n1:]
-        self.neg_lr = -lr
-        self.weight_decay = self._vector_or_scalar(net, [h.weight_decay for h in hypers])
-        self.momentum = self._vector_or_scalar(net, [h.momentum for h in hypers])
-        self.momentum_w1 = self._vector_or_scalar(net, [h.momentum for h in hypers], rows=True)
-        self.state = [torch.zeros_like(net.flat)]
-        if kind == "adam":
-            self.state.append(torch.zeros_like(net.flat))
-        self.steps = 0
-
-    @staticmethod
-    def _vector_or_scalar(net, values, rows=False):
-        if len(set(values)) == 1:
-            return float(values[0])
-        return net.per_row(values) if rows else net.per_element(values)
-
-    @staticmethod
-    def _add_decay(grad, param, wd):
-        if isinstance(wd, float):
-            if wd:
-                grad.add_(param, alpha=wd)
-        else:
-            grad.addcmul_(param, wd)
-
-    def w1_gradient_target(self):
-        """Where ``backward`` accumulates the layer-1 weight gradient, and with what beta."""
-        if self.kind == "adam":
-            return self.net.grads["W1"], 0.0
-        buf_w1 = self.state[0][: self.net.w1_size].view_as(self.net.params["W1"])
-        mu = self.momentum_w1
-        if isinstance(mu, float):
-            return buf_w1, mu
-        buf_w1.mul_(mu)
-        return buf_w1, 1.0
-
-    def step(self):
-        """Update every parameter from the gradients of the last ``backward``."""
-        net = self.net
-        self.steps += 1
-        if self.kind == "sgd":
-            n1 = net.w1_size
-            (buf,) = self.state
-            w1, buf_w1 = net.params["W1"], buf[:n1].view_as(net.params["W1"])  # (H, D)
-            wd = self.weight_decay
-            self._add_decay(buf_w1, w1, wd if isinstance(wd, float) else wd[:n1].view_as(w1))
-            w1.addcmul_(buf_w1, self.neg_lr_w1)
-            param, grad, buf_rest = net.flat[n1:], net.grad_flat[n1:], buf[n1:]
-            self._add_decay(grad, param, wd if isinstance(wd, float) else wd[n1:])
-            mu = self.momentum
-            buf_rest.mul_(mu if isinstance(mu, float) else mu[n1:]).add_(grad)
-            param.addcmul_(buf_rest, self.neg_lr_rest)
-            return
-        param, grad = net.flat, net.grad_flat
-        self._add_decay(grad, param, self.weight_decay)
-        b1, b2 = ADAM_BETAS
-        m, v = self.state
-        m.lerp_(grad, 1 - b1)
-        v.mul_(b2).addcmul_(grad, grad, value=1 - b2)
-        bias1 = 1 - b1**self.steps
-        bias2_sqrt = math.sqrt(1 - b2**self.steps)
-        denom = v.sqrt().div_(bias2_sqrt).add_(ADAM_EPS)
-        param.addcmul_(m.div(denom), self.neg_lr, value=1 / bias1)
-
-    def freeze(self, models):
-        """Zero the parameters, state and learning rate of the given models."""
-        device = self.net.flat.device
-        models = torch.tensor(models)
-        mask = torch.isin(self.net.model_of, models).to(device)
-        rows = torch.isin(self.net.row_model, models).to(device)[:, None]
-        for tensor in (self.net.flat, self.neg_lr, *self.state):
-            tensor.masked_fill_(mask, 0)
-        self.neg_lr_rest.masked_fill_(mask[self.net.w1_size :], 0)
-        self.neg_lr_w1.masked_fill_(rows, 0)
+        return dz1
 
 
 def train_fused(X, y, hypers, spec, n_classes, X_val=None, score=None, proba=True, on_epoch=None):
@@ -516,43 +455,23 @@ def train_fused(X, y, hypers, spec, n_classes, X_val=None, score=None, proba=Tru
     X = torch.as_tensor(X).to(device=device, dtype=dtype)
     y = torch.as_tensor(y).to(device=device, dtype=torch.long)
     Xv = None if X_val is None else torch.as_tensor(X_val).to(device=device, dtype=dtype)
-    n = X.shape[0]
+    scoring = Xv is not None and score is not None
+    # Models whose weights give NaN or infinite outputs for these inputs have diverged.
+    X_check = Xv if scoring else X[: spec.batch_size]  # (n_val, D), or a training batch
     net = FusedNet(X.shape[1], n_classes, hypers, spec)
-    opt = _Optimizer(net, spec.optimizer)
-    K, B = net.n_models, spec.batch_size
+    opt = optim.make_optimizer(spec.optimizer, net)
+    K = net.n_models
     outcomes = [FusedOutcome(layers=[]) for _ in range(K)]  # in layout order
     diverged = np.zeros(K, dtype=bool)
     eye = torch.eye(n_classes, dtype=dtype, device=device)
-    for epoch, order in enumerate(batch_orders(n, spec.epochs, spec.seed), start=1):
-        perm = torch.from_numpy(order).to(device)
-        X_epoch = X.index_select(0, perm)  # (n, D), batches are slices
-        y_epoch = y.index_select(0, perm)
-        onehot = eye.index_select(0, y_epoch).T.contiguous()  # (C, n)
-        loss_sum = torch.zeros(K, dtype=dtype, device=device)
-        for start in range(0, n, B):
-            Xb = X_epoch[start : start + B]  # (B, D)
-            yb = y_epoch[start : start + B]
-            nb = Xb.shape[0]
-            logits = net.forward(Xb, keep=True)  # (K, C, B)
-            logp = torch.log_softmax(logits, dim=1)
-            picked = logp.gather(1, yb.view(1, 1, nb).expand(K, 1, nb))  # (K, 1, B)
-            loss_sum.sub_(picked.sum(dim=(1, 2)))
-            dlogits = logp.exp_().sub_(onehot[:, start : start + nb]).div_(nb)  # (K, C, B)
-            net.backward(Xb, dlogits, opt.w1_gradient_target())
-            opt.step()
-        train_loss = (loss_sum / n).cpu().numpy()  # one host sync per epoch
-        # Diverged: the loss, or (after the epoch's last updates) a parameter, is not finite,
-        blown = ~np.isfinite(train_loss) | net.nonfinite_models()
-        _freeze(opt, outcomes, blown & ~diverged, epoch, diverged)
-        # or finite weights too large give NaN or infinite outputs (for the validation set,
-        # or else for a training batch).
-        scoring = Xv is not None and score is not None
-        if scoring:
-            outputs, finite = predict_outputs(net, Xv, proba=proba, with_finite=True)
-        else:
-            finite = finite_outputs(net, X[:B])
-        _freeze(opt, outcomes, ~finite & ~diverged, epoch, diverged)
+    for epoch, order in enumerate(batch_orders(X.shape[0], spec.epochs, spec.seed), start=1):
+        loss_sum = _train_epoch(net, opt, X, y, eye, order, spec.batch_size)
+        train_loss = (loss_sum / X.shape[0]).cpu().numpy()  # one host sync per epoch
+        newly, outputs = _freeze_diverged(net, opt, train_loss, diverged, X_check, scoring, proba)
+        diverged |= newly
         train_loss[diverged] = np.nan
+        for k in np.flatnonzero(newly):
+            outcomes[k].diverged_epoch = epoch
         for k in range(K):
             outcomes[k].train_loss.append(float(train_loss[k]))
             if scoring:
@@ -568,14 +487,124 @@ def train_fused(X, y, hypers, spec, n_classes, X_val=None, score=None, proba=Tru
     return result
 
 
-def _freeze(opt, outcomes, newly, epoch, diverged):
-    """Freeze the models flagged in ``newly`` as diverged in ``epoch`` (updates ``diverged``)."""
-    if not newly.any():
+def _train_epoch(net, opt, X, y, eye, order, batch_size):
+    """One pass over the training data in ``order``, in minibatches.
+
+    Parameters
+    ----------
+    net : FusedNet
+        The models.
+    opt : parsearch.nets.optim.SGD or parsearch.nets.optim.Adam
+        Their update rule.
+    X, y : Tensor
+        Training inputs (n, D) and labels (n,), on the models' device.
+    eye : Tensor
+        Identity matrix (C, C), whose rows are the one-hot labels.
+    order : ndarray
+        This epoch's order of the samples.
+    batch_size : int
+        Minibatch size.
+
+    Returns
+    -------
+    Tensor
+        Each model's summed training loss over the epoch (K,), on the device.
+    """
+    perm = torch.from_numpy(order).to(X.device)
+    X_epoch = X.index_select(0, perm)  # (n, D), batches are slices
+    y_epoch = y.index_select(0, perm)  # (n,)
+    onehot = eye.index_select(0, y_epoch).T.contiguous()  # (C, n)
+    loss_sum = torch.zeros(net.n_models, dtype=X.dtype, device=X.device)
+    for start in range(0, X.shape[0], batch_size):
+        batch = slice(start, start + batch_size)
+        loss_sum.sub_(_train_step(net, opt, X_epoch[batch], y_epoch[batch], onehot[:, batch]))
+    return loss_sum
+
+
+def _train_step(net, opt, Xb, yb, onehot):
+    """Train every model on one minibatch: forward, loss, dlogits, backward, update.
+
+    Parameters
+    ----------
+    net : FusedNet
+        The models.
+    opt : parsearch.nets.optim.SGD or parsearch.nets.optim.Adam
+        Their update rule.
+    Xb : Tensor
+        Inputs (B, D).
+    yb : Tensor
+        Labels (B,).
+    onehot : Tensor
+        The labels one-hot, classes x batch (C, B).
+
+    Returns
+    -------
+    Tensor
+        Each model's summed log-likelihood of the batch (K,): minus its summed loss.
+    """
+    K, nb = net.n_models, Xb.shape[0]
+    logits, acts = net.forward_with_activations(Xb)  # (K, C, B)
+    logp = torch.log_softmax(logits, dim=1)  # (K, C, B)
+    picked = logp.gather(1, yb.view(1, 1, nb).expand(K, 1, nb))  # (K, 1, B): log p(label)
+    # The gradient of each model's mean loss: (softmax - onehot) / B, in place over logp.
+    dlogits = logp.exp_().sub_(onehot).div_(nb)  # (K, C, B)
+    dz1 = net.backward(acts, dlogits)  # every gradient but layer 1's weight's; dZ1 (H, B)
+    # The update computes layer 1's weight gradient dZ1 @ Xb itself: SGD straight into
+    # its momentum buffer, buf = momentum * buf + dZ1 @ Xb (see optim.SGD.step).
+    opt.step(Xb, dz1)
+    return picked.sum(dim=(1, 2))
+
+
+def _freeze_diverged(net, opt, train_loss, diverged, X_check, scoring, proba):
+    """Find the models that diverged in this epoch and freeze them (zero them, stop them).
+
+    A model has diverged when its epoch's training loss or (after the epoch's last
+    updates) one of its parameters is NaN or infinite; those are frozen first. Then
+    finite weights that are too large show as NaN or infinite outputs for ``X_check``
+    (the validation set when ``scoring``, else a training batch): those are frozen too.
+
+    Parameters
+    ----------
+    net : FusedNet
+        The models.
+    opt : parsearch.nets.optim.SGD or parsearch.nets.optim.Adam
+        Their update rule.
+    train_loss : ndarray
+        Each model's mean training loss of the epoch (K,).
+    diverged : ndarray
+        Bool (K,): the models frozen in earlier epochs.
+    X_check : Tensor
+        Inputs whose outputs must be finite.
+    scoring : bool
+        Whether ``X_check`` is the validation set, whose outputs are returned.
+    proba : bool
+        Validation outputs as probabilities, or else class indices.
+
+    Returns
+    -------
+    newly : ndarray
+        Bool (K,): the models found diverged now.
+    outputs : ndarray or None
+        The validation outputs of every model (see ``predict_outputs``) when ``scoring``.
+    """
+    blown = (~np.isfinite(train_loss) | net.nonfinite_models()) & ~diverged
+    _freeze(net, opt, blown)
+    if scoring:
+        outputs, finite = predict_outputs(net, X_check, proba=proba, with_finite=True)
+    else:
+        outputs, finite = None, finite_outputs(net, X_check)
+    overflowing = ~finite & ~diverged & ~blown
+    _freeze(net, opt, overflowing)
+    return blown | overflowing, outputs
+
+
+def _freeze(net, opt, models):
+    """Zero the parameters, optimizer state and learning rates of ``models`` (bool (K,))."""
+    if not models.any():
         return
-    opt.freeze(np.flatnonzero(newly).tolist())
-    for k in np.flatnonzero(newly):
-        outcomes[k].diverged_epoch = epoch
-    diverged |= newly
+    elements, rows = net.model_masks(np.flatnonzero(models).tolist())
+    net.flat.masked_fill_(elements, 0)
+    opt.freeze(elements, rows)
 
 
 def _finite_per_model(logits):

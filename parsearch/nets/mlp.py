@@ -4,7 +4,9 @@
 hidden ReLU layers of ``width`` units, a log-softmax output and the negative
 log-likelihood loss, as in the fast.ai lesson. Training runs through the fused
 trainer with one model, so a grid trained fused gives the same models as fitting
-each configuration here.
+each configuration here (to floating point rounding: the fused products have other
+shapes). The module imports torch only to fit or predict: the hyperparameter checks
+and names (``check_mlp_params``, ``OPTIMIZERS``, ``FUSABLE_PARAMS``) work without it.
 """
 
 from __future__ import annotations
@@ -17,20 +19,13 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
+from parsearch._optional import import_optional
+
 DTYPES = ("float32", "float64")
+#: Update rules (``parsearch.nets.optim``): SGD with momentum, and Adam.
 OPTIMIZERS = ("sgd", "adam")
 #: Parameters that may differ between the models of one fused chunk.
 FUSABLE_PARAMS = ("lr", "width", "momentum", "weight_decay")
-
-
-def _import_torch():
-    try:
-        import torch
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "MLPClassifier needs PyTorch: pip install 'parsearch[torch]' (or pip install torch)."
-        ) from exc
-    return torch
 
 
 def check_mlp_params(params):
@@ -122,8 +117,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     loss_curve_ : list of float
         Mean training loss of each epoch.
     diverged_ : bool
-        Whether the loss or the weights became NaN or infinite (training then stopped,
-        and the weights were zeroed).
+        Whether training diverged: the training loss, the weights or the network's
+        outputs (for the validation set where one is scored, as in a fused grid search,
+        else for a training batch) became NaN or infinite. Training then stopped and
+        the weights were zeroed.
     n_features_in_ : int
         Number of input features.
     """
@@ -179,7 +176,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     def _train_spec(self):
         from parsearch.nets import devices, fused
 
-        torch = _import_torch()
+        torch = import_optional("torch")
         return fused.TrainSpec(
             depth=self.depth,
             epochs=self.epochs,
@@ -238,7 +235,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         if self.diverged_:
             warnings.warn(
                 f"MLPClassifier(lr={self.lr}, width={self.width}): training diverged "
-                f"(the loss or the weights became NaN or infinite) in epoch "
+                f"(the loss, the weights or the outputs became NaN or infinite) in epoch "
                 f"{outcome.diverged_epoch} and stopped. Lower the learning rate.",
                 RuntimeWarning,
                 stacklevel=3,
@@ -284,7 +281,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         spec = self._train_spec()
         net = fused.FusedNet(self.n_features_in_, len(self.classes_), [self._hyper()], spec, False)
         net.set_model_layers(0, self.layers_)
-        torch = _import_torch()
+        torch = import_optional("torch")
         return fused.predict_outputs(net, torch.from_numpy(X).to(spec.device), proba=proba)[0]
 
     def predict_proba(self, X):
