@@ -7,21 +7,82 @@ and its direction, how many failed, and where the heatmap is.
 ``parsearch report [RESULTS_ROOT] [--output FILE]`` writes one HTML page over every
 results folder under RESULTS_ROOT (default ``results``; the page goes to
 ``RESULTS_ROOT/index.html``).
+
+Whatever the folders hold, a command ends with one line per problem on standard error,
+never a traceback: ``parsearch: error: ...`` naming the file and what is wrong, and exit
+status 2 (nothing written). ``report`` lists a folder it cannot read on the page and on
+standard error (``parsearch: unreadable: ...``) and exits with status 1; symlinks out of
+the results root are skipped (``parsearch: skipped: ...``) without changing the status.
+Set ``PARSEARCH_DEBUG=1`` for the traceback instead. Text from the data (parameter
+values, names, the model, messages) is printed with control characters escaped
+(``\\x1b`` as those four characters), so a results folder cannot drive the terminal.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import re
 import sys
+import warnings
 from pathlib import Path
 
-from parsearch.report import write_report
+from parsearch.report import INDEX, collect_folders, load_run, write_page, write_report
 from parsearch.results.files import HEATMAP
-from parsearch.results.read import metric_direction, read_meta, read_scores
-from parsearch.rows import Col, Status, metric_label, param_columns, ranked, status_counts
+from parsearch.rows import Col, Status, metric_label, param_columns, ranked
 
 #: Columns other than ``score`` that ``plot --metric`` can draw, with their direction.
 PLOTTABLE = {Col.TRAIN_LOSS: False, Col.FIT_SECONDS: False, Col.SCORE_STD: False}
+
+#: Exit statuses: all read; the report written, but a folder unreadable; an error.
+EXIT_OK, EXIT_UNREADABLE, EXIT_ERROR = 0, 1, 2
+#: Exit status when interrupted (Ctrl-C) and when the reader of the output went away.
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
+#: Set to 1 for the traceback of an error instead of its one line.
+DEBUG_ENV = "PARSEARCH_DEBUG"
+
+
+def visible(text):
+    """``text`` with every character that is not printable escaped as Python would.
+
+    ESC becomes the four characters ``\\x1b``, a line break ``\\n``, a right-to-left
+    override ``\\u202e``, a lone surrogate (an undecodable byte of a file name)
+    ``\\udcff``: what reaches the terminal is what the data holds, shown, never
+    obeyed.
+
+    Parameters
+    ----------
+    text : object
+        Anything; it is turned into a string first.
+
+    Returns
+    -------
+    str
+    """
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
+def _one_line(text):
+    return re.sub(r"\s*[\r\n]+\s*", " ", str(text)).strip()
+
+
+def _emit(line, file):
+    """Print one line of text that :func:`visible` made safe, in ``file``'s encoding."""
+    encoding = getattr(file, "encoding", None) or "utf-8"
+    try:
+        line = line.encode(encoding, "backslashreplace").decode(encoding)
+    except LookupError:
+        pass
+    print(line, file=file)
+
+
+def _say(kind, message):
+    """One line on standard error: ``parsearch: KIND: MESSAGE``, escaped."""
+    _emit(f"parsearch: {kind}: {visible(_one_line(message))}", sys.stderr)
 
 
 def _positive_int(text):
@@ -35,8 +96,45 @@ def _positive_int(text):
 _positive_int.__name__ = "positive integer"  # argparse: "invalid positive integer value"
 
 
+def _show_lines(run, top):
+    """The lines ``show`` prints for a :class:`~parsearch.report.Run`, escaped."""
+    from parsearch.plot import parameter_labels
+
+    table, meta = run.table, run.meta
+    label = metric_label(run.metric, run.greater_is_better)
+    lines = [f"{visible(run.folder)}: {len(table)} configurations, metric {visible(label)}"]
+    if "model" in meta:
+        model = re.sub(r"\s*\n\s*", " ", str(meta["model"]))  # sklearn's repr breaks lines
+        lines.append(f"model: {visible(model)}")
+    failed = {s: n for s, n in run.counts.items() if n and s != Status.OK}
+    if failed:
+        lines.append("not ok: " + ", ".join(f"{n} {s}" for s, n in failed.items()))
+    ok = ranked(table, run.greater_is_better)
+    if ok.empty:
+        lines.append("no configuration succeeded")
+    else:
+        params = param_columns(table.columns)
+        results = [c for c in (Col.SCORE, Col.FIT_SECONDS) if c in table.columns]
+        shown = ok.head(top)[[*params, *results]].copy()
+        labels = parameter_labels(ok.head(top), (meta.get("grid") or {}).get("axes"))
+        for name in params:
+            shown[name] = [visible(value) for value in labels[name]]
+        shown.columns = [visible(run.metric if c == Col.SCORE else c) for c in shown.columns]
+        lines.append(f"top {len(shown)}:")
+        lines.extend(shown.to_string(index=False).splitlines())
+    heatmap = run.folder / HEATMAP
+    if heatmap.exists():
+        lines.append(f"heatmap: {visible(heatmap)}")
+    else:
+        lines.append(f"no heatmap yet: run 'parsearch plot {visible(run.folder)}'")
+    return lines
+
+
 def show(folder, top=10, file=None):
     """Print the best configurations of a results folder.
+
+    Text from the data is printed with its control characters escaped (see
+    :func:`visible`).
 
     Parameters
     ----------
@@ -46,37 +144,26 @@ def show(folder, top=10, file=None):
         How many configurations to list.
     file : file-like, optional
         Where to print (default: standard output).
-    """
-    from parsearch.plot import parameter_labels
 
+    Raises
+    ------
+    parsearch.report.UnreadableFolder
+        A :class:`ValueError` naming the file, when the folder cannot be read; nothing
+        is printed then.
+    """
+    lines = _show_lines(load_run(folder), top)
     file = file or sys.stdout
-    folder = Path(folder)
-    table = read_scores(folder)
-    meta = read_meta(folder)
-    greater, name = metric_direction(table, meta)
-    params = param_columns(table.columns)
-    ok = ranked(table, greater)
-    print(f"{folder}: {len(table)} configurations, metric {metric_label(name, greater)}", file=file)
-    if "model" in meta:
-        print(f"model: {meta['model']}", file=file)
-    counts = status_counts(table[Col.STATUS])
-    failed = {s: n for s, n in counts.items() if n and s != Status.OK}
-    if failed:
-        print("not ok: " + ", ".join(f"{n} {s}" for s, n in failed.items()), file=file)
-    if ok.empty:
-        print("no configuration succeeded", file=file)
-    else:
-        shown = ok.head(top)[[*params, Col.SCORE, Col.FIT_SECONDS]].rename(
-            columns={Col.SCORE: name}
-        )
-        shown[params] = parameter_labels(ok.head(top), meta.get("grid", {}).get("axes"))
-        print(f"top {len(shown)}:", file=file)
-        print(shown.to_string(index=False), file=file)
-    heatmap = folder / HEATMAP
-    if heatmap.exists():
-        print(f"heatmap: {heatmap}", file=file)
-    else:
-        print(f"no heatmap yet: run 'parsearch plot {folder}'", file=file)
+    for line in lines:
+        _emit(line, file)
+
+
+@contextlib.contextmanager
+def _writing(path):
+    """Turn an error writing ``path`` into an OSError that names it."""
+    try:
+        yield
+    except OSError as exc:
+        raise OSError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def plot(folder, x=None, y=None, metric=None, output=None):
@@ -97,17 +184,23 @@ def plot(folder, x=None, y=None, metric=None, output=None):
     -------
     Path
         The PNG written.
-    """
-    from parsearch.plot import plot_scores, save_figure
 
-    folder = Path(folder)
-    table = read_scores(folder)
-    meta = read_meta(folder)
-    greater, name = metric_direction(table, meta)
+    Raises
+    ------
+    ValueError
+        When the folder cannot be read (:class:`parsearch.report.UnreadableFolder`),
+        for an unknown parameter or metric, and when the figure cannot be drawn.
+    OSError
+        When the PNG cannot be written.
+    """
+    from parsearch import plot as plotting
+
+    run = load_run(folder)
+    table, greater, name = run.table, run.greater_is_better, run.metric
     if metric not in (None, Col.SCORE, name):
         if metric not in PLOTTABLE or metric not in table.columns:
             valid = [name] + [c for c in PLOTTABLE if c in table.columns]
-            raise ValueError(f"Unknown metric {metric!r} for {folder}; valid: {valid}.")
+            raise ValueError(f"Unknown metric {metric!r} for {run.folder}; valid: {valid}.")
         table = table.drop(columns=[Col.SCORE, Col.DIRECTION], errors="ignore")
         table = table.rename(columns={metric: Col.SCORE})
         greater, name = PLOTTABLE[metric], metric
@@ -115,13 +208,24 @@ def plot(folder, x=None, y=None, metric=None, output=None):
     for axis in (x, y):
         if axis is not None and axis not in params:
             raise ValueError(f"Unknown parameter {axis!r}; the parameters are: {params}.")
-    axes = meta.get("grid", {}).get("axes")
-    fig = plot_scores(table, axes=axes, metric=name, greater_is_better=greater, x=x, y=y)
-    return save_figure(fig, Path(output) if output else folder / HEATMAP)
+    axes = (run.meta.get("grid") or {}).get("axes")
+    try:
+        fig = plotting.plot_scores(
+            table, axes=axes, metric=name, greater_is_better=greater, x=x, y=y
+        )
+    except Exception as exc:
+        what = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+        raise ValueError(f"cannot draw the scores of {run.folder}: {what}") from exc
+    output = Path(output) if output else run.folder / HEATMAP
+    with _writing(output):
+        return plotting.save_figure(fig, output)
 
 
 def report(root="results", output=None):
     """Write one HTML page over every results folder under ``root``.
+
+    A folder that cannot be read is listed on the page as unreadable, with the reason;
+    symlinks out of ``root`` are not followed (see :mod:`parsearch.report`).
 
     Parameters
     ----------
@@ -138,23 +242,40 @@ def report(root="results", output=None):
     return write_report(root, output=output)
 
 
+_EPILOG = (
+    "Exit status: 0 when every folder was read, 2 on an error (one line on standard "
+    "error names the file and what is wrong; nothing is written). Control characters "
+    "in the data are printed escaped. Set PARSEARCH_DEBUG=1 for a traceback instead."
+)
+_REPORT_EPILOG = (
+    "Exit status: 0 when every results folder was read; 1 when a folder was unreadable "
+    "(the page lists it with the reason, standard error names it, and the other folders "
+    "are shown as usual); 2 on an error, with nothing written. Symlinks are followed "
+    "inside ROOT only: a folder, scores.csv, meta.json or image reached through a symlink "
+    "to outside ROOT is skipped, and listed as skipped on the page and on standard error "
+    "(the exit status stays 0); a folder reached twice is shown once."
+)
+
+
 def _parser():
     parser = argparse.ArgumentParser(
-        prog="parsearch", description="Look at parsearch results folders."
+        prog="parsearch", description="Look at parsearch results folders.", epilog=_EPILOG
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    p_show = sub.add_parser("show", help="print the best configurations")
+    p_show = sub.add_parser("show", help="print the best configurations", epilog=_EPILOG)
     p_show.add_argument("folder", help="a results folder (with scores.csv)")
     p_show.add_argument(
         "--top", type=_positive_int, default=10, help="how many to list (default 10)"
     )
-    p_plot = sub.add_parser("plot", help="redraw the heatmap from scores.csv")
+    p_plot = sub.add_parser("plot", help="redraw the heatmap from scores.csv", epilog=_EPILOG)
     p_plot.add_argument("folder", help="a results folder (with scores.csv)")
     p_plot.add_argument("--x", help="parameter along the x axis")
     p_plot.add_argument("--y", help="parameter along the y axis")
     p_plot.add_argument("--metric", help="column to draw: score (default) or train_loss, ...")
     p_plot.add_argument("--output", help="PNG to write (default: FOLDER/heatmap.png)")
-    p_report = sub.add_parser("report", help="write one HTML page over all results folders")
+    p_report = sub.add_parser(
+        "report", help="write one HTML page over all results folders", epilog=_REPORT_EPILOG
+    )
     p_report.add_argument(
         "root",
         nargs="?",
@@ -165,21 +286,81 @@ def _parser():
     return parser
 
 
+def _run_show(args):
+    show(args.folder, top=args.top)
+    return EXIT_OK
+
+
+def _run_plot(args):
+    path = plot(args.folder, x=args.x, y=args.y, metric=args.metric, output=args.output)
+    _emit(f"wrote {visible(path)}", sys.stdout)
+    return EXIT_OK
+
+
+def _run_report(args):
+    collection = collect_folders(args.root)
+    output = Path(args.output) if args.output else collection.root / INDEX
+    with _writing(output):
+        path = write_page(collection, output=output)
+    _emit(f"wrote {visible(path)}", sys.stdout)
+    for problem in collection.unreadable:
+        _say("unreadable", problem.reason)
+    skipped = [*collection.skipped, *(p for run in collection.runs for p in run.skipped)]
+    for problem in skipped:
+        _say("skipped", f"{problem.path}: {problem.reason}")
+    return EXIT_UNREADABLE if collection.unreadable else EXIT_OK
+
+
+_COMMANDS = {"show": _run_show, "plot": _run_plot, "report": _run_report}
+
+
+def _quiet_stdout():
+    """After a broken pipe: send what is left of standard output nowhere."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _run(args):
+    """Run a command; its warnings are printed escaped, one line each."""
+    with warnings.catch_warnings(record=True) as caught:
+        try:
+            status = _COMMANDS[args.command](args)
+            sys.stdout.flush()  # a closed pipe shows here, not at exit
+            return status
+        finally:
+            for warning in caught:
+                _say("warning", warning.message)
+
+
 def main(argv=None):
-    """Entry point of the ``parsearch`` command; returns the exit status."""
+    """Entry point of the ``parsearch`` command; returns the exit status.
+
+    0: done; 1: ``report`` wrote the page but a folder was unreadable; 2: an error,
+    printed as one line naming the file (with ``PARSEARCH_DEBUG=1`` it is raised
+    instead); 130: interrupted; 141: standard output was closed.
+    """
     args = _parser().parse_args(argv)
+    debug = os.environ.get(DEBUG_ENV, "") not in ("", "0")
     try:
-        if args.command == "show":
-            show(args.folder, top=args.top)
-        elif args.command == "report":
-            print(f"wrote {report(args.root, output=args.output)}")
+        return _run(args)
+    except KeyboardInterrupt:
+        print("parsearch: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_BROKEN_PIPE
+    except Exception as exc:
+        if debug:
+            raise
+        if isinstance(exc, (OSError, ValueError)):
+            _say("error", exc)
         else:
-            path = plot(args.folder, x=args.x, y=args.y, metric=args.metric, output=args.output)
-            print(f"wrote {path}")
-    except (OSError, ValueError) as exc:
-        print(f"parsearch: error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+            _say(
+                "error",
+                f"unexpected {type(exc).__name__}: {exc} (a bug in parsearch? "
+                f"set {DEBUG_ENV}=1 to see the traceback)",
+            )
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

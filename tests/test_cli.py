@@ -1,5 +1,9 @@
 """Tests of the ``parsearch`` command (parsearch.cli) on folders written by real searches."""
 
+import builtins
+import csv
+import io
+import json
 import os
 import shutil
 import subprocess
@@ -7,6 +11,7 @@ import sys
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
@@ -238,8 +243,13 @@ def test_a_malformed_scores_file_is_an_error(copy, capsys, command):
     lines = scores.read_text().splitlines(keepends=True)
     lines[2] = lines[2].rstrip("\n") + ',"extra"\n'  # one field too many on line 3
     scores.write_text("".join(lines))
-    folder = copy if command == "report" else copy / "lr"
-    status, out, err = run(capsys, command, folder)
+    if command == "report":  # the page is written, with lr listed as unreadable
+        status, out, err = run(capsys, command, copy)
+        assert (status, out) == (1, f"wrote {copy / 'index.html'}\n")
+        assert f"parsearch: unreadable: {scores} is not a valid scores file" in err
+        assert 'class="unreadable"' in (copy / "index.html").read_text()
+        return
+    status, out, err = run(capsys, command, copy / "lr")
     assert (status, out) == (2, "")
     assert f"parsearch: error: {scores} is not a valid scores file" in err
     assert not (copy / "index.html").exists()
@@ -307,3 +317,381 @@ def test_show_prints_parameters_as_the_grid_has_them(tmp_path, capsys, mnist_sma
     rows = [line.split() for line in text.splitlines() if line.startswith(" ")]
     assert {r[0] for r in rows} == {"None", "4"} and {r[1] for r in rows} == {"1", "5"}
     assert "NaN" not in text and "4.0 " not in text
+
+
+# --- hostile folders: one clear line naming the file, never a traceback -----------------
+
+SCORES_HEADER = ["C", "score", "status", "error", "fit_seconds", "metric", "direction"]
+
+
+def write_folder(folder, rows, params=("C",), meta=None):
+    """A results folder as fit_grid writes one: ``rows`` are ``(values, score, status)``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "scores.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow([*params, *SCORES_HEADER[1:], "config_key"])
+        for values, score, status in rows:
+            key = json.dumps(dict(zip(params, values)), sort_keys=True)
+            writer.writerow([*values, score, status, "", 0.5, "accuracy", "higher_is_better", key])
+    meta = {"metric": {"name": "accuracy", "greater_is_better": True}} if meta is None else meta
+    (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    return folder
+
+
+def edit_scores(folder, change):
+    """Rewrite scores.csv with ``change(records)`` applied to its list of records."""
+    with open(folder / "scores.csv", newline="", encoding="utf-8") as f:
+        records = list(csv.reader(f))
+    change(records)
+    with open(folder / "scores.csv", "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(records)
+
+
+def edit_meta(folder, change):
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    change(meta)
+    (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def set_cell(row, column, value):
+    def change(records):
+        records[row][records[0].index(column)] = value
+
+    return change
+
+
+DEEP = "[" * 20_000 + "]" * 20_000  # nested past the recursion limit, under the field limit
+GARBAGE = bytes(np.random.default_rng(0).integers(0, 256, 4000, dtype=np.uint8))
+
+#: Ways a results folder goes bad, each with the file that the message must name.
+HOSTILE = {
+    "binary scores.csv": (lambda f: (f / "scores.csv").write_bytes(GARBAGE), "scores.csv"),
+    "empty scores.csv": (lambda f: (f / "scores.csv").write_text(""), "scores.csv"),
+    "no status column": (lambda f: (f / "scores.csv").write_text("C,score\n1,0.5\n"), "scores.csv"),
+    "text score": (lambda f: edit_scores(f, set_cell(1, "score", "abc")), "scores.csv"),
+    "unknown status": (lambda f: edit_scores(f, set_cell(2, "status", "done")), "scores.csv"),
+    "unknown direction": (lambda f: edit_scores(f, set_cell(1, "direction", "up")), "scores.csv"),
+    "deep config_key": (lambda f: edit_scores(f, set_cell(1, "config_key", DEEP)), "scores.csv"),
+    "scores.csv is a folder": (
+        lambda f: ((f / "scores.csv").unlink(), (f / "scores.csv").mkdir()),
+        "scores.csv",
+    ),
+    "truncated meta.json": (
+        lambda f: (f / "meta.json").write_text((f / "meta.json").read_text()[:20]),
+        "meta.json",
+    ),
+    "binary meta.json": (lambda f: (f / "meta.json").write_bytes(GARBAGE), "meta.json"),
+    "meta.json is a list": (lambda f: (f / "meta.json").write_text("[1, 2]"), "meta.json"),
+    "meta.json is a number": (lambda f: (f / "meta.json").write_text("5"), "meta.json"),
+    "meta.json is null": (lambda f: (f / "meta.json").write_text("null"), "meta.json"),
+    "meta.json nested deeply": (lambda f: (f / "meta.json").write_text(DEEP), "meta.json"),
+    "metric is a string": (
+        lambda f: edit_meta(f, lambda m: m.update(metric="accuracy")),
+        "meta.json",
+    ),
+    "metric without a name": (
+        lambda f: edit_meta(f, lambda m: m.update(metric={"greater_is_better": True})),
+        "meta.json",
+    ),
+    "direction is a string": (
+        lambda f: edit_meta(f, lambda m: m["metric"].update(greater_is_better="no")),
+        "meta.json",
+    ),
+    "grid is a list": (lambda f: edit_meta(f, lambda m: m.update(grid=[1, 2])), "meta.json"),
+    "grid axes not lists": (
+        lambda f: edit_meta(f, lambda m: m.update(grid={"axes": {"C": 1}})),
+        "meta.json",
+    ),
+    "meta.json is a folder": (
+        lambda f: ((f / "meta.json").unlink(), (f / "meta.json").mkdir()),
+        "meta.json",
+    ),
+}
+
+
+def good_folder(path):
+    """A small valid results folder: C over three values, one failed."""
+    return write_folder(path, [((0.1,), 0.5, "ok"), ((1.0,), 0.75, "ok"), ((10.0,), "", "failed")])
+
+
+def assert_one_line_error(status, out, err, *named):
+    assert (status, out) == (2, ""), err
+    assert err.startswith("parsearch: error: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+    for name in named:
+        assert str(name) in err, err
+
+
+@pytest.mark.parametrize("command", ["show", "plot"])
+@pytest.mark.parametrize("kind", list(HOSTILE))
+def test_a_bad_folder_is_one_line_naming_the_file(tmp_path, capsys, command, kind):
+    spoil, name = HOSTILE[kind]
+    folder = good_folder(tmp_path / "run")
+    spoil(folder)
+    status, out, err = run(capsys, command, folder)
+    assert_one_line_error(status, out, err, folder / name)
+    assert not (folder / HEATMAP).exists()
+
+
+@pytest.mark.parametrize("command", ["show", "plot"])
+def test_a_folder_that_is_a_file_is_one_line_naming_it(tmp_path, capsys, command):
+    path = tmp_path / "notes.txt"
+    path.write_text("hello\n")
+    status, out, err = run(capsys, command, path)
+    assert_one_line_error(status, out, err, path)
+    assert "not a folder" in err
+
+
+@pytest.mark.parametrize("command", ["show", "plot"])
+@pytest.mark.parametrize("name", ["scores.csv", "meta.json"])
+def test_permission_denied_is_one_line_naming_the_file(
+    tmp_path, capsys, monkeypatch, command, name
+):
+    folder = good_folder(tmp_path / "run")
+    denied = str(folder / name)
+    real_open = io.open
+
+    def guarded_open(file, *args, **kwargs):
+        if os.fspath(file) == denied:
+            raise PermissionError(13, "Permission denied", denied)
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(io, "open", guarded_open)
+    monkeypatch.setattr(builtins, "open", guarded_open)
+    status, out, err = run(capsys, command, folder)
+    assert_one_line_error(status, out, err, denied)
+    assert "Permission denied" in err
+
+
+def test_a_huge_field_never_tracebacks(tmp_path, capsys):
+    folder = good_folder(tmp_path / "run")
+    edit_scores(folder, set_cell(1, "C", "x" * 200_000))
+    status, out, err = run(capsys, "show", folder)
+    assert "Traceback" not in err
+    if status:  # until scores.csv's reader raises the csv field limit
+        assert_one_line_error(status, out, err, folder / "scores.csv")
+
+
+def test_show_of_a_header_only_folder_says_so(tmp_path, capsys):
+    folder = write_folder(tmp_path / "run", [])
+    status, out, err = run(capsys, "show", folder)
+    assert (status, err) == (0, "")
+    assert "0 configurations" in out and "no configuration succeeded" in out
+
+
+def test_plot_of_a_header_only_folder_is_one_line(tmp_path, capsys):
+    folder = write_folder(tmp_path / "run", [])
+    status, out, err = run(capsys, "plot", folder)
+    assert_one_line_error(status, out, err, folder)
+    assert not (folder / HEATMAP).exists()
+
+
+def test_a_drawing_error_is_one_line_naming_the_folder(tmp_path, capsys, monkeypatch):
+    folder = good_folder(tmp_path / "run")
+
+    def fail(*args, **kwargs):
+        raise ValueError("Unknown symbol: \\foo\n   ^\nParseFatalException")
+
+    monkeypatch.setattr(plot_module, "plot_scores", fail)
+    status, out, err = run(capsys, "plot", folder)
+    assert_one_line_error(status, out, err, folder)
+    assert "Unknown symbol" in err
+
+
+def test_an_unwritable_heatmap_is_one_line_naming_it(tmp_path, capsys):
+    folder = good_folder(tmp_path / "run")
+    (folder / HEATMAP).mkdir()  # a folder where the PNG should go
+    status, out, err = run(capsys, "plot", folder)
+    assert_one_line_error(status, out, err, folder / HEATMAP)
+
+
+def test_an_unexpected_error_is_one_line_unless_debugging(tmp_path, capsys, monkeypatch):
+    folder = good_folder(tmp_path / "run")
+
+    def bug(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(plot_module, "parameter_labels", bug)
+    status, out, err = run(capsys, "show", folder)
+    assert_one_line_error(status, out, err, "RuntimeError: a bug", "PARSEARCH_DEBUG=1")
+    monkeypatch.setenv("PARSEARCH_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="a bug"):
+        main(["show", str(folder)])
+
+
+def test_ctrl_c_is_one_line(tmp_path, capsys, monkeypatch):
+    folder = good_folder(tmp_path / "run")
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(plot_module, "parameter_labels", interrupt)
+    status, out, err = run(capsys, "show", folder)
+    assert (status, out, err) == (130, "", "parsearch: interrupted\n")
+
+
+def test_a_bad_folder_in_a_subprocess_is_one_line(tmp_path):
+    folder = good_folder(tmp_path / "run")
+    (folder / "scores.csv").write_bytes(GARBAGE)
+    for command in ("show", "plot"):
+        done = subprocess.run(
+            [sys.executable, "-m", "parsearch.cli", command, str(folder)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert_one_line_error(done.returncode, done.stdout, done.stderr, folder / "scores.csv")
+
+
+def test_a_closed_pipe_is_no_traceback(root):
+    with subprocess.Popen(
+        [sys.executable, "-m", "parsearch.cli", "show", str(root / "lr")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as child:
+        child.stdout.close()  # like `parsearch show ... | head -0`
+        err = child.stderr.read().decode()
+        child.wait(timeout=120)
+    assert err == ""  # neither a traceback nor "error: [Errno 32] Broken pipe"
+    assert child.returncode != 0
+
+
+# --- control characters in the data are shown, not sent to the terminal ----------------
+
+#: In the data: ESC sequences (colour, clear screen, a title change), a bell, a C1 CSI, a
+#: carriage return, a right-to-left override and a NUL.
+CONTROLS = "\x1b[31m\x1b[2J\x1b]0;owned\x07\x9b1m\r\u202e\x00"
+#: In a path: no NUL, but a lone surrogate (how Python reads an undecodable byte).
+PATH_CONTROLS = "\x1b[31m\x07\x9b\r\u202e\udcff"
+
+
+def printable(text):
+    return all(c.isprintable() or c == "\n" for c in text)
+
+
+def test_show_escapes_control_characters_from_the_data(tmp_path, capsys):
+    folder = write_folder(
+        tmp_path / f"run{PATH_CONTROLS}",
+        [((f"v{CONTROLS}",), 0.5, "ok"), (("plain",), 0.25, "ok")],
+        params=(f"p{CONTROLS}",),
+        meta={
+            "metric": {"name": f"acc{CONTROLS}", "greater_is_better": True},
+            "model": f"Model(\n    x='{CONTROLS}')",
+        },
+    )
+    status, out, err = run(capsys, "show", folder)
+    assert (status, err) == (0, "")
+    assert printable(out), out
+    assert "\\x1b[31m" in out and "\\u202e" in out and "\\x9b" in out and "\\x00" in out
+    assert "\\udcff" in out  # the folder's undecodable byte
+    lines = out.splitlines()
+    assert "/run\\x1b[31m\\x07\\x9b\\r\\u202e\\udcff: 2 configurations" in lines[0]
+    assert "metric acc\\x1b[31m" in lines[0]
+    assert lines[1].startswith("model: Model( x='\\x1b[31m")  # one line, as in the report
+    value = "v\\x1b[31m\\x1b[2J\\x1b]0;owned\\x07\\x9b1m\\r\\u202e\\x00"
+    assert [line.split()[:2] for line in lines[lines.index("top 2:") + 2 :]][:2] == [
+        [value, "0.50"],
+        ["plain", "0.25"],
+    ]
+
+
+def test_error_messages_escape_control_characters(tmp_path, capsys):
+    missing = tmp_path / f"no{PATH_CONTROLS}where"
+    for command in ("show", "plot", "report"):
+        status, _, err = run(capsys, command, missing)
+        assert status == 2 and printable(err), err
+        assert "no\\x1b[31m" in err
+    folder = good_folder(tmp_path / "run")
+    edit_scores(folder, set_cell(2, "status", f"ok{CONTROLS}"))
+    status, _, err = run(capsys, "show", folder)
+    assert status == 2 and printable(err), err
+
+
+def test_plot_escapes_control_characters_in_its_messages(tmp_path, capsys):
+    folder = write_folder(
+        tmp_path / f"run{PATH_CONTROLS}",
+        [
+            ((f"v{CONTROLS}", 1), 0.5, "ok"),
+            (("plain", 1), 0.25, "ok"),
+            ((f"v{CONTROLS}", 2), 0.5, "ok"),
+            (("plain", 2), 0.25, "ok"),
+        ],
+        params=(f"p{CONTROLS}", "q"),
+    )
+    status, out, err = run(capsys, "plot", folder)
+    assert status == 0 and printable(out) and printable(err), (out, err)
+    assert out.startswith("wrote ") and "run\\x1b[31m" in out
+    assert (folder / HEATMAP).read_bytes()[:8] == PNG_MAGIC
+    status, out, err = run(capsys, "plot", folder, "--x", f"z{CONTROLS}")
+    assert status == 2 and printable(err) and "z\\x1b[31m" in err, err
+
+
+# --- report: one bad folder is listed, the exit status says so --------------------------
+
+
+def test_report_with_a_bad_folder_writes_the_page_and_exits_1(copy, capsys):
+    (copy / "lr" / "meta.json").write_text("[1, 2]")
+    status, out, err = run(capsys, "report", copy)
+    assert status == 1
+    assert out == f"wrote {copy / 'index.html'}\n"
+    assert err.startswith(f"parsearch: unreadable: {copy / 'lr' / 'meta.json'} ")
+    assert err.count("\n") == 1 and "object" in err
+    page = (copy / "index.html").read_text()
+    assert "<h2>nets/mlp</h2>" in page and 'class="unreadable"' in page
+
+
+def test_report_lists_symlinks_out_of_the_root_and_exits_0(copy, root, capsys, tmp_path):
+    (copy / "elsewhere").symlink_to(root / "lr", target_is_directory=True)
+    status, out, err = run(capsys, "report", copy)
+    assert status == 0 and out == f"wrote {copy / 'index.html'}\n"
+    assert err == (
+        f"parsearch: skipped: {copy / 'elsewhere'}: a symlink to outside the results root\n"
+    )
+
+
+def test_report_help_documents_the_exit_status(capsys):
+    with pytest.raises(SystemExit):
+        main(["report", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "Exit status: 0" in text and "1 when a folder was unreadable" in text
+    assert "symlink" in text
+
+
+def test_report_with_a_bad_folder_in_a_subprocess(copy):
+    (copy / "lr" / "scores.csv").write_bytes(GARBAGE)
+    done = subprocess.run(
+        [sys.executable, "-m", "parsearch.cli", "report", str(copy)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1 and done.stdout == f"wrote {copy / 'index.html'}\n"
+    assert done.stderr.startswith(f"parsearch: unreadable: {copy / 'lr' / 'scores.csv'}")
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_show_and_plot_read_a_null_grid_as_none(tmp_path, capsys):
+    folder = good_folder(tmp_path / "run")
+    edit_meta(folder, lambda m: m.update(grid=None, data=None, versions=None))
+    status, out, err = run(capsys, "show", folder)
+    assert (status, err) == (0, "") and "top 2:" in out
+    status, out, err = run(capsys, "plot", folder)
+    assert (status, err) == (0, "") and out == f"wrote {folder / HEATMAP}\n"
+
+
+def test_show_a_parameter_named_like_the_metric(tmp_path, capsys):
+    folder = write_folder(
+        tmp_path / "run", [((1,), 0.5, "ok"), ((2,), 0.25, "ok")], params=("accuracy",)
+    )
+    status, out, err = run(capsys, "show", folder)
+    assert (status, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[lines.index("top 2:") + 1].split() == ["accuracy", "accuracy", "fit_seconds"]
+
+
+def test_report_of_a_file_is_one_line(tmp_path, capsys):
+    path = tmp_path / "notes.txt"
+    path.write_text("hello\n")
+    status, out, err = run(capsys, "report", path)
+    assert_one_line_error(status, out, err, path)
+    assert "not a folder" in err

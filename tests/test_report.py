@@ -17,7 +17,17 @@ from urllib.parse import unquote
 
 import pytest
 
-from parsearch.report import INDEX, collect_runs, find_results, render_report, write_report
+from parsearch.report import (
+    INDEX,
+    UnreadableFolder,
+    collect_folders,
+    collect_runs,
+    find_results,
+    load_run,
+    render_report,
+    write_report,
+)
+from parsearch.results.files import META, SCORES
 from parsearch.rows import Col, Direction, Status
 
 #: Folder names with characters that HTML and URLs must escape.
@@ -319,7 +329,11 @@ def test_a_root_without_results_folders_is_an_error(tmp_path):
 def test_a_folder_with_meta_but_no_scores_is_an_error(results):
     (results / SGD / "scores.csv").unlink()
     with pytest.raises(ValueError, match=r"meta\.json but no scores\.csv"):
-        write_report(results)
+        find_results(results)
+    # The report lists it as unreadable and shows the others.
+    parts = sections(write_report(results).read_text(encoding="utf-8"))
+    assert re.search(r"meta\.json but no scores\.csv", html.unescape(parts[SGD]))
+    assert 'class="unreadable"' in parts[SGD] and 'class="run"' in parts[MLP]
 
 
 @pytest.mark.parametrize(
@@ -336,15 +350,230 @@ def test_a_folder_with_meta_but_no_scores_is_an_error(results):
 def test_a_malformed_scores_file_is_an_error_naming_it(results, text, message):
     (results / MLP / "scores.csv").write_text(text)
     with pytest.raises(ValueError, match=re.escape(message)) as error:
-        write_report(results)
+        load_run(results / MLP, results)
     assert str(results / MLP / "scores.csv") in str(error.value)
-    assert not (results / INDEX).exists()
+    # The report lists it as unreadable, with that reason, and shows the others.
+    parts = sections(write_report(results).read_text(encoding="utf-8"))
+    assert 'class="unreadable"' in parts[MLP] and html.escape(str(error.value)) in parts[MLP]
+    assert 'class="run"' in parts[SGD]
 
 
 def test_malformed_meta_json_is_an_error_naming_it(results):
     (results / SGD / "meta.json").write_text("{not json")
     with pytest.raises(ValueError, match=r"meta\.json is not valid JSON"):
-        write_report(results)
+        load_run(results / SGD, results)
+    parts = sections(write_report(results).read_text(encoding="utf-8"))
+    assert re.search(r"meta\.json is not valid JSON", html.unescape(parts[SGD]))
+
+
+# --- one bad folder does not stop the report ------------------------------------------
+
+DEEP = "[" * 20_000 + "]" * 20_000  # nested past the recursion limit, under the field limit
+
+
+def replace_cell(column, value, row=1):
+    def spoil(folder):
+        with open(folder / "scores.csv", newline="") as f:
+            records = list(csv.reader(f))
+        records[row][records[0].index(column)] = value
+        with open(folder / "scores.csv", "w", newline="") as f:
+            csv.writer(f).writerows(records)
+
+    return spoil
+
+
+def replace_meta(change):
+    def spoil(folder):
+        meta = json.loads((folder / "meta.json").read_text())
+        change(meta)
+        (folder / "meta.json").write_text(json.dumps(meta))
+
+    return spoil
+
+
+#: Ways a results folder goes bad, with the file its reason must name.
+BAD = {
+    "binary scores.csv": (lambda f: (f / "scores.csv").write_bytes(bytes(range(256)) * 4), SCORES),
+    "empty scores.csv": (lambda f: (f / "scores.csv").write_text(""), SCORES),
+    "text score": (replace_cell(Col.SCORE, "abc"), SCORES),
+    "text fit_seconds": (replace_cell(Col.FIT_SECONDS, "slow"), SCORES),
+    "unknown status": (replace_cell(Col.STATUS, "done"), SCORES),
+    "deep config_key": (replace_cell(Col.KEY, DEEP), SCORES),
+    "scores.csv is a folder": (
+        lambda f: ((f / "scores.csv").unlink(), (f / "scores.csv").mkdir()),
+        SCORES,
+    ),
+    "truncated meta.json": (lambda f: (f / "meta.json").write_text('{"model": "SGD'), META),
+    "meta.json is a list": (lambda f: (f / "meta.json").write_text("[]"), META),
+    "meta.json nested deeply": (lambda f: (f / "meta.json").write_text(DEEP), META),
+    "metric is a string": (replace_meta(lambda m: m.update(metric="accuracy")), META),
+    "data is a list": (replace_meta(lambda m: m.update(data=[1, 2])), META),
+    "versions is a string": (replace_meta(lambda m: m.update(versions="1.0")), META),
+    "wall_seconds is text": (replace_meta(lambda m: m.update(wall_seconds="long")), META),
+    "meta.json is a folder": (
+        lambda f: ((f / "meta.json").unlink(), (f / "meta.json").mkdir()),
+        META,
+    ),
+}
+
+
+def add_folder(root, name):
+    """A valid results folder ``name`` under ``root``, like the fixture's."""
+    folder = root / name
+    folder.mkdir(parents=True)
+    write_scores(
+        folder,
+        ["alpha"],
+        [((0.1,), 0.5, Status.OK, "", 1.0), ((1.0,), 0.25, Status.OK, "", 1.5)],
+        "accuracy",
+        Direction.HIGHER,
+    )
+    write_meta(folder, "Ridge()", "accuracy", True, "cpu", 1.0, [[4, 2], None])
+    png(folder / "heatmap.png", name)
+    return folder
+
+
+def without_ids(parts):
+    """Sections with their position-dependent anchors taken out."""
+    return {name: re.sub(r'id="run-\d+"', "", text) for name, text in parts.items()}
+
+
+@pytest.mark.parametrize("kind", list(BAD))
+def test_a_bad_folder_is_listed_as_unreadable_and_the_others_render_as_before(results, kind):
+    before = sections(write_report(results).read_text(encoding="utf-8"))
+    spoil, name = BAD[kind]
+    bad = add_folder(results, "a bad one")
+    spoil(bad)
+    collection = collect_folders(results)
+    assert [run.name for run in collection.runs] == [MLP, SGD]
+    [problem] = collection.unreadable
+    assert (problem.name, problem.path) == ("a bad one", bad)
+    assert str(bad / name) in problem.reason, problem.reason
+    assert "\n" not in problem.reason
+
+    page = write_report(results).read_text(encoding="utf-8")
+    parts = sections(page)
+    assert list(parts) == ["a bad one", MLP, SGD]
+    unreadable = parts.pop("a bad one")
+    assert 'class="unreadable"' in unreadable and html.escape(problem.reason) in unreadable
+    assert "<table" not in unreadable and "<img" not in unreadable
+    assert without_ids(parts) == without_ids(before)
+    assert "3 results folders, 1 unreadable" in page
+    assert re.search(
+        r'<li><a href="#run-1">a bad one</a> <span class="bad">unreadable</span>', page
+    )
+
+
+def test_every_folder_bad_is_still_a_page(results):
+    for folder in (results / SGD, results / MLP):
+        (folder / "scores.csv").write_bytes(b"\xff\xfe\x00garbage")
+    collection = collect_folders(results)
+    assert collection.runs == [] and [p.name for p in collection.unreadable] == [MLP, SGD]
+    page = write_report(results).read_text(encoding="utf-8")
+    assert "2 results folders, 2 unreadable" in page
+    assert page.count('class="unreadable"') == 2
+
+
+def test_a_folder_that_cannot_be_listed_is_unreadable(results, monkeypatch):
+    locked = add_folder(results, "locked")
+    scandir = os.scandir
+
+    def guarded(path="."):
+        if os.fspath(path) == str(locked):
+            raise PermissionError(13, "Permission denied", str(locked))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", guarded)
+    collection = collect_folders(results)
+    assert [run.name for run in collection.runs] == [MLP, SGD]
+    [problem] = collection.unreadable
+    assert problem.name == "locked" and f"cannot list {locked}: Permission denied" in problem.reason
+
+
+def test_a_bad_folder_is_an_error_for_the_strict_functions(results):
+    (results / SGD / "meta.json").write_text("[]")
+    with pytest.raises(UnreadableFolder, match=re.escape(f"{results / SGD / META}")) as error:
+        collect_runs(results)
+    assert isinstance(error.value, ValueError) and error.value.path == results / SGD / META
+
+
+# --- symlinks: followed inside the results root, never out of it ----------------------
+
+
+def test_a_folder_linked_from_outside_the_root_is_skipped_and_listed(results, tmp_path):
+    outside = add_folder(tmp_path / "elsewhere", "secret")
+    write_meta(outside, "Secret(model='hush')", "accuracy", True, "cpu", 1.0, [[4, 2], None])
+    (results / "linked").symlink_to(outside, target_is_directory=True)
+    (results / "notes" / "deeper").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    collection = collect_folders(results)
+    assert [run.name for run in collection.runs] == [MLP, SGD]
+    assert [p.name for p in collection.skipped] == ["linked", "notes/deeper"]
+    assert all("outside the results root" in p.reason for p in collection.skipped)
+    page = write_report(results).read_text(encoding="utf-8")
+    assert "Secret" not in page and "hush" not in page and "elsewhere" not in page
+    assert list(sections(page)) == [MLP, SGD]
+    skipped = re.search(r'<div class="skipped">.*?</div>', page, flags=re.S).group(0)
+    assert "<code>linked</code>" in skipped and "<code>notes/deeper</code>" in skipped
+
+
+@pytest.mark.parametrize("name", [SCORES, META])
+def test_a_results_file_linked_from_outside_the_root_skips_its_folder(results, tmp_path, name):
+    outside = add_folder(tmp_path / "elsewhere", "secret")
+    linked = results / "linked"
+    linked.mkdir()
+    for file in (SCORES, META):
+        source = outside / file if file == name else results / SGD / file
+        if file == name:
+            (linked / file).symlink_to(source)
+        else:
+            shutil.copy(source, linked / file)
+    collection = collect_folders(results)
+    assert [run.name for run in collection.runs] == [MLP, SGD]
+    [skipped] = collection.skipped
+    assert skipped.name == "linked" and f"{name} is a symlink to outside" in skipped.reason
+
+
+def test_folders_linked_inside_the_root_are_shown_once(results):
+    store = add_folder(results / ".store", "run-7")
+    (results / "latest").symlink_to(store, target_is_directory=True)  # only way to reach it
+    (results / "again").symlink_to(results / SGD, target_is_directory=True)  # shown already
+    collection = collect_folders(results)
+    assert [run.name for run in collection.runs] == [MLP, "latest", SGD]
+    assert collection.skipped == [] and collection.unreadable == []
+    page = write_report(results).read_text(encoding="utf-8")
+    assert 'src="latest/heatmap.png"' in page
+
+
+def test_a_symlink_cycle_ends(results):
+    (results / MLP / "loop").symlink_to(results, target_is_directory=True)
+    (results / "notes" / "self").symlink_to(results / "notes", target_is_directory=True)
+    (results / "a").symlink_to(results / "b", target_is_directory=True)
+    (results / "b").symlink_to(results / "a", target_is_directory=True)  # a broken cycle
+    collection = collect_folders(results)
+    assert [run.name for run in collection.runs] == [MLP, SGD]
+
+
+def test_a_root_that_is_a_symlink_is_read_through_it(results, tmp_path):
+    link = tmp_path / "link-to-results"
+    link.symlink_to(results, target_is_directory=True)
+    assert [run.name for run in collect_folders(link).runs] == [MLP, SGD]
+    page = write_report(link).read_text(encoding="utf-8")
+    assert page.count("<img ") == 3
+
+
+def test_an_image_linked_from_outside_the_root_is_left_out(results, tmp_path):
+    png(tmp_path / "private.png", "private")
+    (results / SGD / "stolen.png").symlink_to(tmp_path / "private.png")
+    (results / SGD / "sketch.png").symlink_to(results / "notes" / "sketch.png")  # inside
+    runs = {run.name: run for run in collect_folders(results).runs}
+    assert [p.name for p in runs[SGD].images] == ["heatmap.png", "sketch.png"]
+    assert [p.name for p in runs[SGD].skipped] == ["stolen.png"]
+    page = write_report(results).read_text(encoding="utf-8")
+    sources = [unquote(attrs["src"]) for attrs in Tags(page).find("img")]
+    assert not any("stolen" in s or "private" in s for s in sources)
+    assert f"{SGD}/sketch.png" in sources
+    section = sections(page)[SGD]
+    assert re.search(r'class="skipped">.*<code>stolen\.png</code>', section)
 
 
 # --- in a headless browser -----------------------------------------------------------

@@ -9,25 +9,42 @@ header is clicked, and the facts from ``meta.json``.
 Compute first, render second, one job a module:
 
 - :mod:`~parsearch.report.collect` reads the folders into :class:`Run` objects
-  (:func:`find_results`, :func:`load_run`, :func:`collect_runs`);
+  (:func:`find_results`, :func:`load_run`, :func:`collect_runs`), or, one folder at a
+  time, into a :class:`Collection` where a folder that cannot be read is a
+  :class:`Problem` with the reason (:func:`collect_folders`); symlinks are followed
+  inside the results root only;
 - :mod:`~parsearch.report.render` turns them into the page's text
   (:func:`render_report`), from the package data files in ``assets/``: the page's
   skeleton (``page.html``), its CSS (``report.css``) and its sorting script
   (``report.js``), inlined so the page works opened straight from disk;
 - :mod:`~parsearch.report.write` does both and writes the file atomically
-  (:func:`write_report`).
+  (:func:`write_report`, :func:`write_page`).
 """
 
-from parsearch.report.collect import Run, collect_runs, find_results, load_run
+from parsearch.report.collect import (
+    Collection,
+    Problem,
+    Run,
+    UnreadableFolder,
+    collect_folders,
+    collect_runs,
+    find_results,
+    load_run,
+)
 from parsearch.report.render import render_report
-from parsearch.report.write import INDEX, write_report
+from parsearch.report.write import INDEX, write_page, write_report
 
 __all__ = [
     "INDEX",
+    "Collection",
+    "Problem",
     "Run",
+    "UnreadableFolder",
+    "collect_folders",
     "collect_runs",
     "find_results",
     "load_run",
     "render_report",
+    "write_page",
     "write_report",
 ]

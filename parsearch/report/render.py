@@ -1,5 +1,8 @@
 """The report's HTML: a page over :class:`~parsearch.report.collect.Run` objects, as a string.
 
+A folder that could not be read is listed as unreadable, with the reason, and symlinks
+out of the results root as skipped.
+
 The page is self-contained: the CSS and a few lines of plain JavaScript are inlined
 from the package data files in ``assets/`` (``page.html``, the page's skeleton with
 ``${name}`` placeholders; ``report.css``; ``report.js``, which sorts a table by the
@@ -22,6 +25,7 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 
+from parsearch.report.collect import Problem
 from parsearch.results.files import META
 from parsearch.rows import Col, Status
 
@@ -77,17 +81,22 @@ def _config_text(config):
     return ", ".join(f"{k} = {_format(v)}" for k, v in config.items())
 
 
-def render_report(runs, output, title="parsearch report"):
+def render_report(runs, output, title="parsearch report", skipped=()):
     """The HTML page for ``runs``, to be written at ``output``.
 
     Parameters
     ----------
-    runs : list of Run
-        The results folders, in the order shown.
+    runs : list of Run or Problem
+        The results folders, in the order shown: a :class:`~parsearch.report.collect.Run`
+        gets its section; a :class:`~parsearch.report.collect.Problem` (a folder that
+        could not be read) is listed as unreadable, with the reason.
     output : str or Path
         Where the page will be written: image paths are made relative to its folder.
     title : str
         The page title.
+    skipped : list of Problem
+        Folders not read because a symlink leads out of the results root, listed under
+        the table of contents.
 
     Returns
     -------
@@ -95,19 +104,50 @@ def render_report(runs, output, title="parsearch report"):
     """
     base = Path(output).absolute().parent
     toc = "".join(
-        f'<li><a href="#run-{i}">{_e(run.name)}</a> <span>{_e(_summary_line(run))}</span></li>'
+        f'<li><a href="#run-{i}">{_e(run.name)}</a> {_toc_note(run)}</li>'
         for i, run in enumerate(runs, 1)
     )
-    sections = "\n".join(_section(run, i, base) for i, run in enumerate(runs, 1))
+    sections = "\n".join(
+        _unreadable(run, i) if isinstance(run, Problem) else _section(run, i, base)
+        for i, run in enumerate(runs, 1)
+    )
+    unreadable = sum(isinstance(run, Problem) for run in runs)
     return Template(_asset("page.html")).substitute(
         title=_e(title),
         style=_asset("report.css"),
         script=_asset("report.js"),
         n=len(runs),
         folders="folder" if len(runs) == 1 else "folders",
+        notes=f", {unreadable} unreadable" if unreadable else "",
         toc=toc,
+        skipped=_skipped_list(skipped),
         sections=sections,
     )
+
+
+def _toc_note(run):
+    """The run's note in the table of contents: its best score, or why it is not shown."""
+    if isinstance(run, Problem):
+        return '<span class="bad">unreadable</span>'
+    return f"<span>{_e(_summary_line(run))}</span>"
+
+
+def _unreadable(problem, index):
+    """The ``<section>`` of a folder that could not be read: its name and the reason."""
+    return (
+        f'<section id="run-{index}" class="unreadable">\n<h2>{_e(problem.name)}</h2>\n'
+        f'<p class="bad">unreadable: {_e(problem.reason)}</p>\n</section>'
+    )
+
+
+def _skipped_list(skipped):
+    """The symlinks out of the results root that were not followed, as a list."""
+    if not skipped:
+        return ""
+    items = "".join(
+        f"<li><code>{_e(problem.name)}</code>: {_e(problem.reason)}</li>" for problem in skipped
+    )
+    return f'<div class="skipped"><p>Skipped, not read:</p><ul>{items}</ul></div>'
 
 
 def _summary_line(run):
@@ -132,6 +172,9 @@ def _section(run, index, base):
         )
     figures = "".join(_figure(path, base) for path in run.images)
     images = f'<div class="images">{figures}</div>' if figures else ""
+    if run.skipped:
+        left_out = ", ".join(f"<code>{_e(p.name)}</code> ({_e(p.reason)})" for p in run.skipped)
+        images += f'\n<p class="skipped">left out: {left_out}</p>'
     return (
         f'<section id="run-{index}" class="run">\n'
         f"<h2>{_e(run.name)}</h2>\n"

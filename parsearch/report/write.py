@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from parsearch.report.collect import collect_runs
+from parsearch.report.collect import collect_folders
 from parsearch.report.render import render_report
 from parsearch.results.files import atomic_write
 
@@ -14,6 +14,11 @@ INDEX = "index.html"
 
 def write_report(root="results", output=None):
     """Write the HTML report over every results folder under ``root``.
+
+    A folder that cannot be read is listed on the page as unreadable, with the reason,
+    and the others are shown; symlinks out of ``root`` are listed as skipped (see
+    :mod:`parsearch.report.collect`). Use :func:`collect_folders` and
+    :func:`write_page` to know which.
 
     Parameters
     ----------
@@ -27,11 +32,35 @@ def write_report(root="results", output=None):
     -------
     Path
         The file written.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``root`` does not exist or holds no results folder at all.
     """
-    root = Path(root)
-    runs = collect_runs(root)
+    return write_page(collect_folders(root), output=output)
+
+
+def write_page(collection, output=None):
+    """Write the HTML page of a :class:`~parsearch.report.collect.Collection`.
+
+    Parameters
+    ----------
+    collection : Collection
+        The folders read from a results root (:func:`collect_folders`).
+    output : str or Path, optional
+        The HTML file to write (default: ``index.html`` in the collection's root).
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    root = collection.root
     output = Path(output) if output is not None else root / INDEX
-    page = render_report(runs, output, title=f"parsearch report: {root}")
+    page = render_report(
+        collection.entries, output, title=f"parsearch report: {root}", skipped=collection.skipped
+    )
     with atomic_write(output) as f:
         f.write(page)
     return output
