@@ -9,18 +9,31 @@ from pathlib import Path
 import numpy as np
 
 
-def check_data(X_train, y_train, X_val=None, y_val=None, *, classifier=True):
+def check_data(
+    X_train, y_train, X_val=None, y_val=None, *, classifier=True, allow_nan=False, numeric=True
+):
     """Check training and validation data.
+
+    The search checks what it needs itself (2-D X, 1-D y of the same length, targets
+    that can be fitted) and leaves the rest to the estimator, as GridSearchCV does; NaN in
+    X is refused here only for an estimator that does not take it (one clear error
+    rather than a failed row per configuration).
 
     Parameters
     ----------
     X_train, y_train : array-like
-        Training data; X must be 2-D and finite, y 1-D of the same length.
+        Training data; X must be 2-D, y 1-D of the same length.
     X_val, y_val : array-like, optional
         Validation data; give both or neither.
     classifier : bool
         Whether the estimator is a classifier (then validation classes never seen in
         training give a warning).
+    allow_nan : bool
+        Whether the estimator takes NaN (and missing values) in X (see
+        :func:`accepts_nan`); if False, NaN and infinite values are refused.
+    numeric : bool
+        Whether X must be numeric (True for networks; a scikit-learn pipeline may encode
+        text columns itself).
 
     Returns
     -------
@@ -40,12 +53,13 @@ def check_data(X_train, y_train, X_val=None, y_val=None, *, classifier=True):
             f"{given} was given without {missing}: give both for a validation set, or "
             "neither to score by cross-validation."
         )
-    X_train, y_train = _check_xy(X_train, y_train, "X_train", "y_train")
+    rules = {"allow_nan": allow_nan, "numeric": numeric}
+    X_train, y_train = _check_xy(X_train, y_train, "X_train", "y_train", **rules)
     if X_val is None:
         if classifier:
             _refuse_one_class(y_train)
         return X_train, y_train, None, None
-    X_val, y_val = _check_xy(X_val, y_val, "X_val", "y_val")
+    X_val, y_val = _check_xy(X_val, y_val, "X_val", "y_val", **rules)
     if X_train.shape[1] != X_val.shape[1]:
         raise ValueError(f"X_train has {X_train.shape[1]} features but X_val has {X_val.shape[1]}.")
     if classifier:
@@ -118,12 +132,13 @@ def take_rows(X, rows):
     return X.iloc[rows] if is_dataframe(X) else X[rows]
 
 
-def _check_xy(X, y, x_name, y_name):
+def _check_xy(X, y, x_name, y_name, allow_nan=False, numeric=True):
     if hasattr(X, "tocsr"):  # scipy sparse matrix or array: CSR, whose rows can be taken
         X = X.tocsr()
         parts = [X.data]
     elif is_dataframe(X) and keeps_frame(X):  # float columns checked, others left as they are
-        _refuse_nonfinite(x_name, int(X.isna().to_numpy().sum()))
+        if not allow_nan:
+            _refuse_nonfinite(x_name, int(X.isna().to_numpy().sum()))
         parts = [
             X.iloc[:, i].to_numpy(dtype=float) for i, t in enumerate(X.dtypes) if t.kind == "f"
         ]
@@ -136,9 +151,9 @@ def _check_xy(X, y, x_name, y_name):
             "Reshape images to (n_samples, n_pixels), e.g. X.reshape(len(X), -1)."
         )
     for data in parts:
-        if not _numeric(data.dtype):
+        if numeric and not _numeric(data.dtype):
             raise ValueError(f"{x_name} must be numeric, got dtype {data.dtype}.")
-        if data.dtype.kind == "f":
+        if not allow_nan and data.dtype.kind == "f":
             _refuse_nonfinite(x_name, int(np.size(data) - np.isfinite(data).sum()))
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
@@ -187,8 +202,35 @@ def _refuse_nonfinite(name, n_bad):
     """Refuse ``n_bad`` NaN, infinite or missing values (None, pd.NA) in ``name``."""
     if n_bad:
         raise ValueError(
-            f"{name} contains {n_bad} NaN or infinite values; impute or drop them first."
+            f"{name} contains {n_bad} NaN or infinite values, which this estimator does not "
+            "take; impute or drop them first (e.g. make_pipeline(SimpleImputer(), model)), "
+            "or use an estimator that handles missing values (HistGradientBoostingClassifier)."
         )
+
+
+def accepts_nan(estimator):
+    """Whether an estimator takes NaN in X, as its scikit-learn tags say.
+
+    A Pipeline takes what its first step takes (scikit-learn's own Pipeline tags do not
+    say); a ColumnTransformer or FeatureUnion, whose parts each see other columns, is
+    taken to decide for itself.
+    """
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import FeatureUnion, Pipeline
+
+    if isinstance(estimator, Pipeline):
+        steps = [s for _, s in estimator.steps if s is not None and s != "passthrough"]
+        return accepts_nan(steps[0]) if steps else True
+    if isinstance(estimator, (ColumnTransformer, FeatureUnion)):
+        return True
+    try:
+        from sklearn.utils import get_tags
+    except ImportError:  # scikit-learn < 1.6
+        return bool(getattr(estimator, "_get_tags", dict)().get("allow_nan", False))
+    try:
+        return bool(get_tags(estimator).input_tags.allow_nan)
+    except Exception:  # an estimator whose tags cannot be read: let it decide
+        return True
 
 
 def check_n_jobs(n_jobs):

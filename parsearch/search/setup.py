@@ -15,7 +15,14 @@ from pathlib import Path
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection import check_cv
 
-from parsearch.checks import as_dense, check_backend, check_data, check_n_jobs, check_out
+from parsearch.checks import (
+    accepts_nan,
+    as_dense,
+    check_backend,
+    check_data,
+    check_n_jobs,
+    check_out,
+)
 from parsearch.execute.dask import resolve_client
 from parsearch.execute.tasks import Data
 from parsearch.grid import Grid, check_params, expand_grid
@@ -147,11 +154,17 @@ device, random_state
     grid = expand_grid(param_grid)
     check_params(model, grid)
     classifier = is_classifier(model)
+    network = is_network(model)
     X_train, y_train, X_val, y_val = check_data(
-        X_train, y_train, X_val, y_val, classifier=classifier
+        X_train,
+        y_train,
+        X_val,
+        y_val,
+        classifier=classifier,
+        allow_nan=not network and accepts_nan(model),
+        numeric=network,
     )
     base = clone(model)
-    network = is_network(base)
     where = {}
     if network:  # the fused trainer takes dense numeric arrays
         from parsearch.nets.devices import prepare_network
