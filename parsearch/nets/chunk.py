@@ -87,11 +87,22 @@ def train_chunk(estimator, job, data, metric, on_epoch=None):
                 "training diverged (the loss, weights or outputs became NaN or infinite) "
                 f"in epoch {min(diverged)}; lower the learning rate"
             )
+        elif not np.isfinite(row[Col.SCORE]):  # the metric failed for this model alone
+            why = next((o.score_error for o in per_fold if o.score_error), "no score")
+            outcomes.append(_unscored(index, row, metric, why))
+            continue
         fitted = None
         if data.folds is None and not diverged:
             fitted = model._set_fitted(classes, X.shape[1], per_fold[0])
         outcomes.append(Outcome(index=index, row=row, model=fitted))
     return outcomes
+
+
+def _unscored(index, row, metric, why):
+    """The outcome of a model the metric could not score: a failed row saying why."""
+    row.update({Col.STATUS: Status.FAILED, Col.ERROR: f"scoring with {metric.name} failed: {why}"})
+    row[Col.SCORE] = np.nan
+    return Outcome(index=index, row=row, traceback="(raised by the metric, not by training)")
 
 
 def _output_scorer(metric, y_true, classes):

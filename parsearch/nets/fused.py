@@ -98,12 +98,30 @@ class FusedOutcome:
     diverged_epoch : int or None
         The epoch (1-based) at whose end the model was found diverged: its training loss,
         a parameter, or a validation output had become NaN or infinite.
+    score_error : str or None
+        Why the last epoch's score is missing: the metric raised for this model's
+        outputs, or gave NaN or infinity (the score is then NaN or that value).
     """
 
     layers: list
     train_loss: list = field(default_factory=list)
     epoch_scores: list = field(default_factory=list)
     diverged_epoch: int | None = None
+    score_error: str | None = None
+
+
+def _score(score, outputs):
+    """One model's validation score, and why it is missing, if it is.
+
+    A metric that raises or gives NaN for one model's outputs (a degenerate model) must
+    not stop the others: that model's score is NaN (or the non-finite value) and its row
+    fails alone, as a configuration does on the scikit-learn path.
+    """
+    try:
+        value = float(score(outputs))
+    except Exception as exc:
+        return math.nan, f"{type(exc).__name__}: {exc}"
+    return value, None if math.isfinite(value) else f"the score is {value}"
 
 
 def layer_sizes(n_features, width, depth, n_classes):
@@ -475,8 +493,9 @@ def train_fused(X, y, hypers, spec, n_classes, X_val=None, score=None, proba=Tru
         for k in range(K):
             outcomes[k].train_loss.append(float(train_loss[k]))
             if scoring:
-                value = float("nan") if diverged[k] else score(outputs[k])
+                value, error = (math.nan, None) if diverged[k] else _score(score, outputs[k])
                 outcomes[k].epoch_scores.append(value)
+                outcomes[k].score_error = error
         if on_epoch is not None:
             on_epoch(epoch, K)
     for k in range(K):
