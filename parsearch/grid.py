@@ -3,17 +3,21 @@
 A grid is a dict of lists, a list of such dicts, or a scikit-learn ``ParameterGrid``.
 It becomes an ordered list of configurations plus the axes (parameter name -> its
 distinct values in the order given) that the plots use.
+
+Expansion takes time linear in the number of values and of sub-grids: values are told
+apart by a key (:func:`_same_value_key`) in a dict, not compared pairwise.
 """
 
 from __future__ import annotations
 
 import difflib
 import itertools
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from parsearch.rows import is_estimator, value_key
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,18 @@ class Grid:
     def varying(self):
         """Names of the parameters that take more than one value."""
         return [name for name, values in self.axes.items() if len(values) > 1]
+
+    @property
+    def always_set(self):
+        """Names of the parameters that every configuration sets, in axis order.
+
+        The others keep the estimator's own value in some configurations (a sub-grid
+        that does not name them).
+        """
+        if not self.configs:
+            return []
+        common = set(self.configs[0]).intersection(*self.configs[1:])
+        return [name for name in self.axes if name in common]
 
     def __len__(self):
         return len(self.configs)
@@ -64,15 +80,17 @@ def expand_grid(param_grid):
     subgrids = _subgrids(param_grid)
     configs = []
     axes = {}
+    on_axis = {}  # name -> the _same_value_key of each value on its axis
     for sub in subgrids:
         names = list(sub)
-        for name in names:
-            values = _check_values(name, sub[name])
-            known = axes.setdefault(name, [])
+        value_lists = [_check_values(name, sub[name]) for name in names]
+        for name, values in zip(names, value_lists):
+            known, keys = axes.setdefault(name, []), on_axis.setdefault(name, set())
             for value in values:
-                if not any(_same_value(value, k) for k in known):
+                key = _same_value_key(value)
+                if key not in keys:
+                    keys.add(key)
                     known.append(value)
-        value_lists = [sub[name] for name in names]
         for combo in itertools.product(*value_lists):
             configs.append(dict(zip(names, combo)))
     return Grid(configs=configs, axes=axes)
@@ -105,6 +123,13 @@ def _subgrids(param_grid):
 
 
 def _check_values(name, values):
+    """The values of one parameter as a list: a list given, non-empty, hashable, each once.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the parameter (and the value).
+    """
     if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
         raise TypeError(
             f"Parameter {name!r}: values must be a list, got {type(values).__name__} "
@@ -113,7 +138,8 @@ def _check_values(name, values):
     values = list(values)
     if not values:
         raise ValueError(f"Parameter {name!r} has an empty list of values.")
-    for i, value in enumerate(values):
+    first = {}  # _duplicate_key -> the first value with it
+    for value in values:
         try:
             hash(value)
         except TypeError:
@@ -121,34 +147,66 @@ def _check_values(name, values):
                 f"Parameter {name!r}: value {value!r} of type {type(value).__name__} "
                 "is unhashable; use a tuple instead of a list, or a hashable object."
             ) from None
-        for earlier in values[:i]:
-            if _same_value(value, earlier) or _same_spelling(value, earlier):
-                raise ValueError(
-                    f"Parameter {name!r} lists one value twice: {earlier!r} and {value!r}. "
-                    "Give each value once."
-                )
+        if len(values) == 1:  # the shape of a sampled search: nothing to compare
+            break
+        key = _duplicate_key(value)
+        if key in first:
+            raise ValueError(
+                f"Parameter {name!r} lists one value twice: {first[key]!r} and {value!r}. "
+                "Give each value once."
+            )
+        first[key] = value
     return values
 
 
-def _same_spelling(a, b):
-    return isinstance(a, str) and isinstance(b, str) and a.strip().lower() == b.strip().lower()
+def _duplicate_key(value):
+    """Equal for two values that one list must not hold both of.
+
+    The same value (:func:`_same_value_key`), or strings spelled alike: ``"sgd"`` and
+    ``"SGD "``.
+    """
+    if isinstance(value, str):
+        return ("spelling", value.strip().lower())
+    return _same_value_key(value)
 
 
-def _same_value(a, b):
-    if type(a) is not type(b) and not (_is_number(a) and _is_number(b)):
-        return False
-    try:
-        return bool(a == b) or (_is_nan(a) and _is_nan(b))
-    except Exception:
-        return a is b
+def _same_value_key(value):
+    """Equal for values that are the same value, distinct for any others.
+
+    Numbers are the same when equal (``32`` and ``32.0``, numpy scalars too; not a
+    bool), NaN is NaN; two estimators are the same when their class and parameters are;
+    other values when they have one type and are equal.
+    """
+    if _is_number(value):
+        if value != value:  # NaN
+            return ("nan",)
+        return ("number", value.item() if isinstance(value, np.generic) else value)
+    if is_estimator(value):
+        return ("estimator", value_key(value))
+    return ("value", type(value), _Equal(value))
+
+
+class _Equal:
+    """A value as a dict key, compared by ``==``, or by identity where ``==`` fails."""
+
+    __slots__ = ("_hash", "value")
+
+    def __init__(self, value):
+        self.value = value
+        self._hash = hash(value)
+
+    def __hash__(self):
+        return self._hash
+
+    def __eq__(self, other):
+        try:
+            return bool(self.value == other.value)
+        except Exception:
+            return self.value is other.value
 
 
 def _is_number(value):
     return isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
-
-
-def _is_nan(value):
-    return _is_number(value) and math.isnan(float(value))
 
 
 def check_params(estimator, grid):

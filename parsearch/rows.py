@@ -7,6 +7,10 @@ everything about those rows and the values in them:
 - the vocabulary: column names (:class:`Col`), :class:`Status` and :class:`Direction`,
   string-valued enums, so that the CSV and the table hold plain ``"ok"`` and
   ``"higher_is_better"``;
+- a value's exact text (:func:`exact_repr`): scikit-learn's ``repr`` without its
+  elisions and with functions named by module and qualified name, the same in every
+  process; the values it cannot name so (lambdas, local functions, objects whose repr
+  is their memory address) are listed as unstable;
 - a value's canonical JSON form (:func:`canonical`), from which come the configuration
   key (:func:`config_key`) that identifies a configuration in ``scores.csv``, and the
   identity of one value (:func:`value_key`, under which a grid value and the same value
@@ -23,8 +27,12 @@ everything about those rows and the values in them:
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import math
+import sys
+import types
 from enum import Enum
 
 import numpy as np
@@ -124,6 +132,206 @@ def param_columns(columns):
     return [c for c in columns if c not in RESULT_COLUMNS]
 
 
+# --- a value: its exact text ----------------------------------------------------------------
+
+#: Values whose Python ``repr`` is exact and the same in every process (containers of
+#: them too): their exact text is their ``repr``.
+_PLAIN_SCALARS = (type(None), bool, int, float, complex, str, bytes, np.bool_, np.number)
+
+
+def exact_repr(value, unstable=None, params_of=None):
+    """A text that tells ``value`` from any other value, the same in every process.
+
+    Like ``repr``, but exact where scikit-learn's and numpy's elide (lists past 30 items,
+    text past 700 characters, arrays past 1,000 numbers) and stable where ``repr`` prints
+    a memory address:
+
+    - values whose ``repr`` is exact (None, bools, numbers, strings, bytes, and tuples,
+      lists and dicts of them) are their ``repr``, as before;
+    - an estimator (anything with ``get_params``) is its class path with its parameters,
+      ``module.Class(name=<exact text>, ...)``, nested estimators the same way;
+    - a function, class or other named callable is ``module.qualname``; a
+      ``functools.partial`` and a bound method are spelled out;
+    - a numpy array, a pandas object or a sparse matrix is its type, shape and a hash of
+      its contents; a numpy random state is its state;
+    - sets are sorted; any other object is its ``repr``, or, where that is only the
+      default ``<... object at 0x...>``, its class path with its attributes (its
+      ``__dict__``), as ``make_column_selector(...)`` and scikit-learn scorers (whose
+      repr names a function by its bare name) are written.
+
+    Parameters
+    ----------
+    value : object
+    unstable : list, optional
+        Receives one line for each part of ``value`` that has no stable text: a lambda,
+        a function or class defined inside a function, a callable that its module does
+        not hold under its name, an object whose ``repr`` is its memory address and that
+        has no ``__dict__`` to describe it by, a container that holds itself. Their text
+        is then their ``repr`` (unique in this process, not in another).
+    params_of : callable, optional
+        ``params_of(estimator) -> dict``: the parameters of an estimator to write
+        (default ``estimator.get_params(deep=False)``).
+
+    Returns
+    -------
+    str
+    """
+    if unstable is None:
+        unstable = []
+    if params_of is None:
+        params_of = _own_params
+    return _exact(value, unstable, params_of)
+
+
+def _own_params(estimator):
+    return estimator.get_params(deep=False)
+
+
+def is_estimator(value):
+    """Whether ``value`` is an estimator instance (has ``get_params``; a class is not one)."""
+    return hasattr(value, "get_params") and not isinstance(value, type)
+
+
+def _is_plain(value):
+    if isinstance(value, _PLAIN_SCALARS):
+        return True
+    if type(value) in (tuple, list):
+        return all(_is_plain(v) for v in value)
+    if type(value) is dict:
+        return all(_is_plain(k) and _is_plain(v) for k, v in value.items())
+    return False
+
+
+def _exact(value, unstable, params_of, active=frozenset()):
+    """:func:`exact_repr` of one value (``unstable`` and ``params_of`` as there).
+
+    ``active``: the ids of the containers and objects being written around ``value``,
+    so that one that holds itself is named unstable, not followed forever.
+    """
+    if _is_plain(value):
+        return repr(value)
+    if id(value) in active:
+        text = repr(value)
+        unstable.append(f"{text} (it holds itself)")
+        return text
+    inner = active | {id(value)}
+
+    def exact(v):
+        return _exact(v, unstable, params_of, inner)
+
+    if type(value) is tuple:
+        items = [exact(v) for v in value]
+        return f"({', '.join(items)}{',' if len(items) == 1 else ''})"
+    if type(value) is list:
+        return f"[{', '.join(exact(v) for v in value)}]"
+    if type(value) is dict:
+        return f"{{{', '.join(f'{exact(k)}: {exact(v)}' for k, v in value.items())}}}"
+    if isinstance(value, (set, frozenset)):
+        return f"{type(value).__name__}({{{', '.join(sorted(exact(v) for v in value))}}})"
+    if isinstance(value, functools.partial):
+        args = [exact(value.func), *map(exact, value.args)]
+        args += [f"{k}={exact(v)}" for k, v in sorted(value.keywords.items())]
+        return f"functools.partial({', '.join(args)})"
+    if isinstance(value, types.MethodType):
+        return f"{exact(value.__self__)}.{value.__name__}"
+    if is_estimator(value):
+        params = sorted(params_of(value).items())
+        return f"{_class_path(value)}({', '.join(f'{n}={exact(v)}' for n, v in params)})"
+    if _is_callable_value(value):
+        return _named(value, unstable)
+    contents = _contents_text(value, exact)
+    if contents is not None:
+        return contents
+    text = repr(value)
+    # A scikit-learn scorer's repr names its function by __name__ alone (a lambda too).
+    scorer = hasattr(value, "_score_func") and hasattr(value, "_sign")
+    if " at 0x" not in text and not scorer:  # a repr of its own: trusted to tell it apart
+        return text
+    state = getattr(value, "__dict__", None)
+    if isinstance(state, dict):  # its class and its attributes
+        attributes = ", ".join(f"{k}={exact(v)}" for k, v in sorted(state.items()))
+        return f"{_class_path(value)}({attributes})"
+    unstable.append(f"{text} (an object whose repr names only its memory address)")
+    return text
+
+
+def _class_path(value):
+    cls = type(value)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _named(value, unstable):
+    """``module.qualname`` of a function or class that its module holds under that name."""
+    module = getattr(value, "__module__", None)
+    if module is None and hasattr(value, "__objclass__"):  # str.lower and its kind
+        module = value.__objclass__.__module__
+    qualname = getattr(value, "__qualname__", None) or value.__name__
+    if "<lambda>" in qualname:
+        why = "a lambda, which has no name that another process can find it by"
+    elif "<locals>" in qualname:
+        why = "defined inside a function, so another process cannot find it by its name"
+    elif _lookup(module, qualname) is value:
+        return f"{module}.{qualname}"
+    else:
+        why = f"not found as {module}.{qualname}, so another process cannot find it"
+    text = repr(value)
+    unstable.append(f"{text} ({why})")
+    return text
+
+
+def _lookup(module, qualname):
+    """The object that ``module.qualname`` names in this process, or None."""
+    found = sys.modules.get(module) if isinstance(module, str) else None
+    for part in qualname.split("."):
+        found = getattr(found, part, None)
+    return found
+
+
+def _digest(*parts):
+    """A short hex hash of byte strings and texts."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        digest.update(part.encode() if isinstance(part, str) else bytes(part))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _contents_text(value, exact):
+    """The exact text of an array, a pandas object, a sparse matrix or a random state."""
+    if isinstance(value, np.ndarray):
+        if value.dtype.hasobject:
+            contents = exact(value.ravel().tolist()).encode()
+        else:
+            contents = value.tobytes()
+        digest = _digest(str(value.dtype), contents)  # str(dtype) names a record's fields
+        return f"numpy.ndarray(shape={value.shape}, dtype={value.dtype.str!r}, blake2b={digest!r})"
+    if isinstance(value, (pd.Index, pd.Series, pd.DataFrame)):
+        frame = isinstance(value, pd.DataFrame)
+        names = list(value.columns) if frame else [value.name]
+        dtypes = [str(t) for t in (value.dtypes if frame else [value.dtype])]
+        try:
+            contents = pd.util.hash_pandas_object(value, index=False).to_numpy()
+            index = getattr(value, "index", None)
+            if index is not None:
+                contents = [contents, pd.util.hash_pandas_object(index).to_numpy()]
+        except TypeError:  # unhashable cells
+            contents = [value.to_numpy().tolist(), list(getattr(value, "index", []))]
+        digest = _digest(exact(names), exact(dtypes), exact(contents))
+        return f"{_class_path(value)}(shape={value.shape}, blake2b={digest!r})"
+    if hasattr(value, "tocsr") and hasattr(value, "nnz"):  # scipy sparse
+        csr = value.tocsr(copy=True)
+        csr.sort_indices()
+        parts = [exact(csr.data), exact(csr.indices), exact(csr.indptr)]
+        return f"{_class_path(value)}(shape={value.shape}, blake2b={_digest(*parts)!r})"
+    if isinstance(value, np.random.RandomState):
+        return f"numpy.random.RandomState(state={exact(value.get_state(legacy=False))})"
+    if isinstance(value, np.random.Generator):
+        return f"numpy.random.Generator(state={exact(value.bit_generator.state)})"
+    if isinstance(value, np.random.BitGenerator):
+        return f"{_class_path(value)}(state={exact(value.state)})"
+    return None
+
+
 # --- a value: its canonical form, key, JSON form, CSV cell --------------------------------
 
 
@@ -132,7 +340,12 @@ def canonical(value):
 
     Booleans, integers, finite floats, None and strings are themselves (numpy scalars
     become Python ones); a non-finite float is ``{"float": "inf"}`` (JSON has none); a
-    tuple is the list of its items' forms; anything else is its ``repr``.
+    tuple is the list of its items' forms. These are the keys of every earlier version.
+
+    An estimator is ``{"estimator": "module.Class", "params_hash": h}``, ``h`` a hash of
+    its :func:`exact_repr`; a function or class is ``{"callable": "module.qualname"}``:
+    the same in every process, and different for different values. Anything else is
+    its ``repr``.
     """
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
@@ -145,14 +358,31 @@ def canonical(value):
         return value
     if isinstance(value, tuple):
         return [canonical(v) for v in value]
+    if is_estimator(value):
+        return {"estimator": _class_path(value), "params_hash": _digest(exact_repr(value))}
+    if _is_callable_value(value):
+        return {"callable": exact_repr(value)}
     return repr(value)
+
+
+def _is_callable_value(value):
+    """A function, class or other named callable (what :func:`_named` names)."""
+    return isinstance(value, (type, functools.partial, types.MethodType)) or (
+        callable(value) and hasattr(value, "__name__")
+    )
+
+
+def _is_object_form(form):
+    """Whether a canonical form is that of an estimator or a callable."""
+    return isinstance(form, dict) and set(form) in ({"estimator", "params_hash"}, {"callable"})
 
 
 def value_key(value):
     """The identity of one parameter value: equal for a grid value and its form read back.
 
     ``32`` and ``32.0`` differ (an integer and a float parameter are not the same
-    value), as in :func:`config_key`.
+    value), as in :func:`config_key`. Two estimators with the same class and parameters
+    are the same value.
     """
     return json.dumps(canonical(value), sort_keys=True)
 
@@ -168,7 +398,9 @@ def config_key(params):
     Returns
     -------
     str
-        The same string for equal configurations, whatever the order of the keys.
+        The same string for equal configurations, whatever the order of the keys, and
+        in every process (see :func:`canonical`; a value that :func:`exact_repr` finds
+        unstable, such as a lambda, is keyed by its ``repr`` and so only in this process).
     """
     return json.dumps(
         {name: canonical(value) for name, value in sorted(params.items())},
@@ -177,19 +409,38 @@ def config_key(params):
 
 
 def _from_canonical(form):
-    """A value back from its canonical form (lists become tuples, as they were given)."""
+    """A value back from its canonical form (lists become tuples, as they were given).
+
+    An estimator comes back as the text ``module.Class(params_hash=...)``, a callable as
+    ``module.qualname``.
+    """
     if isinstance(form, dict) and set(form) == {"float"}:
         return float(form["float"])
+    if _is_object_form(form):
+        if "callable" in form:
+            return form["callable"]
+        return f"{form['estimator']}(params_hash={form['params_hash']})"
     if isinstance(form, list):
         return tuple(_from_canonical(v) for v in form)
     return form
 
 
+def _key_forms(key):
+    """The canonical forms a configuration key was made of, or None if it is none."""
+    if not isinstance(key, str):
+        return None
+    try:
+        forms = json.loads(key)
+    except json.JSONDecodeError:
+        return None
+    return forms if isinstance(forms, dict) else None
+
+
 def params_from_key(key):
     """The parameters a configuration key was made of, with their types.
 
-    Values whose canonical form is their ``repr`` (estimators, say) come back as that
-    string.
+    Values whose canonical form is their ``repr`` come back as that string, estimators
+    and callables as a text that names them (see :func:`_from_canonical`).
 
     Parameters
     ----------
@@ -201,13 +452,8 @@ def params_from_key(key):
     dict or None
         None when ``key`` is not a configuration key (missing, or not a JSON object).
     """
-    if not isinstance(key, str):
-        return None
-    try:
-        forms = json.loads(key)
-    except json.JSONDecodeError:
-        return None
-    if not isinstance(forms, dict):
+    forms = _key_forms(key)
+    if forms is None:
         return None
     return {name: _from_canonical(form) for name, form in forms.items()}
 
@@ -216,7 +462,9 @@ def typed_params(table):
     """The parameter values of every row of a results table, with their grid types.
 
     Read from each row's ``config_key`` where it has one (the CSV turns ``None`` and
-    ``4`` into ``NaN`` and ``4.0``; the key keeps them), else from the columns. A
+    ``4`` into ``NaN`` and ``4.0``; the key keeps them), else from the columns. An
+    estimator or callable value is taken from its column (the object itself in a live
+    table, its text in a read ``scores.csv``, as ``meta.json``'s axes hold it). A
     parameter that a row's sub-grid leaves unset is None.
 
     Parameters
@@ -233,9 +481,15 @@ def typed_params(table):
     keys = table[Col.KEY] if Col.KEY in table.columns else [None] * len(table)
     rows = []
     for key, values in zip(keys, table[names].itertuples(index=False, name=None)):
-        params = params_from_key(key)
-        if params is None:
-            params = {n: _native(v) for n, v in zip(names, values)}
+        cells = {n: _native(v) for n, v in zip(names, values)}
+        forms = _key_forms(key)
+        if forms is None:
+            params = cells
+        else:
+            params = {
+                n: cells.get(n) if _is_object_form(f) else _from_canonical(f)
+                for n, f in forms.items()
+            }
         rows.append({n: params.get(n) for n in names})
     return rows
 

@@ -133,3 +133,56 @@ def test_failed_row_names_the_exception():
 def test_status_counts_and_param_columns():
     assert status_counts(["ok", "failed", "ok"]) == {"ok": 2, "failed": 1, "diverged": 0}
     assert param_columns(["lr", "width", Col.SCORE, Col.KEY, "depth"]) == ["lr", "width", "depth"]
+
+
+@pytest.mark.parametrize(
+    ("value", "key"),
+    [
+        (True, '{"p": true}'),
+        (np.bool_(False), '{"p": false}'),
+        (3, '{"p": 3}'),
+        (np.int64(3), '{"p": 3}'),
+        (0.1, '{"p": 0.1}'),
+        (1e-06, '{"p": 1e-06}'),
+        (float("inf"), '{"p": {"float": "inf"}}'),
+        (float("nan"), '{"p": {"float": "nan"}}'),
+        ("log_loss", '{"p": "log_loss"}'),
+        ("é", '{"p": "\\u00e9"}'),
+        (None, '{"p": null}'),
+        ((16, (8, None)), '{"p": [16, [8, null]]}'),
+    ],
+)
+def test_keys_of_plain_values_are_as_before(value, key):
+    # scores.csv files written before hold these keys: the format must not drift.
+    assert config_key({"p": value}) == key
+
+
+def test_estimator_and_function_values_come_back_from_a_key_as_text():
+    from sklearn.feature_selection import f_classif
+    from sklearn.svm import SVC
+
+    back = params_from_key(config_key({"clf": SVC(C=2.0), "f": f_classif, "C": 1}))
+    assert back["C"] == 1
+    assert back["f"] == "sklearn.feature_selection._univariate_selection.f_classif"
+    assert back["clf"].startswith("sklearn.svm._classes.SVC(params_hash=")
+
+
+def test_typed_params_take_estimator_values_from_their_column():
+    from sklearn.svm import SVC
+
+    live = SVC(C=2.0)
+    table = pd.DataFrame(
+        {"clf": [live, "SVC(C=2.0)"], "C": [1, 2], Col.SCORE: [0.5, 0.6], Col.STATUS: ["ok"] * 2}
+    )
+    table[Col.KEY] = [config_key({"clf": live, "C": 1}), config_key({"clf": live, "C": 2})]
+    params = typed_params(table)
+    # A live table holds the estimator itself; a read scores.csv its text (as meta.json's axes).
+    assert params[0]["clf"] is live and params[0]["C"] == 1
+    assert params[1] == {"clf": "SVC(C=2.0)", "C": 2}
+
+
+def test_value_key_of_an_estimator_is_its_content():
+    from sklearn.svm import SVC
+
+    assert value_key(SVC(C=2.0)) == value_key(SVC(C=2.0))
+    assert value_key(SVC(C=2.0)) != value_key(SVC(C=3.0))

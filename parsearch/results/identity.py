@@ -5,6 +5,14 @@ parameters), the data, the metric and the validation (a holdout set, or the fold
 themselves) are those of the run that wrote them; ``meta.json`` keeps these as
 ``identity``. Each configuration of a grid is identified by its ``config_key``
 (``parsearch.rows.config_key``).
+
+The estimator is described exactly (:func:`estimator_description`): every parameter,
+nested estimators' too, in full, with functions and classes named by module and
+qualified name, so that the description is the same in every process and differs for
+any change. A value with no such name (a lambda, a function defined inside a function,
+an object whose ``repr`` is its memory address) could never be recognised by a rerun:
+:func:`check_resumable` refuses it, before any work, for a search that writes a results
+folder to resume.
 """
 
 from __future__ import annotations
@@ -16,10 +24,15 @@ import numpy as np
 import pandas as pd
 
 from parsearch.checks import is_dataframe
+from parsearch.rows import exact_repr, is_estimator
 
 
 class ResumeMismatch(ValueError):
     """The results folder was written by another search (estimator, data, metric or validation)."""
+
+
+class NotResumable(ValueError):
+    """A search to resume holds a value that no other process could recognise (a lambda)."""
 
 
 def data_fingerprint(*arrays):
@@ -57,17 +70,112 @@ def data_fingerprint(*arrays):
 
 
 def estimator_description(estimator, grid_names=()):
-    """A string that identifies an estimator's class and its fixed parameters.
+    """A string that identifies an estimator's class and its fixed parameters, exactly.
 
-    Parameters named in the grid are left out: they vary between configurations.
+    ``module.Class({"name": <exact text>, ...})``, each parameter's text its
+    :func:`parsearch.rows.exact_repr`: nothing elided, functions named by module and
+    qualified name, the same in every process. For an estimator whose parameters are
+    all plain values (numbers, strings, None, tuples of them) it is the string that
+    earlier versions wrote, so their results folders keep resuming.
+
+    Parameters
+    ----------
+    estimator : estimator
+    grid_names : collection of str
+        Parameters that the grid sets in every configuration
+        (:attr:`parsearch.grid.Grid.always_set`): they are left out, nested ones
+        (``"svc__C"``) too, and a nested estimator that the grid replaces (``"svc"``) is
+        its class alone. A parameter that some configurations leave unset must not be
+        named: those fit with the estimator's own value.
+
+    Returns
+    -------
+    str
     """
-    cls = type(estimator)
+    params_of = _fixed_params(estimator, grid_names)
     params = {
-        name: repr(value)
-        for name, value in sorted(estimator.get_params(deep=False).items())
-        if name not in grid_names
+        name: exact_repr(value, None, params_of) for name, value in params_of(estimator).items()
     }
+    cls = type(estimator)
     return f"{cls.__module__}.{cls.__qualname__}({json.dumps(params, sort_keys=True)})"
+
+
+def _fixed_params(estimator, grid_names):
+    """``params_of(est)``: the parameters of ``estimator`` or a nested one, less the grid's."""
+    grid_names = set(grid_names)
+    prefixes = {id(estimator): ""}
+    for name, value in estimator.get_params(deep=True).items():
+        if is_estimator(value):
+            prefixes.setdefault(id(value), f"{name}__")
+
+    def params_of(est):
+        params = est.get_params(deep=False)
+        prefix = prefixes.get(id(est))
+        if prefix is None:  # not reachable by a parameter name: nothing of it is set
+            return params
+        if prefix and prefix[:-2] in grid_names:  # the grid replaces it
+            return {}
+        return {n: v for n, v in params.items() if prefix + n not in grid_names}
+
+    return params_of
+
+
+def check_resumable(estimator, grid):
+    """Refuse a search whose results a rerun could not recognise, before any work.
+
+    Every part of the resume identity (the estimator's fixed parameters, nested ones
+    too) and every grid value must have a text that is the same in every process
+    (:func:`parsearch.rows.exact_repr`). A lambda, a function or class defined inside a
+    function, or an object whose ``repr`` is only its memory address has none: a rerun
+    would take the folder for another search's (or refit such grid values every time).
+
+    Call it only for a search that writes a results folder and resumes from it
+    (``out`` given and ``resume=True``): a search without one never resumes, and any
+    value will do.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The base estimator.
+    grid : parsearch.grid.Grid
+        The expanded grid.
+
+    Raises
+    ------
+    NotResumable
+        Naming each value without a stable identity, and how to make the search
+        resumable.
+    """
+    problems = []
+    grid_names = set(grid.always_set)
+    deep = estimator.get_params(deep=True)
+    named = {id(v) for v in deep.values() if is_estimator(v)}  # listed by their own names
+
+    def unnamed_params(est):
+        return {} if id(est) in named else est.get_params(deep=False)
+
+    for name, value in sorted(deep.items()):
+        parts = name.split("__")
+        if any("__".join(parts[: i + 1]) in grid_names for i in range(len(parts))):
+            continue  # the grid sets it, or replaces an estimator it belongs to
+        if id(value) in named:
+            continue
+        unstable = []
+        exact_repr(value, unstable, unnamed_params)
+        problems += [f"the estimator's parameter {name!r} holds {u}" for u in unstable]
+    for name, values in grid.axes.items():
+        for value in values:
+            unstable = []
+            exact_repr(value, unstable)
+            problems += [f"the grid's value of {name!r} is or holds {u}" for u in unstable]
+    if problems:
+        raise NotResumable(
+            "A search with out= must be recognisable by a rerun in another process, but "
+            f"{'; '.join(problems)}. Define each such function or class with def at module "
+            "level (in your script or a module you import), give such an object a repr "
+            "that names its parameters, or pass resume=False (each run then starts the "
+            "results folder afresh) or no out."
+        )
 
 
 def folds_identity(folds):

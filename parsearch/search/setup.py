@@ -28,6 +28,7 @@ from parsearch.execute.tasks import Data
 from parsearch.grid import Grid, check_params, expand_grid
 from parsearch.metrics import Metric, check_metric_fits, check_metric_labels, get_metric
 from parsearch.plan import check_engine, is_network
+from parsearch.results.identity import check_resumable
 from parsearch.rows import BestSoFar
 
 KEEP_MODELS = ("best", "all")
@@ -153,6 +154,8 @@ device, random_state
     _check_model(model)
     grid = expand_grid(param_grid)
     check_params(model, grid)
+    if checked.out is not None and checked.resume:
+        check_resumable(model, grid)  # a folder's rows must be found again by another process
     classifier = is_classifier(model)
     network = is_network(model)
     X_train, y_train, X_val, y_val = check_data(
