@@ -76,6 +76,46 @@ def csv_round_trip(table):
     return pd.read_csv(io.StringIO(cells.to_csv(index=False)))
 
 
+def keyed_grid_table(grid, score=None):
+    """A keyed results table over the product of ``grid``, as ``fit_grid`` writes it.
+
+    The scores are 0, 0.1, 0.2, ... in grid order unless ``score(**params)`` gives them.
+    """
+    params = [dict(zip(grid, combo, strict=True)) for combo in itertools.product(*grid.values())]
+    scores = [float(score(**p)) if score else 0.1 * i for i, p in enumerate(params)]
+    return keyed_table(params, scores)
+
+
+def render(fig):
+    """Draw a figure to PNG bytes, as ``save_figure`` does (raises what drawing raises)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=50)
+    return buffer.getvalue()
+
+
+def math_texts(fig):
+    """The texts of a figure that matplotlib would parse as mathtext or TeX when drawn.
+
+    The labels matplotlib's own tick formatters write (``$\\mathdefault{10^{-3}}$`` on a
+    log axis) are left out: they are meant as math.
+    """
+    from matplotlib.text import Text
+
+    return [
+        t
+        for t in fig.findobj(Text)
+        if "\\mathdefault" not in t.get_text() and t._preprocess_math(t.get_text())[1]
+    ]
+
+
+def texts_of(fig):
+    """Every text of a figure (titles, labels, tick labels, legends, cells), as drawn."""
+    from matplotlib.text import Text
+
+    render(fig)  # tick labels are made when drawing
+    return [t.get_text() for t in fig.findobj(Text) if t.get_visible()]
+
+
 def keyed_table(params, scores):
     """A results table with a ``config_key`` per row, as ``fit_grid`` writes it."""
     rows = [

@@ -2,7 +2,7 @@
 
 import pandas as pd
 import pytest
-from test_plot import four_param_table, images, lr_width_table
+from test_plot import four_param_table, images, keyed_grid_table, lr_width_table, texts_of
 
 from parsearch.plot import plot_scores, score_grid
 from parsearch.rows import Col, Direction
@@ -44,3 +44,34 @@ def test_direction_mismatch_warns():
     table[Col.DIRECTION] = Direction.LOWER
     with pytest.warns(UserWarning, match="greater_is_better=True"):
         plot_scores(table)
+
+
+def test_a_third_parameter_of_many_values_is_reduced_not_faceted():
+    from parsearch.plot.dispatch import MAX_PANELS
+
+    table = keyed_grid_table({"a": [1, 2], "b": [1, 2], "seed": list(range(MAX_PANELS + 1))})
+    fig = plot_scores(table)
+    assert len(images(fig)) == 1
+    assert "each cell: the highest over seed" in fig.get_suptitle()
+    few = keyed_grid_table({"a": [1, 2], "b": [1, 2], "seed": list(range(MAX_PANELS))})
+    assert len(images(plot_scores(few))) == MAX_PANELS
+
+
+@pytest.mark.parametrize(
+    "grid",
+    [
+        {"a": [1]},
+        {"a": [1, 2, 3, 4]},
+        {"a": [1, 2], "b": [1, 2]},
+        {"a": [1, 2], "b": [3, 4], "c": [5, 6]},
+    ],
+)
+@pytest.mark.parametrize("scores", [[1e308, -1e308], [1.7e308], [5e-324, 0.0]])
+def test_scores_near_the_largest_float_are_drawn(grid, scores):
+    table = keyed_grid_table(grid)
+    table[Col.SCORE] = (scores * len(table))[: len(table)]
+    fig = plot_scores(table)
+    texts = texts_of(fig)  # raised "Axis limits cannot be NaN or Inf" before
+    best = table[Col.SCORE].max()
+    assert f"best score = {best:.4g}" in fig.get_suptitle()
+    assert texts

@@ -1,13 +1,29 @@
 """Tests of parsearch.plot.figure: saving PNGs, no pyplot, drawing without matplotlib."""
 
+import errno
+import math
+import os
 import subprocess
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 
-from test_plot import lr_width_table, three_param_table
+import pandas as pd
+import pytest
+from test_plot import (
+    four_param_table,
+    keyed_grid_table,
+    lr_width_table,
+    make_table,
+    math_texts,
+    render,
+    texts_of,
+    three_param_table,
+)
 
-from parsearch.plot import plot_scores, save_figure
+from parsearch.plot import figure, plot_epoch_scores, plot_scores, save_figure
+from parsearch.rows import Col, Status
 
 REPO = Path(__file__).resolve().parents[1]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -76,3 +92,113 @@ def test_import_matplotlib_imports_the_modules_the_drawing_uses():
     for name in ("colors", "figure", "patches", "ticker", "transforms"):
         assert f"matplotlib.{name}" in sys.modules
     assert mpl is sys.modules["matplotlib"]
+
+
+def test_the_single_point_draws_dollars_as_plain_text():
+    fig = plot_scores(keyed_grid_table({"$p$": ["$a_b_c$"], "q": ["price $5 or $6"]}))
+    texts = texts_of(fig)  # raised ParseFatalException before
+    assert math_texts(fig) == []
+    assert any("$p$=$a_b_c$, q=price $5 or $6" in t for t in texts)
+
+
+def test_plain_text_leaves_the_math_of_matplotlibs_own_tick_labels():
+    lrs = [10.0**k for k in range(-20, 0)]  # more than 15: matplotlib places the ticks
+    fig = plot_scores(make_table({"lr": lrs}, lambda lr: -abs(math.log10(lr) + 5)))
+    render(fig)
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    own = [t for t in ax.get_xticklabels() if "mathdefault" in t.get_text()]
+    assert own and all(t.get_parse_math() for t in own)  # 10^-5 stays a power
+    assert not ax.xaxis.label.get_parse_math()  # our text does not
+
+
+def kind_tables():
+    """One results table per kind of plot_scores figure, and the epoch curves."""
+    curves = pd.DataFrame(
+        {
+            "lr": [0.1, 0.01],
+            Col.SCORE: [0.5, 0.6],
+            Col.STATUS: [Status.OK] * 2,
+            Col.EPOCH_SCORES: [[0.4, 0.5], [0.5, 0.6]],
+        }
+    )
+    return {
+        "single": lambda: plot_scores(make_table({"lr": [0.1]}, lambda lr: 0.5)),
+        "line": lambda: plot_scores(make_table({"lr": [0.1, 0.01]}, lambda lr: lr)),
+        "heatmap": lambda: plot_scores(lr_width_table()),
+        "facets": lambda: plot_scores(three_param_table()),
+        "best over the rest": lambda: plot_scores(four_param_table()),
+        "curves": lambda: plot_epoch_scores(curves),
+    }
+
+
+KINDS = list(kind_tables())
+
+
+def full_disk(self, filename_or_obj, *args, **kwargs):
+    filename_or_obj.write(b"\x89PNG")  # a start, then no space left
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_a_full_disk_is_a_warning_and_the_old_png_is_kept(tmp_path, monkeypatch):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    path = tmp_path / "heatmap.png"
+    path.write_bytes(b"old")
+    monkeypatch.setattr(FigureCanvasAgg, "print_png", full_disk)
+    with pytest.warns(RuntimeWarning, match="No space left on device") as record:
+        message = figure.save_plot_safely(lambda: plot_scores(lr_width_table()), path)
+    assert message == str(record[0].message)
+    assert f"parsearch plot {tmp_path}" in message
+    assert path.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["heatmap.png"]  # no temp left
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("stage", ["drawing", "rendering", "writing"])
+def test_any_error_of_any_kind_of_plot_is_a_warning(kind, stage, tmp_path, monkeypatch):
+    import matplotlib.axes
+    import matplotlib.text
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    def boom(*args, **kwargs):
+        raise ValueError("a bug in the drawing")
+
+    target = {
+        "drawing": (matplotlib.axes.Axes, "set_ylabel", boom),
+        "rendering": (matplotlib.text.Text, "draw", boom),
+        "writing": (FigureCanvasAgg, "print_png", full_disk),
+    }[stage]
+    monkeypatch.setattr(*target)
+    path = tmp_path / "heatmap.png"
+    with pytest.warns(RuntimeWarning, match="The plot was not saved to"):
+        message = figure.save_plot_safely(kind_tables()[kind], path)
+    assert ("a bug in the drawing" if stage != "writing" else "No space left") in message
+    assert not path.exists()
+
+
+def test_matplotlib_missing_is_a_warning(tmp_path, monkeypatch):
+    from parsearch.plot import dispatch
+
+    def missing():
+        raise ImportError("plotting needs matplotlib: pip install matplotlib")
+
+    monkeypatch.setattr(dispatch, "import_matplotlib", missing)
+    with pytest.warns(RuntimeWarning, match="pip install matplotlib"):
+        assert figure.save_plot_safely(lambda: plot_scores(lr_width_table()), tmp_path / "h.png")
+
+
+@pytest.mark.parametrize(
+    "grid",
+    [
+        {"C": [0.1, 1.0, math.inf]},
+        {"C": [0.1, math.inf], "name": ["$a_b_c$", "price $5 or $6"]},
+        {"C": [-math.inf, math.nan], "name": ["$a_b_c$"], "x": ["\n", "\x00"]},
+    ],
+)
+def test_values_that_crashed_the_plot_are_saved_without_a_warning(grid, tmp_path):
+    path = tmp_path / "heatmap.png"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert figure.save_plot_safely(lambda: plot_scores(keyed_grid_table(grid)), path) is None
+    assert path.read_bytes()[:8] == PNG_SIGNATURE

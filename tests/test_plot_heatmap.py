@@ -1,10 +1,28 @@
 """Tests of parsearch.plot.heatmap: annotated heatmaps and small multiples."""
 
+import math
+import time
+import warnings
+
 import numpy as np
+import pandas as pd
 import pytest
-from test_plot import all_text, four_param_table, images, lr_width_table, three_param_table
+from test_plot import (
+    all_text,
+    four_param_table,
+    images,
+    keyed_grid_table,
+    lr_width_table,
+    math_texts,
+    render,
+    texts_of,
+    three_param_table,
+)
 
 from parsearch.plot import plot_scores, score_grid
+from parsearch.rows import Col, Status
+
+INF, NAN = math.inf, math.nan
 
 
 def test_heatmap_figure_annotates_cells_and_names_the_best():
@@ -63,3 +81,94 @@ def test_four_param_plot_says_it_takes_the_best(greater_is_better, word):
     expected = score_grid(four_param_table(), "width", "lr", greater_is_better=greater_is_better)
     np.testing.assert_allclose(image.get_array(), expected.scores)
     assert f"each cell: the {word} over momentum, seed" in fig.get_suptitle()
+
+
+def tick_texts(axis):
+    return [t.get_text() for t in axis.get_ticklabels()]
+
+
+@pytest.mark.parametrize(
+    ("x", "y"),
+    [
+        ([1e-3, 1e-1, 10.0, INF], [-INF, 0.0, 1.0]),  # log-spaced and linear
+        ([NAN, -0.0, 0.0], [1e308, -1e308, 5e-324]),
+    ],
+)
+def test_heatmap_labels_non_finite_and_extreme_values(x, y):
+    table = keyed_grid_table({"y": y, "x": x})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = plot_scores(table, x="x", y="y", axes={"x": x, "y": y})
+        render(fig)
+    (image,) = images(fig)
+    expected = score_grid(table, "x", "y", axes={"x": x, "y": y})
+    assert tick_texts(image.axes.xaxis) == expected.x_labels
+    assert tick_texts(image.axes.yaxis) == expected.y_labels
+    assert len(set(expected.x_labels)) == len(x) and len(set(expected.y_labels)) == len(y)
+    assert "inf" in expected.x_labels + expected.y_labels or "nan" in expected.x_labels
+    np.testing.assert_array_equal(image.get_array().filled(np.nan), expected.scores)
+
+
+def test_facets_label_non_finite_values_of_every_parameter():
+    table = keyed_grid_table({"a": [1.0, INF], "b": [-INF, 2], "c": [NAN, INF, -0.0]})
+    fig = plot_scores(table, x="a", y="b")
+    texts = texts_of(fig)
+    panels = images(fig)
+    assert [image.axes.get_title() for image in panels] == ["c = -0", "c = inf", "c = nan"]
+    assert tick_texts(panels[-1].axes.xaxis) == ["1", "inf"]
+    assert tick_texts(panels[0].axes.yaxis) == ["-inf", "2"]
+    assert any("c=" in t for t in texts)  # the best is named
+
+
+@pytest.mark.parametrize("kind", ["heatmap", "facets", "best over the rest"])
+def test_dollars_in_values_names_and_metric_are_plain_text(kind):
+    grid = {"$a_b_c$": ["$a_b_c$", "price $5 or $6"], "y": ["$\\frac$", "b"]}
+    if kind != "heatmap":
+        grid["$z$"] = ["$q_r_s$", "t"]
+    if kind == "best over the rest":
+        grid["w"] = [1, 2]
+    fig = plot_scores(keyed_grid_table(grid), metric="$m_e_t$")
+    texts = texts_of(fig)  # drawing raised ParseFatalException before
+    assert math_texts(fig) == []
+    assert "price $5 or $6" in texts and "$\\frac$" in texts
+    assert any("$m_e_t$" in t for t in texts)  # title and colour bar
+    if kind == "facets":
+        assert "$z$ = $q_r_s$" in texts
+
+
+def test_control_characters_and_long_values_are_shown_escaped_and_short():
+    from parsearch.plot.labels import MAX_LABEL_CHARS
+
+    long = "v" * 5000
+    table = keyed_grid_table({"a\nb": ["x\ny", "\x1b[31mred", long + "1"], "c": ["\t", long]})
+    fig = plot_scores(table)
+    texts = texts_of(fig)
+    assert "x\\ny" in texts and "\\x1b[31mred" in texts and "\\t" in texts
+    assert fig.axes[0].get_xlabel() == "a\\nb"
+    assert max(len(t) for t in tick_texts(fig.axes[0].xaxis)) <= MAX_LABEL_CHARS
+    assert not any(ch in t for t in texts for ch in "\x1b\t")
+    assert fig.get_size_inches()[0] < 20  # long values do not widen the figure
+
+
+def test_thousands_of_values_draw_in_seconds_with_capped_tick_labels():
+    from parsearch.plot.labels import MAX_TICKS
+
+    rng = np.random.default_rng(0)
+    n = 2000
+    table = pd.DataFrame(  # a sampled search: every configuration its own lr and alpha
+        {
+            "lr": rng.uniform(0, 1, n),
+            "alpha": rng.uniform(0, 1, n),
+            Col.SCORE: rng.uniform(0, 1, n),
+            Col.STATUS: [Status.OK] * (n - 10) + [Status.FAILED] * 10,
+        }
+    )
+    wide = keyed_grid_table({"w": [1, 2], "v": [f"v{i}" for i in range(3000)]})
+    for t in (table, wide):
+        start = time.perf_counter()
+        fig = plot_scores(t)
+        render(fig)
+        assert time.perf_counter() - start < 20
+        ax = images(fig)[0].axes
+        for axis in (ax.xaxis, ax.yaxis):
+            assert 1 <= len([s for s in tick_texts(axis) if s]) <= MAX_TICKS

@@ -1,11 +1,14 @@
 """Tests of parsearch.plot.labels: axes, tick labels, parameter labels, cell numbers."""
 
+import math
+
 import numpy as np
 import pandas as pd
+import pytest
 from test_plot import csv_round_trip, keyed_table
 
-from parsearch.plot import parameter_labels, score_line
-from parsearch.plot.labels import make_axis, score_formatter
+from parsearch.plot import labels, parameter_labels, score_line
+from parsearch.plot.labels import best_text, format_values, make_axis, score_formatter
 from parsearch.rows import Col, Status
 
 
@@ -42,3 +45,62 @@ def test_an_axis_finds_a_value_that_lost_its_type():
     assert axis.labels == ["None", "4", "8", "16"]
     assert [axis.index(v) for v in (4.0, 8, np.nan, None, "16", 16)] == [1, 2, 0, 0, 3, 3]
     assert axis.index(32) is None
+
+
+@pytest.mark.parametrize(
+    ("values", "labels"),
+    [
+        ([-math.inf, 1.0, math.inf], ["-inf", "1", "inf"]),
+        ([1e-3, 1e-1, math.inf], ["1e-3", "1e-1", "inf"]),  # still one log style
+        ([math.nan, 0.5], ["nan", "0.5"]),
+        ([-0.0, 0.0, 1.0], ["-0", "0", "1"]),
+        ([1e308, -1e308, 1.0], ["1e308", "-1e308", "1"]),
+        ([5e-324, 1e-300, 1.0], ["4.94e-324", "1e-300", "1"]),
+        ([np.float32("inf"), np.float64("-inf")], ["inf", "-inf"]),
+    ],
+)
+def test_non_finite_and_extreme_numbers_get_labels(values, labels):
+    assert format_values(values) == labels
+
+
+def test_nan_given_as_a_grid_value_is_a_value_of_its_own():
+    axis = make_axis([math.nan, 1.0, None], given=[math.nan, 1.0, None])
+    assert axis.labels == ["nan", "1", "None"]
+    assert [axis.index(v) for v in (math.nan, np.nan, 1.0, None)] == [0, 0, 1, 2]
+    # without the grid's order: numbers ascending, nan after them, unset last
+    axis = make_axis([math.inf, math.nan, -math.inf, 2.0, None])
+    assert axis.labels == ["-inf", "2", "inf", "nan", "unset"]
+    assert [axis.index(v) for v in (-math.inf, 2.0, math.inf, math.nan, None)] == [0, 1, 2, 3, 4]
+
+
+def test_non_finite_values_are_read_back_from_a_csv():
+    values = [1.0, math.inf, -math.inf, math.nan]
+    table = csv_round_trip(keyed_table([{"a": v} for v in values], [0.1, 0.2, 0.3, 0.4]))
+    line = score_line(table, "a", axes={"a": values})
+    assert line.x_labels == ["1", "inf", "-inf", "nan"]
+    np.testing.assert_array_equal(line.scores, [0.1, 0.2, 0.3, 0.4])
+    assert line.best_params == {"a": line.x_values[3]} and math.isnan(line.x_values[3])
+    assert parameter_labels(table)["a"].tolist() == ["1", "inf", "-inf", "nan"]
+
+
+def test_display_label_escapes_control_characters_and_shortens_long_text():
+    assert labels.display_label("a\nb\x00c\x1b[31m\t\u202e") == "a\\nb\\x00c\\x1b[31m\\t\\u202e"
+    assert labels.display_label("price $5 or $6") == "price $5 or $6"  # "$" is left to the drawing
+    long = labels.display_label("x" * 5000 + "END")
+    assert len(long) <= labels.MAX_LABEL_CHARS
+    assert long.startswith("xxx") and long.endswith("END") and "…" in long
+    assert labels.display_label(42) == "42"
+
+
+def test_best_text_shows_values_as_display_labels():
+    axis = make_axis(["a\nb" + "y" * 500])
+    text = best_text("acc", 0.5, {"p": axis.values[0]}, {"p": axis})
+    assert "\n" not in text and "a\\nb" in text and len(text) < 80
+
+
+def test_tick_indices_are_capped():
+    assert labels.tick_indices(7) == list(range(7))
+    ticks = labels.tick_indices(3001)
+    assert len(ticks) <= labels.MAX_TICKS and ticks[0] == 0
+    assert len(set(np.diff(ticks))) == 1  # evenly strided
+    assert labels.tick_indices(0) == []

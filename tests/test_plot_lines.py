@@ -1,8 +1,13 @@
 """Tests of parsearch.plot.lines: the line plot and the single point."""
 
+import math
+import time
+import warnings
+
 import numpy as np
 import pandas as pd
-from test_plot import make_table
+import pytest
+from test_plot import keyed_grid_table, make_table, math_texts, render
 
 from parsearch.plot import plot_scores, score_line
 from parsearch.rows import Col, Status
@@ -64,3 +69,72 @@ def test_single_configuration():
     assert "best accuracy = 0.9 at lr=0.01, width=32" in fig.get_suptitle()
     table.loc[0, [Col.SCORE, Col.STATUS]] = [np.nan, Status.FAILED]
     assert "only configuration failed" in plot_scores(table).get_suptitle()
+
+
+INF, NAN = math.inf, math.nan
+
+
+@pytest.mark.parametrize(
+    ("values", "labels", "scale"),
+    [
+        ([1e-3, 1e-2, 1e-1, INF], ["1e-3", "1e-2", "1e-1", "inf"], "linear"),
+        ([0.0, 0.5, 1.0, INF, -INF], ["-inf", "0", "0.5", "1", "inf"], "linear"),
+        ([NAN, 1.0, 2.0], ["1", "2", "nan"], "linear"),
+        ([-1e308, 1.0, 1e308], ["-1e308", "1", "1e308"], "linear"),
+        ([5e-324, 1e-300, 1.0], ["4.94e-324", "1e-300", "1"], "log"),
+        ([1e300, 1e305, 1e308], ["1e300", "1e305", "1e308"], "log"),
+        ([-0.0, 0.0, 1.0], ["-0", "0", "1"], "linear"),
+    ],
+)
+def test_line_plot_places_and_labels_non_finite_and_extreme_values(values, labels, scale):
+    table = keyed_grid_table({"a": values})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow, no ignored limits
+        fig = plot_scores(table)
+        render(fig)
+    (ax,) = fig.axes
+    assert [t.get_text() for t in ax.get_xticklabels()] == labels
+    assert ax.get_xscale() == scale
+    assert np.isfinite(ax.get_xlim()).all() and np.isfinite(ax.get_xticks()).all()
+    (line, *_) = ax.get_lines()
+    positions = np.asarray(line.get_xdata(), dtype=float)
+    assert np.isfinite(positions).all() and len(np.unique(positions)) == len(values)
+
+
+def test_a_single_non_finite_configuration_is_drawn():
+    fig = plot_scores(keyed_grid_table({"a": [INF], "b": [NAN]}))
+    render(fig)
+    assert "a=inf, b=nan" in fig.get_suptitle()
+
+
+@pytest.mark.parametrize(
+    "values",
+    [list(range(3000)), [f"value {i}" for i in range(3000)], list(np.linspace(0.5, 9.0, 3000))],
+    ids=["zero-and-log-spaced", "strings", "linear"],
+)
+def test_thousands_of_values_draw_in_seconds_with_capped_tick_labels(values):
+    from parsearch.plot.labels import MAX_TICKS
+
+    table = keyed_grid_table({"a": values}, score=lambda a: 0.5)
+    start = time.perf_counter()
+    fig = plot_scores(table)
+    render(fig)
+    assert time.perf_counter() - start < 15
+    shown = [t for t in fig.axes[0].get_xticklabels() if t.get_text()]
+    assert 2 <= len(shown) <= MAX_TICKS
+
+
+def test_dollars_in_values_and_metric_are_plain_text():
+    table = keyed_grid_table({"$a_b_c$": ["$a_b_c$", "price $5 or $6", "$\\frac$"]})
+    fig = plot_scores(table, metric="$x_y_z$")
+    render(fig)  # raised ParseFatalException before
+    assert math_texts(fig) == []
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "$a_b_c$",
+        "price $5 or $6",
+        "$\\frac$",
+    ]
+    assert ax.get_xlabel() == "$a_b_c$"
+    assert ax.get_ylabel() == "$x_y_z$ (higher is better)"
+    assert ax.get_legend().get_texts()[0].get_text() == "$x_y_z$"

@@ -295,21 +295,23 @@ def reduce_cells(data, keys, fixed, greater_is_better):
         cell = np.ravel_multi_index([data.codes[k][rows] for k in keys], shape)  # (n_rows,)
     else:
         cell = np.zeros(len(rows), dtype=np.intp)
-    members = [[] for _ in range(size)]  # rows of each cell, in table order
-    for r, c in zip(rows, cell, strict=True):
-        members[c].append(r)
+    # the rows of each cell that has any, in table order; work stays O(rows), not O(cells)
+    order = np.argsort(cell, kind="stable")
+    occupied, starts = np.unique(cell[order], return_index=True)  # cells ascending
+    members = np.split(rows[order], starts[1:]) if len(rows) else []
 
     scores = np.full(size, np.nan)
     status = np.full(size, MISSING, dtype=object)
     best_row = np.full(size, -1, dtype=np.intp)
-    for c, in_cell in enumerate(members):
+    for c, in_cell in zip(occupied, members, strict=True):
         status[c] = _cell_status(data.status[in_cell])
         i = best_index(data.score[in_cell], data.status[in_cell], greater_is_better)
         if i is not None:
             best_row[c] = in_cell[i]
             scores[c] = data.score[best_row[c]]
 
-    best = best_index(scores, status, greater_is_better)
+    best = best_index(scores[occupied], status[occupied], greater_is_better)
+    best = None if best is None else int(occupied[best])  # the first cell among ties
     best_params = None
     if best is not None:
         r = best_row[best]

@@ -4,9 +4,11 @@
 - 1: the score over that parameter (:func:`parsearch.plot.lines.plot_line`);
 - 2: an annotated heatmap (:func:`parsearch.plot.heatmap.plot_heatmap`);
 - 3: one heatmap per value of the third parameter, sharing one colour scale
-  (:func:`parsearch.plot.heatmap.plot_facets`);
-- 4 or more: a heatmap over two parameters where each cell is the best score over all
-  the others.
+  (:func:`parsearch.plot.heatmap.plot_facets`), up to :data:`MAX_PANELS` of them;
+- 4 or more (or a third one with more values than that): a heatmap over two parameters
+  where each cell is the best score over all the others.
+
+Every text of the figure is drawn as plain text (:func:`parsearch.plot.figure.plain_text`).
 """
 
 from __future__ import annotations
@@ -14,10 +16,14 @@ from __future__ import annotations
 import warnings
 
 from parsearch.plot.arrays import check_param, grid_from, line_from, prepare
-from parsearch.plot.figure import import_matplotlib
+from parsearch.plot.figure import import_matplotlib, plain_text
 from parsearch.plot.heatmap import plot_facets, plot_heatmap
+from parsearch.plot.labels import display_label
 from parsearch.plot.lines import plot_line, plot_single
 from parsearch.rows import Col, Direction
+
+#: The most panels of small multiples; a third parameter with more values is reduced.
+MAX_PANELS = 16
 
 
 def _check_direction(table, greater_is_better):
@@ -63,12 +69,42 @@ def _single_heading(metric, n_rows):
 
 
 def _heatmap_heading(metric, x, y, over, greater_is_better):
+    x, y = display_label(x), display_label(y)
     if over:
         return (
             f"{metric} over {x} × {y}\neach cell: the "
-            f"{'highest' if greater_is_better else 'lowest'} over {', '.join(over)}"
+            f"{'highest' if greater_is_better else 'lowest'} over "
+            f"{', '.join(display_label(p) for p in over)}"
         )
     return f"{metric} over {x} × {y}"
+
+
+def _draw(mpl, data, table, x, y, title, metric, greater_is_better):
+    """The figure of the kind that the varying parameters call for."""
+    kwargs = {"metric": metric, "greater_is_better": greater_is_better}
+    varying = [p for p in data.params if len(data.axes[p].values) > 1]
+    if not varying and x is None and y is None:
+        heading = title if title is not None else _single_heading(metric, len(table))
+        return plot_single(mpl, data, heading=heading, **kwargs)
+    line_x, x, y = _choose_axes(varying, x, y)
+    if line_x is not None:
+        line = line_from(data, line_x, None, greater_is_better)
+        heading = title if title is not None else f"{metric} over {display_label(line_x)}"
+        if line.over:
+            heading += f" (best over {', '.join(display_label(p) for p in line.over)})"
+        return plot_line(mpl, data, line, heading=heading, **kwargs)
+
+    rest = [p for p in varying if p not in (x, y)]
+    if len(rest) == 1 and len(data.axes[rest[0]].values) <= MAX_PANELS:
+        names = f"{display_label(x)} × {display_label(y)}, by {display_label(rest[0])}"
+        heading = title if title is not None else f"{metric} over {names}"
+        return plot_facets(mpl, data, x, y, rest[0], heading=heading, **kwargs)
+    grid = grid_from(data, x, y, None, greater_is_better)
+    if title is not None:
+        heading = title
+    else:
+        heading = _heatmap_heading(metric, x, y, grid.over, greater_is_better)
+    return plot_heatmap(mpl, data, grid, heading=heading, **kwargs)
 
 
 def plot_scores(
@@ -86,9 +122,12 @@ def plot_scores(
     The kind of plot follows from the number of varying parameters (those with more than
     one distinct value): 0, a single marked point; 1, a line plot of the score over it;
     2, an annotated heatmap; 3, one heatmap per value of the third parameter with a
-    shared colour scale; 4 or more, a heatmap over ``x`` and ``y`` whose cells are the
-    best score over all other parameters. Failed and diverged configurations are drawn
-    as such, the best one is marked and named in the title.
+    shared colour scale (up to :data:`MAX_PANELS` values); 4 or more, a heatmap over
+    ``x`` and ``y`` whose cells are the best score over all other parameters. Failed and
+    diverged configurations are drawn as such, the best one is marked and named in the
+    title. Every text is drawn as plain text (a ``$`` is a dollar sign, never mathtext),
+    control characters escaped and long values shortened; every value has a label,
+    ``inf`` and ``nan`` too, and of thousands of values every k-th is labelled.
 
     Parameters
     ----------
@@ -133,27 +172,6 @@ def plot_scores(
         raise ValueError(f"x and y must be different parameters, both are {x!r}")
     _check_direction(table, greater_is_better)
     mpl = import_matplotlib()
-    kwargs = {"metric": metric, "greater_is_better": greater_is_better}
-
-    varying = [p for p in data.params if len(data.axes[p].values) > 1]
-    if not varying and x is None and y is None:
-        heading = title if title is not None else _single_heading(metric, len(table))
-        return plot_single(mpl, data, heading=heading, **kwargs)
-    line_x, x, y = _choose_axes(varying, x, y)
-    if line_x is not None:
-        line = line_from(data, line_x, None, greater_is_better)
-        heading = title if title is not None else f"{metric} over {line_x}"
-        if line.over:
-            heading += f" (best over {', '.join(line.over)})"
-        return plot_line(mpl, data, line, heading=heading, **kwargs)
-
-    rest = [p for p in varying if p not in (x, y)]
-    if len(rest) == 1:
-        heading = title if title is not None else f"{metric} over {x} × {y}, by {rest[0]}"
-        return plot_facets(mpl, data, x, y, rest[0], heading=heading, **kwargs)
-    grid = grid_from(data, x, y, None, greater_is_better)
-    if title is not None:
-        heading = title
-    else:
-        heading = _heatmap_heading(metric, x, y, grid.over, greater_is_better)
-    return plot_heatmap(mpl, data, grid, heading=heading, **kwargs)
+    metric = display_label(metric, 80)  # as drawn: one line, not too long
+    fig = _draw(mpl, data, table, x, y, title, metric, greater_is_better)
+    return plain_text(fig)

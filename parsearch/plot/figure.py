@@ -3,20 +3,37 @@
 matplotlib is imported only when drawing (:func:`import_matplotlib`), and
 ``matplotlib.pyplot`` never: figures are built with ``matplotlib.figure.Figure``
 directly, so the user's backend and global state are left alone.
+
+Text from the data is drawn as it is: :func:`plain_text` turns off mathtext and TeX on
+every text of a finished figure (``"$a_b_c$"`` would not parse, ``"price $5 or $6"``
+would come out in italics), leaving only the tick labels of matplotlib's own formatters
+(``10^-3`` on a log axis) to draw math. :func:`save_plot_safely` draws and saves a
+figure where nothing may fail: any error becomes a warning and the returned message.
 """
 
 from __future__ import annotations
 
+import logging
 import textwrap
+import warnings
 from pathlib import Path
 
+import numpy as np
+
 from parsearch._optional import import_optional
+from parsearch.plot.labels import escape_controls
 from parsearch.rows import Status
+
+logger = logging.getLogger(__name__)
 
 #: Colour of the marks of configurations that did not succeed.
 FAILED_COLORS = {Status.FAILED: "tab:red", Status.DIVERGED: "tab:purple"}
 
 _DPI = 120
+
+#: Scores beyond this magnitude are drawn at it: matplotlib's limits and tickers overflow
+#: near the largest float (1.8e308). What is written (cells, the best) is the true score.
+DRAWABLE = 1e300
 
 
 def import_matplotlib():
@@ -28,20 +45,37 @@ def import_matplotlib():
     Returns
     -------
     module
-        ``matplotlib``, with ``colors``, ``figure``, ``patches``, ``ticker`` and
-        ``transforms`` imported.
+        ``matplotlib``, with ``colors``, ``figure``, ``patches``, ``text``, ``ticker``
+        and ``transforms`` imported.
 
     Raises
     ------
     ImportError
         If matplotlib is not installed, saying how to install it.
     """
-    return import_optional("matplotlib", "colors", "figure", "patches", "ticker", "transforms")
+    return import_optional(
+        "matplotlib", "colors", "figure", "patches", "text", "ticker", "transforms"
+    )
+
+
+def drawable(values):
+    """Scores as drawn: clipped to ``±DRAWABLE``, NaN kept.
+
+    Parameters
+    ----------
+    values : float or array-like of float
+
+    Returns
+    -------
+    ndarray of float
+    """
+    return np.clip(np.asarray(values, dtype=float), -DRAWABLE, DRAWABLE)
 
 
 def _wrap(text, width_in):
+    """Each line of ``text`` wrapped to the width, control characters escaped."""
     chars = max(30, int(width_in * 11))
-    return "\n".join(textwrap.fill(line, chars) for line in text.split("\n"))
+    return "\n".join(textwrap.fill(escape_controls(line), chars) for line in text.split("\n"))
 
 
 def set_title(fig, heading, best, width_in):
@@ -61,6 +95,44 @@ def rotate_x_labels(ax):
     for label in ax.get_xticklabels():
         label.set_horizontalalignment("right")
         label.set_rotation_mode("anchor")
+
+
+def plain_text(fig):
+    """Draw every text of a figure as plain text: no mathtext, no TeX.
+
+    The texts the plots write from the data (titles, axis labels, tick labels they set,
+    cell annotations, legends, the colour bar's label) are drawn as they read: a ``$``
+    is a dollar sign, ``_`` an underscore. The tick labels of an axis whose ticks were not
+    set (``set_xticks``) but located by matplotlib (numbers on a numeric axis, ``10^-3``
+    on a log one, the offset) keep their math. Works with matplotlib 3.7 and later
+    (``Text.set_parse_math`` is from 3.5).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        A finished figure; texts added to it later are left as matplotlib makes them.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig``.
+    """
+    mpl = import_matplotlib()
+    formatted = set()  # written by matplotlib's own locators and formatters: math is theirs
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            formatted.add(axis.offsetText)
+            for ticks, locator in (
+                (axis.get_major_ticks(), axis.get_major_locator()),
+                (axis.get_minor_ticks(), axis.get_minor_locator()),
+            ):
+                if not isinstance(locator, mpl.ticker.FixedLocator):  # not set_ticks'
+                    formatted.update(t for tick in ticks for t in (tick.label1, tick.label2))
+    for text in fig.findobj(mpl.text.Text):
+        if text not in formatted:
+            text.set_parse_math(False)
+            text.set_usetex(False)
+    return fig
 
 
 def save_figure(fig, path):
@@ -89,3 +161,38 @@ def save_figure(fig, path):
     with atomic_write(path, binary=True) as f:
         fig.savefig(f, format="png", dpi=_DPI)
     return path
+
+
+def save_plot_safely(draw, path):
+    """Draw a figure and save it as a PNG; never raise, warn instead.
+
+    For the end of a search, whose rows are all stored by then: a plot that cannot be
+    drawn (a bug, a value no drawing foresaw, matplotlib missing) or written (a full
+    disk, a read-only folder) must not lose the result. Any :class:`Exception` becomes a
+    :class:`RuntimeWarning` and the returned message; ``path`` is then left as it was.
+
+    Parameters
+    ----------
+    draw : callable
+        Takes no argument and returns the :class:`matplotlib.figure.Figure`, e.g.
+        ``result.plot``; called here, so that its errors are caught too.
+    path : str or os.PathLike
+        Destination of the PNG (see :func:`save_figure`).
+
+    Returns
+    -------
+    str or None
+        None when the PNG was written, else what went wrong.
+    """
+    path = Path(path)
+    try:
+        save_figure(draw(), path)
+    except Exception as exc:  # drawing must never fail a search
+        logger.debug("Drawing %s failed.", path, exc_info=True)
+        message = (
+            f"The plot was not saved to {path}: {type(exc).__name__}: {exc}. "
+            f"The results are kept; redraw it with: parsearch plot {path.parent}"
+        )
+        warnings.warn(message, RuntimeWarning, stacklevel=2)
+        return message
+    return None

@@ -3,7 +3,8 @@
 Each cell is coloured by its score and shows it in figures; failed and diverged cells are
 hatched and say so, cells no row fell into say "missing", and the best cell is framed.
 The colour map is reversed for lower-is-better metrics, so that the best cells are always
-the bright ones. Facets share one colour scale and one colour bar.
+the bright ones. Facets share one colour scale and one colour bar. Of many rows or columns
+every k-th is labelled, and cells are written in only up to :data:`MAX_ANNOTATED` of them.
 """
 
 from __future__ import annotations
@@ -13,11 +14,29 @@ import math
 import numpy as np
 
 from parsearch.plot.arrays import grid_from
-from parsearch.plot.figure import FAILED_COLORS, needs_rotation, rotate_x_labels, set_title
-from parsearch.plot.labels import best_text, counts_text, score_formatter
+from parsearch.plot.figure import (
+    FAILED_COLORS,
+    drawable,
+    needs_rotation,
+    rotate_x_labels,
+    set_title,
+)
+from parsearch.plot.labels import (
+    best_text,
+    counts_text,
+    display_label,
+    score_formatter,
+    tick_indices,
+)
 from parsearch.rows import Status, best_index, metric_label
 
 _BEST_COLOR = "red"
+
+#: The most cells whose score or status is written in them.
+MAX_ANNOTATED = 900
+
+#: The most rows (or columns) of cells that white lines separate.
+_MAX_SEPARATED = 100
 
 
 def _colormap(mpl, greater_is_better):
@@ -29,7 +48,7 @@ def _colormap(mpl, greater_is_better):
 
 def _norm(mpl, arrays):
     """The colour scale over the finite scores of ``arrays``, and whether there are any."""
-    finite = np.concatenate([np.ravel(a) for a in arrays])
+    finite = drawable(np.concatenate([np.ravel(a) for a in arrays]))
     finite = finite[np.isfinite(finite)]
     if finite.size == 0:
         return mpl.colors.Normalize(0.0, 1.0), False
@@ -40,62 +59,77 @@ def _norm(mpl, arrays):
     return mpl.colors.Normalize(lo, hi), True
 
 
+def _shown_labels(labels):
+    """``(positions, labels)`` of the ticks of one axis of cells, as drawn."""
+    shown = tick_indices(len(labels))
+    return shown, [display_label(labels[i]) for i in shown]
+
+
+def _longest(labels):
+    return max((len(s) for s in _shown_labels(labels)[1]), default=1)
+
+
 def _heatmap_size(grid):
     """Cell width and height in inches, smaller for large grids."""
     nx, ny = len(grid.x_values), len(grid.y_values)
-    longest = max((len(s) for s in grid.x_labels), default=1)
+    longest = _longest(grid.x_labels)
     cell_w = min(max(0.75, 0.075 * min(longest, 9)), 11.0 / nx)
     cell_h = min(0.55, 9.0 / ny)
     return cell_w, cell_h
 
 
 def _annotate_cells(mpl, ax, grid, *, cmap, norm, fmt, fontsize, annotate):
-    """Write each ok cell's score; hatch and name the failed, diverged and missing ones."""
-    ny, nx = grid.scores.shape
-    for i in range(ny):
-        for j in range(nx):
-            status = grid.status[i, j]
-            if status == Status.OK:
-                if annotate:
-                    r, g, b, _ = cmap(norm(grid.scores[i, j]))
-                    dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.55
-                    ax.text(
-                        j,
-                        i,
-                        fmt(grid.scores[i, j]),
-                        ha="center",
-                        va="center",
-                        fontsize=fontsize,
-                        color="white" if dark else "black",
-                    )
-                continue
-            if status in (Status.FAILED, Status.DIVERGED):
-                ax.add_patch(
-                    mpl.patches.Rectangle(
-                        (j - 0.5, i - 0.5),
-                        1,
-                        1,
-                        facecolor="0.88",
-                        edgecolor="0.55",
-                        hatch="///",
-                        linewidth=0,
-                    )
+    """Write each ok cell's score; hatch and name the failed, diverged and missing ones.
+
+    Without ``annotate`` (too many cells to write in) only the failed and diverged cells
+    are visited, to be hatched.
+    """
+    if annotate:
+        cells = np.ndindex(grid.scores.shape)
+    else:
+        cells = np.argwhere((grid.status == Status.FAILED) | (grid.status == Status.DIVERGED))
+    for i, j in cells:
+        status = grid.status[i, j]
+        if status == Status.OK:
+            r, g, b, _ = cmap(norm(grid.scores[i, j]))
+            dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.55
+            ax.text(
+                j,
+                i,
+                fmt(grid.scores[i, j]),
+                ha="center",
+                va="center",
+                fontsize=fontsize,
+                color="white" if dark else "black",
+            )
+            continue
+        if status in (Status.FAILED, Status.DIVERGED):
+            ax.add_patch(
+                mpl.patches.Rectangle(
+                    (j - 0.5, i - 0.5),
+                    1,
+                    1,
+                    facecolor="0.88",
+                    edgecolor="0.55",
+                    hatch="///",
+                    linewidth=0,
                 )
-                text, color, style = status, FAILED_COLORS[status], "normal"
-            else:
-                text, color, style = "missing", "0.55", "italic"
-            if annotate:
-                ax.text(
-                    j,
-                    i,
-                    text,
-                    ha="center",
-                    va="center",
-                    fontsize=fontsize * 0.9,
-                    color=color,
-                    style=style,
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
-                )
+            )
+            text, color, style = status, FAILED_COLORS[status], "normal"
+        else:
+            text, color, style = "missing", "0.55", "italic"
+        if annotate:
+            ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=fontsize * 0.9,
+                color=color,
+                style=style,
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
+            )
 
 
 def _frame_cell(mpl, ax, cell):
@@ -117,13 +151,17 @@ def _frame_cell(mpl, ax, cell):
 def _style_axes(ax, grid, cell_w):
     """Tick labels on the cells, white lines between them, no ticks or spines."""
     ny, nx = grid.scores.shape
-    ax.set_xticks(range(nx), grid.x_labels)
-    ax.set_yticks(range(ny), grid.y_labels)
-    if needs_rotation(grid.x_labels, cell_w):
+    x_shown, x_labels = _shown_labels(grid.x_labels)
+    ax.set_xticks(x_shown, x_labels)
+    ax.set_yticks(*_shown_labels(grid.y_labels))
+    if needs_rotation(x_labels, cell_w * nx / max(len(x_shown), 1)):
         rotate_x_labels(ax)
-    ax.set_xticks(np.arange(nx + 1) - 0.5, minor=True)
-    ax.set_yticks(np.arange(ny + 1) - 0.5, minor=True)
-    ax.grid(which="minor", color="white", linewidth=1.5)
+    if nx <= _MAX_SEPARATED:
+        ax.set_xticks(np.arange(nx + 1) - 0.5, minor=True)
+        ax.grid(which="minor", axis="x", color="white", linewidth=1.5)
+    if ny <= _MAX_SEPARATED:
+        ax.set_yticks(np.arange(ny + 1) - 0.5, minor=True)
+        ax.grid(which="minor", axis="y", color="white", linewidth=1.5)
     ax.tick_params(which="minor", length=0)
     ax.tick_params(which="major", length=0)
     for spine in ax.spines.values():
@@ -154,7 +192,7 @@ def draw_heatmap(mpl, ax, grid, *, cmap, norm, fmt, cell_w, cell_h, mark_best=Tr
     """
     ny, nx = grid.scores.shape
     image = ax.imshow(
-        np.ma.masked_invalid(grid.scores),
+        np.ma.masked_invalid(drawable(grid.scores)),
         cmap=cmap,
         norm=norm,
         origin="lower",
@@ -169,7 +207,7 @@ def draw_heatmap(mpl, ax, grid, *, cmap, norm, fmt, cell_w, cell_h, mark_best=Tr
         norm=norm,
         fmt=fmt,
         fontsize=float(np.clip(min(13 * cell_w, 22 * cell_h), 5, 9)),
-        annotate=nx * ny <= 900,
+        annotate=nx * ny <= MAX_ANNOTATED,
     )
     if mark_best and grid.best is not None:
         _frame_cell(mpl, ax, grid.best)
@@ -199,7 +237,7 @@ def plot_heatmap(mpl, data, grid, *, metric, greater_is_better, heading):
     """
     cell_w, cell_h = _heatmap_size(grid)
     ny, nx = grid.scores.shape
-    longest_y = max(len(s) for s in grid.y_labels)
+    longest_y = _longest(grid.y_labels)
     width = max(4.8, nx * cell_w + 2.4 + 0.07 * longest_y)
     height = max(3.6, ny * cell_h + 2.2)
     fig = mpl.figure.Figure(figsize=(width, height), layout="constrained")
@@ -216,8 +254,8 @@ def plot_heatmap(mpl, data, grid, *, metric, greater_is_better, heading):
         cell_w=cell_w,
         cell_h=cell_h,
     )
-    ax.set_xlabel(grid.x)
-    ax.set_ylabel(grid.y)
+    ax.set_xlabel(display_label(grid.x, 80))
+    ax.set_ylabel(display_label(grid.y, 80))
     if has_scores:
         fig.colorbar(image, ax=ax, label=metric_label(metric, greater_is_better))
     best_score = grid.scores[grid.best] if grid.best is not None else None
@@ -263,7 +301,7 @@ def plot_facets(mpl, data, x, y, z, *, metric, greater_is_better, heading):
     cell_w = min(cell_w, 16.0 / (ncols * len(grids[0].x_values)))
     cell_h = min(cell_h, 12.0 / (nrows * len(grids[0].y_values)))
     ny, nx = grids[0].scores.shape
-    longest_y = max(len(s) for s in grids[0].y_labels)
+    longest_y = _longest(grids[0].y_labels)
     width = max(5.0, ncols * (nx * cell_w + 0.5) + 1.6 + 0.07 * longest_y)
     height = max(3.6, nrows * (ny * cell_h + 1.0) + 1.4)
     fig = mpl.figure.Figure(figsize=(width, height), layout="constrained")
@@ -288,13 +326,13 @@ def plot_facets(mpl, data, x, y, z, *, metric, greater_is_better, heading):
             cell_h=cell_h,
             mark_best=k == best_panel,
         )
-        ax.set_title(f"{z} = {data.axes[z].labels[k]}", fontsize=10)
+        ax.set_title(f"{display_label(z)} = {display_label(data.axes[z].labels[k])}", fontsize=10)
         if col == 0:
-            ax.set_ylabel(y)
+            ax.set_ylabel(display_label(y, 80))
         else:
             ax.tick_params(axis="y", labelleft=False)
         if k + ncols >= n:  # nothing below this panel
-            ax.set_xlabel(x)
+            ax.set_xlabel(display_label(x, 80))
         else:
             ax.tick_params(axis="x", labelbottom=False)
     for k in range(n, nrows * ncols):

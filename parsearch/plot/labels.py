@@ -7,15 +7,22 @@ finds the position of any row's value. Values are identified by :func:`parsearch
 a value that lost its type in a CSV without configuration keys (``4.0`` for ``4``,
 ``NaN`` for None, the text ``"1"`` for ``1``) still finds its grid value.
 
+Every value gets a label, the non-finite ones too (``inf``, ``-inf``, ``nan``; ``-0``
+beside ``0``). A float NaN given as a grid value is a value of its own (``nan``); NaN in a
+CSV column without configuration keys means "unset".
+
 The rest is text: :func:`parameter_labels` (the parameter columns as the plots label
-them, for ``parsearch show``), the numbers written in heatmap cells
-(:func:`score_formatter`), and the line of a title that names the best configuration
-(:func:`best_text`) or counts the cells that did not succeed (:func:`counts_text`).
+them, for ``parsearch show``), what a label looks like when drawn (:func:`display_label`:
+control characters escaped, long text shortened) and which of many get a tick
+(:func:`tick_indices`), the numbers written in heatmap cells (:func:`score_formatter`),
+and the line of a title that names the best configuration (:func:`best_text`) or counts
+the cells that did not succeed (:func:`counts_text`).
 """
 
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,6 +42,16 @@ UNSET_LABEL = "unset"
 
 _UNSET_KEY = ("unset",)
 
+#: The longest label drawn (a longer one keeps its start and end around an ellipsis).
+MAX_LABEL_CHARS = 40
+
+#: The most tick labels drawn along one axis (of more values, every k-th is labelled).
+MAX_TICKS = 40
+
+# Characters drawn escaped (``\n``, ``\x1b``): controls, format characters (bidi
+# overrides), surrogates, private use, line and paragraph separators.
+_ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
+
 
 def is_number(value):
     """Whether a value is an int or a float (a bool is not), numpy scalars included."""
@@ -50,9 +67,17 @@ def is_unset(value):
     return is_number(value) and math.isnan(float(value))
 
 
+def is_finite_number(value):
+    """Whether a value is a number (:func:`is_number`) that is neither infinite nor NaN."""
+    return is_number(value) and math.isfinite(float(value))
+
+
 def is_log_spaced(values, zero_too=False):
-    """Positive numbers spanning at least two decades (with ``zero_too``, and zeros)."""
-    numbers = [float(v) for v in values if is_number(v) and not is_unset(v)]
+    """Positive numbers spanning at least two decades (with ``zero_too``, and zeros).
+
+    Only finite numbers count: ``inf`` beside ``1`` is not two decades apart.
+    """
+    numbers = [float(v) for v in values if is_finite_number(v)]
     if zero_too:
         if any(x < 0 for x in numbers):
             return False
@@ -64,14 +89,16 @@ def is_log_spaced(values, zero_too=False):
 
 
 def _grid_value(value):
-    """A value as the grid holds it: numpy scalars unwrapped, unset as None.
+    """A value as the grid holds it: numpy scalars unwrapped, ``pd.NA`` as None.
 
-    Lists become tuples: a grid value cannot be a list, so a list is a tuple that went
-    through ``meta.json``.
+    A float NaN stays NaN: a grid value of its own. (Read from a CSV column without
+    configuration keys, NaN means "unset"; :meth:`Axis.index` finds None for it.) Lists
+    become tuples: a grid value cannot be a list, so a list is a tuple that went through
+    ``meta.json``.
     """
     if isinstance(value, list):
         return tuple(_grid_value(v) for v in value)
-    if is_unset(value):
+    if value is None or value is pd.NA:
         return None
     if isinstance(value, np.generic):
         return value.item()
@@ -79,13 +106,17 @@ def _grid_value(value):
 
 
 def _loose_key(value):
-    """A key under which a value meets the same value with its type lost (32 == 32.0)."""
+    """A key under which a value meets the same value with its type lost (32 == 32.0).
+
+    NaN meets None (a CSV without keys reads None back as NaN); ``-0.0`` is not ``0``.
+    """
     if is_unset(value):
         return _UNSET_KEY
     if isinstance(value, (bool, np.bool_)):
         return ("bool", bool(value))
     if is_number(value):
-        return ("num", float(value))
+        number = float(value)
+        return ("num", number, math.copysign(1.0, number))
     if isinstance(value, str):
         return ("str", value)
     try:
@@ -162,10 +193,10 @@ def make_axis(values, given=None):
     for position, value in enumerate(list(axis.values)):
         if value is not None:
             axis._loose.setdefault(("str", str(csv_cell(value))), position)
-    extras = {}  # _loose_key -> value, in order of first appearance
+    extras = {}  # _extra_key -> value, in order of first appearance
     for value in values:
         if axis.index(value) is None:
-            extras.setdefault(_loose_key(value), _grid_value(value))
+            extras.setdefault(_extra_key(value), _grid_value(value))
     for value in _ordered(list(extras.values())):
         axis._add(value)
     # None listed in the grid is a value (max_depth=None: no limit); else it is a sub-grid
@@ -175,12 +206,19 @@ def make_axis(values, given=None):
     return axis
 
 
+def _extra_key(value):
+    """:func:`_loose_key`, but a float NaN (typed, from a key) is not None."""
+    if is_number(value) and math.isnan(float(value)):
+        return ("nan",)
+    return _loose_key(value)
+
+
 def _ordered(values):
-    """Numbers ascending, anything else in order of first appearance; unset last."""
+    """Numbers ascending (NaN after ``inf``), else in order of first appearance; unset last."""
     unset = [v for v in values if v is None]
     rest = [v for v in values if v is not None]
     if rest and all(is_number(v) for v in rest):
-        rest = sorted(rest, key=float)
+        rest = sorted(rest, key=lambda v: (math.isnan(float(v)), float(v)))
     return rest + unset[:1]
 
 
@@ -237,8 +275,10 @@ def parameter_labels(table, axes=None):
 
 def _format_number(value, exp_style, digits):
     f = float(value)
+    if not math.isfinite(f):
+        return repr(f)  # "inf", "-inf", "nan"
     if f == 0:
-        return "0"
+        return "-0" if math.copysign(1.0, f) < 0 else "0"
     if f.is_integer() and abs(f) < 1e6:
         return str(int(f))
     if abs(f) < 1e-2 or abs(f) >= 1e6 or (exp_style and abs(f) < 1):
@@ -267,6 +307,69 @@ def format_values(values, none_label=UNSET_LABEL):
         if len(set(labels)) == len(labels):
             break
     return labels
+
+
+def escape_controls(text):
+    """``text`` with its control, format and separator characters escaped (``\\n``, ``\\x1b``).
+
+    Parameters
+    ----------
+    text : object
+        Anything else is made a string first.
+
+    Returns
+    -------
+    str
+    """
+    return "".join(
+        ascii(ch)[1:-1] if unicodedata.category(ch) in _ESCAPED_CATEGORIES else ch
+        for ch in str(text)
+    )
+
+
+def display_label(text, limit=MAX_LABEL_CHARS):
+    """A label as drawn: one line, control characters escaped, at most ``limit`` characters.
+
+    A newline is drawn as ``\\n``, an escape character as ``\\x1b`` (and so on for every
+    control, format and separator character). Longer text keeps its start and its end
+    around an ellipsis, so that values differing at the end still differ. ``$`` is kept:
+    the figures draw every text as plain text, never as mathtext.
+
+    Parameters
+    ----------
+    text : object
+        The label (anything else is made a string).
+    limit : int
+        The most characters to keep.
+
+    Returns
+    -------
+    str
+    """
+    text = escape_controls(text)
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) // 2
+    return f"{text[:head]}…{text[len(text) - (limit - 1 - head) :]}"
+
+
+def tick_indices(n, limit=MAX_TICKS):
+    """Which of ``n`` evenly placed values get a tick label: all, or every k-th.
+
+    Parameters
+    ----------
+    n : int
+        How many values the axis has.
+    limit : int
+        The most labels.
+
+    Returns
+    -------
+    list of int
+        Positions, from 0, evenly strided.
+    """
+    step = max(1, math.ceil(n / limit))
+    return list(range(0, n, step))
 
 
 def score_formatter(values):
@@ -314,6 +417,8 @@ def score_formatter(values):
 def best_text(metric, score, params, axes):
     """``"best accuracy = 0.91 at lr=1e-2, width=512"``, or that nothing succeeded.
 
+    Names and values are written as :func:`display_label` draws them.
+
     Parameters
     ----------
     metric : str
@@ -327,7 +432,9 @@ def best_text(metric, score, params, axes):
     """
     if params is None:
         return "no configuration succeeded"
-    settings = ", ".join(f"{p}={axes[p].label(v)}" for p, v in params.items())
+    settings = ", ".join(
+        f"{display_label(p)}={display_label(axes[p].label(v))}" for p, v in params.items()
+    )
     text = f"best {metric} = {score:.4g}"
     return f"{text} at {settings}" if settings else text
 

@@ -1,40 +1,85 @@
 """The score over one parameter (a line plot), and the single point of a one-config grid.
 
 Numeric values are placed at their value (on a log scale when they span two decades or
-more), other values evenly in axis order. Failed and diverged values are crosses along
-the bottom of the axes, and the best one is a star.
+more), other values evenly in axis order: strings, "unset", and any numbers among which
+one is infinite or NaN, two land on one spot (``-0`` and ``0``) or whose span overflows.
+Of many evenly placed values every k-th is labelled. Failed and diverged values are
+crosses along the bottom of the axes, and the best one is a star.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from parsearch.plot.arrays import reduce_cells
-from parsearch.plot.figure import FAILED_COLORS, needs_rotation, rotate_x_labels, set_title
-from parsearch.plot.labels import best_text, is_log_spaced, is_number
+from parsearch.plot.figure import (
+    FAILED_COLORS,
+    drawable,
+    needs_rotation,
+    rotate_x_labels,
+    set_title,
+)
+from parsearch.plot.labels import (
+    best_text,
+    display_label,
+    is_finite_number,
+    is_log_spaced,
+    tick_indices,
+)
 from parsearch.rows import Status, metric_label
+
+
+def _placeable(positions, log_x):
+    """Whether numbers can go at their value: distinct, and a span that does not overflow."""
+    if len(np.unique(positions)) < len(positions):
+        return False  # -0.0 and 0.0 on one spot
+    if log_x:
+        return True
+    with np.errstate(over="ignore"):
+        return bool(np.isfinite(2 * (positions.max() - positions.min())))
 
 
 def _positions(x_values):
     """Where the values go on the x axis: ``(positions, numeric, log_x)``."""
-    numeric = all(v is not None and is_number(v) for v in x_values)
+    numeric = all(is_finite_number(v) for v in x_values)
     log_x = numeric and is_log_spaced(x_values)
     if numeric and not log_x and is_log_spaced(x_values, zero_too=True):
         numeric = False  # 0 beside log-spaced values: evenly placed, as categories
     if numeric:
         positions = np.array([float(v) for v in x_values])
-    else:
-        positions = np.arange(len(x_values))
+        numeric = _placeable(positions, log_x)
+    if not numeric:
+        return np.arange(len(x_values), dtype=float), False, False
     return positions, numeric, log_x
+
+
+def _power_of_ten(exponent, fallback):
+    """``10 ** exponent``, or ``fallback`` where that overflows or underflows to 0."""
+    try:
+        value = 10.0 ** float(exponent)
+    except OverflowError:
+        return fallback
+    return value if 0 < value < math.inf else fallback
+
+
+def _log_limits(positions, margin=0.05):
+    """x limits a little beyond positive positions on a log axis, within the floats."""
+    lo, hi = float(positions.min()), float(positions.max())
+    log_lo, log_hi = math.log10(lo), math.log10(hi)
+    pad = margin * (log_hi - log_lo)
+    return min(_power_of_ten(log_lo - pad, lo), lo), max(_power_of_ten(log_hi + pad, hi), hi)
 
 
 def _draw_points(mpl, ax, line, positions, metric):
     """The line, its ok points, the best star and the failure crosses."""
     ok = line.status == Status.OK
-    ax.plot(positions, line.scores, color="tab:blue", linewidth=1.5, zorder=2)
+    scores = drawable(line.scores)
+    ax.plot(positions, scores, color="tab:blue", linewidth=1.5, zorder=2)
     ax.plot(
         positions[ok],
-        line.scores[ok],
+        scores[ok],
         "o",
         color="tab:blue",
         markersize=5,
@@ -44,7 +89,7 @@ def _draw_points(mpl, ax, line, positions, metric):
     if line.best is not None:
         ax.plot(
             positions[line.best],
-            line.scores[line.best],
+            scores[line.best],
             "*",
             markersize=16,
             color="gold",
@@ -83,27 +128,26 @@ def _set_y_range(ax, line):
             color="0.4",
         )
     else:
-        lo, hi = np.nanmin(line.scores), np.nanmax(line.scores)
+        scores = drawable(line.scores)
+        lo, hi = np.nanmin(scores), np.nanmax(scores)
         pad = (hi - lo) * 0.12 or abs(hi) * 0.05 or 0.05
         ax.set_ylim(lo - pad, hi + pad)  # room for the failure marks at the bottom
 
 
 def _set_x_axis(mpl, ax, line, positions, numeric, log_x, axes_w):
     n = len(line.x_values)
+    shown = list(range(n)) if numeric else tick_indices(n)
+    labels = [display_label(line.x_labels[i]) for i in shown]
     if numeric:
         if n <= 15:
-            ax.set_xticks(positions, line.x_labels)
+            ax.set_xticks(positions, labels)
             ax.xaxis.set_minor_locator(mpl.ticker.NullLocator())
-        margin = 0.05
-        if log_x:
-            lo, hi = np.log10(positions.min()), np.log10(positions.max())
-            ax.set_xlim(10 ** (lo - margin * (hi - lo)), 10 ** (hi + margin * (hi - lo)))
     else:
-        ax.set_xticks(positions, line.x_labels)
+        ax.set_xticks(positions[shown], labels)
         ax.set_xlim(-0.5, n - 0.5)
-    if needs_rotation(line.x_labels, axes_w / max(n, 1)):
+    if needs_rotation(labels, axes_w / max(len(shown), 1)):
         rotate_x_labels(ax)
-    ax.set_xlabel(line.x + (" (log scale)" if log_x else ""))
+    ax.set_xlabel(display_label(line.x, 80) + (" (log scale)" if log_x else ""))
 
 
 def plot_line(mpl, data, line, *, metric, greater_is_better, heading):
@@ -130,10 +174,11 @@ def plot_line(mpl, data, line, *, metric, greater_is_better, heading):
     width = min(14.0, max(5.5, 3.0 + 0.45 * len(line.x_values)))
     fig = mpl.figure.Figure(figsize=(width, 4.2), layout="constrained")
     ax = fig.add_subplot()
-    if log_x:
+    if log_x:  # limits first: matplotlib's own margins overflow near the largest float
         ax.set_xscale("log")
-    _draw_points(mpl, ax, line, positions, metric)
+        ax.set_xlim(*_log_limits(positions))
     _set_y_range(ax, line)
+    _draw_points(mpl, ax, line, positions, metric)
     _set_x_axis(mpl, ax, line, positions, numeric, log_x, axes_w=width - 1.5)
     ax.set_ylabel(metric_label(metric, greater_is_better))
     ax.grid(True, alpha=0.3)
@@ -166,18 +211,18 @@ def plot_single(mpl, data, *, metric, greater_is_better, heading):
     fig = mpl.figure.Figure(figsize=(4.8, 3.8), layout="constrained")
     ax = fig.add_subplot()
     if cells.best is not None:
-        score = float(cells.scores)
-        ax.plot([0], [score], "*", markersize=18, color="gold", markeredgecolor="black")
+        score, drawn = float(cells.scores), float(drawable(cells.scores))
+        ax.plot([0], [drawn], "*", markersize=18, color="gold", markeredgecolor="black")
         ax.annotate(
             f"{score:.4g}",
-            (0, score),
+            (0, drawn),
             xytext=(0, 12),
             textcoords="offset points",
             ha="center",
             fontsize=11,
         )
-        pad = abs(score) * 0.05 or 0.05
-        ax.set_ylim(score - pad, score + pad)
+        pad = abs(drawn) * 0.05 or 0.05
+        ax.set_ylim(drawn - pad, drawn + pad)
         best = best_text(metric, score, cells.best_params, data.axes)
     else:
         ax.set_yticks([])
@@ -192,7 +237,9 @@ def plot_single(mpl, data, *, metric, greater_is_better, heading):
             color=FAILED_COLORS.get(status, "0.4"),
         )
         settings = ", ".join(
-            f"{p}={data.axes[p].labels[0]}" for p in data.params if data.axes[p].values
+            f"{display_label(p)}={display_label(data.axes[p].labels[0])}"
+            for p in data.params
+            if data.axes[p].values
         )
         best = f"the only configuration {status}" + (f" ({settings})" if settings else "")
     ax.set_xlim(-1, 1)
