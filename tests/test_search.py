@@ -1,9 +1,11 @@
 """fit_grid end to end: scores, failures, resume after a kill, results folder."""
 
 import json
+import os
 import re
 import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -747,3 +749,255 @@ def test_resume_with_another_metric_is_refused(split, tmp_path):
             metric="error_rate",
             progress=False,
         )
+
+
+# --- results you can trust: one writer per folder, exact resume, readable errors -------------
+
+
+def child_search(tmp_path, split, delay=0.3):
+    """Start ``fit_grid(SlowLoggingClassifier(delay), c=0..9, out=tmp_path/'out')`` in a child.
+
+    The data are the first 200 / 50 rows of ``split``; every fit is logged to
+    ``tmp_path/fits.log``. Returns the child, the results folder, the arguments of the
+    same search (estimator, grid and data) for a run here, and the log.
+    """
+    from slow_estimator import SlowLoggingClassifier
+
+    Xtr, ytr, Xva, yva = split
+    data = {"Xtr": Xtr[:200], "ytr": ytr[:200], "Xva": Xva[:50], "yva": yva[:50]}
+    np.savez(tmp_path / "data.npz", **data)
+    out, log = tmp_path / "out", tmp_path / "fits.log"
+    script = tmp_path / "search.py"
+    script.write_text(
+        "import numpy as np\n"
+        "from parsearch import fit_grid\n"
+        "from slow_estimator import SlowLoggingClassifier\n"
+        f"d = np.load({str(tmp_path / 'data.npz')!r})\n"
+        f"fit_grid(SlowLoggingClassifier(delay={delay}, log_path={str(log)!r}),\n"
+        "         {'c': list(range(10))}, d['Xtr'], d['ytr'], d['Xva'], d['yva'],\n"
+        f"         out={str(out)!r}, progress=False)\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ}
+    env["PYTHONPATH"] = os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])
+    child = subprocess.Popen([sys.executable, str(script)], env=env)
+    est = SlowLoggingClassifier(delay=delay, log_path=str(log))
+    args = (est, {"c": list(range(10))}, data["Xtr"], data["ytr"], data["Xva"], data["yva"])
+    return child, out, args, log
+
+
+def wait_for_rows(child, out, rows):
+    """Wait until ``out/scores.csv`` holds ``rows`` rows (or the child ended)."""
+    scores = out / "scores.csv"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and child.poll() is None:
+        if scores.exists() and len(scores.read_text(encoding="utf-8").splitlines()) > rows:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"the child stored fewer than {rows} rows (exit status {child.poll()})")
+
+
+def test_a_second_search_on_one_folder_is_refused_or_waits_and_no_row_is_lost(split, tmp_path):
+    from parsearch.results.lock import FolderInUse
+
+    child, out, args, log = child_search(tmp_path, split)
+    try:
+        wait_for_rows(child, out, 1)
+        fitted = log.read_text().split()
+        with pytest.raises(FolderInUse) as info:
+            fit_grid(*args, out=out, progress=False)
+        assert str(out) in str(info.value) and f"process {child.pid}" in str(info.value)
+        # Asked to wait, the second search starts when the first has ended, and resumes.
+        res = fit_grid(*args, out=out, progress=False, lock_timeout=120)
+        assert child.wait(timeout=60) == 0
+    finally:
+        child.kill()
+        child.wait()
+    assert len(fitted) <= 3  # the refused call came early in the first search
+    assert sorted(log.read_text().split()) == [str(c) for c in range(10)]  # each fitted once
+    assert res.meta["execution"]["reused_rows"] == 10
+    final = read_scores(out)
+    assert sorted(final["c"]) == list(range(10)) and final[Col.KEY].is_unique
+
+
+def test_lock_timeout_is_checked_before_any_work(split, tmp_path):
+    Xtr, ytr, Xva, yva = split
+    with pytest.raises(TypeError, match="lock_timeout must be None"):
+        fit_grid(sgd(), {"alpha": [1e-4]}, Xtr, ytr, Xva, yva, out=tmp_path / "r", lock_timeout="1")
+    assert not (tmp_path / "r").exists()
+
+
+def test_sigterm_marks_meta_interrupted_and_still_ends_the_process(split, tmp_path):
+    import signal
+
+    child, out, args, _ = child_search(tmp_path, split)
+    try:
+        wait_for_rows(child, out, 2)
+        child.send_signal(signal.SIGTERM)
+        assert child.wait(timeout=60) == -signal.SIGTERM  # ended by SIGTERM, as asked
+    finally:
+        child.kill()
+        child.wait()
+    meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
+    assert meta["status"] == "interrupted"
+    done = read_scores(out)
+    assert 2 <= len(done) < 10
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+    res = fit_grid(*args, out=out, progress=False)
+    assert res.meta["execution"]["reused_rows"] == len(done)
+
+
+def test_fit_grid_restores_the_sigterm_handler(split, tmp_path):
+    import signal
+
+    from slow_estimator import SlowLoggingClassifier
+
+    Xtr, ytr, Xva, yva = split
+    seen = []
+
+    class Watching(SlowLoggingClassifier):
+        def fit(self, X, y):
+            seen.append(signal.getsignal(signal.SIGTERM))
+            return super().fit(X, y)
+
+    before = signal.getsignal(signal.SIGTERM)
+    fit_grid(Watching(delay=0), {"c": [0]}, Xtr, ytr, Xva, yva, out=tmp_path / "r", progress=False)
+    assert signal.getsignal(signal.SIGTERM) == before
+    assert seen and seen[0] != before  # a handler was in place while the search ran
+
+
+def test_resume_without_meta_json_is_refused(split, tmp_path):
+    # Without meta.json nothing tells which metric, data or estimator the rows are of.
+    from slow_estimator import SlowLoggingClassifier
+
+    Xtr, ytr, Xva, yva = split
+    est = SlowLoggingClassifier(delay=0)
+    out = tmp_path / "r"
+    fit_grid(est, {"c": [0, 1]}, Xtr, ytr, Xva, yva, out=out, progress=False)
+    (out / "meta.json").unlink()
+    before = (out / "scores.csv").read_bytes()
+    with pytest.raises(ResumeMismatch, match=r"meta\.json.*resume=False"):
+        fit_grid(
+            est, {"c": [0, 1]}, Xtr, ytr, Xva, yva, out=out, metric="error_rate", progress=False
+        )
+    assert (out / "scores.csv").read_bytes() == before
+    res = fit_grid(
+        est,
+        {"c": [0, 1]},
+        Xtr,
+        ytr,
+        Xva,
+        yva,
+        out=out,
+        metric="error_rate",
+        resume=False,
+        progress=False,
+    )
+    assert res.meta["execution"]["reused_rows"] == 0
+    assert set(read_scores(out)[Col.METRIC]) == {"error_rate"}
+
+
+def test_scores_without_a_config_key_column_are_kept_aside_with_a_warning(split, tmp_path):
+    from slow_estimator import SlowLoggingClassifier
+
+    Xtr, ytr, Xva, yva = split
+    est = SlowLoggingClassifier(delay=0)
+    out = tmp_path / "r"
+    fit_grid(est, {"c": [0, 1]}, Xtr, ytr, Xva, yva, out=out, progress=False)
+    edited = read_scores(out).drop(columns=[Col.KEY])  # a spreadsheet edit lost the column
+    edited.to_csv(out / "scores.csv", index=False)
+    before = (out / "scores.csv").read_bytes()
+    with pytest.warns(UserWarning, match=r"no config_key column.*2 row.*scores\.previous\."):
+        res = fit_grid(est, {"c": [0, 1, 2]}, Xtr, ytr, Xva, yva, out=out, progress=False)
+    assert res.meta["execution"]["reused_rows"] == 0
+    (previous,) = out.glob("scores.previous.*.csv")
+    assert previous.read_bytes() == before
+    assert sorted(read_scores(out)["c"]) == [0, 1, 2]
+
+
+UNICODE_SEARCH = """
+import locale, sys
+import numpy as np
+from parsearch import fit_grid
+from parsearch.results.read import read_scores
+from slow_estimator import SlowLoggingClassifier
+
+assert locale.getpreferredencoding(False).lower().replace("-", "") != "utf8", "not C locale"
+assert not sys.flags.utf8_mode
+d = np.load(sys.argv[1])
+folder, reused = sys.argv[2], int(sys.argv[3])
+grid = {"c": ["naïve", "λ→µ", "✓ Zürich"]}
+res = fit_grid(SlowLoggingClassifier(delay=0), grid, d["Xtr"], d["ytr"], d["Xva"], d["yva"],
+               out=folder, progress=False)
+assert res.meta["execution"]["reused_rows"] == reused, res.meta["execution"]
+assert read_scores(folder)["c"].tolist() == grid["c"]
+"""
+
+
+def test_unicode_values_under_a_non_utf8_locale(split, tmp_path):
+    from slow_estimator import SlowLoggingClassifier
+
+    Xtr, ytr, Xva, yva = split
+    np.savez(tmp_path / "data.npz", Xtr=Xtr[:200], ytr=ytr[:200], Xva=Xva[:50], yva=yva[:50])
+    script = tmp_path / "unicode.py"
+    script.write_text(UNICODE_SEARCH, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "PYTHONIO"))}
+    env.update(LC_ALL="C", PYTHONUTF8="0", PYTHONCOERCECLOCALE="0")
+    env["PYTHONPATH"] = os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])
+    grid = {"c": ["naïve", "λ→µ", "✓ Zürich"]}
+
+    def under_c_locale(folder, reused):
+        done = subprocess.run(
+            [sys.executable, str(script), str(tmp_path / "data.npz"), str(folder), str(reused)],
+            env=env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+
+    # Written under the C locale, read back (and resumed) under UTF-8 ...
+    under_c_locale(tmp_path / "c", reused=0)
+    assert read_scores(tmp_path / "c")["c"].tolist() == grid["c"]
+    est = SlowLoggingClassifier(delay=0)
+    res = fit_grid(
+        est, grid, Xtr[:200], ytr[:200], Xva[:50], yva[:50], out=tmp_path / "c", progress=False
+    )
+    assert res.meta["execution"]["reused_rows"] == 3
+    # ... and written under UTF-8, resumed under the C locale.
+    fit_grid(
+        est, grid, Xtr[:200], ytr[:200], Xva[:50], yva[:50], out=tmp_path / "u", progress=False
+    )
+    under_c_locale(tmp_path / "u", reused=3)
+
+
+def test_a_200000_character_value_resumes(split, tmp_path):
+    from slow_estimator import SlowLoggingClassifier
+
+    Xtr, ytr, Xva, yva = split
+    long_value = "x" * 200_000
+    est = SlowLoggingClassifier(delay=0)
+    kw = dict(out=tmp_path / "r", progress=False)
+    fit_grid(est, {"c": [long_value, "short"]}, Xtr, ytr, Xva, yva, **kw)
+    res = fit_grid(est, {"c": [long_value, "short"]}, Xtr, ytr, Xva, yva, **kw)
+    assert res.meta["execution"]["reused_rows"] == 2
+    assert res.table["c"].tolist() == [long_value, "short"]
+
+
+def test_a_text_score_in_scores_csv_is_named_on_resume(split, tmp_path):
+    from slow_estimator import SlowLoggingClassifier
+
+    Xtr, ytr, Xva, yva = split
+    est = SlowLoggingClassifier(delay=0)
+    out = tmp_path / "r"
+    fit_grid(est, {"c": [0, 1]}, Xtr, ytr, Xva, yva, out=out, progress=False)
+    table = read_scores(out)
+    table[Col.SCORE] = table[Col.SCORE].astype(object)
+    table.loc[1, Col.SCORE] = "about half"
+    table.to_csv(out / "scores.csv", index=False)
+    with pytest.raises(
+        ValueError, match=re.escape(str(out / "scores.csv")) + r".*score.*'about half'"
+    ):
+        fit_grid(est, {"c": [0, 1]}, Xtr, ytr, Xva, yva, out=out, progress=False)

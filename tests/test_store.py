@@ -2,6 +2,8 @@
 
 import json
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -412,3 +414,191 @@ def test_read_scores_rejects_a_record_with_more_fields_than_the_header(tmp_path)
     (tmp_path / SCORES).write_text("alpha,score,status\n0.1,0.9,ok,extra\n0.2,0.8,ok\n")
     with pytest.raises(ValueError, match="record 2 has 4 fields, the header 3"):
         read_scores(tmp_path)
+
+
+# ----------------------------------------------------------------------------------------
+# Resume identity: no reuse without it
+# ----------------------------------------------------------------------------------------
+
+
+def test_finished_rows_without_meta_json_is_refused(tmp_path):
+    # Without meta.json nothing tells which estimator, data or metric the rows are of.
+    write_store(tmp_path)
+    (tmp_path / META).unlink()
+    store = ResultStore(tmp_path, COLUMNS, IDENTITY)
+    with pytest.raises(ResumeMismatch) as info:
+        store.finished_rows(resume=True)
+    message = str(info.value)
+    assert str(tmp_path / META) in message and "3 row(s)" in message
+    assert "resume=False" in message
+    assert store.finished_rows(resume=False) == {}
+
+
+def test_finished_rows_with_a_meta_json_without_identity_is_refused(tmp_path):
+    write_store(tmp_path)
+    (tmp_path / META).write_text('{"status": "finished"}', encoding="utf-8")
+    with pytest.raises(ResumeMismatch, match="no resume identity"):
+        ResultStore(tmp_path, COLUMNS, IDENTITY).finished_rows(resume=True)
+
+
+def test_an_identity_part_missing_from_meta_json_is_a_mismatch(tmp_path):
+    write_store(tmp_path, identity={k: v for k, v in IDENTITY.items() if k != "metric"})
+    with pytest.raises(ResumeMismatch, match=r"other metric.*None.*'accuracy'"):
+        ResultStore(tmp_path, COLUMNS, IDENTITY).finished_rows(resume=True)
+
+
+def test_a_scores_file_with_no_rows_needs_no_meta_json(tmp_path):
+    # A search killed between writing scores.csv's header and meta.json: nothing to reuse.
+    store = ResultStore(tmp_path, COLUMNS, IDENTITY)
+    store.open([])
+    store.close()
+    assert ResultStore(tmp_path, COLUMNS, IDENTITY).finished_rows(resume=True) == {}
+
+
+def test_open_keeps_a_scores_file_without_config_key_aside(tmp_path):
+    # A spreadsheet edit lost the config_key column: no row can be matched to the grid.
+    write_store(tmp_path)
+    read_scores(tmp_path).drop(columns=[Col.KEY]).to_csv(tmp_path / SCORES, index=False)
+    before = (tmp_path / SCORES).read_bytes()
+    store = ResultStore(tmp_path, COLUMNS, IDENTITY)
+    assert store.finished_rows(resume=True) == {}
+    message = store.open([], keys=[r[Col.KEY] for r in ROWS])
+    store.close()
+    (copy,) = tmp_path.glob("scores.previous.*.csv")
+    assert copy.read_bytes() == before
+    assert "no config_key column" in message and "3 row(s)" in message and copy.name in message
+    assert len(read_scores(tmp_path)) == 0
+
+
+def test_a_backup_copy_that_fails_midway_leaves_no_partial_copy(tmp_path, monkeypatch):
+    write_store(tmp_path)
+    before = (tmp_path / SCORES).read_bytes()
+    store = ResultStore(tmp_path, COLUMNS, IDENTITY)
+    store.finished_rows(resume=True)
+
+    def disk_full(src, dst, *args, **kwargs):
+        dst_file = open(dst, "wb") if isinstance(dst, (str, Path)) else dst
+        dst_file.write(before[:10])
+        dst_file.flush()
+        raise OSError(28, "No space left on device")
+
+    import shutil
+
+    monkeypatch.setattr(shutil, "copyfile", disk_full)
+    monkeypatch.setattr(shutil, "copyfileobj", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        store.open([], keys=[ROWS[0][Col.KEY]])
+    assert listing(tmp_path) == [META, SCORES]
+    assert (tmp_path / SCORES).read_bytes() == before
+
+
+# ----------------------------------------------------------------------------------------
+# Errors that name their file; long values
+# ----------------------------------------------------------------------------------------
+
+
+def test_binary_garbage_in_scores_csv_is_named(tmp_path):
+    (tmp_path / SCORES).write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe")
+    with pytest.raises(ValueError, match=re.escape(str(tmp_path / SCORES)) + ".*not UTF-8 text"):
+        read_scores(tmp_path)
+
+
+def test_a_utf8_byte_order_mark_is_read_past(tmp_path):
+    write_store(tmp_path)
+    (tmp_path / SCORES).write_bytes(b"\xef\xbb\xbf" + (tmp_path / SCORES).read_bytes())
+    assert list(read_scores(tmp_path).columns) == COLUMNS
+
+
+def test_a_text_score_is_named_with_its_file_row_and_value(tmp_path):
+    write_store(tmp_path)
+    text = (tmp_path / SCORES).read_text(encoding="utf-8")
+    (tmp_path / SCORES).write_text(text.replace(",0.5,", ",about half,"), encoding="utf-8")
+    with pytest.raises(ValueError) as info:
+        read_scores(tmp_path)
+    message = str(info.value)
+    assert str(tmp_path / SCORES) in message
+    assert "'about half'" in message and "score" in message and "row 3" in message
+
+
+def test_bad_epoch_scores_are_named(tmp_path):
+    write_store(tmp_path)
+    text = (tmp_path / SCORES).read_text(encoding="utf-8")
+    (tmp_path / SCORES).write_text(text.replace('"[0.8, 0.875, 0.91]"', "[0.8"), encoding="utf-8")
+    with pytest.raises(ValueError, match=re.escape(str(tmp_path / SCORES)) + ".*epoch_scores"):
+        read_scores(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("content", "what"),
+    [
+        (b'{"status": "runn', "not valid JSON"),
+        (b"[1, 2]", "not a JSON object"),
+        (b"\xff\xfe\x00garbage", "not UTF-8 text"),
+    ],
+)
+def test_a_bad_meta_json_is_named(tmp_path, content, what):
+    (tmp_path / META).write_bytes(content)
+    with pytest.raises(ValueError, match=re.escape(str(tmp_path / META)) + f".*{what}"):
+        read_meta(tmp_path)
+    write_store(tmp_path, meta={"x": 1})
+    (tmp_path / META).write_bytes(content)
+    with pytest.raises(ValueError, match=re.escape(str(tmp_path / META))):
+        ResultStore(tmp_path, COLUMNS, IDENTITY).finished_rows(resume=True)
+
+
+def test_a_200000_character_field_is_read_back(tmp_path):
+    import csv
+
+    limit = csv.field_size_limit()
+    long_error = "E" * 200_000
+    write_store(tmp_path, [row(1.0, "x" * 200_000, np.nan, Status.FAILED, long_error)])
+    table = read_scores(tmp_path)
+    assert table["loss"][0] == "x" * 200_000 and table[Col.ERROR][0] == long_error
+    rows = ResultStore(tmp_path, COLUMNS, IDENTITY).finished_rows(resume=True)
+    assert len(rows) == 1
+    assert csv.field_size_limit() == limit  # raised only while reading
+
+
+# ----------------------------------------------------------------------------------------
+# Failed writes leave no temporary file
+# ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("step", ["write", "fsync", "chmod", "replace"])
+def test_a_failed_atomic_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch, step):
+    import os
+
+    target = tmp_path / "file.txt"
+    target.write_text("old", encoding="utf-8")
+
+    def fail(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    if step != "write":
+        monkeypatch.setattr(os, step, fail)
+    with pytest.raises(OSError, match="No space left"):
+        with store_module.atomic_write(target) as f:
+            f.write("new")
+            if step == "write":
+                fail()
+    monkeypatch.undo()
+    assert target.read_text(encoding="utf-8") == "old"
+    assert listing(tmp_path) == ["file.txt"]
+
+
+def test_a_rewrite_of_scores_that_fails_leaves_no_temporary(tmp_path, monkeypatch):
+    import os
+
+    write_store(tmp_path)
+    before = (tmp_path / SCORES).read_bytes()
+    store = ResultStore(tmp_path, COLUMNS, IDENTITY)
+    reused = list(store.finished_rows(resume=True).values())
+
+    def fail(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", fail)
+    with pytest.raises(OSError, match="No space left"):
+        store.open(reused)
+    assert listing(tmp_path) == [META, SCORES]
+    assert (tmp_path / SCORES).read_bytes() == before

@@ -1,13 +1,18 @@
 """The files of a results folder, and the one way they are replaced: atomically.
 
 A results folder holds ``scores.csv`` (one row per configuration, appended as each
-finishes), ``meta.json`` (what the search was and how it ended) and ``heatmap.png``.
-Every file that is replaced rather than appended goes through :func:`atomic_write`.
+finishes), ``meta.json`` (what the search was and how it ended) and ``heatmap.png``;
+while a search writes there, it also holds the lock files of
+``parsearch.results.lock``. Every file that is replaced rather than appended goes
+through :func:`atomic_write`, by way of a hidden temporary file beside it that never
+outlives a failed write (and that a later search removes if a kill left one behind:
+:func:`remove_temporaries`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import tempfile
@@ -20,6 +25,13 @@ SCORES = "scores.csv"
 PREVIOUS_SCORES = "scores.previous.{stamp}.csv"
 META = "meta.json"
 HEATMAP = "heatmap.png"
+#: The lock file a search holds for as long as it writes in the folder (it stays, empty).
+LOCK = ".parsearch.lock"
+#: Who holds the lock: process id, host, start time (removed when the lock is released).
+LOCK_OWNER = ".parsearch.owner.json"
+#: Files a search writes through :func:`atomic_write` (their temporaries are its own).
+WRITTEN = (SCORES, META, HEATMAP, LOCK_OWNER)
+_TEMP_PREFIX, _TEMP_SUFFIX = ".{name}.", ".tmp"
 
 
 @contextlib.contextmanager
@@ -47,7 +59,9 @@ def atomic_write(path, binary=False, newline=None):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=_TEMP_PREFIX.format(name=path.name), suffix=_TEMP_SUFFIX, dir=path.parent
+    )
     try:
         with os.fdopen(
             fd, "wb" if binary else "w", encoding=None if binary else "utf-8", newline=newline
@@ -67,3 +81,31 @@ def write_json_atomic(path, data):
     with atomic_write(path) as f:
         json.dump(to_jsonable(data), f, indent=2)
         f.write("\n")
+
+
+def remove_temporaries(folder, names=WRITTEN):
+    """Remove the temporary files that :func:`atomic_write` left for ``names`` in ``folder``.
+
+    Only a write killed outright (SIGKILL, a power loss) leaves one; call this only
+    while holding the folder's lock, when no other writer can be midway.
+
+    Parameters
+    ----------
+    folder : Path
+        A results folder.
+    names : iterable of str
+        The files whose temporaries to remove.
+
+    Returns
+    -------
+    list of Path
+        The files removed.
+    """
+    removed = []
+    for name in names:
+        prefix = _TEMP_PREFIX.format(name=name)
+        for path in Path(folder).glob(f"{glob.escape(prefix)}*{_TEMP_SUFFIX}"):
+            if path.is_file():
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed

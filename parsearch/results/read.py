@@ -5,9 +5,11 @@ Used by the resume of ``fit_grid``, the command line and the report alike.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -15,12 +17,17 @@ import pandas as pd
 from parsearch.results.files import META, SCORES
 from parsearch.rows import Col, Direction
 
+#: Result columns that hold numbers (or nothing) in every row.
+NUMERIC_COLUMNS = (Col.SCORE, Col.SCORE_STD, Col.FIT_SECONDS, Col.TRAIN_LOSS)
+_MAX_FIELD = min(sys.maxsize, 2**31 - 1)  # the csv module's limit is a C long on every platform
+
 
 def read_scores(folder):
     """Read ``scores.csv`` of a results folder into a DataFrame.
 
-    A last line cut short (by a power loss, say) is dropped. List columns
-    (``epoch_scores``) are parsed back from JSON.
+    The file is UTF-8 (a byte order mark, as spreadsheets write one, is read past). A
+    last line cut short (by a power loss, say) is dropped. List columns
+    (``epoch_scores``) are parsed back from JSON. Fields of any length are read.
 
     Parameters
     ----------
@@ -34,7 +41,9 @@ def read_scores(folder):
     Raises
     ------
     FileNotFoundError, ValueError
-        For a folder without ``scores.csv`` or a malformed file.
+        For a folder without ``scores.csv`` or a malformed file (binary, not UTF-8,
+        ragged records, text in a numeric column, bad ``epoch_scores``); the message
+        names the file.
     """
     path = Path(folder)
     if not path.exists():
@@ -43,8 +52,13 @@ def read_scores(folder):
         path = path / SCORES
     if not path.exists():
         raise FileNotFoundError(f"No {SCORES} in {path.parent}: is it a parsearch results folder?")
-    text = _complete_records(path.read_text(encoding="utf-8"))
-    records = list(csv.reader(io.StringIO(text)))
+    text = _read_text(path, "scores file")
+    try:
+        with _any_field_size():
+            text = _complete_records(text)
+            records = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise ValueError(f"{path} is not a valid scores file: {exc}.") from None
     for number, record in enumerate(records[1:], start=2):
         if len(record) != len(records[0]):
             raise ValueError(
@@ -58,13 +72,74 @@ def read_scores(folder):
     missing = {Col.SCORE, Col.STATUS} - set(table.columns)
     if missing:
         raise ValueError(f"{path} is not a parsearch scores file: no {sorted(missing)} column.")
+    for column in NUMERIC_COLUMNS:
+        if column in table.columns:
+            table[column] = _numbers(table[column], column, path)
     if Col.EPOCH_SCORES in table.columns:
-        table[Col.EPOCH_SCORES] = [
-            json.loads(v) if isinstance(v, str) and v else [] for v in table[Col.EPOCH_SCORES]
-        ]
+        table[Col.EPOCH_SCORES] = _epoch_scores(table[Col.EPOCH_SCORES], path)
     if Col.ERROR in table.columns:
         table[Col.ERROR] = ["" if pd.isna(v) else str(v) for v in table[Col.ERROR]]
     return table
+
+
+def _read_text(path, what):
+    """The text of a UTF-8 file, or a ValueError that names it."""
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{path} is not a valid {what}: it is not UTF-8 text (byte "
+            f"{exc.object[exc.start]:#04x} at position {exc.start}); is it a binary file?"
+        ) from None
+
+
+@contextlib.contextmanager
+def _any_field_size():
+    """Let the csv module read fields of any length, for the body of a ``with`` only.
+
+    Its default limit (131,072 characters) is below what a long string value or
+    traceback can take; the limit is put back after, so no other reader is changed.
+    """
+    old = csv.field_size_limit(_MAX_FIELD)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def _numbers(column, name, path):
+    """A numeric result column as floats, or a ValueError naming the first text in it."""
+    if pd.api.types.is_numeric_dtype(column):
+        return column
+    numbers = pd.to_numeric(column, errors="coerce")
+    text = numbers.isna() & column.notna()
+    if text.any():
+        row = int(text.to_numpy().argmax())
+        raise ValueError(
+            f"{path} is not a valid scores file: row {row + 1} has {column.iloc[row]!r} in "
+            f"the {name} column, which holds numbers (or nothing)."
+        )
+    return numbers.astype(float)
+
+
+def _epoch_scores(column, path):
+    """The ``epoch_scores`` column parsed from JSON lists, or a ValueError naming the row."""
+    parsed = []
+    for row, value in enumerate(column, start=1):
+        if not (isinstance(value, str) and value):
+            parsed.append([])
+            continue
+        try:
+            scores = json.loads(value)
+        except ValueError:
+            scores = None
+        if not isinstance(scores, list):
+            raise ValueError(
+                f"{path} is not a valid scores file: row {row} has {value[:80]!r} in the "
+                f"{Col.EPOCH_SCORES} column, which holds JSON lists of numbers."
+            )
+        parsed.append(scores)
+    return parsed
 
 
 def _complete_records(text):
@@ -82,12 +157,25 @@ def _complete_records(text):
 
 
 def read_meta(folder):
-    """Read ``meta.json`` of a results folder (an empty dict where there is none)."""
+    """Read ``meta.json`` of a results folder (an empty dict where there is none).
+
+    Raises
+    ------
+    ValueError
+        For a file that is not UTF-8, not valid JSON (cut short, say) or not a JSON
+        object; the message names the file.
+    """
     path = Path(folder) / META
     if not path.exists():
         return {}
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
+    text = _read_text(path, "meta.json")
+    try:
+        meta = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not valid JSON ({exc}); was it cut short?") from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"{path} is not a JSON object (it holds a {type(meta).__name__}).")
+    return meta
 
 
 def metric_direction(table, meta):

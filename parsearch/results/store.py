@@ -5,7 +5,9 @@ line in a single write, and flushed: a kill at any moment leaves a valid CSV of 
 rows finished so far. ``meta.json`` is replaced atomically. A rerun with
 ``resume=True`` reads the finished rows back and skips those configurations, provided
 the resume identity (estimator, data, metric and validation: see
-``parsearch.results.identity``) is the one ``meta.json`` holds.
+``parsearch.results.identity``) is the one ``meta.json`` holds; rows that no
+``meta.json`` identifies are never reused. A store does not lock its folder: its
+writer holds ``parsearch.results.lock.hold_folder`` around it.
 """
 
 from __future__ import annotations
@@ -63,42 +65,63 @@ class ResultStore:
         ------
         ResumeMismatch
             When the folder holds results of another estimator, data, metric or
-            validation.
+            validation, or rows without a ``meta.json`` (or one without the identity)
+            to tell.
+        ValueError
+            For a malformed ``scores.csv`` or ``meta.json`` (naming the file).
         """
         if not resume or not self.scores_path.exists():
             return {}
-        meta = read_meta(self.out) if self.meta_path.exists() else {}
-        old = meta.get("identity", {})
-        for what in self.identity:
-            if old.get(what) is not None and old[what] != self.identity[what]:
-                hint = ""
-                if what == "validation" and "folds" in str(self.identity[what]):
-                    hint = (
-                        " Under cross-validation the folds themselves must be the same: a "
-                        "splitter with shuffle=True needs a random_state to make them again."
-                    )
-                raise ResumeMismatch(
-                    f"{self.out} holds results for other {what} "
-                    f"({what} fingerprint {old[what]!r}, now {self.identity[what]!r}).{hint} "
-                    "Pass resume=False to start afresh (it overwrites scores.csv), or "
-                    "choose another out folder."
-                )
+        old = read_meta(self.out).get("identity")
         table = self._read = read_scores(self.out)
-        if Col.KEY not in table.columns:
+        if not isinstance(old, dict):
+            if len(table):
+                self._refuse_without_identity(len(table))
             return {}
+        for what in self.identity:
+            if old.get(what) != self.identity[what]:
+                self._refuse_other(what, old.get(what))
+        if Col.KEY not in table.columns:
+            return {}  # no row can be matched to a configuration (open keeps the file aside)
         rows = {}
         for record in table.to_dict("records"):
             rows[record[Col.KEY]] = record
         return rows
+
+    def _refuse_without_identity(self, n_rows):
+        """Raise ResumeMismatch: rows whose estimator, data and metric nothing tells."""
+        why = "is missing" if not self.meta_path.exists() else "holds no resume identity"
+        raise ResumeMismatch(
+            f"{self.scores_path} holds {n_rows} row(s), but {self.meta_path} {why}: nothing "
+            "tells which estimator, data, metric and validation they were computed with, so "
+            "they are not reused. Pass resume=False to start afresh (it overwrites "
+            "scores.csv), or choose another out folder."
+        )
+
+    def _refuse_other(self, what, old):
+        """Raise ResumeMismatch: the folder's rows are of another estimator, data, ..."""
+        hint = ""
+        if what == "validation" and "folds" in str(self.identity[what]):
+            hint = (
+                " Under cross-validation the folds themselves must be the same: a "
+                "splitter with shuffle=True needs a random_state to make them again."
+            )
+        raise ResumeMismatch(
+            f"{self.out} holds results for other {what} "
+            f"({what} fingerprint {old!r}, now {self.identity[what]!r}).{hint} "
+            "Pass resume=False to start afresh (it overwrites scores.csv), or "
+            "choose another out folder."
+        )
 
     def open(self, reused_rows, keys=None):
         """Start ``scores.csv`` afresh with the reused rows, ready to append.
 
         Rewriting through a temporary file keeps the old file intact until the new
         one (same rows, current columns) is complete. When the old file holds what the
-        new one will not (rows of configurations outside ``keys``, the current grid, or
-        columns it does not have), it is first copied to ``scores.previous.<UTC time>.csv``
-        (never over an earlier copy).
+        new one will not (rows of configurations outside ``keys``, the current grid; any
+        row at all if it has no ``config_key`` column to match them by; or columns the
+        new one does not have), it is first copied to ``scores.previous.<UTC time>.csv``
+        (atomically, and never over an earlier copy).
 
         Parameters
         ----------
@@ -127,26 +150,43 @@ class ResultStore:
         if not self.scores_path.exists():
             return None
         old = self._read if self._read is not None else read_scores(self.out)
-        outside = 0
+        outside = unmatched = 0
         if Col.KEY in old.columns:
             outside = int((~old[Col.KEY].isin(set(keys))).sum())
+        else:
+            unmatched = len(old)
         extra = [c for c in old.columns if c not in self.columns]
-        if not outside and not extra:
+        if not (outside or unmatched or extra):
             return None
+        kept = self._copy_aside()
+        said = []
+        if unmatched:
+            said.append(
+                f"{self.scores_path} has no {Col.KEY} column (was it edited in a "
+                f"spreadsheet?), so none of its {unmatched} row(s) can be matched to this "
+                "grid or reused."
+            )
+        held = [f"{outside} row(s) of configurations outside this grid"] if outside else []
+        if extra:
+            held.append(f"the column(s) {extra}")
+        if held:
+            said.append(
+                f"{self.scores_path} held {' and '.join(held)}, which the new file does not keep."
+            )
+        return " ".join([*said, f"The old file is kept as {kept.name}."])
+
+    def _copy_aside(self):
+        """Copy ``scores.csv`` to a new ``scores.previous.<UTC time>.csv``, atomically."""
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         kept = self.out / PREVIOUS_SCORES.format(stamp=stamp)
         number = 1
         while kept.exists():  # never overwrite an earlier copy
             number += 1
             kept = self.out / PREVIOUS_SCORES.format(stamp=f"{stamp}-{number}")
-        shutil.copy2(self.scores_path, kept)
-        parts = [f"{outside} row(s) of configurations outside this grid"] if outside else []
-        if extra:
-            parts.append(f"the column(s) {extra}")
-        return (
-            f"{self.scores_path} held {' and '.join(parts)}, which the new file does not "
-            f"keep; the old file is kept as {kept.name}."
-        )
+        # Through a temporary file: a copy cut short (a full disk) never looks complete.
+        with open(self.scores_path, "rb") as source, atomic_write(kept, binary=True) as copy:
+            shutil.copyfileobj(source, copy)
+        return kept
 
     def append(self, row):
         """Append one finished row in a single write and flush it."""

@@ -5,10 +5,18 @@ argument, before any work; ``parsearch.search.setup``) -> plan (resume from the 
 folder, fused chunks or per-configuration jobs; ``parsearch.search.phases``) -> run and
 collect (in process, joblib or Dask; each row stored in scores.csv as it finishes) ->
 finish (the table, meta.json, heatmap.png, the ``GridResult``).
+
+From plan to finish the search holds the results folder's lock
+(``parsearch.results.lock``), and SIGTERM stops it as Ctrl-C does.
 """
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+
+from parsearch.results.lock import check_lock_timeout, hold_folder
 from parsearch.search.phases import finish_search, plan_search, run_search
 from parsearch.search.result import GridResult
 from parsearch.search.setup import set_up
@@ -38,6 +46,7 @@ def fit_grid(
     progress=True,
     keep_models="best",
     random_state=0,
+    lock_timeout=0,
 ):
     """Fit every configuration of a parameter grid, score each, and keep the best.
 
@@ -83,10 +92,13 @@ def fit_grid(
         ``"auto"`` keeps it.
     out : str or Path, optional
         Results folder for ``scores.csv``, ``meta.json`` and ``heatmap.png``; enables
-        resuming.
+        resuming. One search at a time writes there: it holds the folder's lock
+        (``out/.parsearch.lock``) from before it reads the finished rows until it has
+        written the heatmap; see ``lock_timeout``.
     resume : bool, default=True
         Skip configurations already in ``out/scores.csv`` (same estimator, data,
-        metric and validation). False starts afresh.
+        metric and validation, as ``out/meta.json`` records them; rows that no
+        ``meta.json`` identifies are refused). False starts afresh.
     plot : bool, default=True
         Write ``out/heatmap.png``.
     progress : bool, default=True
@@ -98,6 +110,11 @@ def fit_grid(
         grid, nested ones (a Pipeline's steps) included, so that the search is
         reproducible. Estimators given as grid values are left as they are; None leaves
         every one alone.
+    lock_timeout : float or None, default=0
+        When another search (another process, or another thread of this one) holds
+        ``out``: 0 refuses at once, a number waits that many seconds for it to end,
+        None waits as long as it takes. A lock left by a killed search never blocks:
+        the operating system releases it with its process.
 
     Returns
     -------
@@ -107,9 +124,23 @@ def fit_grid(
     ------
     ValueError, TypeError
         For bad input, before any work starts and before ``out`` is touched.
+    parsearch.results.lock.FolderInUse
+        When another search holds ``out`` (still, after ``lock_timeout`` seconds); the
+        message names its process, host and start time.
+    parsearch.results.identity.ResumeMismatch
+        When ``out`` holds rows of another search, or rows without the ``meta.json``
+        that tells what they are of (``resume=False`` starts afresh).
     RuntimeError
         When every configuration failed (with the first error).
+
+    Notes
+    -----
+    SIGTERM (``kill``, a batch scheduler's stop) ends a search as Ctrl-C does: rows
+    finished so far are in ``scores.csv``, ``meta.json`` says ``"interrupted"``, and
+    then the process ends by SIGTERM as asked. This holds in the main thread, where
+    SIGTERM has its default action; a handler of the caller's own is left in place.
     """
+    lock_timeout = check_lock_timeout(lock_timeout)
     search = set_up(
         model,
         param_grid,
@@ -132,6 +163,45 @@ def fit_grid(
         progress=progress,
         keep_models=keep_models,
     )
-    plan_search(search)
-    run_search(search)
-    return finish_search(search)
+    with _sigterm_stops_the_search(), hold_folder(search.options.out, lock_timeout):
+        plan_search(search)
+        run_search(search)
+        return finish_search(search)
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived during a search (a BaseException, as KeyboardInterrupt is)."""
+
+
+@contextlib.contextmanager
+def _sigterm_stops_the_search():
+    """For the body, make SIGTERM stop the search as Ctrl-C does; then end the process.
+
+    SIGTERM's default action ends the process at once, with no word in ``meta.json``.
+    Here it raises :class:`_Terminated` instead, which unwinds the search as
+    KeyboardInterrupt does (``meta.json`` marked interrupted, ``scores.csv`` closed, the
+    folder's lock released); then the default action is put back and the signal raised
+    again, so that the process still ends by SIGTERM. A second SIGTERM during the
+    unwinding waits for it. Only in the main thread (where Python runs handlers), and
+    only where SIGTERM has its default action: a caller's own handler is left alone.
+    """
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
+    received = []
+
+    def stop(signum, frame):
+        if not received:
+            received.append(signum)
+            raise _Terminated("SIGTERM")
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if received:
+            signal.raise_signal(signal.SIGTERM)  # ends the process, as SIGTERM asked
