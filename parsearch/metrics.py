@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import functools
 import inspect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from sklearn import metrics as skm
@@ -42,6 +42,16 @@ class Metric:
         Extra keyword arguments for ``func``.
     pass_labels : bool
         Whether ``func`` takes ``labels=`` (the training classes).
+    methods : tuple of str
+        For ``response="proba"``: the model methods that give the scores, the first the
+        model has is used (scikit-learn's scorer of the same name asks for the same ones:
+        ``decision_function`` before ``predict_proba`` for ``roc_auc``,
+        ``average_precision`` and top-k accuracy).
+    sign : {1, -1}
+        -1 for a ``neg_*`` name: the value is the negated metric, as scikit-learn's
+        scorers give it (greater is better).
+    registered : str or None
+        The registry name the metric comes from (None for a callable or a scorer).
     """
 
     name: str
@@ -50,6 +60,9 @@ class Metric:
     greater_is_better: bool
     kwargs: dict = field(default_factory=dict)
     pass_labels: bool = False
+    methods: tuple = ("predict_proba",)
+    sign: int = 1
+    registered: str | None = None
 
     @property
     def direction(self):
@@ -90,7 +103,7 @@ class Metric:
                 kwargs.pop("multi_class", None)
             elif self.func is skm.top_k_accuracy_score:
                 y_out = y_out[:, 1]
-        return float(self.func(y_true, y_out, **kwargs))
+        return self.sign * float(self.func(y_true, y_out, **kwargs))
 
     def score_model(self, model, X, y):
         """Score a fitted model on ``(X, y)``.
@@ -109,16 +122,29 @@ class Metric:
         if self.response == SCORER:  # make_scorer(...): its own response method and sign
             return float(self.func(model, X, y))
         if self.response == PROBA:
-            if not hasattr(model, "predict_proba"):
-                raise ValueError(
-                    f"Metric {self.name!r} needs predict_proba, which "
-                    f"{type(model).__name__} does not have (for SGDClassifier use "
-                    "loss='log_loss')."
-                )
-            out = np.asarray(model.predict_proba(X))
+            out = _scores(model, X, self.methods, self.name)
         else:
             out = np.asarray(model.predict(X))
         return self.score_outputs(y, out, classes=getattr(model, "classes_", None))
+
+
+def _scores(model, X, methods, name):
+    """The model's scores for ``X`` from the first of ``methods`` it has, as (n, classes).
+
+    A binary ``decision_function`` (one score, for the second class) becomes the two
+    columns ``[-d, d]``: every metric here then reads the class it scores from its column,
+    as from probabilities.
+    """
+    for method in methods:
+        if hasattr(model, method):
+            out = np.asarray(getattr(model, method)(X))
+            if method == "decision_function" and out.ndim == 1:
+                out = np.column_stack([-out, out])
+            return out
+    raise ValueError(
+        f"Metric {name!r} needs predict_proba, which {type(model).__name__} does not have "
+        "(for SGDClassifier use loss='log_loss')."
+    )
 
 
 def roc_auc_ovr(y_true, proba, labels=None, average="macro"):
@@ -204,6 +230,7 @@ def error_rate(y_true, y_pred):
 
 
 _HIGHER, _LOWER = True, False
+_DECISION_FIRST = ("decision_function", "predict_proba")
 
 _REGISTRY = {
     metric.name: metric
@@ -224,16 +251,34 @@ _REGISTRY = {
         Metric("roc_auc_ovr", roc_auc_ovr, PROBA, _HIGHER, pass_labels=True),
         Metric("roc_auc_ovo", skm.roc_auc_score, PROBA, _HIGHER, {"multi_class": "ovo"}, True),
         Metric("roc_auc_ovr_weighted", roc_auc_ovr, PROBA, _HIGHER, {"average": "weighted"}, True),
-        Metric("roc_auc", skm.roc_auc_score, PROBA, _HIGHER),
-        Metric("average_precision", average_precision, PROBA, _HIGHER, pass_labels=True),
-        Metric("top_2_accuracy", skm.top_k_accuracy_score, PROBA, _HIGHER, {"k": 2}, True),
-        Metric("top_3_accuracy", skm.top_k_accuracy_score, PROBA, _HIGHER, {"k": 3}, True),
+        Metric("roc_auc", skm.roc_auc_score, PROBA, _HIGHER, methods=_DECISION_FIRST),
+        Metric("average_precision", average_precision, PROBA, _HIGHER, {}, True, _DECISION_FIRST),
+        Metric(
+            "top_2_accuracy",
+            skm.top_k_accuracy_score,
+            PROBA,
+            _HIGHER,
+            {"k": 2},
+            True,
+            _DECISION_FIRST,
+        ),
+        Metric(
+            "top_3_accuracy",
+            skm.top_k_accuracy_score,
+            PROBA,
+            _HIGHER,
+            {"k": 3},
+            True,
+            _DECISION_FIRST,
+        ),
         Metric("r2", skm.r2_score, VALUES, _HIGHER),
         Metric("mean_squared_error", skm.mean_squared_error, VALUES, _LOWER),
         Metric("root_mean_squared_error", skm.root_mean_squared_error, VALUES, _LOWER),
         Metric("mean_absolute_error", skm.mean_absolute_error, VALUES, _LOWER),
     )
 }
+
+_REGISTRY = {name: replace(metric, registered=name) for name, metric in _REGISTRY.items()}
 
 METRIC_NAMES = tuple(_REGISTRY)
 REGRESSION_METRICS = tuple(n for n, m in _REGISTRY.items() if m.response == VALUES)
@@ -278,8 +323,9 @@ def get_metric(metric="accuracy", greater_is_better=None):
     if not isinstance(metric, str):
         raise TypeError(f"metric must be a metric name or a callable, got {type(metric).__name__}.")
     name = metric
-    if name not in _REGISTRY and name.startswith("neg_") and name[4:] in _REGISTRY:
-        name = name[4:]
+    negated = name not in _REGISTRY and name.startswith("neg_") and name[4:] in _REGISTRY
+    if negated:
+        return _negated(_REGISTRY[name[4:]], name, greater_is_better)
     if name not in _REGISTRY:
         close = difflib.get_close_matches(metric, METRIC_NAMES, n=3, cutoff=0.5)
         hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
@@ -294,6 +340,22 @@ def get_metric(metric="accuracy", greater_is_better=None):
             f"greater_is_better={greater_is_better} contradicts it (leave it as None)."
         )
     return known
+
+
+def _negated(known, name, greater_is_better):
+    """``neg_<loss>``: the loss negated, greater is better, as scikit-learn's scorer gives it."""
+    if known.greater_is_better:
+        raise ValueError(
+            f"Unknown metric {name!r}: {known.name!r} is already higher-is-better; "
+            f"use {known.name!r}."
+        )
+    if greater_is_better is False:
+        raise ValueError(
+            f"Metric {name!r} is the negated {known.name}, so greater is better: "
+            f"greater_is_better=False contradicts it (leave it as None, or use "
+            f"{known.name!r}, lower is better)."
+        )
+    return replace(known, name=name, greater_is_better=True, sign=-1)
 
 
 def _is_scorer(metric):
@@ -364,8 +426,7 @@ def check_metric_fits(metric, base, configs, *, network=False):
             "are scored from the fused models' outputs: pass the metric's name instead "
             f"(one of {', '.join(CLASSIFICATION_METRICS)}) or a callable metric(y_true, y_pred)."
         )
-    named = _REGISTRY.get(metric.name) is metric
-    if named and metric.name in CLASSIFICATION_METRICS and is_regressor(base):
+    if metric.registered in CLASSIFICATION_METRICS and is_regressor(base):
         raise ValueError(
             f"Metric {metric.name!r} scores classifiers, and {type(base).__name__} is "
             f"not one: pass a regression metric, e.g. metric='r2' (the choices: "
@@ -408,22 +469,23 @@ def check_metric_labels(metric, y_train, y_val=None):
         metric that needs every validation class among the training classes
         (``log_loss``, ``roc_auc_ovo``, ``top_k_accuracy``) when one is not.
     """
-    if _REGISTRY.get(metric.name) is not metric:
+    name = metric.registered
+    if name is None:
         return  # a callable or a scorer: the caller's to define
     train = np.unique(y_train)
     labels = train if y_val is None else np.union1d(train, np.unique(y_val))
-    if metric.name in _BINARY_ONLY and len(labels) > 2:
+    if name in _BINARY_ONLY and len(labels) > 2:
         raise ValueError(
             f"Metric {metric.name!r} is for two classes, and the labels hold {len(labels)}; "
-            f"use {_BINARY_ONLY[metric.name]!r} (or another multiclass metric)."
+            f"use {_BINARY_ONLY[name]!r} (or another multiclass metric)."
         )
-    if metric.name == "f1" and 1 not in labels.tolist():
+    if name == "f1" and 1 not in labels.tolist():
         raise ValueError(
             f"Metric 'f1' scores the positive class 1, which the labels {labels.tolist()} do "
             "not hold; use 'f1_macro', or encode the positive class as 1."
         )
     unseen = np.setdiff1d(labels, train)
-    if metric.name in _TRAINING_CLASSES_ONLY and unseen.size:
+    if name in _TRAINING_CLASSES_ONLY and unseen.size:
         raise ValueError(
             f"Metric {metric.name!r} cannot score the validation classes {unseen.tolist()}, "
             "which the training data never shows (no model can give them a probability); "

@@ -52,10 +52,10 @@ def val_without_one_class(mnist_split):
         ("balanced_accuracy", "balanced_accuracy", True, LABELS),
         ("f1_macro", "f1_macro", True, LABELS),
         ("log_loss", "log_loss", False, PROBA),
-        ("neg_log_loss", "log_loss", False, PROBA),
+        ("neg_log_loss", "neg_log_loss", True, PROBA),
         ("error_rate", "error_rate", False, LABELS),
         ("roc_auc_ovr", "roc_auc_ovr", True, PROBA),
-        ("neg_mean_squared_error", "mean_squared_error", False, VALUES),
+        ("neg_mean_squared_error", "neg_mean_squared_error", True, VALUES),
         ("r2", "r2", True, VALUES),
     ],
 )
@@ -116,7 +116,7 @@ def test_metric_of_the_wrong_type(metric):
 
 
 @pytest.mark.parametrize(
-    ("name", "greater"), [("log_loss", True), ("neg_log_loss", True), ("accuracy", False)]
+    ("name", "greater"), [("log_loss", True), ("neg_log_loss", False), ("accuracy", False)]
 )
 def test_greater_is_better_contradicting_a_known_metric(name, greater):
     with pytest.raises(ValueError, match="contradicts"):
@@ -332,11 +332,15 @@ def test_binary_average_precision_scores_the_positive_class(mnist_small, labels,
 def test_multiclass_average_precision_with_a_class_missing(
     logreg, mnist_split, val_without_one_class
 ):
+    # scikit-learn's "average_precision" scorer takes decision_function where there is one.
     _, _, X_val, y_val = mnist_split
     full = get_metric("average_precision").score_model(logreg, X_val, y_val)
-    assert full == pytest.approx(skm.average_precision_score(y_val, logreg.predict_proba(X_val)))
+    assert full == pytest.approx(skm.get_scorer("average_precision")(logreg, X_val, y_val))
+    assert full == pytest.approx(
+        skm.average_precision_score(y_val, logreg.decision_function(X_val))
+    )
     X_val, y_val = val_without_one_class
-    proba = logreg.predict_proba(X_val)
+    proba = logreg.decision_function(X_val)
     score = get_metric("average_precision").score_model(logreg, X_val, y_val)
     present = [c for c in logreg.classes_ if c != MISSING]
     expected = np.mean([skm.average_precision_score(y_val == c, proba[:, c]) for c in present])
