@@ -425,3 +425,25 @@ def test_data_and_folds_fingerprints_are_unchanged():
     assert data_fingerprint(X, None) != data_fingerprint(X + 1, None)
     folds = [(np.array([0, 1]), np.array([2, 3])), (np.array([2, 3]), np.array([0, 1]))]
     assert folds_identity(folds).startswith("cv: 2 folds ")
+
+
+def test_folders_written_before_the_subpackages_still_resume(tmp_path):
+    import json
+
+    from parsearch.results.identity import current_identity, estimator_description
+    from parsearch.results.store import ResultStore
+
+    pytest.importorskip("torch")
+    from parsearch import MLPClassifier
+
+    now = estimator_description(MLPClassifier(epochs=2), ["lr"])
+    assert now.startswith("parsearch.nets.mlp.MLPClassifier(")
+    before = now.replace("parsearch.nets.mlp.", "parsearch.mlp.", 1)
+    assert current_identity({"estimator": before, "data": "d"}) == {"estimator": now, "data": "d"}
+    identity = {"estimator": now, "data": "d", "metric": "accuracy", "validation": "holdout"}
+    (tmp_path / "scores.csv").write_text('lr,score,status,config_key\n0.1,0.9,ok,"{""lr"": 0.1}"\n')
+    (tmp_path / "meta.json").write_text(json.dumps({"identity": {**identity, "estimator": before}}))
+    rows = ResultStore(tmp_path, ["lr", "score", "status", "config_key"], identity).finished_rows(
+        True
+    )
+    assert list(rows) == ['{"lr": 0.1}']

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression, SGDClassifier
+from sklearn.neighbors import KNeighborsClassifier
 
 from parsearch import fit_grid
 from parsearch.rows import Col, Status
@@ -73,3 +74,34 @@ def test_run_stores_each_row_and_finish_builds_the_result(digits, tmp_path):
     assert result.best_score == max(expected)
     meta = json.loads((tmp_path / "meta.json").read_text())
     assert meta["status"] == "finished" and meta["counts"] == {"ok": 2, "failed": 0, "diverged": 0}
+
+
+def test_a_full_disk_at_the_heatmap_is_a_warning_and_the_result_comes_back(
+    digits, tmp_path, monkeypatch
+):
+    import errno
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    X, y, Xv, yv = digits
+    monkeypatch.setattr(FigureCanvasAgg, "print_png", full_disk)
+    with pytest.warns(RuntimeWarning, match="No space left"):
+        res = fit_grid(SGDClassifier(), {"alpha": [1e-4, 1e-3]}, X, y, Xv, yv, out=tmp_path,
+                       progress=False)  # fmt: skip
+    assert len(res.table) == 2 and res.best_score > 0.5
+    meta = json.loads((tmp_path / "meta.json").read_text())
+    assert meta["status"] == "finished" and meta["heatmap"] is None
+    assert "No space left" in meta["heatmap_error"]
+    assert not (tmp_path / "heatmap.png").exists()
+
+
+def test_a_grid_parameter_named_like_a_result_column_leaves_out_untouched(digits, tmp_path):
+    X, y, Xv, yv = digits
+    out = tmp_path / "never"
+    with pytest.raises(ValueError, match="clash with result column names"):
+        set_up(KNeighborsClassifier(), {"metric": ["euclidean"]}, X, y, Xv, yv, out=out,
+               **OPTIONS)  # fmt: skip
+    assert not out.exists()

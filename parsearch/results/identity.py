@@ -35,6 +35,31 @@ class NotResumable(ValueError):
     """A search to resume holds a value that no other process could recognise (a lambda)."""
 
 
+#: Where parsearch's own classes lived before: folders their searches wrote still resume.
+FORMER_CLASS_PATHS = {"parsearch.mlp.MLPClassifier": "parsearch.nets.mlp.MLPClassifier"}
+
+
+def current_identity(identity):
+    """An identity read from an older ``meta.json``, with today's class paths.
+
+    Parameters
+    ----------
+    identity : dict
+        ``meta.json``'s ``identity``.
+
+    Returns
+    -------
+    dict
+    """
+    estimator = identity.get("estimator")
+    if not isinstance(estimator, str):
+        return identity
+    for old, new in FORMER_CLASS_PATHS.items():
+        if estimator.startswith(old + "("):
+            return {**identity, "estimator": new + estimator[len(old) :]}
+    return identity
+
+
 def data_fingerprint(*arrays):
     """Hash arrays (shape, dtype and bytes) into a short hex string.
 

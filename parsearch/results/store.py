@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from parsearch.results.files import META, PREVIOUS_SCORES, SCORES, atomic_write, write_json_atomic
-from parsearch.results.identity import ResumeMismatch
+from parsearch.results.identity import ResumeMismatch, current_identity
 from parsearch.results.read import read_meta, read_scores
 from parsearch.rows import Col, csv_cell
 
@@ -78,6 +78,7 @@ class ResultStore:
             if len(table):
                 self._refuse_without_identity(len(table))
             return {}
+        old = current_identity(old)
         for what in self.identity:
             if old.get(what) != self.identity[what]:
                 self._refuse_other(what, old.get(what))

@@ -27,7 +27,7 @@ from parsearch.plan import make_plan
 from parsearch.results.files import HEATMAP
 from parsearch.results.identity import data_fingerprint, estimator_description, folds_identity
 from parsearch.results.store import ResultStore
-from parsearch.rows import RESULT_COLUMNS, BestSoFar, Col, Status, config_key
+from parsearch.rows import BestSoFar, Col, Status, config_key, succeeded
 from parsearch.search.meta import ALL_FAILED, INTERRUPTED, finish_meta, start_meta
 from parsearch.search.progress import prefetch_plotting, progress_bar
 from parsearch.search.result import GridResult
@@ -38,8 +38,6 @@ def plan_search(search):
 
     Raises
     ------
-    ValueError
-        When a grid parameter clashes with a result column name.
     parsearch.results.identity.ResumeMismatch
         When ``out`` holds results of another search (see ``ResultStore``).
     """
@@ -47,7 +45,7 @@ def plan_search(search):
     search.keys = [config_key(c) for c in grid.configs]
     search.columns = table_columns(grid, search.network, cv_scored=data.folds is not None)
     search.identity = {
-        "estimator": estimator_description(search.base, grid.axes),
+        "estimator": estimator_description(search.base, grid.always_set),
         # Hashing the data costs a pass over it: only a results folder needs it.
         "data": data_fingerprint(data.X_train, data.y_train, data.X_val, data.y_val)
         if options.out
@@ -58,11 +56,12 @@ def plan_search(search):
     if options.out:
         search.store = ResultStore(options.out, search.columns, search.identity)
     finished = search.store.finished_rows(options.resume) if search.store else {}
-    # Failed rows are tried again (the cause may have passed: a lost worker, memory).
+    # Failed rows are tried again (the cause may have passed: a lost worker, memory), and
+    # so are "ok" rows without a finite score (an older version stored a metric's NaN so).
     search.reused = {
         i: finished[k]
         for i, k in enumerate(search.keys)
-        if k in finished and finished[k].get(Col.STATUS) != Status.FAILED
+        if k in finished and _reusable(finished[k])
     }
     todo = [(i, c) for i, c in enumerate(grid.configs) if i not in search.reused]
     budget = None
@@ -82,22 +81,19 @@ def plan_search(search):
     return search
 
 
-def table_columns(grid, network, cv_scored):
-    """The columns of the table and of ``scores.csv``: parameters, results, key.
+def _reusable(row):
+    """Whether a finished row of an earlier run is kept: diverged, or ok with a score."""
+    status = row.get(Col.STATUS)
+    return status == Status.DIVERGED or succeeded(status, row.get(Col.SCORE))
 
-    Raises
-    ------
-    ValueError
-        When a grid parameter clashes with a result column name.
-    """
+
+def table_columns(grid, network, cv_scored):
+    """The columns of the table and of ``scores.csv``: parameters, results, key."""
     result = [Col.SCORE, Col.STATUS, Col.ERROR, Col.FIT_SECONDS, Col.METRIC, Col.DIRECTION]
     if cv_scored:
         result.append(Col.SCORE_STD)
     if network:
         result += [Col.TRAIN_LOSS, Col.EPOCH_SCORES]
-    clash = set(grid.axes) & set(RESULT_COLUMNS)
-    if clash:
-        raise ValueError(f"Grid parameters {sorted(clash)} clash with result column names.")
     return [*grid.axes, *result, Col.KEY]
 
 
@@ -193,10 +189,9 @@ def finish_search(search):
     if meta["status"] == ALL_FAILED:
         if store:
             store.write_meta(meta)
-        first = table[table[Col.STATUS] != Status.OK].iloc[0]
+        errors = [e for e in table[Col.ERROR] if e] or ["no score"]
         raise RuntimeError(
-            f"All {len(table)} configurations failed or diverged; "
-            f"the first error: {first[Col.ERROR]}"
+            f"All {len(table)} configurations failed or diverged; the first error: {errors[0]}"
         )
     base, data = search.base, search.data
     best_params = dict(search.grid.configs[best.index])
@@ -214,11 +209,13 @@ def finish_search(search):
         _refit=lambda: clone(base).set_params(**best_params).fit(data.X_train, data.y_train),
     )
     if store:
-        if search.options.plot:
-            from parsearch.plot import save_figure
+        if search.options.plot:  # a drawing error is a warning: the rows are what counts
+            from parsearch.plot.figure import save_plot_safely
 
-            save_figure(result.plot(), search.options.out / HEATMAP)
-            meta["heatmap"] = HEATMAP
+            problem = save_plot_safely(result.plot, search.options.out / HEATMAP)
+            meta["heatmap"] = HEATMAP if problem is None else None
+            if problem is not None:
+                meta["heatmap_error"] = problem
         store.write_meta(meta)
     return result
 

@@ -29,7 +29,7 @@ from parsearch.grid import Grid, check_params, expand_grid
 from parsearch.metrics import Metric, check_metric_fits, check_metric_labels, get_metric
 from parsearch.plan import check_engine, is_network
 from parsearch.results.identity import check_resumable
-from parsearch.rows import BestSoFar
+from parsearch.rows import RESULT_COLUMNS, BestSoFar
 
 KEEP_MODELS = ("best", "all")
 
@@ -154,6 +154,9 @@ device, random_state
     _check_model(model)
     grid = expand_grid(param_grid)
     check_params(model, grid)
+    clash = set(grid.axes) & set(RESULT_COLUMNS)
+    if clash:
+        raise ValueError(f"Grid parameters {sorted(clash)} clash with result column names.")
     if checked.out is not None and checked.resume:
         check_resumable(model, grid)  # a folder's rows must be found again by another process
     classifier = is_classifier(model)
