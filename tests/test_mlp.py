@@ -1,6 +1,7 @@
 """MLPClassifier: a scikit-learn compatible PyTorch classifier."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -8,7 +9,9 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from sklearn.base import clone  # noqa: E402
+from sklearn.exceptions import DataConversionWarning, NotFittedError  # noqa: E402
 from sklearn.model_selection import GridSearchCV, cross_val_score  # noqa: E402
+from sklearn.utils import get_tags  # noqa: E402
 
 from parsearch import MLPClassifier  # noqa: E402
 from parsearch.nets.mlp import check_mlp_params  # noqa: E402
@@ -130,27 +133,84 @@ def test_bad_hyperparameters(data, params, message):
 
 
 def test_bad_inputs(data):
+    # The messages are scikit-learn's own (validate_data), which check_estimator asks for.
     Xtr, ytr, Xva, _ = data
-    with pytest.raises(ValueError, match="must be 2-D"):
+    with pytest.raises(ValueError, match=r"flatten images with X\.reshape"):
         MLPClassifier().fit(Xtr[:100].reshape(100, 28, 28), ytr[:100])
-    for X in (np.full((10, 3), "a"), np.ones((10, 3), complex), np.ones((10, 3), "m8[s]")):
-        with pytest.raises(ValueError, match="must hold real numbers"):
-            MLPClassifier().fit(X, np.arange(10))
-    for X in (np.ones((0, 784)), np.ones((10, 0))):
-        with pytest.raises(ValueError, match="at least one sample and one feature"):
-            MLPClassifier().fit(X, np.arange(len(X)))
+    with pytest.raises(ValueError, match="Expected 2D array, got 1D array"):
+        MLPClassifier().fit(Xtr[0], ytr[:1])
+    with pytest.raises(ValueError, match="could not convert string to float"):
+        MLPClassifier().fit(np.full((10, 3), "a"), np.arange(10))
+    with pytest.raises(ValueError, match="Complex data not supported"):
+        MLPClassifier().fit(np.ones((10, 3), complex), np.arange(10))
+    with pytest.raises(ValueError, match="datetimes or timedeltas"):
+        MLPClassifier().fit(np.ones((10, 3), "m8[s]"), np.arange(10))
+    with pytest.raises(ValueError, match="0 sample"):
+        MLPClassifier().fit(np.ones((0, 784)), np.arange(0))
+    with pytest.raises(ValueError, match="0 feature"):
+        MLPClassifier().fit(np.ones((10, 0)), np.arange(10))
     with_nan = Xtr[:100].copy()
     with_nan[3, 5] = np.nan
-    with_nan[7, 1] = np.inf
-    with pytest.raises(ValueError, match="X contains 2 NaN or infinite values"):
+    with pytest.raises(ValueError, match="Input X contains NaN"):
         MLPClassifier().fit(with_nan, ytr[:100])
-    with pytest.raises(ValueError, match="one label per row"):
+    too_large = Xtr[:100].astype(np.float64)
+    too_large[0, 0] = 1e300  # finite in float64, infinite in the float32 of training
+    with np.errstate(over="ignore"), pytest.raises(ValueError, match="infinity or a value too"):
+        MLPClassifier().fit(too_large, ytr[:100])
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         MLPClassifier().fit(Xtr[:100], ytr[:99])
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        MLPClassifier().fit(Xtr[:100], None)
+    with pytest.raises(ValueError, match="Unknown label type: continuous"):
+        MLPClassifier().fit(Xtr[:100], np.linspace(0, 1, 100))
+    with pytest.raises(ValueError, match="Input y contains infinity"):
+        MLPClassifier().fit(Xtr[:100], np.r_[ytr[:99], np.inf])
     model = MLPClassifier(width=8, epochs=1).fit(Xtr[:100], ytr[:100])
-    with pytest.raises(ValueError, match="784"):
+    with pytest.raises(ValueError, match="X has 100 features, but MLPClassifier is expecting 784"):
         model.predict(Xva[:, :100])
-    with pytest.raises(ValueError, match="NaN or infinite"):
+    with pytest.raises(ValueError, match="Input X contains NaN"):
         model.predict(with_nan)
+
+
+def test_predict_before_fit_is_not_fitted_error(data):
+    _, _, Xva, _ = data
+    for method in ("predict", "predict_proba", "score"):
+        args = (Xva[:5],) if method != "score" else (Xva[:5], np.zeros(5))
+        with pytest.raises(NotFittedError):
+            getattr(MLPClassifier(), method)(*args)
+
+
+def test_column_y_is_raveled_with_a_warning(data):
+    Xtr, ytr, Xva, _ = data
+    flat = MLPClassifier(width=8, epochs=1).fit(Xtr[:200], ytr[:200])
+    with pytest.warns(DataConversionWarning, match="column-vector y"):
+        column = MLPClassifier(width=8, epochs=1).fit(Xtr[:200], ytr[:200, None])
+    np.testing.assert_array_equal(column.predict_proba(Xva), flat.predict_proba(Xva))
+
+
+def test_sparse_input_is_made_dense(data):
+    sparse = pytest.importorskip("scipy.sparse")
+    Xtr, ytr, Xva, _ = data
+    assert get_tags(MLPClassifier()).input_tags.sparse
+    dense = MLPClassifier(width=8, epochs=1).fit(Xtr[:200], ytr[:200])
+    for fmt in (sparse.csr_matrix, sparse.csc_array, sparse.coo_matrix, sparse.dok_array):
+        model = MLPClassifier(width=8, epochs=1).fit(fmt(Xtr[:200]), ytr[:200])
+        np.testing.assert_array_equal(model.layers_[0][0], dense.layers_[0][0])
+        np.testing.assert_array_equal(model.predict_proba(fmt(Xva)), dense.predict_proba(Xva))
+    with_nan = sparse.dok_array(Xtr[:200])
+    with_nan[3, 5] = np.nan
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        MLPClassifier().fit(with_nan, ytr[:200])
+
+
+def test_read_only_input_is_not_shared_with_torch(data):
+    Xtr, ytr, _, _ = data
+    X = Xtr[:200].copy()
+    X.flags.writeable = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torch warns of tensors on non-writable arrays
+        model = MLPClassifier(width=8, epochs=1).fit(X, ytr[:200])
+        model.predict(X)
 
 
 def test_nullable_dataframe_in_and_out(data):
@@ -160,8 +220,21 @@ def test_nullable_dataframe_in_and_out(data):
     model = MLPClassifier(width=8, epochs=1).fit(frame, ytr[:200])
     assert model.predict(pd.DataFrame(Xva[:10, :50]).astype("Float64")).shape == (10,)
     frame.iloc[3, 4] = pd.NA
-    with pytest.raises(ValueError, match="NaN or infinite"):
+    with pytest.raises(ValueError, match="Input X contains NaN"):
         MLPClassifier(width=8, epochs=1).fit(frame, ytr[:200])
+
+
+def test_dataframe_feature_names_are_checked(data):
+    pd = pytest.importorskip("pandas")
+    Xtr, ytr, Xva, _ = data
+    names = [f"px{i}" for i in range(20)]
+    model = MLPClassifier(width=8, epochs=1).fit(
+        pd.DataFrame(Xtr[:200, :20], columns=names), ytr[:200]
+    )
+    assert list(model.feature_names_in_) == names
+    shuffled = pd.DataFrame(Xva[:10, :20], columns=names[::-1])
+    with pytest.raises(ValueError, match="feature names should match"):
+        model.predict(shuffled)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available here")

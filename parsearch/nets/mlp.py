@@ -17,7 +17,8 @@ from types import MappingProxyType
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from parsearch._optional import import_optional
 
@@ -123,6 +124,18 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         the weights were zeroed.
     n_features_in_ : int
         Number of input features.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the input features, where ``X`` in ``fit`` was a DataFrame with string
+        column names.
+
+    Notes
+    -----
+    Inputs are checked as scikit-learn's estimators check them
+    (``sklearn.utils.validation.validate_data``): ``X`` must be 2-D, finite, real
+    (or boolean), with at least one sample and one feature, and in ``predict`` have the
+    features seen in ``fit``. Sparse matrices and DataFrames are accepted and made
+    dense (the estimator's ``input_tags.sparse`` is True), so a large sparse matrix
+    needs the memory of its dense copy.
     """
 
     #: Names users often try, and the parameter they mean (for error messages).
@@ -197,34 +210,50 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             weight_decay=float(self.weight_decay),
         )
 
-    def _check_X(self, X, fitting=False):
-        from parsearch.checks import as_dense
+    def _check_data(self, X, y="no_validation", reset=True):
+        """Validate the data as scikit-learn does, and make ``X`` the array training takes.
 
-        X = as_dense(X, "MLPClassifier: X")  # sparse matrices and DataFrames too
-        if X.ndim != 2:
+        ``X`` becomes a C-contiguous, writeable array of ``dtype`` (sparse matrices and
+        DataFrames are accepted and made dense); ``y``, where given, a 1-D array (a
+        column vector is raveled with a ``DataConversionWarning``). ``reset=True`` (in
+        ``fit``) records ``n_features_in_`` (and ``feature_names_in_``); ``reset=False``
+        checks ``X`` against them.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+        y : ndarray of shape (n_samples,), only where ``y`` is given
+        """
+        ndim = getattr(X, "ndim", None)
+        if ndim is not None and ndim > 2:
             raise ValueError(
-                f"MLPClassifier: X must be 2-D (samples x features), got shape {X.shape}; "
-                "flatten images with X.reshape(len(X), -1)."
+                f"Found array with dim {ndim}. MLPClassifier expected <= 2: X must be 2-D "
+                f"(samples x features), got shape {X.shape}; flatten images with "
+                "X.reshape(len(X), -1)."
             )
-        if X.dtype.kind not in "biuf":  # bool, integers, floats: not complex, not timedelta
-            raise ValueError(
-                f"MLPClassifier: X must hold real numbers (or booleans), got dtype {X.dtype}."
+        dtypes = getattr(X, "dtypes", None)  # a DataFrame's columns
+        if dtypes is None:
+            dtypes = [getattr(X, "dtype", None)]
+        if any(getattr(t, "kind", "") in ("m", "M") for t in dtypes):
+            raise ValueError(  # as floats they would depend on the unit
+                "MLPClassifier: X holds datetimes or timedeltas; convert them to numbers "
+                "first (e.g. seconds as floats)."
             )
-        if 0 in X.shape:
-            raise ValueError(
-                f"MLPClassifier: X has shape {X.shape}; it needs at least one sample and "
-                "one feature."
-            )
-        if not fitting and X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"MLPClassifier: X has {X.shape[1]} features, but the model was fitted "
-                f"with {self.n_features_in_}."
-            )
-        X = np.ascontiguousarray(X, dtype=self.dtype)
-        bad = int(np.count_nonzero(~np.isfinite(X)))
-        if bad:
-            raise ValueError(f"MLPClassifier: X contains {bad} NaN or infinite values.")
-        return X
+        out = validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            accept_sparse=("csr", "csc", "coo"),  # others (dok, lil, ...) become CSR
+            dtype=self.dtype,
+            order="C",
+        )
+        X, y = out if isinstance(out, tuple) else (out, None)
+        if hasattr(X, "toarray"):  # sparse: the fused trainer takes dense arrays
+            X = X.toarray()
+        elif not X.flags.writeable:  # torch tensors share the array's memory
+            X = X.copy()
+        return X if y is None else (X, y)
 
     def _set_fitted(self, classes, n_features, outcome):
         self.classes_ = classes
@@ -249,10 +278,12 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training inputs.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training inputs: real numbers or booleans, finite. Sparse matrices are
+            made dense.
         y : array-like of shape (n_samples,)
-            Class labels of any type.
+            Class labels (integers, strings, ...; not continuous values). A column
+            vector is raveled with a ``DataConversionWarning``.
 
         Returns
         -------
@@ -261,12 +292,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         from parsearch.nets import fused
 
         check_mlp_params(self.get_params())
-        X = self._check_X(X, fitting=True)
-        y = np.asarray(y)
-        if y.ndim != 1 or len(y) != len(X):
-            raise ValueError(
-                f"MLPClassifier: y must be 1-D with one label per row of X, got shape {y.shape}."
-            )
+        X, y = self._check_data(X, y, reset=True)
+        check_classification_targets(y)
         classes, y_enc = np.unique(y, return_inverse=True)
         (outcome,) = fused.train_fused(
             X, y_enc, [self._hyper()], self._train_spec(), n_classes=len(classes)
@@ -276,8 +303,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     def _outputs(self, X, proba):
         from parsearch.nets import fused
 
-        check_is_fitted(self, "layers_")
-        X = self._check_X(X)
+        check_is_fitted(self)
+        X = self._check_data(X, reset=False)
         spec = self._train_spec()
         net = fused.FusedNet(self.n_features_in_, len(self.classes_), [self._hyper()], spec, False)
         net.set_model_layers(0, self.layers_)
@@ -286,6 +313,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X):
         """Class probabilities, columns in the order of ``classes_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Inputs with the features seen in ``fit``.
 
         Returns
         -------
@@ -296,13 +328,20 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X):
         """Predicted class labels (the argmax of the network's outputs).
 
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Inputs with the features seen in ``fit``.
+
         Returns
         -------
         ndarray of shape (n_samples,)
         """
-        return self.classes_[self._outputs(X, proba=False)]
+        indices = self._outputs(X, proba=False)  # checks first that the model is fitted
+        return self.classes_[indices]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.non_deterministic = False
+        tags.non_deterministic = False  # the seed fixes the weights and the batch order
+        tags.input_tags.sparse = True  # accepted, and made dense
         return tags
