@@ -59,6 +59,7 @@ class Col:
     METRIC = "metric"
     DIRECTION = "direction"
     SCORE_STD = "score_std"
+    FOLD_SCORES = "fold_scores"
     TRAIN_LOSS = "train_loss"
     EPOCH_SCORES = "epoch_scores"
     KEY = "config_key"
@@ -73,6 +74,7 @@ RESULT_COLUMNS = (
     Col.METRIC,
     Col.DIRECTION,
     Col.SCORE_STD,
+    Col.FOLD_SCORES,
     Col.TRAIN_LOSS,
     Col.EPOCH_SCORES,
     Col.KEY,

@@ -113,6 +113,7 @@ def run_config(estimator, index, params, data, metric):
                 for tr, te in data.folds
             ]
             score, std, model = float(np.mean(scores)), float(np.std(scores)), None
+            row[Col.FOLD_SCORES] = [float(s) for s in scores]
         if not np.isfinite(score):
             raise FloatingPointError(f"the {metric.name} score is {score}")
     except Exception as exc:

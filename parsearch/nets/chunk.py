@@ -78,6 +78,7 @@ def train_chunk(estimator, job, data, metric, on_epoch=None):
                 Col.STATUS: Status.DIVERGED if diverged else Status.OK,
                 Col.FIT_SECONDS: seconds,
                 Col.SCORE_STD: None if data.folds is None else float(np.std(final_scores)),
+                Col.FOLD_SCORES: None if data.folds is None else [float(s) for s in final_scores],
                 Col.TRAIN_LOSS: float(np.mean([o.train_loss[-1] for o in per_fold])),
                 Col.EPOCH_SCORES: [float(s) for s in epoch_scores],
             }

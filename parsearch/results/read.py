@@ -75,8 +75,9 @@ def read_scores(folder):
     for column in NUMERIC_COLUMNS:
         if column in table.columns:
             table[column] = _numbers(table[column], column, path)
-    if Col.EPOCH_SCORES in table.columns:
-        table[Col.EPOCH_SCORES] = _epoch_scores(table[Col.EPOCH_SCORES], path)
+    for column in (Col.EPOCH_SCORES, Col.FOLD_SCORES):
+        if column in table.columns:
+            table[column] = _score_lists(table[column], column, path)
     if Col.ERROR in table.columns:
         table[Col.ERROR] = ["" if pd.isna(v) else str(v) for v in table[Col.ERROR]]
     return table
@@ -122,8 +123,8 @@ def _numbers(column, name, path):
     return numbers.astype(float)
 
 
-def _epoch_scores(column, path):
-    """The ``epoch_scores`` column parsed from JSON lists, or a ValueError naming the row."""
+def _score_lists(column, name, path):
+    """A column of score lists parsed from JSON, or a ValueError naming the row."""
     parsed = []
     for row, value in enumerate(column, start=1):
         if not (isinstance(value, str) and value):
@@ -136,7 +137,7 @@ def _epoch_scores(column, path):
         if not isinstance(scores, list):
             raise ValueError(
                 f"{path} is not a valid scores file: row {row} has {value[:80]!r} in the "
-                f"{Col.EPOCH_SCORES} column, which holds JSON lists of numbers."
+                f"{name} column, which holds JSON lists of numbers."
             )
         parsed.append(scores)
     return parsed

@@ -91,7 +91,7 @@ def table_columns(grid, network, cv_scored):
     """The columns of the table and of ``scores.csv``: parameters, results, key."""
     result = [Col.SCORE, Col.STATUS, Col.ERROR, Col.FIT_SECONDS, Col.METRIC, Col.DIRECTION]
     if cv_scored:
-        result.append(Col.SCORE_STD)
+        result += [Col.SCORE_STD, Col.FOLD_SCORES]
     if network:
         result += [Col.TRAIN_LOSS, Col.EPOCH_SCORES]
     return [*grid.axes, *result, Col.KEY]
@@ -207,6 +207,7 @@ def finish_search(search):
         meta=meta,
         models=search.models if search.options.keep_models == "all" else None,
         _refit=lambda: clone(base).set_params(**best_params).fit(data.X_train, data.y_train),
+        configs=[dict(c) for c in search.grid.configs],
     )
     if store:
         if search.options.plot:  # a drawing error is a warning: the rows are what counts

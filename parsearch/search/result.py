@@ -46,6 +46,11 @@ class GridResult:
         With ``keep_models="all"``: the fitted model of each row; None where it failed
         or diverged, under cross-validation (no single model was scored), and for rows
         reused from a resumed run.
+    configs : list of dict
+        The configurations, in the table's order.
+    cv_results_ : dict
+        The table in GridSearchCV's ``cv_results_`` format (see
+        ``parsearch.search.cv_results``).
     """
 
     table: pd.DataFrame
@@ -59,6 +64,14 @@ class GridResult:
     meta: dict = field(default_factory=dict, repr=False)
     models: list | None = field(default=None, repr=False)
     _refit: object = field(default=None, repr=False)
+    configs: list = field(default_factory=list, repr=False)
+
+    @property
+    def cv_results_(self):
+        """The table in the format of GridSearchCV's ``cv_results_``."""
+        from parsearch.search.cv_results import cv_results
+
+        return cv_results(self.table, self.configs, self.greater_is_better)
 
     @property
     def best_model(self):

@@ -1,0 +1,78 @@
+"""A search's table in the format of GridSearchCV's ``cv_results_``, for code ported from it.
+
+Keys as scikit-learn gives them: ``params``, ``param_<name>`` (masked arrays: masked where
+a sub-grid leaves the parameter unset), ``split<k>_test_score``, ``mean_test_score``,
+``std_test_score``, ``rank_test_score``, and the timing keys. The scores are fit_grid's
+(in the metric's sign: the positive ``log_loss`` for ``metric="log_loss"``, the negated one
+for ``"neg_log_loss"``, as GridSearchCV's scorer gives it); a failed or diverged
+configuration has NaN scores and ranks last, as GridSearchCV ranks a failed fit with
+``error_score=np.nan``. Ranks follow the metric's direction. Timings: ``mean_fit_time``
+is each configuration's fit time per split (for a fused chunk, the chunk's time shared
+by its models); per-split timings and score times are not measured separately and are NaN.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import rankdata
+
+from parsearch.rows import Col
+
+
+def cv_results(table, configs, greater_is_better):
+    """GridSearchCV-style ``cv_results_`` of a results table.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        ``GridResult.table``: one row per configuration, in grid order.
+    configs : list of dict
+        The configurations, in the same order.
+    greater_is_better : bool
+        The metric's direction (for the ranks).
+
+    Returns
+    -------
+    dict
+    """
+    scores = table[Col.SCORE].to_numpy(dtype=float)
+    splits = _split_scores(table, scores)
+    results = {"params": [dict(c) for c in configs]}
+    names = sorted({name for c in configs for name in c})
+    for name in names:
+        values = np.ma.MaskedArray(np.empty(len(configs), dtype=object), mask=True)
+        for i, config in enumerate(configs):
+            if name in config:
+                values[i] = config[name]
+        results[f"param_{name}"] = values
+    for k, column in enumerate(splits.T):
+        results[f"split{k}_test_score"] = column
+    results["mean_test_score"] = scores
+    results["std_test_score"] = np.where(np.isnan(scores), np.nan, np.nanstd(splits, axis=1))
+    results["rank_test_score"] = _ranks(scores, greater_is_better)
+    fit = table[Col.FIT_SECONDS].to_numpy(dtype=float) / splits.shape[1]
+    nan = np.full(len(configs), np.nan)
+    results.update(mean_fit_time=fit, std_fit_time=nan, mean_score_time=nan, std_score_time=nan)
+    return results
+
+
+def _split_scores(table, scores):
+    """(configurations, splits) scores: the folds' under cross-validation, else the one."""
+    if Col.FOLD_SCORES not in table.columns:
+        return scores[:, None]
+    lists = [s if isinstance(s, list) and len(s) else None for s in table[Col.FOLD_SCORES]]
+    n = max((len(s) for s in lists if s is not None), default=1)
+    rows = [
+        s if s is not None and np.isfinite(score) else [np.nan] * n
+        for s, score in zip(lists, scores)
+    ]
+    return np.asarray(rows, dtype=float)
+
+
+def _ranks(scores, greater_is_better):
+    """1 for the best; ties share the lowest rank; NaN (failed) last, as GridSearchCV ranks."""
+    if np.isnan(scores).all():
+        return np.ones(len(scores), dtype=np.int32)
+    oriented = scores if greater_is_better else -scores
+    oriented = np.nan_to_num(oriented, nan=np.nanmin(oriented) - 1)
+    return rankdata(-oriented, method="min").astype(np.int32)
