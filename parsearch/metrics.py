@@ -351,9 +351,9 @@ def _negated(known, name, greater_is_better):
         )
     if greater_is_better is False:
         raise ValueError(
-            f"Metric {name!r} is the negated {known.name}, so greater is better: "
+            f"Metric {name!r} is the negated {known.name}, so {Direction.HIGHER.label}: "
             f"greater_is_better=False contradicts it (leave it as None, or use "
-            f"{known.name!r}, lower is better)."
+            f"{known.name!r}, {Direction.LOWER.label})."
         )
     return replace(known, name=name, greater_is_better=True, sign=-1)
 
