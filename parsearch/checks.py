@@ -142,6 +142,9 @@ def _check_xy(X, y, x_name, y_name, allow_nan=False, numeric=True):
         parts = [
             X.iloc[:, i].to_numpy(dtype=float) for i, t in enumerate(X.dtypes) if t.kind == "f"
         ]
+    elif is_dataframe(X) and not numeric:  # the estimator decides what its columns hold
+        X = X.to_numpy()
+        parts = [X] if X.dtype.kind == "f" else []
     else:
         X = numeric_array(X, x_name) if is_dataframe(X) else np.asarray(X)
         parts = [X]
@@ -209,19 +212,26 @@ def _refuse_nonfinite(name, n_bad):
 
 
 def accepts_nan(estimator):
-    """Whether an estimator takes NaN in X, as its scikit-learn tags say.
+    """Whether an estimator may take NaN in X: False only where its tags say so for sure.
 
     A Pipeline takes what its first step takes (scikit-learn's own Pipeline tags do not
-    say); a ColumnTransformer or FeatureUnion, whose parts each see other columns, is
-    taken to decide for itself.
+    say). A meta-estimator (one with an estimator among its parameters: a
+    ColumnTransformer, OneVsRestClassifier, CalibratedClassifierCV, a search) and an
+    estimator from outside scikit-learn (whose tags may be the defaults, unset) decide for
+    themselves; a scikit-learn estimator's ``allow_nan`` tag is trusted.
     """
-    from sklearn.compose import ColumnTransformer
-    from sklearn.pipeline import FeatureUnion, Pipeline
+    from sklearn.pipeline import Pipeline
 
     if isinstance(estimator, Pipeline):
         steps = [s for _, s in estimator.steps if s is not None and s != "passthrough"]
         return accepts_nan(steps[0]) if steps else True
-    if isinstance(estimator, (ColumnTransformer, FeatureUnion)):
+    if not type(estimator).__module__.startswith("sklearn."):
+        return True
+    try:
+        params = estimator.get_params(deep=False).values()
+    except Exception:
+        return True
+    if any(hasattr(value, "fit") for value in params):
         return True
     try:
         from sklearn.utils import get_tags

@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -30,10 +30,15 @@ class Grid:
         One dict of parameter values per configuration, in grid order.
     axes : dict
         Parameter name -> list of its distinct values, in the order first given.
+    sklearn_order : list of int
+        The configurations' positions in scikit-learn's ``ParameterGrid`` order (each
+        sub-grid's keys sorted, the last varying fastest), for output that must match
+        GridSearchCV's row for row.
     """
 
     configs: list
     axes: dict
+    sklearn_order: list = field(default_factory=list)
 
     @property
     def varying(self):
@@ -78,7 +83,7 @@ def expand_grid(param_grid):
         the parameter.
     """
     subgrids = _subgrids(param_grid)
-    configs = []
+    configs, order = [], []
     axes = {}
     on_axis = {}  # name -> the _same_value_key of each value on its axis
     for sub in subgrids:
@@ -91,9 +96,20 @@ def expand_grid(param_grid):
                 if key not in keys:
                     keys.add(key)
                     known.append(value)
-        for combo in itertools.product(*value_lists):
-            configs.append(dict(zip(names, combo)))
-    return Grid(configs=configs, axes=axes)
+        start = len(configs)
+        combos = list(itertools.product(*_positions(value_lists)))
+        configs.extend(dict(zip(names, (v[i] for v, i in zip(value_lists, c)))) for c in combos)
+        by_sorted_key = [names.index(n) for n in sorted(names)]
+        order.extend(
+            start + j
+            for j in sorted(range(len(combos)), key=lambda j: [combos[j][k] for k in by_sorted_key])
+        )
+    return Grid(configs=configs, axes=axes, sklearn_order=order)
+
+
+def _positions(value_lists):
+    """The positions of each list's values (to combine positions, then look values up)."""
+    return [range(len(values)) for values in value_lists]
 
 
 def _subgrids(param_grid):
@@ -226,8 +242,9 @@ def check_params(estimator, grid):
     """
     valid = sorted(estimator.get_params(deep=True))
     aliases = getattr(estimator, "_param_aliases", {})
+    known = set(valid)
     for name in grid.axes:
-        if name not in valid:
+        if name not in known and not _set_on_a_replaced_step(name, grid.configs):
             close = difflib.get_close_matches(name, valid, n=3, cutoff=0.5)
             if name in aliases:
                 close = [aliases[name]]
@@ -236,3 +253,30 @@ def check_params(estimator, grid):
                 f"Invalid parameter {name!r} for estimator {type(estimator).__name__}."
                 f"{hint} Valid parameters are: {', '.join(valid)}."
             )
+
+
+def _set_on_a_replaced_step(name, configs):
+    """Whether every configuration that sets ``name`` (``step__param``) gives it a step.
+
+    GridSearchCV accepts ``[{"clf": [SVC()], "clf__gamma": [0.1]}, ...]``: the sub-grid
+    replaces a step and sets a parameter of the new step, which the base estimator's own
+    step may not have.
+    """
+    parts = name.split("__")
+    params_of = {}  # id of a step given as a grid value -> its deep parameter names
+    for config in configs:
+        if name not in config:
+            continue
+        found = False
+        for cut in range(1, len(parts)):
+            step = config.get("__".join(parts[:cut]))
+            if step is None or not hasattr(step, "get_params"):
+                continue
+            if id(step) not in params_of:
+                params_of[id(step)] = set(step.get_params(deep=True))
+            if "__".join(parts[cut:]) in params_of[id(step)]:
+                found = True
+                break
+        if not found:
+            return False
+    return True

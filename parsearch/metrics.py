@@ -142,8 +142,8 @@ def _scores(model, X, methods, name):
                 out = np.column_stack([-out, out])
             return out
     raise ValueError(
-        f"Metric {name!r} needs predict_proba, which {type(model).__name__} does not have "
-        "(for SGDClassifier use loss='log_loss')."
+        f"Metric {name!r} needs {' or '.join(methods)}, which {type(model).__name__} does "
+        "not have (for SGDClassifier use loss='log_loss')."
     )
 
 
@@ -290,9 +290,10 @@ def get_metric(metric="accuracy", greater_is_better=None):
 
     Parameters
     ----------
-    metric : str or callable
-        A name from ``METRIC_NAMES`` (scikit-learn scorer names such as
-        ``"neg_log_loss"`` are accepted and reported as the positive loss), or a
+    metric : str, scorer or callable
+        A name from ``METRIC_NAMES``, or ``neg_<loss>`` for one of its losses (the
+        negated loss, greater is better, as scikit-learn's scorer of that name gives
+        it); a scikit-learn scorer object (``make_scorer``, ``get_scorer``); or a
         callable ``metric(y_true, y_pred)`` on predicted labels.
     greater_is_better : bool, optional
         Direction; inferred when None (names with "loss" or "error" are lower-is-better).
@@ -365,10 +366,20 @@ def _is_scorer(metric):
 
 def _scorer_metric(scorer):
     """A scorer as a Metric: scored on the fitted model, greater is better (as GridSearchCV)."""
-    func = scorer._score_func
-    base = getattr(func, "__name__", None) or type(func).__name__
-    name = base if scorer._sign > 0 else f"neg_{base}"
+    name = _scorer_name(scorer)
+    if name is None:
+        func = scorer._score_func
+        base = getattr(func, "__name__", None) or type(func).__name__
+        name = base if scorer._sign > 0 else f"neg_{base}"
     return Metric(name=name, func=scorer, response=SCORER, greater_is_better=True)
+
+
+def _scorer_name(scorer):
+    """scikit-learn's name of a scorer (``get_scorer("roc_auc_ovr")``), if it has one."""
+    from sklearn.metrics import get_scorer, get_scorer_names
+
+    text = repr(scorer)
+    return next((n for n in get_scorer_names() if repr(get_scorer(n)) == text), None)
 
 
 def _infer_direction(name):
@@ -435,9 +446,11 @@ def check_metric_fits(metric, base, configs, *, network=False):
     if metric.response != PROBA or network:
         return
     for config in configs:
-        if not hasattr(clone(base).set_params(**config), "predict_proba"):
+        estimator = clone(base).set_params(**config)
+        if not any(hasattr(estimator, method) for method in metric.methods):
             raise ValueError(
-                f"Metric {metric.name!r} needs predict_proba, which {type(base).__name__} "
+                f"Metric {metric.name!r} needs {' or '.join(metric.methods)}, which "
+                f"{type(base).__name__} "
                 f"with {config} does not offer (SGDClassifier: loss='log_loss' or "
                 "'modified_huber'; SVC: probability=True); or choose a metric on predicted "
                 "labels such as 'accuracy'."

@@ -268,6 +268,8 @@ def _named(value, unstable):
     if module is None and hasattr(value, "__objclass__"):  # str.lower and its kind
         module = value.__objclass__.__module__
     qualname = getattr(value, "__qualname__", None) or value.__name__
+    if module is None and isinstance(value, np.ufunc):  # scipy.special's have no module
+        module = next((m for m in _UFUNC_HOMES if _lookup(m, qualname) is value), None)
     if "<lambda>" in qualname:
         why = "a lambda, which has no name that another process can find it by"
     elif "<locals>" in qualname:
@@ -279,6 +281,10 @@ def _named(value, unstable):
     text = repr(value)
     unstable.append(f"{text} ({why})")
     return text
+
+
+#: Modules whose ufuncs have no ``__module__`` (scipy.special.expit, logit, erf ...).
+_UFUNC_HOMES = ("numpy", "scipy.special")
 
 
 def _lookup(module, qualname):
@@ -347,7 +353,7 @@ def canonical(value):
     An estimator is ``{"estimator": "module.Class", "params_hash": h}``, ``h`` a hash of
     its :func:`exact_repr`; a function or class is ``{"callable": "module.qualname"}``:
     the same in every process, and different for different values. Anything else is
-    its ``repr``.
+    its :func:`exact_repr` (its ``repr`` where that is exact already).
     """
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
@@ -364,7 +370,7 @@ def canonical(value):
         return {"estimator": _class_path(value), "params_hash": _digest(exact_repr(value))}
     if _is_callable_value(value):
         return {"callable": exact_repr(value)}
-    return repr(value)
+    return exact_repr(value)  # sets sorted, random states by their state: as in any process
 
 
 def _is_callable_value(value):

@@ -35,7 +35,7 @@ def sample_space(space, n, *, seed=0, method="sobol"):
     space : dict
         Parameter name -> a non-empty list of values (each equally likely) or a
         ``scipy.stats`` distribution with ``ppf`` (frozen: ``loguniform(1e-3, 0.5)``).
-        Discrete distributions (``randint``) give integers.
+        Discrete distributions over integers (``randint``) give integers.
     n : int
         How many configurations to draw (>= 1).
     seed : int, default=0
@@ -127,8 +127,8 @@ def _distribution_sampler(name, dist):
                 f"Parameter {name!r}: the distribution {_describe(dist)} gives non-finite "
                 "values; bound it (e.g. loguniform(1e-4, 1) rather than an open range)."
             )
-        if discrete:
-            return [int(v) for v in np.rint(values)]
+        if discrete and np.all(values == np.round(values)):  # randint and the like
+            return [int(v) for v in values]
         return [float(v) for v in values]
 
     return draw

@@ -87,6 +87,15 @@ def run_job(estimator, job, data, metric, on_epoch=None):
     return [run_config(estimator, i, p, data, metric) for i, p in zip(job.indices, job.params)]
 
 
+def configured(estimator, params):
+    """A fresh clone of ``estimator`` with a configuration's parameters, cloned themselves.
+
+    As GridSearchCV does: an estimator given as a grid value is never fitted in place,
+    nor shared between configurations (or with the caller).
+    """
+    return clone(estimator).set_params(**{k: clone(v, safe=False) for k, v in params.items()})
+
+
 def run_config(estimator, index, params, data, metric):
     """Clone the estimator, set the parameters, fit and score one configuration.
 
@@ -98,7 +107,7 @@ def run_config(estimator, index, params, data, metric):
     start = time.perf_counter()
     row = new_row(params)
     try:
-        model = clone(estimator).set_params(**params)
+        model = configured(estimator, params)
         if data.folds is None:
             model.fit(data.X_train, data.y_train)
             score = metric.score_model(model, data.X_val, data.y_val)

@@ -59,7 +59,7 @@ def check_mlp_params(params):
         "weight_decay": (lambda v: is_real(v) and np.isfinite(v) and v >= 0, "a number >= 0"),
         "optimizer": (lambda v: v in OPTIMIZERS, f"one of {OPTIMIZERS}"),
         "dtype": (lambda v: v in DTYPES, f"one of {DTYPES}"),
-        "seed": (lambda v: is_int(v) and v >= 0, "an integer >= 0"),
+        "seed": (lambda v: is_int(v) and 0 <= v < 2**63, "an integer in [0, 2**63)"),
         "device": (
             lambda v: v == "auto" or (isinstance(v, str) and v.split(":")[0] in ("cpu", "cuda")),
             "'auto', 'cpu', 'cuda' or 'cuda:N'",

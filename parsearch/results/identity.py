@@ -145,7 +145,17 @@ def _fixed_params(estimator, grid_names):
     return params_of
 
 
-def check_resumable(estimator, grid):
+def metric_identity(metric):
+    """The metric's part of the resume identity: its name, and for a callable or a
+    scorer object what it is exactly (its function, keyword arguments, response method
+    and sign), so that two metrics of one name never share rows.
+    """
+    if metric.registered is not None:
+        return metric.name  # as every earlier version wrote it
+    return f"{metric.name}: {exact_repr(metric.func)}"
+
+
+def check_resumable(estimator, grid, metric=None):
     """Refuse a search whose results a rerun could not recognise, before any work.
 
     Every part of the resume identity (the estimator's fixed parameters, nested ones
@@ -164,6 +174,8 @@ def check_resumable(estimator, grid):
         The base estimator.
     grid : parsearch.grid.Grid
         The expanded grid.
+    metric : parsearch.metrics.Metric, optional
+        The metric: a callable one must have a stable identity too.
 
     Raises
     ------
@@ -193,6 +205,10 @@ def check_resumable(estimator, grid):
             unstable = []
             exact_repr(value, unstable)
             problems += [f"the grid's value of {name!r} is or holds {u}" for u in unstable]
+    if metric is not None and metric.registered is None:
+        unstable = []
+        exact_repr(metric.func, unstable)
+        problems += [f"the metric is or holds {u}" for u in unstable]
     if problems:
         raise NotResumable(
             "A search with out= must be recognisable by a rerun in another process, but "

@@ -19,7 +19,7 @@ from scipy.stats import rankdata
 from parsearch.rows import Col
 
 
-def cv_results(table, configs, greater_is_better):
+def cv_results(table, configs, greater_is_better, order=None):
     """GridSearchCV-style ``cv_results_`` of a results table.
 
     Parameters
@@ -30,21 +30,23 @@ def cv_results(table, configs, greater_is_better):
         The configurations, in the same order.
     greater_is_better : bool
         The metric's direction (for the ranks).
+    order : list of int, optional
+        The rows in the order GridSearchCV lists them (``Grid.sklearn_order``: each
+        sub-grid's keys sorted); default: the table's.
 
     Returns
     -------
     dict
     """
+    if order is not None and sorted(order) == list(range(len(table))):
+        table = table.iloc[order].reset_index(drop=True)
+        configs = [configs[i] for i in order]
     scores = table[Col.SCORE].to_numpy(dtype=float)
     splits = _split_scores(table, scores)
     results = {"params": [dict(c) for c in configs]}
     names = sorted({name for c in configs for name in c})
     for name in names:
-        values = np.ma.MaskedArray(np.empty(len(configs), dtype=object), mask=True)
-        for i, config in enumerate(configs):
-            if name in config:
-                values[i] = config[name]
-        results[f"param_{name}"] = values
+        results[f"param_{name}"] = _param_array(name, configs)
     for k, column in enumerate(splits.T):
         results[f"split{k}_test_score"] = column
     results["mean_test_score"] = scores
@@ -54,6 +56,24 @@ def cv_results(table, configs, greater_is_better):
     nan = np.full(len(configs), np.nan)
     results.update(mean_fit_time=fit, std_fit_time=nan, mean_score_time=nan, std_score_time=nan)
     return results
+
+
+def _param_array(name, configs):
+    """The values of one parameter as scikit-learn gives them: a masked array, of numbers
+    where every set value is a number (float64, int64), else of objects; masked where a
+    configuration leaves it unset."""
+    given = [c[name] for c in configs if name in c]
+    try:
+        array = np.array(given)
+    except ValueError:
+        dtype = np.dtype(object)
+    else:
+        dtype = array.dtype if array.dtype.kind != "U" and array.ndim == 1 else np.dtype(object)
+    values = np.ma.MaskedArray(np.empty(len(configs), dtype=dtype), mask=True)
+    for i, config in enumerate(configs):
+        if name in config:
+            values[i] = config[name]
+    return values
 
 
 def _split_scores(table, scores):

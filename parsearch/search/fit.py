@@ -62,10 +62,13 @@ def fit_grid(
     X_val, y_val : array-like, optional
         Validation data. Without it, each configuration is scored by ``cv``-fold
         cross-validation on the training data (stratified for classifiers).
-    metric : str or callable, default="accuracy"
-        A metric name (see ``parsearch.metrics.METRIC_NAMES``) or
-        ``metric(y_true, y_pred)``. Probability metrics (``log_loss``,
-        ``roc_auc_ovr``) use the full ``predict_proba`` matrix.
+    metric : str, scorer or callable, default="accuracy"
+        A metric name (see ``parsearch.metrics.METRIC_NAMES``; ``neg_*`` names of the
+        losses too), a scikit-learn scorer (``make_scorer``, ``get_scorer``), or
+        ``metric(y_true, y_pred)``. A name means what scikit-learn's scorer of that name
+        means: probability metrics score ``predict_proba`` (``decision_function`` first
+        for ``roc_auc``, ``average_precision`` and top-k accuracy) with the training
+        classes.
     greater_is_better : bool, optional
         Direction of a callable metric (inferred from its name when None).
     cv : int or cross-validation splitter, default=5

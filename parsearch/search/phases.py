@@ -18,14 +18,19 @@ import contextlib
 import warnings
 
 import pandas as pd
-from sklearn.base import clone
 from sklearn.exceptions import FitFailedWarning
 
 from parsearch.execute import execute
 from parsearch.execute.dask import chunk_memory_budget
+from parsearch.execute.tasks import configured
 from parsearch.plan import make_plan
 from parsearch.results.files import HEATMAP
-from parsearch.results.identity import data_fingerprint, estimator_description, folds_identity
+from parsearch.results.identity import (
+    data_fingerprint,
+    estimator_description,
+    folds_identity,
+    metric_identity,
+)
 from parsearch.results.store import ResultStore
 from parsearch.rows import BestSoFar, Col, Status, config_key, succeeded
 from parsearch.search.meta import ALL_FAILED, INTERRUPTED, finish_meta, start_meta
@@ -50,7 +55,7 @@ def plan_search(search):
         "data": data_fingerprint(data.X_train, data.y_train, data.X_val, data.y_val)
         if options.out
         else None,
-        "metric": search.metric.name,
+        "metric": metric_identity(search.metric),
         "validation": "holdout" if data.folds is None else folds_identity(data.folds),
     }
     if options.out:
@@ -206,8 +211,9 @@ def finish_search(search):
         out=search.options.out,
         meta=meta,
         models=search.models if search.options.keep_models == "all" else None,
-        _refit=lambda: clone(base).set_params(**best_params).fit(data.X_train, data.y_train),
+        _refit=lambda: configured(base, best_params).fit(data.X_train, data.y_train),
         configs=[dict(c) for c in search.grid.configs],
+        _sklearn_order=search.grid.sklearn_order,
     )
     if store:
         if search.options.plot:  # a drawing error is a warning: the rows are what counts

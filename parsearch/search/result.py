@@ -65,13 +65,14 @@ class GridResult:
     models: list | None = field(default=None, repr=False)
     _refit: object = field(default=None, repr=False)
     configs: list = field(default_factory=list, repr=False)
+    _sklearn_order: list | None = field(default=None, repr=False)
 
     @property
     def cv_results_(self):
-        """The table in the format of GridSearchCV's ``cv_results_``."""
+        """The table in the format of GridSearchCV's ``cv_results_`` (its row order too)."""
         from parsearch.search.cv_results import cv_results
 
-        return cv_results(self.table, self.configs, self.greater_is_better)
+        return cv_results(self.table, self.configs, self.greater_is_better, self._sklearn_order)
 
     @property
     def best_model(self):

@@ -158,7 +158,9 @@ device, random_state
     if clash:
         raise ValueError(f"Grid parameters {sorted(clash)} clash with result column names.")
     if checked.out is not None and checked.resume:
-        check_resumable(model, grid)  # a folder's rows must be found again by another process
+        check_resumable(
+            model, grid, metric_obj
+        )  # a folder's rows must be found again by another process
     classifier = is_classifier(model)
     network = is_network(model)
     X_train, y_train, X_val, y_val = check_data(
