@@ -62,6 +62,7 @@ class Col:
     FOLD_SCORES = "fold_scores"
     TRAIN_LOSS = "train_loss"
     EPOCH_SCORES = "epoch_scores"
+    EPOCHS_TRAINED = "epochs_trained"
     KEY = "config_key"
 
 
@@ -77,6 +78,7 @@ RESULT_COLUMNS = (
     Col.FOLD_SCORES,
     Col.TRAIN_LOSS,
     Col.EPOCH_SCORES,
+    Col.EPOCHS_TRAINED,
     Col.KEY,
 )
 
@@ -90,6 +92,9 @@ class Status(_StrEnum):
     FAILED = "failed"
     #: A network whose training loss, weights or outputs became NaN or infinite.
     DIVERGED = "diverged"
+    #: Stopped early by successive halving: its score is that of the rung where it
+    #: stopped, after ``epochs_trained`` epochs (or passes of ``partial_fit``).
+    PRUNED = "pruned"
 
 
 class Direction(_StrEnum):
@@ -669,6 +674,6 @@ def failed_row(params, message, seconds=0.0):
 
 
 def status_counts(statuses):
-    """How many rows have each status: ``{"ok": n, "failed": n, "diverged": n}``."""
+    """How many rows have each status: ``{"ok": n, "failed": n, "diverged": n, "pruned": n}``."""
     values = list(statuses)
     return {str(s): sum(1 for v in values if v == s) for s in Status}

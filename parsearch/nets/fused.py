@@ -235,14 +235,14 @@ class FusedNet:
         self.flat = torch.zeros(total, **opts)
         self.grad_flat = torch.zeros(total, **opts)
         self.model_of = torch.empty(total, dtype=torch.long)  # model index per element
-        self.params, self.grads = {}, {}
+        self.layout = {}  # name -> (offset, shape) in the flat buffer
         offset = 0
         for name, shape in shapes.items():
             size = math.prod(shape)
-            self.params[name] = self.flat[offset : offset + size].view(shape)
-            self.grads[name] = self.grad_flat[offset : offset + size].view(shape)
+            self.layout[name] = (offset, shape)
             self.model_of[offset : offset + size] = self._owners(name, shape).reshape(-1)
             offset += size
+        self.params, self.grads = self.views_in(self.flat), self.views_in(self.grad_flat)
         self.n_models = K
         self.w1_size = math.prod(shapes["W1"])
         self.row_model = self.model_of[: self.w1_size].view(shapes["W1"])[:, 0].clone()
@@ -282,16 +282,28 @@ class FusedNet:
 
     # --- per-model access ---------------------------------------------------------------
 
-    def _model_views(self, k):
-        """Views of model k's (weight, bias) pairs, input layer first."""
+    def views_in(self, flat):
+        """Every parameter's view of a buffer laid out as ``flat``: name -> tensor."""
+        return {
+            name: flat[offset : offset + math.prod(shape)].view(shape)
+            for name, (offset, shape) in self.layout.items()
+        }
+
+    def _model_views(self, k, tensors=None):
+        """Views of model k's (weight, bias) pairs, input layer first.
+
+        ``tensors`` are the views of another buffer laid out as the parameters (an
+        optimizer's momentum, say; see ``views_in``); by default the parameters.
+        """
+        p = self.params if tensors is None else tensors
         rows = slice(self.row_offsets[k], self.row_offsets[k + 1])
-        views = [(self.params["W1"][rows], self.params["b1"][rows])]
+        views = [(p["W1"][rows], p["b1"][rows])]
         if self.depth == 0:
             return views
         g, j = self._group_of(k)
         for layer in range(2, self.depth + 1):
-            views.append((self.params[f"W{layer}_{g}"][j], self.params[f"b{layer}_{g}"][j]))
-        views.append((self.params[f"Wo_{g}"][j], self.params[f"bo_{g}"][j]))
+            views.append((p[f"W{layer}_{g}"][j], p[f"b{layer}_{g}"][j]))
+        views.append((p[f"Wo_{g}"][j], p[f"bo_{g}"][j]))
         return views
 
     def _group_of(self, k):
@@ -300,9 +312,13 @@ class FusedNet:
                 return g, k - first
         raise IndexError(k)
 
-    def set_model_layers(self, k, layers):
-        """Copy (weight, bias) pairs into model k (in layout order)."""
-        for (w_view, b_view), (w, b) in zip(self._model_views(k), layers):
+    def set_model_layers(self, k, layers, tensors=None):
+        """Copy (weight, bias) pairs into model k (in layout order).
+
+        ``tensors``: the views of another buffer laid out as the parameters (see
+        ``views_in``) to copy into instead.
+        """
+        for (w_view, b_view), (w, b) in zip(self._model_views(k, tensors), layers):
             w_view.copy_(torch.as_tensor(w))
             b_view.copy_(torch.as_tensor(b))
 
@@ -319,11 +335,15 @@ class FusedNet:
         bad[np.unique(self.model_of[~finite.cpu()].numpy())] = True
         return bad
 
-    def model_layers(self, k):
-        """Model k's (weight, bias) pairs as host numpy arrays (layout order)."""
+    def model_layers(self, k, tensors=None):
+        """Model k's (weight, bias) pairs as host numpy arrays (layout order).
+
+        ``tensors``: the views of another buffer laid out as the parameters (see
+        ``views_in``) to read instead.
+        """
         return [
             (w.detach().cpu().numpy().copy(), b.detach().cpu().numpy().copy())
-            for w, b in self._model_views(k)
+            for w, b in self._model_views(k, tensors)
         ]
 
     def model_masks(self, models):
@@ -437,6 +457,199 @@ class FusedNet:
         return dz1
 
 
+@dataclass
+class RunData:
+    """The data of a fused run, on the models' device: shared by every chunk of a fold.
+
+    Attributes
+    ----------
+    X, y : Tensor
+        Training inputs (n, D) and encoded labels (n,).
+    n_classes : int
+        Number of classes.
+    X_val : Tensor or None
+        Validation inputs, scored after every epoch with ``score``.
+    score : callable or None
+        ``score(outputs)`` -> float for one model's validation outputs.
+    proba : bool
+        Whether ``score`` takes probabilities or class indices.
+    """
+
+    X: torch.Tensor
+    y: torch.Tensor
+    n_classes: int
+    X_val: torch.Tensor | None = None
+    score: object = None
+    proba: bool = True
+
+    @classmethod
+    def of(cls, X, y, n_classes, spec, X_val=None, score=None, proba=True):
+        """Put the arrays on ``spec``'s device in its float type."""
+        device, dtype = spec.device, spec.dtype
+        return cls(
+            X=torch.as_tensor(X).to(device=device, dtype=dtype),
+            y=torch.as_tensor(y).to(device=device, dtype=torch.long),
+            n_classes=n_classes,
+            X_val=None if X_val is None else torch.as_tensor(X_val).to(device=device, dtype=dtype),
+            score=score,
+            proba=proba,
+        )
+
+    @property
+    def scoring(self):
+        """Whether every epoch ends with a validation score."""
+        return self.X_val is not None and self.score is not None
+
+
+@dataclass
+class ModelState:
+    """One model of a live fused run, taken out of it: enough to train it on elsewhere.
+
+    Attributes
+    ----------
+    hyper : ModelHyper
+        Its hyperparameters.
+    layers : list of (ndarray, ndarray)
+        Its weights and biases (layout order, input layer first).
+    buffers : dict
+        Its optimizer state, name -> (weight, bias) pairs laid out as ``layers``.
+    steps : int
+        Optimizer steps taken (the same for every model of a run).
+    outcome : FusedOutcome
+        Its training loss and scores so far (``layers`` unset).
+    """
+
+    hyper: ModelHyper
+    layers: list
+    buffers: dict
+    steps: int
+    outcome: FusedOutcome
+
+
+class LiveRun:
+    """A fused chunk in training that can stop at any epoch, lose models, and go on.
+
+    Training to epoch E in one call or in several gives the same models. Models can be
+    taken out (``state``) and a new run built from the states of models of several runs
+    (``from_states``): each goes on exactly as it would have alone, since models never mix
+    and every model of a run shares the batch order of its seed.
+
+    Parameters
+    ----------
+    net : FusedNet
+        The models.
+    opt : parsearch.nets.optim.SGD or parsearch.nets.optim.Adam
+        Their update rule.
+    data : RunData
+        What they train on and are scored on.
+    outcomes : list of FusedOutcome
+        Each model's outcome so far, in the net's layout order.
+    epoch : int
+        Epochs trained so far.
+    """
+
+    def __init__(self, net, opt, data, outcomes, epoch=0):
+        self.net, self.opt, self.data = net, opt, data
+        self.outcomes = outcomes
+        self.epoch = epoch
+        self.diverged = np.array([o.diverged_epoch is not None for o in outcomes], dtype=bool)
+        self.position = {original: p for p, original in enumerate(net.order)}
+        self._eye = torch.eye(data.n_classes, dtype=net.spec.dtype, device=net.spec.device)
+        # Models whose weights give NaN or infinite outputs for these inputs have diverged.
+        self._check = data.X_val if data.scoring else data.X[: net.spec.batch_size]
+        _freeze(net, opt, self.diverged)
+
+    @classmethod
+    def start(cls, data, hypers, spec):
+        """Models with their seeded initial weights, before the first epoch."""
+        if spec.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {spec.optimizer!r}.")
+        net = FusedNet(data.X.shape[1], data.n_classes, hypers, spec)
+        outcomes = [FusedOutcome(layers=[]) for _ in hypers]
+        return cls(net, optim.make_optimizer(spec.optimizer, net), data, outcomes)
+
+    @classmethod
+    def from_states(cls, data, states, spec, epoch):
+        """Models taken out of runs of the same ``spec`` and data, after ``epoch`` epochs."""
+        net = FusedNet(data.X.shape[1], data.n_classes, [s.hyper for s in states], spec, False)
+        opt = optim.make_optimizer(spec.optimizer, net)
+        buffers = {name: net.views_in(flat) for name, flat in opt.buffers().items()}
+        for position, original in enumerate(net.order):
+            state = states[original]
+            net.set_model_layers(position, state.layers)
+            for name, tensors in buffers.items():
+                net.set_model_layers(position, state.buffers[name], tensors)
+        opt.steps = states[0].steps if states else 0
+        outcomes = [states[original].outcome for original in net.order]
+        return cls(net, opt, data, outcomes, epoch)
+
+    @property
+    def n_models(self):
+        """Models in the run."""
+        return self.net.n_models
+
+    def train_to(self, epoch, on_epoch=None):
+        """Train every model on until ``epoch`` epochs (from ``self.epoch``).
+
+        ``on_epoch(epoch, n_models)`` is called after each epoch.
+        """
+        spec, data = self.net.spec, self.data
+        orders = batch_orders(data.X.shape[0], epoch, spec.seed)
+        while self.epoch < epoch:
+            self.epoch += 1
+            self._epoch(orders[self.epoch - 1])
+            if on_epoch is not None:
+                on_epoch(self.epoch, self.n_models)
+
+    def _epoch(self, order):
+        """One epoch of every model, then the divergence check and the scores."""
+        net, opt, data = self.net, self.opt, self.data
+        loss_sum = _train_epoch(net, opt, data.X, data.y, self._eye, order, net.spec.batch_size)
+        train_loss = (loss_sum / data.X.shape[0]).cpu().numpy()  # one host sync per epoch
+        newly, outputs = _freeze_diverged(
+            net, opt, train_loss, self.diverged, self._check, data.scoring, data.proba
+        )
+        self.diverged |= newly
+        train_loss[self.diverged] = np.nan
+        for k in np.flatnonzero(newly):
+            self.outcomes[k].diverged_epoch = self.epoch
+        for k, outcome in enumerate(self.outcomes):
+            outcome.train_loss.append(float(train_loss[k]))
+            if data.scoring:
+                value, error = (
+                    (math.nan, None) if self.diverged[k] else _score(data.score, outputs[k])
+                )
+                outcome.epoch_scores.append(value)
+                outcome.score_error = error
+
+    def outcome(self, k):
+        """Model k's outcome so far (k in the order of the hypers given)."""
+        return self.outcomes[self.position[k]]
+
+    def state(self, k):
+        """Model k (in the order of the hypers given) taken out, as host arrays."""
+        p = self.position[k]
+        buffers = {
+            name: self.net.model_layers(p, self.net.views_in(flat))
+            for name, flat in self.opt.buffers().items()
+        }
+        return ModelState(
+            hyper=self.net.hypers[p],
+            layers=self.net.model_layers(p),
+            buffers=buffers,
+            steps=self.opt.steps,
+            outcome=self.outcomes[p],
+        )
+
+    def results(self):
+        """Every model's outcome with its final weights, in the order of the hypers given."""
+        result = [None] * self.n_models
+        for position, original in enumerate(self.net.order):
+            self.outcomes[position].layers = self.net.model_layers(position)
+            result[original] = self.outcomes[position]
+        return result
+
+
 def train_fused(X, y, hypers, spec, n_classes, X_val=None, score=None, proba=True, on_epoch=None):
     """Train K networks at once on the same minibatches.
 
@@ -467,43 +680,10 @@ def train_fused(X, y, hypers, spec, n_classes, X_val=None, score=None, proba=Tru
     list of FusedOutcome
         One per model, in the order of ``hypers``.
     """
-    if spec.optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {spec.optimizer!r}.")
-    device, dtype = spec.device, spec.dtype
-    X = torch.as_tensor(X).to(device=device, dtype=dtype)
-    y = torch.as_tensor(y).to(device=device, dtype=torch.long)
-    Xv = None if X_val is None else torch.as_tensor(X_val).to(device=device, dtype=dtype)
-    scoring = Xv is not None and score is not None
-    # Models whose weights give NaN or infinite outputs for these inputs have diverged.
-    X_check = Xv if scoring else X[: spec.batch_size]  # (n_val, D), or a training batch
-    net = FusedNet(X.shape[1], n_classes, hypers, spec)
-    opt = optim.make_optimizer(spec.optimizer, net)
-    K = net.n_models
-    outcomes = [FusedOutcome(layers=[]) for _ in range(K)]  # in layout order
-    diverged = np.zeros(K, dtype=bool)
-    eye = torch.eye(n_classes, dtype=dtype, device=device)
-    for epoch, order in enumerate(batch_orders(X.shape[0], spec.epochs, spec.seed), start=1):
-        loss_sum = _train_epoch(net, opt, X, y, eye, order, spec.batch_size)
-        train_loss = (loss_sum / X.shape[0]).cpu().numpy()  # one host sync per epoch
-        newly, outputs = _freeze_diverged(net, opt, train_loss, diverged, X_check, scoring, proba)
-        diverged |= newly
-        train_loss[diverged] = np.nan
-        for k in np.flatnonzero(newly):
-            outcomes[k].diverged_epoch = epoch
-        for k in range(K):
-            outcomes[k].train_loss.append(float(train_loss[k]))
-            if scoring:
-                value, error = (math.nan, None) if diverged[k] else _score(score, outputs[k])
-                outcomes[k].epoch_scores.append(value)
-                outcomes[k].score_error = error
-        if on_epoch is not None:
-            on_epoch(epoch, K)
-    for k in range(K):
-        outcomes[k].layers = net.model_layers(k)
-    result = [None] * K
-    for position, original in enumerate(net.order):
-        result[original] = outcomes[position]
-    return result
+    data = RunData.of(X, y, n_classes, spec, X_val=X_val, score=score, proba=proba)
+    run = LiveRun.start(data, hypers, spec)
+    run.train_to(spec.epochs, on_epoch)
+    return run.results()
 
 
 def _train_epoch(net, opt, X, y, eye, order, batch_size):

@@ -136,6 +136,7 @@ class SGD:
         self.w1 = net.params["W1"]  # (H, D)
         self.param_rest, self.grad_rest = net.flat[n1:], net.grad_flat[n1:]
         self.buf_rest = self.buf[n1:]
+        self.steps = 0  # updates so far (carried with the models; Adam's bias correction)
 
     def step(self, Xb, dz1):
         """Update every model from the last backward pass.
@@ -149,6 +150,7 @@ class SGD:
             ``FusedNet.backward`` returned it; the other gradients are in ``net.grads``.
         """
         onednn = self.net.onednn
+        self.steps += 1
         # Layer 1. Its weight gradient goes straight into the momentum buffer, by the
         # gradient's own matrix product: buf = momentum * buf + dZ1 @ Xb  (H, D).
         if self.momentum_w1.shared:
@@ -164,6 +166,13 @@ class SGD:
         self.weight_decay_rest.add_scaled_(grad, param)  # grad += wd * param
         self.momentum_rest.scale_(buf).add_(grad)  # buf = momentum * buf + grad
         self.neg_lr_rest.add_scaled_(param, buf)  # param -= lr * buf
+
+    def buffers(self):
+        """The state to carry when models move to another fused net: name -> flat buffer.
+
+        Each buffer is laid out as ``net.flat`` (see ``FusedNet.views_in``).
+        """
+        return {"momentum": self.buf}
 
     def freeze(self, elements, rows):
         """Zero the momentum and learning rates of some models.
@@ -211,6 +220,10 @@ class Adam:
         bias2_sqrt = math.sqrt(1 - b2**self.steps)
         denom = self.v.sqrt().div_(bias2_sqrt).add_(ADAM_EPS)
         self.neg_lr.add_scaled_(param, self.m.div(denom), alpha=1 / bias1)  # param -= lr * ...
+
+    def buffers(self):
+        """The moments, laid out as ``net.flat`` (see ``SGD.buffers``); ``steps`` counts the steps."""
+        return {"m": self.m, "v": self.v}
 
     def freeze(self, elements, rows):
         """Zero the moments and learning rates of some models (see ``SGD.freeze``)."""
