@@ -674,6 +674,12 @@ def failed_row(params, message, seconds=0.0):
 
 
 def status_counts(statuses):
-    """How many rows have each status: ``{"ok": n, "failed": n, "diverged": n, "pruned": n}``."""
+    """How many rows have each status: ``{"ok": n, "failed": n, "diverged": n}``.
+
+    ``"pruned"`` is counted only when some row has it (a halving search).
+    """
     values = list(statuses)
-    return {str(s): sum(1 for v in values if v == s) for s in Status}
+    counts = {str(s): sum(1 for v in values if v == s) for s in Status}
+    if not counts[Status.PRUNED]:
+        del counts[Status.PRUNED]
+    return counts

@@ -66,37 +66,71 @@ def train_chunk(estimator, job, data, metric, on_epoch=None):
             for i, params in zip(job.indices, job.params)
         ]
     seconds = (time.perf_counter() - start) / len(rows)
-    outcomes = []
-    for k, (index, row, model) in enumerate(zip(job.indices, rows, models)):
-        per_fold = [run[k] for run in runs]
-        epoch_scores = np.mean([o.epoch_scores for o in per_fold], axis=0)
-        diverged = [o.diverged_epoch for o in per_fold if o.diverged_epoch is not None]
-        final_scores = [o.epoch_scores[-1] for o in per_fold]
-        row.update(
-            {
-                Col.SCORE: np.nan if diverged else float(epoch_scores[-1]),
-                Col.STATUS: Status.DIVERGED if diverged else Status.OK,
-                Col.FIT_SECONDS: seconds,
-                Col.SCORE_STD: None if data.folds is None else float(np.std(final_scores)),
-                Col.FOLD_SCORES: None if data.folds is None else [float(s) for s in final_scores],
-                Col.TRAIN_LOSS: float(np.mean([o.train_loss[-1] for o in per_fold])),
-                Col.EPOCH_SCORES: [float(s) for s in epoch_scores],
-            }
+    classes_width = (classes, X.shape[1])
+    return [
+        model_outcome(
+            index, params, model, [run[k] for run in runs], data, metric, seconds, classes_width
         )
-        if diverged:
-            row[Col.ERROR] = (
-                "training diverged (the loss, weights or outputs became NaN or infinite) "
-                f"in epoch {min(diverged)}; lower the learning rate"
-            )
-        elif not np.isfinite(row[Col.SCORE]):  # the metric failed for this model alone
-            why = next((o.score_error for o in per_fold if o.score_error), "no score")
-            outcomes.append(_unscored(index, row, metric, why))
-            continue
-        fitted = None
-        if data.folds is None and not diverged:
-            fitted = model._set_fitted(classes, X.shape[1], per_fold[0])
-        outcomes.append(Outcome(index=index, row=row, model=fitted))
-    return outcomes
+        for k, (index, params, model) in enumerate(zip(job.indices, job.params, models))
+    ]
+
+
+def model_outcome(index, params, model, per_fold, data, metric, seconds, fitted_as=None):
+    """One network's row and fitted model from its outcome in every fold.
+
+    Parameters
+    ----------
+    index : int
+        Grid position.
+    params : dict
+        Its configuration.
+    model : MLPClassifier
+        Its estimator, to hold the fitted weights.
+    per_fold : list of parsearch.nets.fused.FusedOutcome
+        Its outcome in each fold (one for a holdout set); the weights set when
+        ``fitted_as`` is given.
+    data : parsearch.execute.tasks.Data
+        The data (whether scoring was by cross-validation).
+    metric : parsearch.metrics.Metric
+        How it was scored (for the error of a failed score).
+    seconds : float
+        Its share of the training time.
+    fitted_as : (ndarray, int), optional
+        The classes and the number of features: give the fitted model (holdout only);
+        None gives no model (a model pruned, or not finished).
+
+    Returns
+    -------
+    Outcome
+        Status ok, diverged, or failed when the metric could not score it.
+    """
+    row = new_row(params)
+    epoch_scores = np.mean([o.epoch_scores for o in per_fold], axis=0)
+    diverged = [o.diverged_epoch for o in per_fold if o.diverged_epoch is not None]
+    final_scores = [o.epoch_scores[-1] for o in per_fold]
+    row.update(
+        {
+            Col.SCORE: np.nan if diverged else float(epoch_scores[-1]),
+            Col.STATUS: Status.DIVERGED if diverged else Status.OK,
+            Col.FIT_SECONDS: seconds,
+            Col.SCORE_STD: None if data.folds is None else float(np.std(final_scores)),
+            Col.FOLD_SCORES: None if data.folds is None else [float(s) for s in final_scores],
+            Col.TRAIN_LOSS: float(np.mean([o.train_loss[-1] for o in per_fold])),
+            Col.EPOCH_SCORES: [float(s) for s in epoch_scores],
+        }
+    )
+    if diverged:
+        row[Col.ERROR] = (
+            "training diverged (the loss, weights or outputs became NaN or infinite) "
+            f"in epoch {min(diverged)}; lower the learning rate"
+        )
+    elif not np.isfinite(row[Col.SCORE]):  # the metric failed for this model alone
+        why = next((o.score_error for o in per_fold if o.score_error), "no score")
+        return _unscored(index, row, metric, why)
+    fitted = None
+    if fitted_as is not None and data.folds is None and not diverged:
+        fitted = model._set_fitted(*fitted_as, per_fold[0])
+    return Outcome(index=index, row=row, model=fitted)
 
 
 def _unscored(index, row, metric, why):
