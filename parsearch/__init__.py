@@ -6,11 +6,12 @@ does not import torch, matplotlib or dask until they are used.
 
 __version__ = "0.1.0"
 
-__all__ = ["GridResult", "MLPClassifier", "fit_grid", "load_mnist", "sample_space"]
+__all__ = ["GridResult", "Halving", "MLPClassifier", "fit_grid", "load_mnist", "sample_space"]
 
 _LAZY = {
     "fit_grid": "parsearch.search",
     "GridResult": "parsearch.search",
+    "Halving": "parsearch.halving",
     "MLPClassifier": "parsearch.nets.mlp",
     "load_mnist": "parsearch.datasets.mnist",
     "sample_space": "parsearch.space",

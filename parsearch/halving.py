@@ -149,8 +149,7 @@ def _check_partial_fit(estimator, configs):
                 f"scikit-learn estimators with partial_fit (SGDClassifier, Perceptron, "
                 f"PassiveAggressiveClassifier, MultinomialNB, MLPClassifier of scikit-learn, "
                 f"...; the resource is passes of partial_fit); {type(model).__name__} has "
-                f"no partial_fit"
-                + (f" (configuration {params})." if params else ".")
+                f"no partial_fit" + (f" (configuration {params})." if params else ".")
             )
 
 

@@ -222,7 +222,7 @@ class Adam:
         self.neg_lr.add_scaled_(param, self.m.div(denom), alpha=1 / bias1)  # param -= lr * ...
 
     def buffers(self):
-        """The moments, laid out as ``net.flat`` (see ``SGD.buffers``); ``steps`` counts the steps."""
+        """The moments, laid out as ``net.flat`` (see ``SGD.buffers``)."""
         return {"m": self.m, "v": self.v}
 
     def freeze(self, elements, rows):

@@ -29,8 +29,10 @@ HEATMAP = "heatmap.png"
 LOCK = ".parsearch.lock"
 #: Who holds the lock: process id, host, start time (removed when the lock is released).
 LOCK_OWNER = ".parsearch.owner.json"
+#: A halving search's survivors after its last rung (removed when the search ends).
+CHECKPOINT = "halving.checkpoint.pkl"
 #: Files a search writes through :func:`atomic_write` (their temporaries are its own).
-WRITTEN = (SCORES, META, HEATMAP, LOCK_OWNER)
+WRITTEN = (SCORES, META, HEATMAP, LOCK_OWNER, CHECKPOINT)
 _TEMP_PREFIX, _TEMP_SUFFIX = ".{name}.", ".tmp"
 
 

@@ -14,11 +14,20 @@ from __future__ import annotations
 
 import csv
 import io
+import pickle
 import shutil
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
-from parsearch.results.files import META, PREVIOUS_SCORES, SCORES, atomic_write, write_json_atomic
+from parsearch.results.files import (
+    CHECKPOINT,
+    META,
+    PREVIOUS_SCORES,
+    SCORES,
+    atomic_write,
+    write_json_atomic,
+)
 from parsearch.results.identity import ResumeMismatch, current_identity
 from parsearch.results.read import read_meta, read_scores
 from parsearch.rows import Col, csv_cell
@@ -79,8 +88,8 @@ class ResultStore:
                 self._refuse_without_identity(len(table))
             return {}
         old = current_identity(old)
-        for what in self.identity:
-            if old.get(what) != self.identity[what]:
+        for what in dict.fromkeys([*self.identity, *old]):  # "halving" is in one only, maybe
+            if old.get(what) != self.identity.get(what):
                 self._refuse_other(what, old.get(what))
         if Col.KEY not in table.columns:
             return {}  # no row can be matched to a configuration (open keeps the file aside)
@@ -109,7 +118,7 @@ class ResultStore:
             )
         raise ResumeMismatch(
             f"{self.out} holds results for other {what} "
-            f"({what} fingerprint {old!r}, now {self.identity[what]!r}).{hint} "
+            f"({what} fingerprint {old!r}, now {self.identity.get(what)!r}).{hint} "
             "Pass resume=False to start afresh (it overwrites scores.csv), or "
             "choose another out folder."
         )
@@ -205,3 +214,47 @@ class ResultStore:
     def write_meta(self, meta):
         """Write ``meta.json`` atomically, with the identity fingerprints added."""
         write_json_atomic(self.meta_path, {**meta, "identity": self.identity})
+
+    # --- a halving search's checkpoint ------------------------------------------------------
+
+    @property
+    def checkpoint_path(self):
+        """Where a halving search keeps its survivors after its last rung."""
+        return self.out / CHECKPOINT
+
+    def write_checkpoint(self, checkpoint):
+        """Replace the checkpoint atomically (a pickle; see ``parsearch.search.halving``).
+
+        Returns
+        -------
+        int
+            Its size in bytes.
+        """
+        blob = pickle.dumps(checkpoint, protocol=pickle.HIGHEST_PROTOCOL)
+        with atomic_write(self.checkpoint_path, binary=True) as f:
+            f.write(blob)
+        return len(blob)
+
+    def read_checkpoint(self):
+        """The checkpoint an interrupted halving search left, or None.
+
+        A checkpoint that cannot be read is warned about and ignored (the survivors then
+        start again from the first epoch).
+        """
+        if not self.checkpoint_path.exists():
+            return None
+        try:
+            with open(self.checkpoint_path, "rb") as f:
+                return pickle.load(f)
+        except Exception as exc:
+            warnings.warn(
+                f"{self.checkpoint_path} cannot be read ({type(exc).__name__}: {exc}); "
+                "the halving search starts its unfinished configurations again.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            return None
+
+    def remove_checkpoint(self):
+        """Remove the checkpoint (the halving search has ended)."""
+        self.checkpoint_path.unlink(missing_ok=True)

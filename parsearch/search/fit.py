@@ -47,6 +47,7 @@ def fit_grid(
     keep_models="best",
     random_state=0,
     lock_timeout=0,
+    halving=None,
 ):
     """Fit every configuration of a parameter grid, score each, and keep the best.
 
@@ -118,6 +119,16 @@ def fit_grid(
         ``out``: 0 refuses at once, a number waits that many seconds for it to end,
         None waits as long as it takes. A lock left by a killed search never blocks:
         the operating system releases it with its process.
+    halving : bool or parsearch.Halving, optional
+        Successive halving: every configuration trains ``min_resource`` epochs (passes of
+        ``partial_fit`` for a scikit-learn estimator), the best ``1/factor`` by
+        validation score (the mean over folds) go on to ``factor`` times as many, and so
+        on up to the network's ``epochs`` (``max_resource`` passes); the others stop with
+        ``status="pruned"``, their ``epochs_trained`` and their score at that rung.
+        Networks are pruned inside the live fused model: a survivor trains on exactly as
+        it would alone. ``True`` is ``Halving()`` (factor 3, from 1 epoch). With ``out``,
+        a search killed mid-halving goes on from its last rung (see
+        ``parsearch.search.halving``).
 
     Returns
     -------
@@ -156,6 +167,7 @@ def fit_grid(
         cv=cv,
         device=device,
         random_state=random_state,
+        halving=halving,
         n_jobs=n_jobs,
         backend=backend,
         client=client,

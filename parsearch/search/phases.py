@@ -17,13 +17,15 @@ from __future__ import annotations
 import contextlib
 import warnings
 
+import numpy as np
 import pandas as pd
+from sklearn.base import is_classifier
 from sklearn.exceptions import FitFailedWarning
 
 from parsearch.execute import execute
 from parsearch.execute.dask import chunk_memory_budget
 from parsearch.execute.tasks import configured
-from parsearch.plan import make_plan
+from parsearch.plan import is_network, make_plan
 from parsearch.results.files import HEATMAP
 from parsearch.results.identity import (
     data_fingerprint,
@@ -33,6 +35,13 @@ from parsearch.results.identity import (
 )
 from parsearch.results.store import ResultStore
 from parsearch.rows import BestSoFar, Col, Status, config_key, succeeded
+from parsearch.search.halving import (
+    halving_identity,
+    halving_meta,
+    planned_units,
+    resume_point,
+    run_halving,
+)
 from parsearch.search.meta import ALL_FAILED, INTERRUPTED, finish_meta, start_meta
 from parsearch.search.progress import prefetch_plotting, progress_bar
 from parsearch.search.result import GridResult
@@ -48,7 +57,9 @@ def plan_search(search):
     """
     grid, data, options = search.grid, search.data, search.options
     search.keys = [config_key(c) for c in grid.configs]
-    search.columns = table_columns(grid, search.network, cv_scored=data.folds is not None)
+    search.columns = table_columns(
+        grid, search.network, cv_scored=data.folds is not None, halving=search.halving
+    )
     search.identity = {
         "estimator": estimator_description(search.base, grid.always_set),
         # Hashing the data costs a pass over it: only a results folder needs it.
@@ -58,6 +69,8 @@ def plan_search(search):
         "metric": metric_identity(search.metric),
         "validation": "holdout" if data.folds is None else folds_identity(data.folds),
     }
+    if search.halving is not None:  # only then: folders of other searches still resume
+        search.identity["halving"] = halving_identity(search.halving)
     if options.out:
         search.store = ResultStore(options.out, search.columns, search.identity)
     finished = search.store.finished_rows(options.resume) if search.store else {}
@@ -68,7 +81,9 @@ def plan_search(search):
         for i, k in enumerate(search.keys)
         if k in finished and _reusable(finished[k])
     }
-    todo = [(i, c) for i, c in enumerate(grid.configs) if i not in search.reused]
+    todo = search.todo = [(i, c) for i, c in enumerate(grid.configs) if i not in search.reused]
+    if search.halving is not None:
+        search.halving_resume = resume_point(search, todo)
     budget = None
     if options.client is not None and search.network and options.engine == "auto":
         params = search.base.get_params(deep=False)
@@ -83,22 +98,32 @@ def plan_search(search):
         n_folds=1 if data.folds is None else len(data.folds),
     )
     search.meta = start_meta(search, budget)
+    if search.halving is not None:
+        search.meta["halving"] = halving_meta(search.halving, search.halving_resume)
     return search
 
 
 def _reusable(row):
-    """Whether a finished row of an earlier run is kept: diverged, or ok with a score."""
+    """Whether a finished row of an earlier run is kept: diverged, or ok with a score.
+
+    A pruned row (with its rung score) is final too; only a halving search of the same
+    settings reads one (the resume identity holds the settings).
+    """
     status = row.get(Col.STATUS)
+    if status == Status.PRUNED:
+        return succeeded(Status.OK, row.get(Col.SCORE))
     return status == Status.DIVERGED or succeeded(status, row.get(Col.SCORE))
 
 
-def table_columns(grid, network, cv_scored):
+def table_columns(grid, network, cv_scored, halving=None):
     """The columns of the table and of ``scores.csv``: parameters, results, key."""
     result = [Col.SCORE, Col.STATUS, Col.ERROR, Col.FIT_SECONDS, Col.METRIC, Col.DIRECTION]
     if cv_scored:
         result += [Col.SCORE_STD, Col.FOLD_SCORES]
     if network:
         result += [Col.TRAIN_LOSS, Col.EPOCH_SCORES]
+    if halving is not None:
+        result.append(Col.EPOCHS_TRAINED)
     return [*grid.axes, *result, Col.KEY]
 
 
@@ -123,24 +148,30 @@ def run_search(search):
         store.write_meta(search.meta)
     if store and options.plot and not any(j.fused for j in search.jobs):
         prefetch_plotting()
-    total = sum(j.units for j in search.jobs)
-    bar = progress_bar(options.progress, total, search.network, len(grid), len(search.reused))
+    bar = progress_bar(
+        options.progress, _planned_units(search), search.network, len(grid), len(search.reused)
+    )
     try:
-        outcomes = execute(
-            search.jobs,
-            search.base,
-            search.data,
-            search.metric,
-            n_jobs=options.n_jobs,
-            backend=options.backend,
-            on_units=bar.update,
-            client=options.client,
-        )
+        if search.halving is not None:
+            outcomes = run_halving(search, search.todo, bar)
+        else:
+            outcomes = execute(
+                search.jobs,
+                search.base,
+                search.data,
+                search.metric,
+                n_jobs=options.n_jobs,
+                backend=options.backend,
+                on_units=bar.update,
+                client=options.client,
+            )
         for job_outcomes in outcomes:
             for outcome in job_outcomes:
                 collect(search, outcome)
-            if search.best.index is not None:
+            if search.best.index is not None and search.halving is None:
                 bar.set_postfix({search.metric.name: f"{search.best.score:.4g}"}, refresh=False)
+        if store and search.halving is not None:
+            store.remove_checkpoint()  # every row is stored: nothing to go on from
     except BaseException:  # stopped (Ctrl-C, a lost cluster): say so in meta.json
         if store:
             with contextlib.suppress(Exception):
@@ -151,6 +182,17 @@ def run_search(search):
         if store:
             store.close()
     return search
+
+
+def _planned_units(search):
+    """Progress units: model-epochs (networks; passes of partial_fit) or fits to run."""
+    if search.halving is None:
+        return sum(j.units for j in search.jobs)
+    folds = 1 if search.data.folds is None else len(search.data.folds)
+    resume = search.halving_resume
+    if resume is None:
+        return planned_units(len(search.todo), search.halving, folds)
+    return planned_units(len(resume["states"]), search.halving, folds, resume["rung"] + 1)
 
 
 def collect(search, outcome):
@@ -211,7 +253,7 @@ def finish_search(search):
         out=search.options.out,
         meta=meta,
         models=search.models if search.options.keep_models == "all" else None,
-        _refit=lambda: configured(base, best_params).fit(data.X_train, data.y_train),
+        _refit=lambda: refit(base, best_params, data, search.halving, search.halving_seed),
         configs=[dict(c) for c in search.grid.configs],
         _sklearn_order=search.grid.sklearn_order,
     )
@@ -225,6 +267,21 @@ def finish_search(search):
                 meta["heatmap_error"] = problem
         store.write_meta(meta)
     return result
+
+
+def refit(base, params, data, halving=None, seed=0):
+    """The best configuration fitted on all the training data, as the search fitted it.
+
+    A ``partial_fit`` estimator of a halving search gets ``max_resource`` passes of
+    ``partial_fit``, as its survivors did; anything else is fitted by ``fit``.
+    """
+    model = configured(base, params)
+    if halving is None or is_network(base):
+        return model.fit(data.X_train, data.y_train)
+    from parsearch.execute.partial import partial_passes
+
+    classes = np.unique(data.y_train) if is_classifier(base) else None
+    return partial_passes(model, data.X_train, data.y_train, 0, halving.max_resource, seed, classes)
 
 
 def results_table(rows, columns, metric):

@@ -26,6 +26,7 @@ from parsearch.checks import (
 from parsearch.execute.dask import resolve_client
 from parsearch.execute.tasks import Data
 from parsearch.grid import Grid, check_params, expand_grid
+from parsearch.halving import check_halving, resolve_halving
 from parsearch.metrics import Metric, check_metric_fits, check_metric_labels, get_metric
 from parsearch.plan import check_engine, is_network
 from parsearch.results.identity import check_resumable
@@ -82,6 +83,12 @@ class Search:
     rows, models, best
         Filled by ``run_search``: each configuration's row and fitted model (None
         where none), and the best row so far.
+    halving, halving_seed : parsearch.halving.Halving or None, int
+        Successive halving's settings (``max_resource`` filled in), and the seed of the
+        passes' order for ``partial_fit`` estimators.
+    halving_resume, todo
+        Filled by ``plan_search``: the checkpoint a halving search goes on from (None
+        to start afresh), and the configurations no stored row finishes.
     """
 
     base: object
@@ -105,6 +112,10 @@ class Search:
     rows: list = field(default_factory=list)
     models: list = field(default_factory=list)
     best: BestSoFar | None = None
+    halving: object = None
+    halving_seed: int = 0
+    halving_resume: dict | None = None
+    todo: list = field(default_factory=list)
 
     @property
     def n_classes(self):
@@ -127,6 +138,7 @@ def set_up(
     cv,
     device,
     random_state,
+    halving=None,
     **options,
 ):
     """Check every argument of ``fit_grid`` and build the :class:`Search`.
@@ -134,7 +146,7 @@ def set_up(
     Parameters
     ----------
     model, param_grid, X_train, y_train, X_val, y_val, metric, greater_is_better, cv, \
-device, random_state
+device, random_state, halving
         As ``fit_grid`` takes them.
     **options
         ``fit_grid``'s other keyword arguments (see :class:`Options`).
@@ -151,6 +163,7 @@ device, random_state
     started_at, t0 = datetime.now(timezone.utc), time.perf_counter()
     metric_obj = get_metric(metric, greater_is_better)
     checked = _check_options(options, cv)
+    halving = check_halving(halving)
     _check_model(model)
     grid = expand_grid(param_grid)
     check_params(model, grid)
@@ -163,6 +176,8 @@ device, random_state
         )  # a folder's rows must be found again by another process
     classifier = is_classifier(model)
     network = is_network(model)
+    if halving is not None:
+        halving = _check_halving_search(halving, model, grid, network, checked)
     X_train, y_train, X_val, y_val = check_data(
         X_train,
         y_train,
@@ -201,8 +216,20 @@ device, random_state
         classifier=classifier,
         started_at=started_at,
         t0=t0,
+        halving=halving,
+        halving_seed=0 if random_state is None else int(random_state),
         **where,
     )
+
+
+def _check_halving_search(halving, model, grid, network, options):
+    """Check that this search can halve (see ``parsearch.halving.resolve_halving``)."""
+    if options.client is not None:
+        raise ValueError(
+            "halving runs in this process (networks fused, partial_fit through joblib); "
+            "it does not run on Dask yet: leave out backend='dask' and client."
+        )
+    return resolve_halving(halving, model, grid.configs, network=network, grid_axes=grid.axes)
 
 
 def _check_options(options, cv):

@@ -1,0 +1,186 @@
+"""A halving search's run phase: every rung trained, ranked, pruned and checkpointed.
+
+``run_search`` hands a search with ``halving`` to :func:`run_halving`, which yields
+outcomes as ``execute`` does: at each rung but the last, the rows of the configurations
+that stop there (pruned, or diverged or failed), and at the last rung the rows of the
+survivors. The training is a *rungs* object: ``parsearch.nets.rungs.NetworkRungs`` (the
+networks in live fused runs) or ``parsearch.execute.partial.PartialRungs`` (scikit-learn
+estimators, passes of ``partial_fit``).
+
+Resume. After each rung's decision, before its rows are stored, the results folder gets
+``halving.checkpoint.pkl`` (a pickle, replaced atomically): the rung reached, the rows
+stopped there, and every survivor's state (a network's weights and optimizer buffers
+per fold, as host arrays, and its outcome so far; a ``partial_fit`` estimator's fitted
+models). Its size is about the survivors' parameters times 2 for SGD (weights and
+momentum) or 3 for Adam, per fold. A rerun with ``resume=True`` reuses the stored rows
+(pruned rows are final as soon as they are stored), stores the checkpoint's stopped rows
+that a kill kept out of ``scores.csv``, and trains the survivors on from the checkpoint's
+rung: the table ends as an uninterrupted run's would. The checkpoint is removed when the
+search ends.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from parsearch.halving import describe, n_survivors, rung_resources, survivors
+
+CHECKPOINT_VERSION = 1
+
+
+def halving_identity(halving):
+    """What of the halving settings a resumed search must match (``meta.json``'s identity)."""
+    return describe(halving)
+
+
+def halving_meta(halving, resume=None):
+    """``meta.json``'s ``halving``: the settings, the rungs, and the candidates per rung so far."""
+    return describe(halving, [] if resume is None else resume.get("candidates", []))
+
+
+def planned_units(n, halving, folds, start_rung=0):
+    """Model-epochs (or passes, times folds) to train, when none diverges or fails."""
+    rungs = rung_resources(halving)
+    units, before = 0, rungs[start_rung - 1] if start_rung else 0
+    for resource in rungs[start_rung:]:
+        units += n * (resource - before) * folds
+        before = resource
+        n = n_survivors(n, halving.factor)
+    return units
+
+
+def resume_point(search, todo):
+    """The checkpoint to go on from, if the folder's one fits the unfinished configurations.
+
+    Parameters
+    ----------
+    search : parsearch.search.setup.Search
+        Planned up to the reused rows.
+    todo : list of (int, dict)
+        The configurations no stored row finishes.
+
+    Returns
+    -------
+    dict or None
+        The checkpoint, with ``pending``: grid position -> stopped row not yet stored.
+    """
+    store = search.store
+    if store is None or not search.options.resume:
+        return None
+    checkpoint = store.read_checkpoint()
+    if checkpoint is None:
+        return None
+    position = {search.keys[i]: i for i, _ in todo}
+    fits = (
+        isinstance(checkpoint, dict)
+        and checkpoint.get("version") == CHECKPOINT_VERSION
+        and checkpoint.get("identity") == search.identity
+        and set(checkpoint.get("states", {})) | set(checkpoint.get("stopped", {})) >= set(position)
+        and set(checkpoint.get("states", {})) <= set(position)
+    )
+    if not fits:
+        warnings.warn(
+            f"{store.checkpoint_path} is of another search (or another grid); the halving "
+            "search starts its unfinished configurations from the first epoch.",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+        return None
+    pending = {position[k]: row for k, row in checkpoint["stopped"].items() if k in position}
+    states = {position[k]: s for k, s in checkpoint["states"].items()}
+    return {**checkpoint, "pending": pending, "states": states}
+
+
+def make_rungs(search, candidates, states=None, resource=0):
+    """The training of a halving search: networks in live fused runs, or ``partial_fit``."""
+    options = search.options
+    if search.network:
+        from parsearch.nets.rungs import NetworkRungs
+
+        return NetworkRungs(
+            search.base, candidates, search.data, search.metric, engine=options.engine,
+            states=states, resource=resource,
+        )  # fmt: skip
+    from parsearch.execute.partial import PartialRungs
+
+    return PartialRungs(
+        search.base, candidates, search.data, search.metric, seed=search.halving_seed,
+        n_jobs=options.n_jobs, backend=options.backend, states=states, resource=resource,
+    )  # fmt: skip
+
+
+def run_halving(search, todo, bar):
+    """Train the configurations rung by rung; yield the rows of those that stop.
+
+    Parameters
+    ----------
+    search : parsearch.search.setup.Search
+        A planned search with ``halving`` (and ``halving_resume``, maybe).
+    todo : list of (int, dict)
+        The configurations to train (those no stored row finishes).
+    bar : tqdm.tqdm
+        The progress bar (model-epochs trained; the rung and survivors in its postfix).
+
+    Yields
+    ------
+    list of parsearch.execute.tasks.Outcome
+        The configurations stopped at a rung; at the last rung, the survivors.
+    """
+    halving, resume = search.halving, search.halving_resume
+    rungs = rung_resources(halving)
+    start = 0
+    if resume is not None:
+        start = resume["rung"] + 1
+        pending = [_stored(i, row) for i, row in resume["pending"].items()]
+        if pending:
+            yield pending
+        todo = [(i, c) for i, c in todo if i in resume["states"]]
+    trainer = make_rungs(
+        search, todo, resume and resume["states"], rungs[start - 1] if start else 0
+    )
+    candidates = search.meta["halving"]["candidates"]
+    for k in range(start, len(rungs)):
+        candidates.append(len(trainer.live))
+        bar.set_postfix_str(
+            f"rung {k + 1}/{len(rungs)} ({rungs[k]} epochs), {len(trainer.live)} training",
+            refresh=True,
+        )
+        trainer.train_to(rungs[k], bar.update)
+        if k == len(rungs) - 1:
+            yield trainer.finish()
+            return
+        stopped = _decide(trainer, halving.factor, search.metric.greater_is_better)
+        trainer.repack()
+        if search.store:
+            search.store.write_checkpoint(_checkpoint(search, k, trainer, stopped))
+            search.store.write_meta(search.meta)
+        yield stopped
+
+
+def _decide(trainer, factor, greater_is_better):
+    """Stop the configurations that do not go on from this rung; their outcomes."""
+    scores = trainer.rung_scores()
+    keep = survivors(scores, factor, greater_is_better)
+    unscored = {i for i, s in scores if not s == s or s in (float("inf"), float("-inf"))}
+    losers = {i for i, _ in scores} - keep - unscored
+    return trainer.stop(unscored, pruned=False) + trainer.stop(losers, pruned=True)
+
+
+def _checkpoint(search, rung, trainer, stopped):
+    """What goes on from ``rung``: the survivors' states and the rows stopped there."""
+    keys = search.keys
+    return {
+        "version": CHECKPOINT_VERSION,
+        "identity": search.identity,
+        "rung": rung,
+        "candidates": list(search.meta["halving"]["candidates"]),
+        "stopped": {keys[o.index]: o.row for o in stopped},
+        "states": {keys[i]: state for i, state in trainer.states().items()},
+    }
+
+
+def _stored(index, row):
+    """A stopped row from the checkpoint, as an outcome to store."""
+    from parsearch.execute.tasks import Outcome
+
+    return Outcome(index=index, row=dict(row))
