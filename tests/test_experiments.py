@@ -21,6 +21,10 @@ ROOT = Path(__file__).resolve().parents[1]
             {"scores.csv", "meta.json", "heatmap.png", "learning_curves.png"},
         ),
         (
+            "mnist_mlp_halving.py",
+            {"scores.csv", "meta.json", "heatmap.png", "learning_curves.png"},
+        ),
+        (
             "mnist_sgd_logreg.py",
             {"scores.csv", "meta.json", "heatmap_log_loss.png", "baseline.json"},
         ),

@@ -139,10 +139,12 @@ def run_halving(search, todo, bar):
         search, todo, resume and resume["states"], rungs[start - 1] if start else 0
     )
     candidates = search.meta["halving"]["candidates"]
+    unit = "epoch" if search.network else "pass"
     for k in range(start, len(rungs)):
         candidates.append(len(trainer.live))
         bar.set_postfix_str(
-            f"rung {k + 1}/{len(rungs)} ({rungs[k]} epochs), {len(trainer.live)} training",
+            f"rung {k + 1}/{len(rungs)} to {rungs[k]} {unit}{'s' if rungs[k] > 1 else ''}: "
+            f"{len(trainer.live)} training",
             refresh=True,
         )
         trainer.train_to(rungs[k], bar.update)

@@ -149,7 +149,12 @@ def run_search(search):
     if store and options.plot and not any(j.fused for j in search.jobs):
         prefetch_plotting()
     bar = progress_bar(
-        options.progress, _planned_units(search), search.network, len(grid), len(search.reused)
+        options.progress,
+        _planned_units(search),
+        search.network,
+        len(grid),
+        len(search.reused),
+        unit="pass" if search.halving is not None and not search.network else None,
     )
     try:
         if search.halving is not None:

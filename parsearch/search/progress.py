@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 
-def progress_bar(enabled, total, network, n_configs, n_reused):
+def progress_bar(enabled, total, network, n_configs, n_reused, unit=None):
     """A tqdm bar over model-epochs (networks) or fits.
 
     Parameters
@@ -18,6 +18,8 @@ def progress_bar(enabled, total, network, n_configs, n_reused):
         Whether the units are model-epochs.
     n_configs, n_reused : int
         Configurations of the grid, and those reused from an earlier run.
+    unit : str, optional
+        The unit's name, if not model-epochs or fits (``"pass"`` of ``partial_fit``).
 
     Returns
     -------
@@ -25,7 +27,7 @@ def progress_bar(enabled, total, network, n_configs, n_reused):
     """
     from tqdm.auto import tqdm
 
-    unit = "model-epoch" if network else "fit"
+    unit = unit or ("model-epoch" if network else "fit")
     desc = f"fit_grid {n_configs} configs" + (f" ({n_reused} resumed)" if n_reused else "")
     return tqdm(total=total, unit=unit, desc=desc, disable=not enabled)
 
