@@ -154,7 +154,8 @@ def run_halving(search, todo, bar):
         stopped = _decide(trainer, halving.factor, search.metric.greater_is_better)
         trainer.repack()
         if search.store:
-            search.store.write_checkpoint(_checkpoint(search, k, trainer, stopped))
+            size = search.store.write_checkpoint(_checkpoint(search, k, trainer, stopped))
+            search.meta["halving"].setdefault("checkpoint_bytes", []).append(size)
             search.store.write_meta(search.meta)
         yield stopped
 
