@@ -113,6 +113,21 @@ def test_sklearn_grid_gives_the_local_table(client, split, tmp_path):
         np.testing.assert_array_equal(a.coef_, b.coef_)
 
 
+def test_partial_fit_halving_on_dask_gives_the_local_table(client, split, tmp_path):
+    from parsearch import Halving
+
+    grid = {"alpha": [1e-4, 1e-3, 1e-2], "eta0": [0.01, 0.1]}
+    model = SGDClassifier(loss="log_loss", learning_rate="constant", random_state=0)
+    kw = dict(progress=False, halving=Halving(max_resource=3))
+    here = fit_grid(model, grid, *split, **kw)
+    there = fit_grid(model, grid, *split, client=client, out=tmp_path / "h", **kw)
+    pd.testing.assert_frame_equal(without_timing(there.table), without_timing(here.table))
+    assert set(there.table[Col.STATUS]) == {"ok", "pruned"}
+    np.testing.assert_array_equal(there.best_model.coef_, here.best_model.coef_)
+    with pytest.raises(ValueError, match="Dask"):
+        fit_grid(mlp(), {"lr": [0.01, 0.1]}, *split, client=client, halving=True)
+
+
 def test_fused_network_grid_gives_the_local_table(client, split):
     pytest.importorskip("torch")
     grid = {"lr": [0.003, 0.03], "width": [16, 32]}

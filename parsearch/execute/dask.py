@@ -246,7 +246,7 @@ def execute_on_dask(jobs, estimator, data, metric, client, on_units=None):
     try:
         if topic:
             client.subscribe_topic(topic, progress.on_event)
-        data_future = _submit_data(client, data)
+        data_future = submit_data(client, data)
         for fused in (True, False):  # fused chunks first: they are the longest tasks
             numbers = [n for n, job in enumerate(jobs) if job.fused == fused]
             if not numbers:
@@ -282,7 +282,7 @@ def execute_on_dask(jobs, estimator, data, metric, client, on_units=None):
                     outcomes = _killed(jobs[number], exc)
                 else:
                     if data_future.status in ("cancelled", "lost", "error"):
-                        data_future = _submit_data(client, data)
+                        data_future = submit_data(client, data)
                     again = client.submit(
                         run_task,
                         jobs[number],
@@ -324,7 +324,7 @@ def _data_value(data):
     return data
 
 
-def _submit_data(client, data):
+def submit_data(client, data):
     """Put the data on the cluster as a task result (with lineage: recomputable when lost)."""
     import dask
 

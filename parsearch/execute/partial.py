@@ -135,6 +135,8 @@ class PartialRungs:
         Fixes the order of every pass.
     n_jobs, backend : optional
         joblib's, for the tasks of a rung.
+    client : distributed.Client, optional
+        Run the tasks of every rung on this Dask cluster instead (the data is sent once).
     states : dict, optional
         Grid position -> PartialState: go on from a checkpoint taken after ``resource``
         passes.
@@ -144,10 +146,11 @@ class PartialRungs:
 
     def __init__(
         self, estimator, candidates, data, metric, *, seed=0, n_jobs=None, backend=None,
-        states=None, resource=0,
+        client=None, states=None, resource=0,
     ):  # fmt: skip
         self.base, self.data, self.metric, self.seed = estimator, data, metric, seed
-        self.n_jobs, self.backend = n_jobs, backend
+        self.n_jobs, self.backend, self.client = n_jobs, backend, client
+        self._data_future = None
         self.params = dict(candidates)
         self.state = {i: (states or {}).get(i) or PartialState() for i in self.params}
         self.resource = resource
@@ -170,6 +173,15 @@ class PartialRungs:
         """
         live = [i for i in self.params if self.state[i].error is None]
         units = {i: (resource - self.state[i].passes) * self.n_folds for i in live}
+        run = self._on_dask if self.client is not None else self._on_joblib
+        for i, state in run(live, resource):
+            self.state[i] = state
+            if on_units is not None:
+                on_units(units[i])
+        self.resource = resource
+
+    def _on_joblib(self, live, resource):
+        """``(grid position, state)`` of every task of a rung, run through joblib."""
         tasks = (
             delayed(advance)(
                 self.base, self.params[i], self.state[i], self.data, self.metric, resource,
@@ -178,11 +190,34 @@ class PartialRungs:
             for i in live
         )  # fmt: skip
         parallel = Parallel(n_jobs=self.n_jobs, backend=self.backend, return_as="generator")
-        for i, state in zip(live, parallel(tasks)):
-            self.state[i] = state
-            if on_units is not None:
-                on_units(units[i])
-        self.resource = resource
+        yield from zip(live, parallel(tasks))
+
+    def _on_dask(self, live, resource):
+        """``(grid position, state)`` of every task of a rung, as the Dask cluster ends them.
+
+        A task whose workers all died (``KilledWorker``) fails its configuration alone.
+        """
+        from parsearch.execute.dask import _import_distributed, submit_data
+
+        distributed = _import_distributed()
+        if self._data_future is None:
+            self._data_future = submit_data(self.client, self.data)
+        futures = {
+            self.client.submit(
+                advance, self.base, self.params[i], self.state[i], self._data_future,
+                self.metric, resource, self.seed, pure=False,
+            ): i
+            for i in live
+        }  # fmt: skip
+        for future in distributed.as_completed(list(futures), loop=self.client.loop):
+            i = futures[future]
+            try:
+                state = future.result()
+            except distributed.KilledWorker as exc:
+                state = self.state[i]
+                state.error = f"the Dask workers running it died ({exc})"
+            future.release()
+            yield i, state
 
     def rung_scores(self):
         """``[(grid position, score)]``: the mean over folds, NaN for a failed one."""

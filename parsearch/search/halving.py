@@ -105,7 +105,8 @@ def make_rungs(search, candidates, states=None, resource=0):
 
     return PartialRungs(
         search.base, candidates, search.data, search.metric, seed=search.halving_seed,
-        n_jobs=options.n_jobs, backend=options.backend, states=states, resource=resource,
+        n_jobs=options.n_jobs, backend=options.backend, client=options.client, states=states,
+        resource=resource,
     )  # fmt: skip
 
 

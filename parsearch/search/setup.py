@@ -224,10 +224,11 @@ device, random_state, halving
 
 def _check_halving_search(halving, model, grid, network, options):
     """Check that this search can halve (see ``parsearch.halving.resolve_halving``)."""
-    if options.client is not None:
+    if options.client is not None and network:
         raise ValueError(
-            "halving runs in this process (networks fused, partial_fit through joblib); "
-            "it does not run on Dask yet: leave out backend='dask' and client."
+            "halving networks runs in this process, the live fused models held between "
+            "rungs; it does not run on Dask yet: leave out backend='dask' and client "
+            "(partial_fit estimators do halve on Dask)."
         )
     return resolve_halving(halving, model, grid.configs, network=network, grid_axes=grid.axes)
 
