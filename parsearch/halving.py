@@ -115,7 +115,10 @@ def resolve_halving(halving, estimator, configs, *, network, grid_axes):
                 "halving: epochs is the resource halving gives out; set MLPClassifier(epochs=...) "
                 "to the most epochs, and take epochs out of the grid."
             )
+        from parsearch.nets.mlp import check_mlp_params
+
         epochs = estimator.get_params()["epochs"]
+        check_mlp_params({"epochs": epochs})  # the network's own message for a bad one
         if top is not None and top != epochs:
             raise ValueError(
                 f"halving: max_resource={top} but the network trains for epochs={epochs}; "
@@ -169,14 +172,23 @@ def rung_resources(halving):
     rungs, resource = [], halving.min_resource
     while resource < halving.max_resource:
         rungs.append(int(resource))
-        resource = math.ceil(resource * halving.factor)
+        resource = _ceil(resource * halving.factor)
     rungs.append(int(halving.max_resource))
     return rungs
 
 
+def _ceil(value):
+    """``ceil`` of a quotient or product of a decimal factor, as the decimals mean it.
+
+    ``69 / 2.3`` is ``30.000000000000004`` in binary floating point: rounded to 9 digits
+    first, it is 30.
+    """
+    return math.ceil(round(value, 9))
+
+
 def n_survivors(n, factor):
     """How many of ``n`` configurations go on from a rung: ``ceil(n / factor)``."""
-    return max(1, math.ceil(n / factor)) if n else 0
+    return max(1, _ceil(n / factor)) if n else 0
 
 
 def expected_candidates(n, halving):

@@ -56,9 +56,8 @@ class NetworkRungs:
         self.engine, self.memory_budget = engine, memory_budget
         self.params = dict(candidates)
         self.models = {i: clone(estimator).set_params(**p) for i, p in candidates}
-        first = next(iter(self.models.values()), clone(estimator))
-        self.dtype = first.dtype
-        X = np.ascontiguousarray(data.X_train, dtype=self.dtype)
+        # The data as given: each run takes it in its own float type (grids may mix them).
+        X = np.ascontiguousarray(data.X_train)
         self.classes, y_enc = np.unique(np.asarray(data.y_train), return_inverse=True)
         self.n_features = X.shape[1]
         if data.folds is None:
@@ -83,7 +82,7 @@ class NetworkRungs:
                 y_fit,
                 len(self.classes),
                 spec,
-                X_val=np.ascontiguousarray(X_score, dtype=self.dtype),
+                X_val=np.ascontiguousarray(X_score),
                 score=_output_scorer(self.metric, y_score, self.classes),
                 proba=self.metric.response == PROBA,
             )

@@ -6,7 +6,9 @@ a sub-grid leaves the parameter unset), ``split<k>_test_score``, ``mean_test_sco
 (in the metric's sign: the positive ``log_loss`` for ``metric="log_loss"``, the negated one
 for ``"neg_log_loss"``, as GridSearchCV's scorer gives it); a failed or diverged
 configuration has NaN scores and ranks last, as GridSearchCV ranks a failed fit with
-``error_score=np.nan``. Ranks follow the metric's direction. Timings: ``mean_fit_time``
+``error_score=np.nan``. Ranks follow the metric's direction. Under halving, pruned
+configurations (scored after fewer epochs) rank after every finished one, and
+``n_resources`` holds each one's ``epochs_trained``. Timings: ``mean_fit_time``
 is each configuration's fit time per split (for a fused chunk, the chunk's time shared
 by its models); per-split timings and score times are not measured separately and are NaN.
 """
@@ -14,9 +16,8 @@ by its models); per-split timings and score times are not measured separately an
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import rankdata
 
-from parsearch.rows import Col
+from parsearch.rows import Col, Status
 
 
 def cv_results(table, configs, greater_is_better, order=None):
@@ -51,7 +52,12 @@ def cv_results(table, configs, greater_is_better, order=None):
         results[f"split{k}_test_score"] = column
     results["mean_test_score"] = scores
     results["std_test_score"] = np.where(np.isnan(scores), np.nan, np.nanstd(splits, axis=1))
-    results["rank_test_score"] = _ranks(scores, greater_is_better)
+    statuses = table[Col.STATUS].astype(str).to_numpy()
+    trained = None
+    if Col.EPOCHS_TRAINED in table.columns:  # a halving search: its resource per row
+        trained = table[Col.EPOCHS_TRAINED].to_numpy(dtype=float)
+        results["n_resources"] = trained
+    results["rank_test_score"] = _ranks(scores, greater_is_better, statuses, trained)
     fit = table[Col.FIT_SECONDS].to_numpy(dtype=float) / splits.shape[1]
     nan = np.full(len(configs), np.nan)
     results.update(mean_fit_time=fit, std_fit_time=nan, mean_score_time=nan, std_score_time=nan)
@@ -89,10 +95,21 @@ def _split_scores(table, scores):
     return np.asarray(rows, dtype=float)
 
 
-def _ranks(scores, greater_is_better):
-    """1 for the best; ties share the lowest rank; NaN (failed) last, as GridSearchCV ranks."""
-    if np.isnan(scores).all():
-        return np.ones(len(scores), dtype=np.int32)
-    oriented = scores if greater_is_better else -scores
-    oriented = np.nan_to_num(oriented, nan=np.nanmin(oriented) - 1)
-    return rankdata(-oriented, method="min").astype(np.int32)
+def _ranks(scores, greater_is_better, statuses=None, trained=None):
+    """1 for the best; ties share the lowest rank; NaN (failed) last, as GridSearchCV ranks.
+
+    Under halving, pruned rows (scored after fewer epochs) rank after every finished
+    row: those stopped later first, then by score.
+    """
+    n = len(scores)
+    oriented = np.where(np.isnan(scores), -np.inf, scores if greater_is_better else -scores)
+    pruned = np.zeros(n, bool) if statuses is None else statuses == Status.PRUNED
+    tier = np.where(np.isnan(scores), 2, np.where(pruned, 1, 0))
+    later = np.zeros(n) if trained is None else np.where(pruned, -np.nan_to_num(trained), 0)
+    key = list(zip(tier, later, -oriented))
+    order = sorted(range(n), key=lambda i: key[i])
+    ranks = np.empty(n, dtype=np.int32)
+    for position, i in enumerate(order):
+        tied = position and key[order[position - 1]] == key[i]
+        ranks[i] = ranks[order[position - 1]] if tied else position + 1
+    return ranks

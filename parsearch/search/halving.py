@@ -24,13 +24,20 @@ from __future__ import annotations
 import warnings
 
 from parsearch.halving import describe, n_survivors, rung_resources, survivors
+from parsearch.rows import Col, Status
 
 CHECKPOINT_VERSION = 1
 
 
-def halving_identity(halving):
-    """What of the halving settings a resumed search must match (``meta.json``'s identity)."""
-    return describe(halving)
+def halving_identity(halving, seed=None):
+    """What of the halving settings a resumed search must match (``meta.json``'s identity).
+
+    ``seed``: the seed of the passes' order of a ``partial_fit`` estimator.
+    """
+    identity = describe(halving)
+    if seed is not None:
+        identity["seed"] = seed
+    return identity
 
 
 def halving_meta(halving, resume=None):
@@ -38,10 +45,14 @@ def halving_meta(halving, resume=None):
     return describe(halving, [] if resume is None else resume.get("candidates", []))
 
 
-def planned_units(n, halving, folds, start_rung=0):
-    """Model-epochs (or passes, times folds) to train, when none diverges or fails."""
+def planned_units(n, halving, folds, start_rung=0, from_scratch=False):
+    """Model-epochs (or passes, times folds) to train, when none diverges or fails.
+
+    ``n`` configurations train from rung ``start_rung`` on; ``from_scratch``: from the
+    first epoch (no checkpoint), else from the rung before.
+    """
     rungs = rung_resources(halving)
-    units, before = 0, rungs[start_rung - 1] if start_rung else 0
+    units, before = 0, rungs[start_rung - 1] if start_rung and not from_scratch else 0
     for resource in rungs[start_rung:]:
         units += n * (resource - before) * folds
         before = resource
@@ -50,7 +61,7 @@ def planned_units(n, halving, folds, start_rung=0):
 
 
 def resume_point(search, todo):
-    """The checkpoint to go on from, if the folder's one fits the unfinished configurations.
+    """Where a halving search whose folder holds stored rows goes on from.
 
     Parameters
     ----------
@@ -62,33 +73,57 @@ def resume_point(search, todo):
     Returns
     -------
     dict or None
-        The checkpoint, with ``pending``: grid position -> stopped row not yet stored.
+        None to start afresh (no stored pruned row, no checkpoint). Else ``rung``: the
+        last rung decided; ``pending``: grid position -> row stopped there but not yet
+        stored; ``states``: grid position -> survivor state from the checkpoint, or None
+        when there is no checkpoint to use (the survivors then train again from the first
+        epoch, and compete from the rung after ``rung`` on, as they would have);
+        ``candidates``: how many trained to each rung so far.
     """
     store = search.store
-    if store is None or not search.options.resume:
+    if store is None or not search.options.resume or not todo:
         return None
     checkpoint = store.read_checkpoint()
-    if checkpoint is None:
-        return None
     position = {search.keys[i]: i for i, _ in todo}
-    fits = (
-        isinstance(checkpoint, dict)
-        and checkpoint.get("version") == CHECKPOINT_VERSION
-        and checkpoint.get("identity") == search.identity
-        and set(checkpoint.get("states", {})) | set(checkpoint.get("stopped", {})) >= set(position)
-        and set(checkpoint.get("states", {})) <= set(position)
-    )
-    if not fits:
+    if checkpoint is not None and _fits(checkpoint, search.identity, position):
+        pending = {position[k]: row for k, row in checkpoint["stopped"].items() if k in position}
+        states = {position[k]: s for k, s in checkpoint["states"].items()}
+        return {**checkpoint, "pending": pending, "states": states}
+    rung = _last_rung_stored(search)
+    if checkpoint is not None or rung is not None:
         warnings.warn(
-            f"{store.checkpoint_path} is of another search (or another grid); the halving "
-            "search starts its unfinished configurations from the first epoch.",
+            f"{store.checkpoint_path} is missing, unreadable or of another grid: the "
+            f"{len(todo)} configurations no stored row finishes train again from the first "
+            "epoch" + ("" if rung is None else f", and compete from rung {rung + 2} on") + ".",
             RuntimeWarning,
             stacklevel=4,
         )
+    if rung is None:
         return None
-    pending = {position[k]: row for k, row in checkpoint["stopped"].items() if k in position}
-    states = {position[k]: s for k, s in checkpoint["states"].items()}
-    return {**checkpoint, "pending": pending, "states": states}
+    return {"rung": rung, "pending": {}, "states": None, "candidates": []}
+
+
+def _fits(checkpoint, identity, position):
+    """Whether a checkpoint is this search's, and its survivors are what is left to do."""
+    if not isinstance(checkpoint, dict) or checkpoint.get("version") != CHECKPOINT_VERSION:
+        return False
+    states, stopped = set(checkpoint.get("states", {})), set(checkpoint.get("stopped", {}))
+    return (
+        checkpoint.get("identity") == identity
+        and states | stopped >= set(position)
+        and states <= set(position)
+    )
+
+
+def _last_rung_stored(search):
+    """The last rung whose pruned rows are stored (its index), or None."""
+    rungs = rung_resources(search.halving)
+    reached = [
+        int(row.get(Col.EPOCHS_TRAINED))
+        for row in search.reused.values()
+        if row.get(Col.STATUS) == Status.PRUNED and row.get(Col.EPOCHS_TRAINED) in rungs
+    ]
+    return rungs.index(max(reached)) if reached else None
 
 
 def make_rungs(search, candidates, states=None, resource=0):
@@ -129,16 +164,18 @@ def run_halving(search, todo, bar):
     """
     halving, resume = search.halving, search.halving_resume
     rungs = rung_resources(halving)
-    start = 0
+    start, states, resource = 0, None, 0
     if resume is not None:
         start = resume["rung"] + 1
         pending = [_stored(i, row) for i, row in resume["pending"].items()]
         if pending:
             yield pending
-        todo = [(i, c) for i, c in todo if i in resume["states"]]
-    trainer = make_rungs(
-        search, todo, resume and resume["states"], rungs[start - 1] if start else 0
-    )
+        todo = [(i, c) for i, c in todo if i not in resume["pending"]]
+        if resume["states"] is not None:  # go on from the checkpoint's rung
+            states, resource = resume["states"], rungs[start - 1]
+    if not todo:
+        return
+    trainer = make_rungs(search, todo, states, resource)
     candidates = search.meta["halving"]["candidates"]
     unit = "epoch" if search.network else "pass"
     for k in range(start, len(rungs)):

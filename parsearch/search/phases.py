@@ -33,6 +33,7 @@ from parsearch.results.identity import (
     folds_identity,
     metric_identity,
 )
+from parsearch.results.read import read_meta
 from parsearch.results.store import ResultStore
 from parsearch.rows import BestSoFar, Col, Status, config_key, succeeded
 from parsearch.search.halving import (
@@ -70,16 +71,20 @@ def plan_search(search):
         "validation": "holdout" if data.folds is None else folds_identity(data.folds),
     }
     if search.halving is not None:  # only then: folders of other searches still resume
-        search.identity["halving"] = halving_identity(search.halving)
+        seed = None if search.network else search.halving_seed  # the passes' order
+        search.identity["halving"] = halving_identity(search.halving, seed)
     if options.out:
         search.store = ResultStore(options.out, search.columns, search.identity)
+        if not options.resume:  # starting afresh: an old halving checkpoint is not ours
+            search.store.remove_checkpoint()
     finished = search.store.finished_rows(options.resume) if search.store else {}
     # Failed rows are tried again (the cause may have passed: a lost worker, memory), and
     # so are "ok" rows without a finite score (an older version stored a metric's NaN so).
+    halving = search.halving is not None
     search.reused = {
         i: finished[k]
         for i, k in enumerate(search.keys)
-        if k in finished and _reusable(finished[k])
+        if k in finished and _reusable(finished[k], halving)
     }
     todo = search.todo = [(i, c) for i, c in enumerate(grid.configs) if i not in search.reused]
     if search.halving is not None:
@@ -100,18 +105,26 @@ def plan_search(search):
     search.meta = start_meta(search, budget)
     if search.halving is not None:
         search.meta["halving"] = halving_meta(search.halving, search.halving_resume)
+        if not todo and search.store:  # every row reused: keep the record of the rungs
+            earlier = read_meta(options.out).get("halving")
+            if isinstance(earlier, dict):
+                search.meta["halving"] = earlier
     return search
 
 
-def _reusable(row):
+def _reusable(row, halving=False):
     """Whether a finished row of an earlier run is kept: diverged, or ok with a score.
 
-    A pruned row (with its rung score) is final too; only a halving search of the same
-    settings reads one (the resume identity holds the settings).
+    In a halving search (the resume identity holds its settings, so only one of the same
+    settings reads these rows) a pruned row, with its rung score, is final, and so is a
+    failed one: tried again alone it would meet none of the configurations it competed
+    with.
     """
     status = row.get(Col.STATUS)
     if status == Status.PRUNED:
         return succeeded(Status.OK, row.get(Col.SCORE))
+    if status == Status.FAILED:
+        return halving
     return status == Status.DIVERGED or succeeded(status, row.get(Col.SCORE))
 
 
@@ -197,6 +210,9 @@ def _planned_units(search):
     resume = search.halving_resume
     if resume is None:
         return planned_units(len(search.todo), search.halving, folds)
+    if resume["states"] is None:  # no checkpoint: the survivors train again from scratch
+        n = len(search.todo) - len(resume["pending"])
+        return planned_units(n, search.halving, folds, resume["rung"] + 1, from_scratch=True)
     return planned_units(len(resume["states"]), search.halving, folds, resume["rung"] + 1)
 
 
@@ -242,6 +258,14 @@ def finish_search(search):
         if store:
             store.write_meta(meta)
         errors = [e for e in table[Col.ERROR] if e] or ["no score"]
+        pruned = int((table[Col.STATUS] == Status.PRUNED).sum())
+        if pruned:
+            where = f" (and in {search.options.out / 'scores.csv'})" if store else ""
+            raise RuntimeError(
+                f"Every configuration that reached the last rung of halving failed or "
+                f"diverged; {pruned} were pruned before it, with their rung scores in the "
+                f"table{where}. The first error: {errors[0]}"
+            )
         raise RuntimeError(
             f"All {len(table)} configurations failed or diverged; the first error: {errors[0]}"
         )
