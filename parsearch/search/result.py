@@ -43,9 +43,9 @@ class GridResult:
     meta : dict
         What ``meta.json`` holds.
     models : list or None
-        With ``keep_models="all"``: the fitted model of each row; None where it failed
-        or diverged, under cross-validation (no single model was scored), and for rows
-        reused from a resumed run.
+        With ``keep_models="all"``: the fitted model of each row; None where it failed,
+        diverged or was pruned by halving, under cross-validation (no single model was
+        scored), and for rows reused from a resumed run.
     configs : list of dict
         The configurations, in the table's order.
     cv_results_ : dict
