@@ -1,9 +1,10 @@
 """The ``parsearch`` command: look at results folders.
 
 ``parsearch show RESULTS_DIR [--top N]`` prints the best configurations, the metric
-and its direction, how many failed, and where the heatmap is.
-``parsearch plot RESULTS_DIR [--x P --y P --metric M]`` redraws the heatmap from
-``scores.csv``.
+and its direction, how many failed, and where the heatmap is; after successive halving,
+the rungs, how many were pruned, and the pruned configurations that went furthest.
+``parsearch plot RESULTS_DIR [--x P --y P --metric M]`` redraws the figure from
+``scores.csv``: a heatmap of a grid, scatter plots of a sampled space.
 ``parsearch report [RESULTS_ROOT] [--output FILE]`` writes one HTML page over every
 results folder under RESULTS_ROOT (default ``results``; the page goes to
 ``RESULTS_ROOT/index.html``).
@@ -28,9 +29,15 @@ import sys
 import warnings
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from parsearch.report import INDEX, collect_folders, load_run, write_page, write_report
 from parsearch.results.files import HEATMAP
 from parsearch.rows import Col, Status, metric_label, param_columns, ranked
+
+#: The most pruned configurations ``show`` lists.
+MAX_PRUNED_SHOWN = 5
 
 #: Columns other than ``score`` that ``plot --metric`` can draw, with their direction.
 PLOTTABLE = {Col.TRAIN_LOSS: False, Col.FIT_SECONDS: False, Col.SCORE_STD: False}
@@ -96,32 +103,88 @@ def _positive_int(text):
 _positive_int.__name__ = "positive integer"  # argparse: "invalid positive integer value"
 
 
-def _show_lines(run, top):
-    """The lines ``show`` prints for a :class:`~parsearch.report.Run`, escaped."""
+def _epochs_text(value):
+    """An ``epochs_trained`` cell as printed: ``27``, not ``27.0``; empty where missing."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return visible(value)
+    if number != number:  # NaN
+        return ""
+    return str(int(number)) if number.is_integer() else f"{number:g}"
+
+
+def _rows_text(run, rows, results):
+    """Rows of a run as an aligned text table: parameters as the grid has them, escaped."""
     from parsearch.plot import parameter_labels
 
+    params = param_columns(run.table.columns)
+    shown = rows[[*params, *results]].copy()
+    labels = parameter_labels(rows, (run.meta.get("grid") or {}).get("axes"))
+    for name in params:
+        shown[name] = [visible(value) for value in labels[name]]
+    if Col.EPOCHS_TRAINED in shown.columns:
+        shown[Col.EPOCHS_TRAINED] = [_epochs_text(v) for v in shown[Col.EPOCHS_TRAINED]]
+    if Col.STATUS in shown.columns:
+        shown[Col.STATUS] = [visible(v) for v in shown[Col.STATUS]]
+    shown.columns = [visible(run.metric if c == Col.SCORE else c) for c in shown.columns]
+    return shown.to_string(index=False).splitlines()
+
+
+def _furthest_pruned(run, n):
+    """The ``n`` pruned rows that trained longest (the best scores among those)."""
+    from parsearch.plot.arrays import epochs_column
+
+    table = run.table
+    pruned = (table[Col.STATUS] == Status.PRUNED).to_numpy()
+    score = pd.to_numeric(table[Col.SCORE], errors="coerce").to_numpy(dtype=float)
+    signed = np.nan_to_num(score if run.greater_is_better else -score, nan=-np.inf)
+    epochs = np.nan_to_num(epochs_column(table), nan=-1.0)
+    order = [i for i in np.lexsort((-signed, -epochs)) if pruned[i]]
+    return table.iloc[order[:n]]
+
+
+def _halving_lines(run):
+    """What ``show`` says of successive halving: its rungs, and how many it pruned."""
+    lines = []
+    text = run.halving_text(arrow="->")
+    if text:
+        lines.append(f"successive halving: {visible(text)}")
+    pruned = run.counts.get(Status.PRUNED, 0)
+    if pruned:
+        lines.append(
+            f"pruned: {pruned} stopped early by successive halving "
+            "(their scores are from the rung where they stopped, never the best)"
+        )
+    return lines
+
+
+def _show_lines(run, top):
+    """The lines ``show`` prints for a :class:`~parsearch.report.Run`, escaped."""
     table, meta = run.table, run.meta
     label = metric_label(run.metric, run.greater_is_better)
     lines = [f"{visible(run.folder)}: {len(table)} configurations, metric {visible(label)}"]
     if "model" in meta:
         model = re.sub(r"\s*\n\s*", " ", str(meta["model"]))  # sklearn's repr breaks lines
         lines.append(f"model: {visible(model)}")
-    failed = {s: n for s, n in run.counts.items() if n and s != Status.OK}
+    lines.extend(_halving_lines(run))
+    failed = {s: n for s, n in run.counts.items() if n and s not in (Status.OK, Status.PRUNED)}
     if failed:
         lines.append("not ok: " + ", ".join(f"{n} {s}" for s, n in failed.items()))
     ok = ranked(table, run.greater_is_better)
     if ok.empty:
         lines.append("no configuration succeeded")
     else:
-        params = param_columns(table.columns)
-        results = [c for c in (Col.SCORE, Col.FIT_SECONDS) if c in table.columns]
-        shown = ok.head(top)[[*params, *results]].copy()
-        labels = parameter_labels(ok.head(top), (meta.get("grid") or {}).get("axes"))
-        for name in params:
-            shown[name] = [visible(value) for value in labels[name]]
-        shown.columns = [visible(run.metric if c == Col.SCORE else c) for c in shown.columns]
-        lines.append(f"top {len(shown)}:")
-        lines.extend(shown.to_string(index=False).splitlines())
+        columns = (Col.SCORE, Col.EPOCHS_TRAINED, Col.FIT_SECONDS)
+        results = [c for c in columns if c in table.columns]
+        lines.append(f"top {min(top, len(ok))}:")
+        lines.extend(_rows_text(run, ok.head(top), results))
+    pruned = _furthest_pruned(run, min(top, MAX_PRUNED_SHOWN))
+    if not pruned.empty:
+        columns = (Col.SCORE, Col.STATUS, Col.EPOCHS_TRAINED, Col.FIT_SECONDS)
+        results = [c for c in columns if c in table.columns]
+        lines.append(f"pruned, the {len(pruned)} that went furthest (scores at their last rung):")
+        lines.extend(_rows_text(run, pruned, results))
     heatmap = run.folder / HEATMAP
     if heatmap.exists():
         lines.append(f"heatmap: {visible(heatmap)}")
@@ -167,14 +230,18 @@ def _writing(path):
 
 
 def plot(folder, x=None, y=None, metric=None, output=None):
-    """Redraw the heatmap of a results folder from its ``scores.csv``.
+    """Redraw the figure of a results folder from its ``scores.csv``.
+
+    A heatmap (or line plot) of a grid; scatter plots of a sampled space, over its most
+    important parameters (see :func:`parsearch.plot.plot_scores`); pruned
+    configurations of successive halving drawn as such.
 
     Parameters
     ----------
     folder : str or Path
         The results folder.
     x, y : str, optional
-        Parameters for the heatmap axes.
+        Parameters for the axes of the heatmap or the scatter.
     metric : str, optional
         Column to draw: ``score`` (default) or one of ``PLOTTABLE``.
     output : str or Path, optional
@@ -267,7 +334,11 @@ def _parser():
     p_show.add_argument(
         "--top", type=_positive_int, default=10, help="how many to list (default 10)"
     )
-    p_plot = sub.add_parser("plot", help="redraw the heatmap from scores.csv", epilog=_EPILOG)
+    p_plot = sub.add_parser(
+        "plot",
+        help="redraw the figure from scores.csv (a heatmap; scatters of a sampled space)",
+        epilog=_EPILOG,
+    )
     p_plot.add_argument("folder", help="a results folder (with scores.csv)")
     p_plot.add_argument("--x", help="parameter along the x axis")
     p_plot.add_argument("--y", help="parameter along the y axis")

@@ -14,12 +14,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
+from test_plot import halving_grid_table
 
-from parsearch import MLPClassifier, fit_grid
+from parsearch import MLPClassifier, fit_grid, sample_space
 from parsearch import plot as plot_module
 from parsearch.cli import main
 from parsearch.results.files import HEATMAP
 from parsearch.results.read import read_scores
+from parsearch.results.store import ResultStore
+from parsearch.rows import Col
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -360,6 +363,28 @@ def set_cell(row, column, value):
     return change
 
 
+def add_column(name, values):
+    """A change to scores.csv: a new column with one value per row."""
+
+    def change(records):
+        records[0].append(name)
+        for record, value in zip(records[1:], values, strict=True):
+            record.append(value)
+
+    return change
+
+
+def drop_column(name):
+    """A change to scores.csv: the column left out."""
+
+    def change(records):
+        where = records[0].index(name)
+        for record in records:
+            del record[where]
+
+    return change
+
+
 DEEP = "[" * 20_000 + "]" * 20_000  # nested past the recursion limit, under the field limit
 GARBAGE = bytes(np.random.default_rng(0).integers(0, 256, 4000, dtype=np.uint8))
 
@@ -400,6 +425,15 @@ HOSTILE = {
     "grid is a list": (lambda f: edit_meta(f, lambda m: m.update(grid=[1, 2])), "meta.json"),
     "grid axes not lists": (
         lambda f: edit_meta(f, lambda m: m.update(grid={"axes": {"C": 1}})),
+        "meta.json",
+    ),
+    "text epochs_trained": (
+        lambda f: edit_scores(f, add_column("epochs_trained", ["1", "three", "9"])),
+        "scores.csv",
+    ),
+    "halving is a list": (lambda f: edit_meta(f, lambda m: m.update(halving=[1, 3])), "meta.json"),
+    "halving rungs are text": (
+        lambda f: edit_meta(f, lambda m: m.update(halving={"rungs": ["one", 3]})),
         "meta.json",
     ),
     "meta.json is a folder": (
@@ -695,3 +729,174 @@ def test_report_of_a_file_is_one_line(tmp_path, capsys):
     status, out, err = run(capsys, "report", path)
     assert_one_line_error(status, out, err, path)
     assert "not a folder" in err
+
+
+# --- successive halving and sampled spaces ----------------------------------------------
+
+HALVING = {
+    "factor": 3,
+    "min_resource": 1,
+    "max_resource": 9,
+    "rungs": [1, 3, 9],
+    "candidates": [6, 2, 1],
+}
+
+
+def halving_folder(folder, halving=HALVING):
+    """A results folder of a grid searched with successive halving, written by the store.
+
+    ``tests/test_plot.halving_grid_table``: lr x width, one survivor (1e-2, 512: 0.95 after
+    9 epochs), four pruned (one with a rung score of 0.97), one diverged.
+    """
+    table = halving_grid_table()
+    table[Col.METRIC], table[Col.DIRECTION] = "accuracy", "higher_is_better"
+    columns = [
+        "lr",
+        "width",
+        Col.SCORE,
+        Col.STATUS,
+        Col.ERROR,
+        Col.FIT_SECONDS,
+        Col.METRIC,
+        Col.DIRECTION,
+        Col.EPOCH_SCORES,
+        Col.EPOCHS_TRAINED,
+        Col.KEY,
+    ]
+    identity = {"estimator": "MLPClassifier()", "data": "abc", "metric": "accuracy"}
+    store = ResultStore(folder, columns, identity)
+    store.open([])
+    for row in table.to_dict("records"):
+        store.append(row)
+    store.close()
+    meta = {
+        "model": "MLPClassifier(epochs=9)",
+        "metric": {"name": "accuracy", "greater_is_better": True},
+        "grid": {"axes": {"lr": [1e-3, 1e-2, 1e-1], "width": [32, 512]}},
+    }
+    if halving is not None:
+        meta["halving"] = halving
+    store.write_meta(meta)
+    return folder
+
+
+def test_show_a_halving_search_its_rungs_pruned_rows_and_epochs(tmp_path, capsys):
+    folder = halving_folder(tmp_path / "halving")
+    status, out, err = run(capsys, "show", folder)
+    assert (status, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == f"{folder}: 6 configurations, metric accuracy (higher is better)"
+    assert lines[2] == (
+        "successive halving: factor 3; 6 -> 2 -> 1 configurations trained to 1 -> 3 -> 9 epochs"
+    )
+    assert lines[3].startswith("pruned: 4 stopped early by successive halving")
+    assert lines[4] == "not ok: 1 diverged"  # pruned is not a failure
+    top = lines.index("top 1:")  # the best among ok rows only: not the pruned 0.97
+    assert lines[top + 1].split() == ["lr", "width", "accuracy", "epochs_trained", "fit_seconds"]
+    assert lines[top + 2].split() == ["1e-2", "512", "0.95", "9", "0.1"]
+    pruned = lines.index("pruned, the 4 that went furthest (scores at their last rung):")
+    assert pruned == top + 3
+    assert lines[pruned + 1].split() == [
+        "lr",
+        "width",
+        "accuracy",
+        "status",
+        "epochs_trained",
+        "fit_seconds",
+    ]
+    rows = [line.split()[:5] for line in lines[pruned + 2 : pruned + 6]]
+    assert rows == [
+        ["1e-2", "32", "0.97", "pruned", "3"],
+        ["1e-1", "512", "0.83", "pruned", "3"],
+        ["1e-3", "512", "0.70", "pruned", "1"],
+        ["1e-3", "32", "0.60", "pruned", "1"],
+    ]
+    assert lines[pruned + 6] == f"no heatmap yet: run 'parsearch plot {folder}'"
+    _, out, _ = run(capsys, "show", folder, "--top", 2)
+    assert "pruned, the 2 that went furthest (scores at their last rung):" in out
+
+
+def test_show_pruned_rows_without_meta_halving_or_epochs(tmp_path, capsys):
+    folder = halving_folder(tmp_path / "halving", halving=None)
+    edit_scores(folder, drop_column("epochs_trained"))
+    status, out, err = run(capsys, "show", folder)
+    assert (status, err) == (0, "")
+    assert "successive halving:" not in out and "epochs_trained" not in out
+    assert "pruned: 4 stopped early" in out
+    lines = out.splitlines()
+    top = lines.index("top 1:")
+    assert lines[top + 1].split() == ["lr", "width", "accuracy", "fit_seconds"]
+
+
+def test_plot_a_halving_search_draws_its_pruned_cells(tmp_path, capsys, figures):
+    from parsearch.plot.heatmap import PRUNED_NOTE
+
+    folder = halving_folder(tmp_path / "halving")
+    status, out, err = run(capsys, "plot", folder)
+    assert (status, out, err) == (0, f"wrote {folder / HEATMAP}\n", "")
+    assert (folder / HEATMAP).read_bytes()[:8] == PNG_MAGIC
+    (fig,) = figures
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert sum("pruned@" in t for t in texts) == 4 and "diverged" in texts
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [PRUNED_NOTE]
+    assert "best accuracy = 0.95 at lr=1e-2, width=512" in fig.get_suptitle()
+
+
+@pytest.fixture(scope="module")
+def sampled(tmp_path_factory):
+    """A results folder of a real sampled search: LogisticRegression over C, tol, penalty."""
+    from scipy.stats import loguniform
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(300, 10, n_informative=4, random_state=0)
+    space = {
+        "C": loguniform(1e-3, 1e2),
+        "tol": loguniform(1e-5, 1e-1),
+        "fit_intercept": [True, False],
+    }
+    out = tmp_path_factory.mktemp("sampled") / "logreg"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence
+        res = fit_grid(
+            LogisticRegression(max_iter=30),
+            sample_space(space, 24, seed=0),
+            X[:200],
+            y[:200],
+            X[200:],
+            y[200:],
+            out=out,
+            progress=False,
+        )
+    return out, res
+
+
+def test_plot_a_sampled_search_draws_scatters(sampled, tmp_path, capsys, figures):
+    folder, res = sampled
+    status, out, err = run(capsys, "plot", folder, "--output", tmp_path / "all.png")
+    assert (status, err) == (0, "")
+    (fig,) = figures
+    assert not [image for ax in fig.axes for image in ax.images]  # no heatmap of a diagonal
+    panels = [ax for ax in fig.axes if any(c.get_gid() == "ok" for c in ax.collections)]
+    assert len(panels) == 6  # three varying parameters: the corner matrix
+    assert f"best accuracy = {res.best_score:.4g}" in fig.get_suptitle()
+    assert "importance (share of the ranking it explains)" in fig.get_suptitle()
+    status, out, err = run(
+        capsys, "plot", folder, "--x", "tol", "--y", "C", "--output", tmp_path / "two.png"
+    )
+    assert (status, out, err) == (0, f"wrote {tmp_path / 'two.png'}\n", "")
+    ax = figures[1].axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("tol (log scale)", "C (log scale)")
+    assert (ax.get_xscale(), ax.get_yscale()) == ("log", "log")
+    assert (tmp_path / "two.png").read_bytes()[:8] == PNG_MAGIC
+
+
+def test_show_a_sampled_search(sampled, capsys):
+    folder, res = sampled
+    status, out, err = run(capsys, "show", folder, "--top", 3)
+    assert (status, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == f"{folder}: 24 configurations, metric accuracy (higher is better)"
+    top = lines.index("top 3:")
+    assert lines[top + 1].split() == ["C", "tol", "fit_intercept", "accuracy", "fit_seconds"]
+    assert float(lines[top + 2].split()[3]) == pytest.approx(res.best_score, abs=1e-6)
+    assert "pruned" not in out and "halving" not in out

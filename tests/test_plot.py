@@ -1,7 +1,8 @@
 """Tests of parsearch.plot as a package, and the results tables the test_plot_* files share.
 
 One test file per module: test_plot_arrays, test_plot_labels, test_plot_heatmap,
-test_plot_lines, test_plot_curves, test_plot_dispatch, test_plot_figure.
+test_plot_lines, test_plot_curves, test_plot_dispatch, test_plot_figure, test_plot_points,
+test_plot_scatter.
 """
 
 import io
@@ -125,22 +126,58 @@ def keyed_table(params, scores):
     return pd.DataFrame(rows)
 
 
+def halving_grid_table():
+    """A grid lr × width searched with successive halving (rungs 1, 3, 9 epochs).
+
+    One survivor (lr=1e-2, width=512: ok, 0.95 after 9 epochs); four pruned, one of them
+    (lr=1e-2, width=32) with a rung score of 0.97 above the survivor's; one diverged.
+    """
+    rows = [  # lr, width, score, status, epochs
+        (1e-3, 32, 0.60, Status.PRUNED, 1),
+        (1e-3, 512, 0.70, Status.PRUNED, 1),
+        (1e-2, 32, 0.97, Status.PRUNED, 3),
+        (1e-2, 512, 0.95, Status.OK, 9),
+        (1e-1, 32, np.nan, Status.DIVERGED, 1),
+        (1e-1, 512, 0.83, Status.PRUNED, 3),
+    ]
+    records = []
+    for lr, width, score, status, epochs in rows:
+        params = {"lr": lr, "width": width}
+        curve = [round(score - 0.05 * (epochs - e), 4) for e in range(1, epochs + 1)]
+        records.append(
+            {
+                **params,
+                Col.SCORE: score,
+                Col.STATUS: status,
+                Col.ERROR: "",
+                Col.FIT_SECONDS: 0.1,
+                Col.EPOCH_SCORES: curve if status != Status.DIVERGED else [0.3],
+                Col.EPOCHS_TRAINED: epochs,
+                Col.KEY: config_key(params),
+            }
+        )
+    return pd.DataFrame(records)
+
+
 def test_the_package_re_exports_the_public_names_of_its_modules():
     import parsearch.plot as plot
-    from parsearch.plot import arrays, curves, dispatch, figure, labels
+    from parsearch.plot import arrays, curves, dispatch, figure, labels, points
 
     assert sorted(plot.__all__) == [
         "ScoreGrid",
         "ScoreLine",
+        "ScorePoints",
         "parameter_labels",
         "plot_epoch_scores",
         "plot_scores",
         "save_figure",
         "score_grid",
         "score_line",
+        "score_points",
     ]
     assert plot.score_grid is arrays.score_grid and plot.ScoreGrid is arrays.ScoreGrid
     assert plot.parameter_labels is labels.parameter_labels
     assert plot.plot_scores is dispatch.plot_scores
     assert plot.plot_epoch_scores is curves.plot_epoch_scores
     assert plot.save_figure is figure.save_figure
+    assert plot.score_points is points.score_points and plot.ScorePoints is points.ScorePoints

@@ -8,6 +8,7 @@ import pytest
 from test_plot import (
     csv_round_trip,
     four_param_table,
+    halving_grid_table,
     keyed_table,
     lr_width_table,
     make_table,
@@ -201,3 +202,33 @@ def test_ties_go_to_the_first_cell():
     table = make_table({"lr": [0.1, 0.01], "width": [32, 64]}, lambda lr, width: 0.5)
     assert score_grid(table, "lr", "width").best == (0, 0)
     assert score_grid(table, "lr", "width", greater_is_better=False).best == (0, 0)
+
+
+def test_pruned_cells_keep_their_rung_score_and_epochs_but_are_never_best():
+    grid = score_grid(halving_grid_table(), "lr", "width")
+    assert grid.status.tolist() == [
+        [Status.PRUNED, Status.PRUNED, Status.DIVERGED],
+        [Status.PRUNED, Status.OK, Status.PRUNED],
+    ]
+    np.testing.assert_array_equal(grid.scores, [[0.60, 0.97, np.nan], [0.70, 0.95, 0.83]])
+    np.testing.assert_array_equal(grid.epochs, [[1, 3, np.nan], [1, 9, 3]])  # none shown: NaN
+    assert grid.best == (1, 1)  # 0.95 trained fully, not the pruned 0.97
+    assert grid.best_params == {"lr": 1e-2, "width": 512}
+    # read back from scores.csv (epochs_trained as floats, maybe with gaps): the same
+    read = csv_round_trip(halving_grid_table().drop(columns=[Col.EPOCH_SCORES]))
+    np.testing.assert_array_equal(score_grid(read, "lr", "width").epochs, grid.epochs)
+    no_column = score_grid(halving_grid_table().drop(columns=[Col.EPOCHS_TRAINED]), "lr", "width")
+    assert no_column.status[0, 1] == Status.PRUNED and np.isnan(no_column.epochs).all()
+
+
+def test_a_cell_over_pruned_rows_shows_the_one_that_went_furthest():
+    table = halving_grid_table()
+    line = score_line(table, "width")  # each width: the best over the lrs
+    assert line.status.tolist() == [Status.PRUNED, Status.OK]
+    # width=32: only pruned rows; the one at 3 epochs (0.97), not the ones at 1
+    assert (line.scores[0], line.epochs[0]) == (0.97, 3)
+    assert (line.scores[1], line.epochs[1]) == (0.95, 9)  # an ok row beats the pruned ones
+    table.loc[2, Col.SCORE] = 0.1  # at 3 epochs but worse than those at 1: still furthest
+    assert (score_line(table, "width").scores[0], score_line(table, "width").epochs[0]) == (0.1, 3)
+    lower = score_line(halving_grid_table(), "lr", greater_is_better=False)
+    assert lower.scores.tolist()[0] == 0.60  # lr=1e-3: both at 1 epoch, the lower wins

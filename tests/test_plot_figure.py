@@ -89,7 +89,7 @@ def test_import_matplotlib_imports_the_modules_the_drawing_uses():
     from parsearch.plot.figure import import_matplotlib
 
     mpl = import_matplotlib()
-    for name in ("colors", "figure", "patches", "ticker", "transforms"):
+    for name in ("cm", "colors", "figure", "lines", "patches", "text", "ticker", "transforms"):
         assert f"matplotlib.{name}" in sys.modules
     assert mpl is sys.modules["matplotlib"]
 

@@ -10,6 +10,7 @@ import pytest
 from test_plot import (
     all_text,
     four_param_table,
+    halving_grid_table,
     images,
     keyed_grid_table,
     lr_width_table,
@@ -169,6 +170,65 @@ def test_thousands_of_values_draw_in_seconds_with_capped_tick_labels():
         fig = plot_scores(t)
         render(fig)
         assert time.perf_counter() - start < 20
-        ax = images(fig)[0].axes
+        # the sampled table is no grid: a scatter, no heatmap; uniform draws, linear axes
+        ax = images(fig)[0].axes if t is wide else fig.axes[0]
+        assert (len(images(fig)) == 1) == (t is wide)
+        if t is table:
+            assert (ax.get_xscale(), ax.get_yscale()) == ("linear", "linear")
         for axis in (ax.xaxis, ax.yaxis):
             assert 1 <= len([s for s in tick_texts(axis) if s]) <= MAX_TICKS
+
+
+def cell_patches(ax, hatch):
+    return [p for p in ax.patches if p.get_hatch() == hatch]
+
+
+def test_pruned_cells_show_their_last_score_and_epochs_lighter_and_dotted():
+    from parsearch.plot.heatmap import PRUNED_HATCH, PRUNED_NOTE, PRUNED_VEIL
+    from parsearch.plot.labels import score_formatter
+
+    table = halving_grid_table()
+    fig = plot_scores(table, metric="accuracy")
+    (image,) = images(fig)
+    ax = image.axes
+    grid = score_grid(table, "lr", "width")
+    # the colour of a pruned cell is its rung score, on the scale of all drawn scores
+    np.testing.assert_allclose(np.ma.filled(image.get_array(), np.nan), grid.scores)
+    assert image.get_clim() == pytest.approx((0.60, 0.97))
+    fmt = score_formatter(grid.scores)
+    texts = [t.get_text() for t in ax.texts]
+    assert f"{fmt(0.97)}\npruned@3" in texts and f"{fmt(0.60)}\npruned@1" in texts
+    assert fmt(0.95) in texts and "diverged" in texts
+    veils = cell_patches(ax, PRUNED_HATCH)
+    assert sorted((p.get_x(), p.get_y()) for p in veils) == [
+        (-0.5, -0.5),
+        (-0.5, 0.5),
+        (0.5, -0.5),
+        (1.5, 0.5),
+    ]
+    assert all(p.get_facecolor()[3] == pytest.approx(PRUNED_VEIL) for p in veils)
+    assert len(cell_patches(ax, "///")) == 1  # the diverged cell, hatched apart
+    assert "best accuracy = 0.95 at lr=1e-2, width=512" in fig.get_suptitle()
+    framed = [p for p in ax.patches if p.get_edgecolor()[:3] == (1.0, 0.0, 0.0)]
+    assert [(p.get_x(), p.get_y()) for p in framed] == [(0.5, 0.5)]  # the ok cell
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == [PRUNED_NOTE]
+    assert not plot_scores(lr_width_table()).legends  # no note without pruned cells
+
+
+def test_pruned_cells_without_epochs_and_in_facets_and_large_grids():
+    from parsearch.plot.heatmap import MAX_ANNOTATED, PRUNED_HATCH
+
+    table = halving_grid_table().drop(columns=[Col.EPOCHS_TRAINED])
+    texts = [t.get_text() for t in images(plot_scores(table))[0].axes.texts]
+    assert sum(t.endswith("\npruned") for t in texts) == 4
+    faceted = pd.concat([halving_grid_table().assign(opt=o) for o in ("sgd", "adam")])
+    fig = plot_scores(faceted.drop(columns=[Col.KEY]))
+    assert [len(cell_patches(image.axes, PRUNED_HATCH)) for image in images(fig)] == [4, 4]
+    assert len(fig.legends) == 1
+    big = keyed_grid_table({"a": [f"a{i}" for i in range(40)], "b": [f"b{i}" for i in range(30)]})
+    assert len(big) > MAX_ANNOTATED
+    big[Col.STATUS] = [Status.PRUNED if i % 3 else Status.OK for i in range(len(big))]
+    ax = images(plot_scores(big))[0].axes
+    assert len(cell_patches(ax, PRUNED_HATCH)) == (big[Col.STATUS] == Status.PRUNED).sum()
+    assert len(ax.texts) == 0  # too many cells to write in

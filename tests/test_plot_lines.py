@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from test_plot import keyed_grid_table, make_table, math_texts, render
+from test_plot import halving_grid_table, keyed_grid_table, make_table, math_texts, render
 
 from parsearch.plot import plot_scores, score_line
 from parsearch.rows import Col, Status
@@ -138,3 +138,20 @@ def test_dollars_in_values_and_metric_are_plain_text():
     assert ax.get_xlabel() == "$a_b_c$"
     assert ax.get_ylabel() == "$x_y_z$ (higher is better)"
     assert ax.get_legend().get_texts()[0].get_text() == "$x_y_z$"
+
+
+def test_pruned_values_are_hollow_at_their_rung_score_tagged_with_epochs():
+    table = halving_grid_table()
+    table = table[table["width"] == 512].drop(columns=[Col.KEY])  # lr: pruned, ok, pruned
+    fig = plot_scores(table, metric="accuracy")
+    (ax,) = fig.axes
+    joined, _, pruned, star = ax.get_lines()[:4]
+    np.testing.assert_array_equal(joined.get_ydata(), [np.nan, 0.95, np.nan])  # not joined
+    np.testing.assert_array_equal(pruned.get_xdata(), [1e-3, 1e-1])
+    np.testing.assert_array_equal(pruned.get_ydata(), [0.70, 0.83])
+    assert pruned.get_markerfacecolor() == "none"
+    assert (star.get_xdata()[0], star.get_ydata()[0]) == (1e-2, 0.95)
+    assert [t.get_text() for t in ax.texts] == ["@1", "@3"]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "pruned@n: stopped after n epochs (its score then)" in legend
+    assert "best accuracy = 0.95 at lr=1e-2" in fig.get_suptitle()

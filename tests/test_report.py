@@ -315,6 +315,83 @@ def test_render_report_of_no_runs_is_a_page():
     assert "0 results folders" in page and "<section" not in page
 
 
+# --- successive halving ---------------------------------------------------------------
+
+
+def halving_run(folder, halving=True, curves=True):
+    """A results folder of lr x width searched with successive halving, as the store writes.
+
+    From ``tests/test_plot.halving_grid_table``: one ok (0.95 at 9 epochs), four pruned
+    (one with a rung score of 0.97), one diverged; the heatmap drawn from it.
+    """
+    from test_plot import halving_grid_table
+
+    from parsearch.plot import plot_scores, save_figure
+    from parsearch.results.store import ResultStore
+
+    table = halving_grid_table()
+    if not curves:
+        table = table.drop(columns=[Col.EPOCH_SCORES])
+    store = ResultStore(folder, list(table.columns), {"estimator": "e", "data": "d"})
+    store.open([])
+    for row in table.to_dict("records"):
+        store.append(row)
+    store.close()
+    meta = {
+        "model": "MLPClassifier(epochs=9)",
+        "metric": {"name": "accuracy", "greater_is_better": True},
+    }
+    if halving:
+        meta["halving"] = {"factor": 3, "rungs": [1, 3, 9], "candidates": [6, 2, 1]}
+    store.write_meta(meta)
+    save_figure(plot_scores(table, metric="accuracy"), folder / "heatmap.png")
+    return folder
+
+
+def test_a_halving_run_counts_its_pruned_and_says_its_rungs(tmp_path):
+    run = load_run(halving_run(tmp_path / "halving"))
+    assert run.counts == {Status.OK: 1, Status.FAILED: 0, Status.DIVERGED: 1, Status.PRUNED: 4}
+    assert (run.best, run.best_score) == (3, 0.95)  # the ok row, not the pruned 0.97
+    assert run.halving_text() == ("factor 3; 6 → 2 → 1 configurations trained to 1 → 3 → 9 epochs")
+    assert run.halving_text("->").endswith("1 -> 3 -> 9 epochs")
+    sklearn = load_run(halving_run(tmp_path / "sgd", curves=False))
+    assert sklearn.halving_text().endswith("1 → 3 → 9 partial_fit passes")
+    plain = load_run(halving_run(tmp_path / "plain", halving=False))
+    assert plain.halving is None and plain.halving_text() is None
+    assert plain.counts[Status.PRUNED] == 4
+
+
+def test_the_report_shows_pruned_counts_rows_rungs_and_the_figure(tmp_path):
+    root = tmp_path / "results"
+    halving_run(root / "halving")
+    page = write_report(root).read_text(encoding="utf-8")
+    section = sections(page)["halving"]
+    assert "6 configurations: 1 ok, 0 failed, " in section
+    assert (
+        '<span class="bad">1 diverged</span>, <span class="pruned" title="stopped early' in section
+    )
+    assert ">4 pruned</span>" in section
+    assert (
+        "<dt>successive halving</dt><dd>factor 3; 6 → 2 → 1 configurations trained to "
+        "1 → 3 → 9 epochs</dd>"
+    ) in section
+    assert "accuracy <strong>0.95</strong>" in section
+    tags = Tags(section)
+    rows = [r.get("class", "").split() for r in tags.find("tr")]
+    assert sum("status-pruned" in r for r in rows) == 4
+    assert [r for r in rows if "best" in r] == [["status-ok", "best"]]
+    headers = {a["data-column"]: a["data-type"] for a in tags.find("th")}
+    assert headers[Col.EPOCHS_TRAINED] == "number"
+    assert [a["src"] for a in tags.find("img")] == ["halving/heatmap.png"]
+    css = (resources.files("parsearch.report") / "assets" / "report.css").read_text()
+    assert "tr.status-pruned" in css and ".pruned {" in css
+
+
+def test_a_run_without_pruned_rows_shows_no_pruned_count(results):
+    section = sections(write_report(results).read_text(encoding="utf-8"))[SGD]
+    assert "pruned" not in section and "successive halving" not in section
+
+
 # --- errors ----------------------------------------------------------------------------
 
 

@@ -2,8 +2,14 @@
 
 :func:`score_grid` and :func:`score_line` turn a results table into a :class:`ScoreGrid`
 (for a heatmap) or a :class:`ScoreLine` (for a line plot): the best successful score of
-each cell, its status (ok, failed, diverged, or missing), the best cell and its
+each cell, its status (ok, pruned, failed, diverged, or missing), the best cell and its
 configuration. They work without matplotlib, and tests check them directly.
+
+A cell where no row succeeded but some were pruned by successive halving is ``pruned``:
+it holds the score of its pruned row that trained longest (the best of those among
+ties), at the rung where halving stopped it, and the epochs it trained (``epochs``).
+That score is not comparable with those of fully trained rows: a pruned cell is never
+the best.
 
 A table is checked and encoded once (:func:`prepare`): every parameter gets its
 :class:`~parsearch.plot.labels.Axis`, read from each row's ``config_key`` with its type
@@ -41,10 +47,12 @@ class ScoreGrid:
         The values formatted as tick labels.
     scores : ndarray of float, shape (len(y_values), len(x_values))
         Score of each cell: the best successful score of the rows in it (over all other
-        parameters when they vary), NaN where every row failed or no row exists.
+        parameters when they vary); in a pruned cell, the score of its pruned row at the
+        rung where it stopped; NaN where every row failed or no row exists.
     status : ndarray of object, shape (len(y_values), len(x_values))
-        ``"ok"`` where some row succeeded, else ``"failed"`` or ``"diverged"`` (diverged
-        only if every row in the cell diverged), ``""`` where no row exists.
+        ``"ok"`` where some row succeeded, else ``"pruned"`` where some row was pruned,
+        else ``"failed"`` or ``"diverged"`` (diverged only if every row in the cell
+        diverged), ``""`` where no row exists.
     best : tuple of int or None
         ``(row, col)`` index of the best cell, None if nothing succeeded.
     best_params : dict or None
@@ -53,6 +61,10 @@ class ScoreGrid:
         Parameters that vary inside the cells and were reduced by taking the best.
     fixed : dict
         Parameters held at one value (rows with other values were left out).
+    epochs : ndarray of float or None, shape (len(y_values), len(x_values))
+        Epochs (or passes of ``partial_fit``) that the row of each cell trained, from
+        the ``epochs_trained`` column of a successive-halving search; NaN where unknown
+        (None from tables built without it).
     """
 
     x: str
@@ -67,6 +79,7 @@ class ScoreGrid:
     best_params: dict | None
     over: tuple = ()
     fixed: dict = field(default_factory=dict)
+    epochs: np.ndarray | None = None
 
 
 @dataclass
@@ -82,9 +95,11 @@ class ScoreLine:
     x_labels : list of str
         The values formatted as tick labels.
     scores : ndarray of float, shape (len(x_values),)
-        Best successful score at each value, NaN where every row failed or none exists.
+        Best successful score at each value (a pruned value's: at its last rung), NaN
+        where every row failed or none exists.
     status : ndarray of object, shape (len(x_values),)
-        ``"ok"``, ``"failed"``, ``"diverged"`` or ``""`` (no row), as in :class:`ScoreGrid`.
+        ``"ok"``, ``"pruned"``, ``"failed"``, ``"diverged"`` or ``""`` (no row), as in
+        :class:`ScoreGrid`.
     best : int or None
         Index of the best value, None if nothing succeeded.
     best_params : dict or None
@@ -93,6 +108,8 @@ class ScoreLine:
         Parameters that vary at one x value and were reduced by taking the best.
     fixed : dict
         Parameters held at one value.
+    epochs : ndarray of float or None, shape (len(x_values),)
+        Epochs trained by the row at each value, as in :class:`ScoreGrid`.
     """
 
     x: str
@@ -104,6 +121,7 @@ class ScoreLine:
     best_params: dict | None
     over: tuple = ()
     fixed: dict = field(default_factory=dict)
+    epochs: np.ndarray | None = None
 
 
 @dataclass
@@ -121,6 +139,8 @@ class Table:
     score : ndarray of float, shape (n_rows,)
     status : ndarray of object, shape (n_rows,)
         ``Status`` of each row: ok only where it succeeded (ok with a finite score).
+    epochs : ndarray of float, shape (n_rows,)
+        The ``epochs_trained`` column (NaN where the table has none).
     """
 
     params: list
@@ -128,6 +148,7 @@ class Table:
     codes: dict
     score: np.ndarray
     status: np.ndarray
+    epochs: np.ndarray = None
 
 
 def _check_table(table, axes):
@@ -156,13 +177,30 @@ def _check_table(table, axes):
             )
 
 
+_KNOWN = frozenset(Status)
+
+
+def epochs_column(table):
+    """The ``epochs_trained`` column as floats: NaN where missing, or without the column.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+
+    Returns
+    -------
+    ndarray of float, shape (len(table),)
+    """
+    if Col.EPOCHS_TRAINED not in table.columns:
+        return np.full(len(table), np.nan)
+    epochs = pd.to_numeric(table[Col.EPOCHS_TRAINED], errors="coerce")
+    return epochs.to_numpy(dtype=float, na_value=np.nan)
+
+
 def _row_status(table, score):
     """Each row's Status: ok only where it succeeded; anything unknown is failed."""
     if Col.STATUS in table.columns:
-        status = [
-            Status(s) if s in (Status.OK, Status.FAILED, Status.DIVERGED) else Status.FAILED
-            for s in table[Col.STATUS]
-        ]
+        status = [Status(s) if s in _KNOWN else Status.FAILED for s in table[Col.STATUS]]
     else:  # a bare table of scores: NaN means failed
         status = [Status.OK] * len(score)
     status = [
@@ -206,6 +244,7 @@ def prepare(table, axes=None):
         codes=codes,
         score=score,
         status=_row_status(table, score),
+        epochs=epochs_column(table),
     )
 
 
@@ -240,10 +279,13 @@ class Cells:
     Attributes
     ----------
     scores : ndarray of float
-        Best successful score of each cell, NaN where none succeeded; one axis per
-        parameter spanning the grid (a 0-d array for none).
+        Best successful score of each cell (a pruned cell's: that of its row that trained
+        longest), NaN where none succeeded; one axis per parameter spanning the grid (a
+        0-d array for none).
     status : ndarray of object
         Status of each cell, as in :class:`ScoreGrid`; same shape.
+    epochs : ndarray of float
+        Epochs trained by the row each cell shows (NaN where unknown); same shape.
     best : int or None
         Flat index of the best cell (the first among ties), None if nothing succeeded.
     best_params : dict or None
@@ -257,16 +299,46 @@ class Cells:
     best: int | None
     best_params: dict | None
     over: tuple
+    epochs: np.ndarray = None
 
 
 def _cell_status(status):
-    """A cell's status from its rows': ok if any, diverged if all diverged, else failed."""
+    """A cell's status from its rows': ok, else pruned, else diverged (all) or failed."""
     if len(status) == 0:
         return MISSING
     counts = status_counts(status)
     if counts[Status.OK]:
         return Status.OK
+    if counts.get(Status.PRUNED):
+        return Status.PRUNED
     return Status.DIVERGED if counts[Status.DIVERGED] == len(status) else Status.FAILED
+
+
+def furthest_pruned(score, status, epochs, greater_is_better):
+    """Position of the pruned row that trained longest, the best score among those.
+
+    Successive halving stops the worse configurations first, so the one that went
+    furthest is the best of those stopped; its score is its last rung's.
+
+    Parameters
+    ----------
+    score, epochs : ndarray of float
+    status : ndarray of object
+    greater_is_better : bool
+
+    Returns
+    -------
+    int or None
+        None when no row is pruned.
+    """
+    pruned = np.flatnonzero(status == Status.PRUNED)
+    if pruned.size == 0:
+        return None
+    reached = np.nan_to_num(epochs[pruned], nan=-1.0)
+    sign = 1.0 if greater_is_better else -1.0
+    value = np.nan_to_num(sign * score[pruned], nan=-np.inf)
+    order = np.lexsort((np.arange(pruned.size), -value, -reached))
+    return int(pruned[order[0]])
 
 
 def reduce_cells(data, keys, fixed, greater_is_better):
@@ -301,14 +373,19 @@ def reduce_cells(data, keys, fixed, greater_is_better):
     members = np.split(rows[order], starts[1:]) if len(rows) else []
 
     scores = np.full(size, np.nan)
+    epochs = np.full(size, np.nan)
     status = np.full(size, MISSING, dtype=object)
     best_row = np.full(size, -1, dtype=np.intp)
     for c, in_cell in zip(occupied, members, strict=True):
         status[c] = _cell_status(data.status[in_cell])
-        i = best_index(data.score[in_cell], data.status[in_cell], greater_is_better)
+        score, state = data.score[in_cell], data.status[in_cell]
+        i = best_index(score, state, greater_is_better)
+        if i is None and status[c] == Status.PRUNED:
+            i = furthest_pruned(score, state, data.epochs[in_cell], greater_is_better)
         if i is not None:
             best_row[c] = in_cell[i]
             scores[c] = data.score[best_row[c]]
+            epochs[c] = data.epochs[best_row[c]]
 
     best = best_index(scores[occupied], status[occupied], greater_is_better)
     best = None if best is None else int(occupied[best])  # the first cell among ties
@@ -325,6 +402,7 @@ def reduce_cells(data, keys, fixed, greater_is_better):
         best=best,
         best_params=best_params,
         over=over,
+        epochs=epochs.reshape(shape),
     )
 
 
@@ -351,6 +429,7 @@ def grid_from(data, x, y, fixed, greater_is_better):
         best_params=cells.best_params,
         over=cells.over,
         fixed=dict(fixed or {}),
+        epochs=cells.epochs,
     )
 
 
@@ -368,6 +447,7 @@ def line_from(data, x, fixed, greater_is_better):
         best_params=cells.best_params,
         over=cells.over,
         fixed=dict(fixed or {}),
+        epochs=cells.epochs,
     )
 
 

@@ -1,14 +1,90 @@
-"""Learning curves: the validation score after each epoch of the best networks."""
+"""Learning curves: the validation score after each epoch of the best networks.
+
+Each curve ends at the epoch where its model stopped. After successive halving, the
+pruned models' curves are drawn too, thin and grey under the best ones, each ending in a
+hollow circle where halving stopped it, and dotted vertical lines mark the rungs (the
+epochs at which models were stopped).
+"""
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+
+from parsearch.plot.arrays import epochs_column
 from parsearch.plot.figure import import_matplotlib, plain_text
 from parsearch.plot.labels import display_label, table_axes
-from parsearch.rows import Col, metric_label, ranked
+from parsearch.rows import Col, Status, metric_label, ranked
+
+#: The most pruned curves drawn (those that trained longest, the best among those).
+MAX_PRUNED_CURVES = 60
+
+
+def _curve(value):
+    """A row's epoch scores as a list of floats ([] where it has none)."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [float(v) if v is not None else np.nan for v in value]
+    return []
+
+
+def pruned_curves(table, greater_is_better, limit=MAX_PRUNED_CURVES):
+    """The pruned rows to draw: those that trained longest, the best scores among them.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A results table, its index reset.
+    greater_is_better : bool
+    limit : int
+
+    Returns
+    -------
+    pandas.DataFrame
+        At most ``limit`` pruned rows that have epoch scores, in that order.
+    """
+    length = np.array([len(_curve(v)) for v in table[Col.EPOCH_SCORES]], dtype=np.intp)
+    drawn = np.flatnonzero((table[Col.STATUS] == Status.PRUNED).to_numpy() & (length > 0))
+    score = pd.to_numeric(table[Col.SCORE], errors="coerce").to_numpy(dtype=float)[drawn]
+    signed = np.nan_to_num(score if greater_is_better else -score, nan=-np.inf)
+    order = np.lexsort((-signed, -length[drawn]))
+    return table.iloc[drawn[order[:limit]]]
+
+
+def _draw_pruned(ax, table, greater_is_better):
+    """The pruned curves, grey, each ending in a hollow circle; the rungs, dotted."""
+    shown = pruned_curves(table, greater_is_better)
+    if shown.empty:
+        return
+    total = int((table[Col.STATUS] == Status.PRUNED).sum())
+    for k, value in enumerate(shown[Col.EPOCH_SCORES]):
+        curve = _curve(value)
+        label = None
+        if k == 0:
+            some = f"{len(shown)} of {total}" if len(shown) < total else f"{total}"
+            label = f"{some} pruned, each ending where halving stopped it"
+        ax.plot(range(1, len(curve) + 1), curve, color="0.6", linewidth=0.8, alpha=0.7, zorder=1)
+        ax.plot(
+            [len(curve)],
+            [curve[-1]],
+            "o",
+            markerfacecolor="white",
+            markeredgecolor="0.45",
+            markersize=4,
+            label=label,
+            zorder=1.5,
+        )
+    epochs = epochs_column(table)[(table[Col.STATUS] == Status.PRUNED).to_numpy()]
+    for k, rung in enumerate(np.unique(epochs[np.isfinite(epochs)])):
+        label = "the rungs of successive halving" if k == 0 else None
+        ax.axvline(rung, color="0.5", linestyle=":", linewidth=0.9, zorder=0, label=label)
 
 
 def plot_epoch_scores(table, *, metric="score", greater_is_better=True, top=5):
     """Learning curves: the validation score after each epoch of the best networks.
+
+    Each curve ends where its model stopped training. Rows that successive halving
+    pruned (status ``pruned``) are drawn too: up to :data:`MAX_PRUNED_CURVES` of them,
+    thin and grey, each ending in a hollow circle, with the rungs dotted.
 
     Parameters
     ----------
@@ -38,12 +114,20 @@ def plot_epoch_scores(table, *, metric="score", greater_is_better=True, top=5):
     ax = fig.add_subplot()
     best = ranked(table, greater_is_better).head(top)
     for position, row in best.iterrows():
-        curve = list(row[Col.EPOCH_SCORES])
+        curve = _curve(row[Col.EPOCH_SCORES])
         label = ", ".join(
             f"{display_label(p)}={display_label(axis_of[p].label(params[position][p]))}"
             for p in varying
         )
-        ax.plot(range(1, len(curve) + 1), curve, marker="o", label=f"{label}: {row[Col.SCORE]:.4g}")
+        ax.plot(
+            range(1, len(curve) + 1),
+            curve,
+            marker="o",
+            markersize=4,
+            label=f"{label}: {row[Col.SCORE]:.4g}",
+            zorder=2,
+        )
+    _draw_pruned(ax, table, greater_is_better)
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric_label(metric, greater_is_better))
     ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))

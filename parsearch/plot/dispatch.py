@@ -8,6 +8,13 @@
 - 4 or more (or a third one with more values than that): a heatmap over two parameters
   where each cell is the best score over all the others.
 
+A table that is no grid (a sampled search space: the rows fill at most half of the
+product of the parameters' values, or a numeric parameter has more values than a heatmap
+axis labels; :func:`parsearch.plot.points.forms_grid`) gets scatter plots instead, one
+point per configuration (:mod:`parsearch.plot.scatter`): the score against its one
+varying parameter; a scatter over the two most important ones; or, with more, a corner
+matrix over the :data:`~parsearch.plot.scatter.MAX_MATRIX` most important.
+
 Every text of the figure is drawn as plain text (:func:`parsearch.plot.figure.plain_text`).
 """
 
@@ -20,6 +27,8 @@ from parsearch.plot.figure import import_matplotlib, plain_text
 from parsearch.plot.heatmap import plot_facets, plot_heatmap
 from parsearch.plot.labels import display_label
 from parsearch.plot.lines import plot_line, plot_single
+from parsearch.plot.points import forms_grid, points_from
+from parsearch.plot.scatter import MAX_MATRIX, plot_matrix, plot_pair, plot_score_against
 from parsearch.rows import Col, Direction
 
 #: The most panels of small multiples; a third parameter with more values is reduced.
@@ -79,8 +88,56 @@ def _heatmap_heading(metric, x, y, over, greater_is_better):
     return f"{metric} over {x} × {y}"
 
 
+def _scatter_params(ranked, x, y):
+    """The parameters a scatter figure draws: ``x`` and ``y`` where named, else the most
+    important (at most :data:`MAX_MATRIX`)."""
+    if x is None and y is None:
+        return ranked[:MAX_MATRIX]
+    others = [p for p in ranked if p not in (x, y)]
+    if x is not None and y is not None:
+        return [x, y]
+    if not others:
+        return [x if x is not None else y]
+    return [x, others[0]] if x is not None else [others[0], y]
+
+
+def _sampled_heading(metric, points, names):
+    """What a scatter figure shows: how many configurations, over what, the importances."""
+    n = len(points.score)
+    if len(names) < len(points.params):
+        shown = f"the {len(names)} most important of {len(points.params)} parameters"
+    elif len(names) > 2:
+        shown = ", ".join(display_label(p) for p in names)
+    else:
+        shown = " × ".join(display_label(p) for p in names)
+    heading = f"{metric} of {n} configurations over {shown}"
+    if len(points.params) > 1:
+        weights = ", ".join(
+            f"{display_label(p)} {points.importance[p]:.2f}"
+            + ("" if p in names else " (not drawn)")
+            for p in points.params
+        )
+        heading += f"\nimportance (share of the ranking it explains): {weights}"
+    return heading
+
+
+def _draw_sampled(mpl, data, x, y, title, metric, greater_is_better):
+    """The scatter figure of a table that is no grid."""
+    points = points_from(data, greater_is_better)
+    names = _scatter_params(points.params, x, y)
+    heading = title if title is not None else _sampled_heading(metric, points, names)
+    kwargs = {"metric": metric, "greater_is_better": greater_is_better, "heading": heading}
+    if len(names) == 1:
+        return plot_score_against(mpl, data, points, names[0], **kwargs)
+    if len(names) == 2:
+        return plot_pair(mpl, data, points, *names, **kwargs)
+    return plot_matrix(mpl, data, points, names, **kwargs)
+
+
 def _draw(mpl, data, table, x, y, title, metric, greater_is_better):
     """The figure of the kind that the varying parameters call for."""
+    if not forms_grid(data):
+        return _draw_sampled(mpl, data, x, y, title, metric, greater_is_better)
     kwargs = {"metric": metric, "greater_is_better": greater_is_better}
     varying = [p for p in data.params if len(data.axes[p].values) > 1]
     if not varying and x is None and y is None:
@@ -124,8 +181,18 @@ def plot_scores(
     2, an annotated heatmap; 3, one heatmap per value of the third parameter with a
     shared colour scale (up to :data:`MAX_PANELS` values); 4 or more, a heatmap over
     ``x`` and ``y`` whose cells are the best score over all other parameters. Failed and
-    diverged configurations are drawn as such, the best one is marked and named in the
-    title. Every text is drawn as plain text (a ``$`` is a dollar sign, never mathtext),
+    diverged configurations are drawn as such, pruned ones (successive halving) in a
+    lighter style with the score and epochs of their last rung, and the best one is
+    marked and named in the title.
+
+    A table that is no grid (a sampled search space, see
+    :func:`parsearch.plot.points.forms_grid`) is drawn as scatter plots, one point per
+    configuration: the score against its one varying parameter; a scatter over the two
+    most important (or ``x`` and ``y``), coloured by the score; or a corner matrix over
+    the four most important. Importance, log axes and levels follow the rules of
+    :mod:`parsearch.plot.points`; the title gives each parameter's importance.
+
+    Every text is drawn as plain text (a ``$`` is a dollar sign, never mathtext),
     control characters escaped and long values shortened; every value has a label,
     ``inf`` and ``nan`` too, and of thousands of values every k-th is labelled.
 

@@ -45,8 +45,8 @@ def import_matplotlib():
     Returns
     -------
     module
-        ``matplotlib``, with ``colors``, ``figure``, ``patches``, ``text``, ``ticker``
-        and ``transforms`` imported.
+        ``matplotlib``, with ``cm``, ``colors``, ``figure``, ``lines``, ``patches``,
+        ``text``, ``ticker`` and ``transforms`` imported.
 
     Raises
     ------
@@ -54,7 +54,7 @@ def import_matplotlib():
         If matplotlib is not installed, saying how to install it.
     """
     return import_optional(
-        "matplotlib", "colors", "figure", "patches", "text", "ticker", "transforms"
+        "matplotlib", "cm", "colors", "figure", "lines", "patches", "text", "ticker", "transforms"
     )
 
 

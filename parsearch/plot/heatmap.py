@@ -1,7 +1,10 @@
 """Annotated heatmaps: one over two parameters, or one per value of a third (facets).
 
 Each cell is coloured by its score and shows it in figures; failed and diverged cells are
-hatched and say so, cells no row fell into say "missing", and the best cell is framed.
+hatched grey and say so, cells no row fell into say "missing", and the best cell is framed.
+A cell that successive halving pruned keeps the colour of its last score, lightened and
+dotted, and reads ``0.83`` over ``pruned@3`` (the epochs it trained); a note under the
+axes says what that means.
 The colour map is reversed for lower-is-better metrics, so that the best cells are always
 the bright ones. Facets share one colour scale and one colour bar. Of many rows or columns
 every k-th is labelled, and cells are written in only up to :data:`MAX_ANNOTATED` of them.
@@ -39,14 +42,15 @@ MAX_ANNOTATED = 900
 _MAX_SEPARATED = 100
 
 
-def _colormap(mpl, greater_is_better):
+def colormap(mpl, greater_is_better):
+    """Viridis, reversed for a lower-is-better metric: the best is always the bright end."""
     cmap = mpl.colormaps["viridis"]
     if not greater_is_better:  # better is always the bright end
         cmap = cmap.reversed()
     return cmap.with_extremes(bad=(0, 0, 0, 0))
 
 
-def _norm(mpl, arrays):
+def score_norm(mpl, arrays):
     """The colour scale over the finite scores of ``arrays``, and whether there are any."""
     finite = drawable(np.concatenate([np.ravel(a) for a in arrays]))
     finite = finite[np.isfinite(finite)]
@@ -78,18 +82,61 @@ def _heatmap_size(grid):
     return cell_w, cell_h
 
 
-def _annotate_cells(mpl, ax, grid, *, cmap, norm, fmt, fontsize, annotate):
-    """Write each ok cell's score; hatch and name the failed, diverged and missing ones.
+#: How a pruned cell is told apart: its colour lightened by white at this opacity, dotted.
+PRUNED_VEIL = 0.45
+PRUNED_HATCH = "."
+#: The note under a figure with pruned cells.
+PRUNED_NOTE = (
+    "pruned@n: stopped early by successive halving after n epochs; "
+    "its score is from then (lighter), never the best"
+)
 
-    Without ``annotate`` (too many cells to write in) only the failed and diverged cells
-    are visited, to be hatched.
+
+def pruned_text(score, epochs, fmt):
+    """A pruned cell's text: ``"0.83\\npruned@3"`` (no score or epochs where unknown)."""
+    tag = f"pruned@{int(epochs)}" if np.isfinite(epochs) else "pruned"
+    return f"{fmt(score)}\n{tag}" if np.isfinite(score) else tag
+
+
+def _veil_pruned(mpl, ax, i, j):
+    ax.add_patch(
+        mpl.patches.Rectangle(
+            (j - 0.5, i - 0.5),
+            1,
+            1,
+            facecolor=(1, 1, 1, PRUNED_VEIL),
+            edgecolor=(0, 0, 0, 0.3),
+            hatch=PRUNED_HATCH,
+            linewidth=0,
+        )
+    )
+
+
+def _annotate_cells(mpl, ax, grid, *, cmap, norm, fmt, fontsize, annotate):
+    """Write each ok cell's score; mark the pruned, failed, diverged and missing ones.
+
+    Without ``annotate`` (too many cells to write in) only the pruned, failed and
+    diverged cells are visited, to be veiled or hatched.
     """
-    if annotate:
-        cells = np.ndindex(grid.scores.shape)
-    else:
-        cells = np.argwhere((grid.status == Status.FAILED) | (grid.status == Status.DIVERGED))
+    marked = (Status.FAILED, Status.DIVERGED, Status.PRUNED)
+    cells = np.ndindex(grid.scores.shape) if annotate else np.argwhere(np.isin(grid.status, marked))
+    epochs = grid.epochs if grid.epochs is not None else np.full(grid.scores.shape, np.nan)
     for i, j in cells:
         status = grid.status[i, j]
+        if status == Status.PRUNED:
+            _veil_pruned(mpl, ax, i, j)
+            if annotate:
+                text = pruned_text(grid.scores[i, j], epochs[i, j], fmt)
+                ax.text(
+                    j,
+                    i,
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize=fontsize * 0.85,
+                    bbox={"boxstyle": "round,pad=0.12", "fc": (1, 1, 1, 0.6), "ec": "none"},
+                )
+            continue
         if status == Status.OK:
             r, g, b, _ = cmap(norm(grid.scores[i, j]))
             dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.55
@@ -242,8 +289,8 @@ def plot_heatmap(mpl, data, grid, *, metric, greater_is_better, heading):
     height = max(3.6, ny * cell_h + 2.2)
     fig = mpl.figure.Figure(figsize=(width, height), layout="constrained")
     ax = fig.add_subplot()
-    cmap = _colormap(mpl, greater_is_better)
-    norm, has_scores = _norm(mpl, [grid.scores])
+    cmap = colormap(mpl, greater_is_better)
+    norm, has_scores = score_norm(mpl, [grid.scores])
     image = draw_heatmap(
         mpl,
         ax,
@@ -258,12 +305,23 @@ def plot_heatmap(mpl, data, grid, *, metric, greater_is_better, heading):
     ax.set_ylabel(display_label(grid.y, 80))
     if has_scores:
         fig.colorbar(image, ax=ax, label=metric_label(metric, greater_is_better))
+    note_pruned(mpl, fig, [grid])
     best_score = grid.scores[grid.best] if grid.best is not None else None
     best = best_text(metric, best_score, grid.best_params, data.axes)
     if grid.best is None and counts_text(grid.status):
         best += f" (cells: {counts_text(grid.status)})"
     set_title(fig, heading, best, width)
     return fig
+
+
+def note_pruned(mpl, fig, grids):
+    """Under the axes, what a pruned cell is, where any grid has one."""
+    if not any(np.any(g.status == Status.PRUNED) for g in grids):
+        return
+    swatch = mpl.patches.Patch(
+        facecolor="0.85", edgecolor="0.4", hatch=PRUNED_HATCH, label=PRUNED_NOTE
+    )
+    fig.legend(handles=[swatch], loc="outside lower center", fontsize=8, frameon=False)
 
 
 def _best_panel(grids, greater_is_better):
@@ -308,8 +366,8 @@ def plot_facets(mpl, data, x, y, z, *, metric, greater_is_better, heading):
     axs = fig.subplots(nrows, ncols, squeeze=False)
 
     best_panel = _best_panel(grids, greater_is_better)
-    cmap = _colormap(mpl, greater_is_better)
-    norm, has_scores = _norm(mpl, [g.scores for g in grids])
+    cmap = colormap(mpl, greater_is_better)
+    norm, has_scores = score_norm(mpl, [g.scores for g in grids])
     fmt = score_formatter(np.concatenate([g.scores.ravel() for g in grids]))
     image = None
     for k, grid in enumerate(grids):
@@ -340,6 +398,7 @@ def plot_facets(mpl, data, x, y, z, *, metric, greater_is_better, heading):
     if has_scores:
         label = metric_label(metric, greater_is_better)
         fig.colorbar(image, ax=[axs.flat[k] for k in range(n)], label=label)
+    note_pruned(mpl, fig, grids)
     if best_panel is None:
         best = best_text(metric, None, None, data.axes)
     else:

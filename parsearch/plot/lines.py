@@ -4,7 +4,9 @@ Numeric values are placed at their value (on a log scale when they span two deca
 more), other values evenly in axis order: strings, "unset", and any numbers among which
 one is infinite or NaN, two land on one spot (``-0`` and ``0``) or whose span overflows.
 Of many evenly placed values every k-th is labelled. Failed and diverged values are
-crosses along the bottom of the axes, and the best one is a star.
+crosses along the bottom of the axes, and the best one is a star. Values that successive
+halving pruned are hollow circles at the score of their last rung (the line joins only
+fully trained ones), tagged ``@n`` with the epochs they trained.
 """
 
 from __future__ import annotations
@@ -72,11 +74,48 @@ def _log_limits(positions, margin=0.05):
     return min(_power_of_ten(log_lo - pad, lo), lo), max(_power_of_ten(log_hi + pad, hi), hi)
 
 
+#: The most pruned points tagged with the epochs they trained.
+_MAX_TAGGED = 30
+
+
+def _draw_pruned(ax, line, positions):
+    """Hollow circles at the pruned values' last scores, tagged with their epochs."""
+    pruned = np.flatnonzero((line.status == Status.PRUNED) & np.isfinite(line.scores))
+    if pruned.size == 0:
+        return
+    scores = drawable(line.scores)
+    ax.plot(
+        positions[pruned],
+        scores[pruned],
+        "o",
+        markerfacecolor="none",
+        markeredgecolor="0.45",
+        markersize=6,
+        label="pruned@n: stopped after n epochs (its score then)",
+        zorder=3,
+    )
+    epochs = line.epochs if line.epochs is not None else np.full(len(scores), np.nan)
+    if pruned.size > _MAX_TAGGED:
+        return
+    for i in pruned:
+        if np.isfinite(epochs[i]):
+            ax.annotate(
+                f"@{int(epochs[i])}",
+                (positions[i], scores[i]),
+                xytext=(0, -11),
+                textcoords="offset points",
+                ha="center",
+                fontsize=7,
+                color="0.4",
+            )
+
+
 def _draw_points(mpl, ax, line, positions, metric):
-    """The line, its ok points, the best star and the failure crosses."""
+    """The line, its ok points, the pruned ones, the best star and the failure crosses."""
     ok = line.status == Status.OK
     scores = drawable(line.scores)
-    ax.plot(positions, scores, color="tab:blue", linewidth=1.5, zorder=2)
+    joined = np.where(ok, scores, np.nan)  # pruned scores are not comparable: not joined
+    ax.plot(positions, joined, color="tab:blue", linewidth=1.5, zorder=2)
     ax.plot(
         positions[ok],
         scores[ok],
@@ -86,6 +125,7 @@ def _draw_points(mpl, ax, line, positions, metric):
         label=metric,
         zorder=3,
     )
+    _draw_pruned(ax, line, positions)
     if line.best is not None:
         ax.plot(
             positions[line.best],
@@ -116,7 +156,7 @@ def _draw_points(mpl, ax, line, positions, metric):
 
 
 def _set_y_range(ax, line):
-    if not np.any(line.status == Status.OK):
+    if not np.any(np.isfinite(line.scores)):
         ax.set_ylim(0, 1)
         ax.text(
             0.5,

@@ -39,9 +39,11 @@ _STATUSES = [status.value for status in Status]
 #: The directions a ``scores.csv`` may hold.
 _DIRECTIONS = [direction.value for direction in Direction]
 #: Result columns that hold numbers (or nothing).
-_NUMBER_COLUMNS = (Col.SCORE, Col.FIT_SECONDS, Col.SCORE_STD, Col.TRAIN_LOSS)
+_NUMBER_COLUMNS = (Col.SCORE, Col.FIT_SECONDS, Col.SCORE_STD, Col.TRAIN_LOSS, Col.EPOCHS_TRAINED)
 #: Fields of meta.json that are JSON objects where present.
-_META_OBJECTS = ("grid", "data", "execution", "versions")
+_META_OBJECTS = ("grid", "data", "execution", "versions", "halving")
+#: Fields of meta.json's ``halving`` that are lists of numbers where present.
+_HALVING_LISTS = ("rungs", "candidates")
 #: Why something reached through a symlink is not read.
 OUTSIDE = "a symlink to outside the results root"
 
@@ -104,7 +106,8 @@ class Run:
     best : int or None
         Row position of the best ok configuration (the earliest among ties).
     counts : dict
-        ``{"ok": n, "failed": n, "diverged": n}``.
+        ``{"ok": n, "failed": n, "diverged": n}``, and ``"pruned": n`` where some row
+        was pruned by successive halving.
     images : list of Path
         The folder's PNG files, sorted by name.
     skipped : list of Problem
@@ -146,6 +149,45 @@ class Run:
         if params is not None:
             return params
         return {p: row[p] for p in self.params}
+
+    @property
+    def halving(self):
+        """meta.json's ``halving`` (factor, rungs, candidates, ...), or None where absent."""
+        halving = self.meta.get("halving")
+        return halving if isinstance(halving, dict) and halving else None
+
+    @property
+    def resource(self):
+        """What a rung of successive halving counts: epochs, or passes of ``partial_fit``."""
+        return "epochs" if Col.EPOCH_SCORES in self.table.columns else "partial_fit passes"
+
+    def halving_text(self, arrow="→"):
+        """meta.json's successive halving in words, or None where the search had none.
+
+        Parameters
+        ----------
+        arrow : str
+            Between the rungs.
+
+        Returns
+        -------
+        str or None
+            ``"factor 3; 243 → 81 → 27 → 9 configurations trained to 1 → 3 → 9 → 27
+            epochs"``.
+        """
+        halving = self.halving
+        if halving is None:
+            return None
+        rungs, candidates = halving.get("rungs"), halving.get("candidates")
+        parts = []
+        if candidates:
+            parts.append(f" {arrow} ".join(_number(n) for n in candidates) + " configurations")
+        if rungs:
+            parts.append(f" {arrow} ".join(_number(r) for r in rungs) + f" {self.resource}")
+        steps = " trained to ".join(parts)
+        factor = halving.get("factor")
+        head = f"factor {_number(factor)}" if _json_type(factor) == "number" else ""
+        return "; ".join(t for t in (head, steps) if t) or None
 
     @property
     def best_score(self):
@@ -434,6 +476,13 @@ def _check_scores(table, path):
         raise _invalid(path, f"a {Col.KEY} is nested too deeply to read.") from None
 
 
+def _number(value):
+    """A number of meta.json as written: 3, not 3.0."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _json_type(value):
     """The JSON name of a parsed value's type."""
     if isinstance(value, bool):
@@ -470,6 +519,12 @@ def _check_meta(meta, path):
         isinstance(axes, dict) and all(isinstance(v, list) for v in axes.values())
     ):
         raise wrong("the grid's 'axes' must map each parameter to the list of its values")
+    for key in _HALVING_LISTS:
+        values = (meta.get("halving") or {}).get(key)
+        if values is not None and not (
+            isinstance(values, list) and all(_json_type(v) == "number" for v in values)
+        ):
+            raise wrong(f"the halving's {key!r} must be a list of numbers")
     wall = meta.get("wall_seconds")
     if wall is not None and _json_type(wall) != "number":
         raise wrong(f"'wall_seconds' is a JSON {_json_type(wall)}, not a number")

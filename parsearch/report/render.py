@@ -157,12 +157,21 @@ def _summary_line(run):
     return f"best {run.metric} {_format(run.best_score)}"
 
 
+def _count(status, n):
+    """One status count: failures in red, pruned ones (successive halving) apart."""
+    if status == Status.PRUNED:
+        return (
+            f'<span class="pruned" title="stopped early by successive halving: their scores '
+            f'are from the rung where they stopped">{n} {_e(status)}</span>'
+        )
+    if n and status != Status.OK:
+        return f'<span class="bad">{n} {_e(status)}</span>'
+    return f"{n} {_e(status)}"
+
+
 def _section(run, index, base):
     """The ``<section>`` of one run: summary, best configuration, facts, images, table."""
-    counts = ", ".join(
-        f'<span class="bad">{n} {_e(s)}</span>' if n and s != Status.OK else f"{n} {_e(s)}"
-        for s, n in run.counts.items()
-    )
+    counts = ", ".join(_count(s, n) for s, n in run.counts.items())
     if run.best is None:
         best = '<p class="best">no configuration succeeded</p>'
     else:
@@ -180,7 +189,7 @@ def _section(run, index, base):
         f"<h2>{_e(run.name)}</h2>\n"
         f'<p class="summary">metric <strong>{_e(run.metric)}</strong> ({_e(run.direction.label)}) '
         f"&middot; {len(run.table)} configurations: {counts}</p>\n"
-        f"{best}\n{_meta_list(run.meta)}\n{images}\n{_table(run)}\n</section>"
+        f"{best}\n{_meta_list(run)}\n{images}\n{_table(run)}\n</section>"
     )
 
 
@@ -194,8 +203,9 @@ def _figure(path, base):
     )
 
 
-def _meta_list(meta):
+def _meta_list(run):
     """meta.json's facts as ``(term, text)`` pairs rendered in a definition list."""
+    meta = run.meta
     if not meta:
         return f'<p class="nometa">no {META}</p>'
     facts = []
@@ -214,6 +224,8 @@ def _meta_list(meta):
         facts.append(("data", _e(", ".join(shapes))))
     if meta.get("validation"):
         facts.append(("validation", _e(meta["validation"])))
+    if run.halving_text():
+        facts.append(("successive halving", _e(run.halving_text())))
     execution = meta.get("execution") or {}
     if execution.get("device"):
         facts.append(("device", _e(execution["device"])))

@@ -1,0 +1,397 @@
+"""Compute first, for a table that is no grid: every configuration as a point.
+
+A sampled search space (:func:`parsearch.sample_space`) gives each configuration its own
+learning rate: its table is no rectangle, and a heatmap of it would be a diagonal of
+lonely cells. :func:`forms_grid` tells the two apart, and :func:`score_points` turns
+such a table into a :class:`ScorePoints` (each row's position along each parameter, its
+score and status, the best row, and the parameters ranked by importance) for the
+scatter plots of :mod:`parsearch.plot.scatter`. No matplotlib here.
+
+The rules, each simple enough to say in a sentence:
+
+- **a grid** is a table whose varying parameters (those with more than one value in it)
+  take nearly every combination of their values: more than half (:data:`MIN_FILL`) of
+  the cartesian product is there, counted within each sub-grid (rows that leave the
+  same parameters unset), and no numeric parameter has more than
+  :data:`MAX_AXIS_VALUES` values (past which a heatmap can no longer label each row and
+  column). An interrupted search over a grid still fills most of the product of the
+  values it reached, so it is still drawn as a heatmap.
+- **importance** of a parameter is how much of the ranking of the configurations its
+  value explains: the effect size of the Kruskal-Wallis test (``eta^2_H = (H - k + 1) /
+  (n - k)``, the share of the variance of the ranks between the groups, corrected for
+  the number of groups ``k``). The groups are the parameter's values, or, for a numeric
+  parameter of more than :data:`IMPORTANCE_BINS` values, that many bins of equal counts.
+  Configurations are ranked best first: the fully trained (``ok``) ones by score, then
+  the pruned ones by the epochs they reached and their score there (as successive
+  halving ranked them), then the failed and diverged ones, tied last. Ranks, not scores,
+  so that a few diverged runs or the rung scores of pruned ones do not dominate.
+- **a log axis** for a numeric parameter whose values are all positive, span at least two
+  decades, and whose median sits nearer the middle of the axis on a log scale than on a
+  linear one (``loguniform(1e-4, 1)`` draws do; ``uniform(0, 1)`` draws, which span many
+  decades near 0, do not).
+- **levels**: a numeric parameter of at most :data:`MAX_LEVELS` values (a list sampled
+  from: widths 32 to 512, momentum 0 or 0.9) is drawn as evenly spaced levels in
+  ascending order, as are strings, booleans, None and mixed values (categories, in the
+  grid's order); points on them are jittered.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from parsearch.plot.arrays import prepare
+from parsearch.plot.labels import MAX_TICKS, display_label, is_finite_number, is_number
+from parsearch.rows import Status, best_index
+
+#: A grid fills more than this share of the product of its varying parameters' values.
+MIN_FILL = 0.5
+#: A numeric parameter of more values than this is no heatmap axis (as many as it labels).
+MAX_AXIS_VALUES = MAX_TICKS
+#: A numeric parameter of at most this many values is drawn as levels, jittered.
+MAX_LEVELS = 12
+#: Numeric parameters of more values are cut into this many bins for their importance.
+IMPORTANCE_BINS = 5
+
+LOG, LINEAR, LEVELS = "log", "linear", "levels"
+
+
+@dataclass
+class Scale:
+    """How one parameter is placed along an axis of a scatter plot.
+
+    Attributes
+    ----------
+    kind : {"log", "linear", "levels"}
+        At their value on a log or linear axis, or as evenly spaced levels.
+    positions : ndarray of float, shape (n_rows,)
+        Each row's place: its value, or the index of its level (before any jitter).
+    labels : list of str
+        The levels' tick labels, in order (empty for log and linear).
+    """
+
+    kind: str
+    positions: np.ndarray
+    labels: list
+
+    @property
+    def discrete(self):
+        """Whether the parameter is drawn as levels (and its points jittered)."""
+        return self.kind == LEVELS
+
+
+@dataclass
+class ScorePoints:
+    """A results table as points, ready to draw as scatter plots.
+
+    Attributes
+    ----------
+    params : list of str
+        The varying parameters, most important first (ties in table order).
+    importance : dict of str to float
+        Each varying parameter's importance, from 0 (its value tells nothing about the
+        ranking) to 1 (it decides it); see the module's rules.
+    scales : dict of str to Scale
+        How each parameter is placed (the varying ones and the others).
+    score : ndarray of float, shape (n_rows,)
+        Each row's score (a pruned row's: at its last rung; NaN where it failed).
+    status : ndarray of object, shape (n_rows,)
+        Each row's :class:`~parsearch.rows.Status`.
+    epochs : ndarray of float, shape (n_rows,)
+        The epochs each row trained (``epochs_trained``; NaN where unknown).
+    best : int or None
+        Position of the best row (ok, the earliest among ties); None if none succeeded.
+    best_params : dict or None
+        Every parameter of the best row.
+    """
+
+    params: list
+    importance: dict
+    scales: dict
+    score: np.ndarray
+    status: np.ndarray
+    epochs: np.ndarray
+    best: int | None
+    best_params: dict | None
+
+
+def present_values(data, name):
+    """The values of a parameter that some row of the table has, in axis order."""
+    return [data.axes[name].values[c] for c in np.unique(data.codes[name])]
+
+
+def varying_params(data):
+    """The parameters with more than one value among the rows, in table order."""
+    return [p for p in data.params if len(np.unique(data.codes[p])) > 1]
+
+
+def _numeric(values):
+    return bool(values) and all(is_number(v) for v in values)
+
+
+def grid_fill(data, params):
+    """The share of the product of the values of ``params`` that the rows fill.
+
+    Counted within each sub-grid: rows that leave the same parameters unset form one,
+    whose product spans only the parameters that vary in it.
+
+    Parameters
+    ----------
+    data : Table
+        The encoded table (:func:`parsearch.plot.arrays.prepare`).
+    params : list of str
+
+    Returns
+    -------
+    float
+        1.0 for a full grid (and for no parameters).
+    """
+    if not params:
+        return 1.0
+    codes = np.stack([data.codes[p] for p in params], axis=1)  # (n_rows, n_params)
+    unset = np.stack(
+        [
+            np.array([v is None for v in data.axes[p].values], dtype=bool)[data.codes[p]]
+            for p in params
+        ],
+        axis=1,
+    )
+    _, group = np.unique(unset, axis=0, return_inverse=True)
+    filled = product = 0
+    for g in np.unique(group):
+        block = codes[group.ravel() == g]
+        filled += len(np.unique(block, axis=0))
+        product += math.prod(len(np.unique(column)) for column in block.T)
+    return filled / product
+
+
+def forms_grid(data):
+    """Whether a table is (nearly) a grid, to draw as heatmaps; else as scatter plots.
+
+    Parameters
+    ----------
+    data : Table
+        The encoded table.
+
+    Returns
+    -------
+    bool
+        False when a numeric varying parameter has more than :data:`MAX_AXIS_VALUES`
+        values, or the rows fill at most :data:`MIN_FILL` of the product of the varying
+        parameters' values (see :func:`grid_fill`).
+    """
+    varying = varying_params(data)
+    for p in varying:
+        values = present_values(data, p)
+        if _numeric(values) and len(values) > MAX_AXIS_VALUES:
+            return False
+    return grid_fill(data, varying) > MIN_FILL
+
+
+# --- importance -------------------------------------------------------------------------
+
+
+def goodness_ranks(data, greater_is_better):
+    """Each row's rank, 1 for the worst: ok by score, pruned by epochs then score, failed last.
+
+    Ties (the failed and diverged rows among them) share their average rank.
+
+    Parameters
+    ----------
+    data : Table
+    greater_is_better : bool
+
+    Returns
+    -------
+    ndarray of float, shape (n_rows,)
+    """
+    status = data.status
+    tier = np.select([status == Status.OK, status == Status.PRUNED], [2.0, 1.0], 0.0)
+    reached = np.where(status == Status.PRUNED, np.nan_to_num(data.epochs, nan=0.0), 0.0)
+    signed = data.score if greater_is_better else -data.score
+    signed = np.where((tier > 0) & np.isfinite(signed), signed, -np.inf)
+    keys = np.stack([tier, reached, signed], axis=1)
+    order = np.lexsort((signed, reached, tier))  # the worst first
+    ordered = keys[order]
+    new = np.r_[True, np.any(ordered[1:] != ordered[:-1], axis=1)]
+    tie = np.cumsum(new) - 1
+    mean_rank = np.bincount(tie, weights=np.arange(1, len(order) + 1)) / np.bincount(tie)
+    ranks = np.empty(len(order))
+    ranks[order] = mean_rank[tie]
+    return ranks
+
+
+def _groups(data, name):
+    """The group of each row for a parameter's importance: its value, or its value's bin."""
+    values = present_values(data, name)
+    if not (len(values) > IMPORTANCE_BINS and all(is_finite_number(v) for v in values)):
+        return data.codes[name]
+    axis = data.axes[name]
+    numbers = np.array([float(v) if is_number(v) else np.nan for v in axis.values])
+    bins = pd.qcut(numbers[data.codes[name]], IMPORTANCE_BINS, labels=False, duplicates="drop")
+    return np.asarray(bins, dtype=np.intp)
+
+
+def effect_size(ranks, groups):
+    """The Kruskal-Wallis effect size of ``groups`` on ``ranks``: ``(H - k + 1) / (n - k)``.
+
+    ``H = (n - 1) * SS_between / SS_total`` of the ranks (ties included); clipped to
+    [0, 1]. With no more rows than groups, the uncorrected share ``SS_between / SS_total``.
+
+    Parameters
+    ----------
+    ranks : ndarray of float, shape (n,)
+    groups : ndarray of int, shape (n,)
+
+    Returns
+    -------
+    float
+        0 when every rank is the same.
+    """
+    n = len(ranks)
+    total = float(np.sum((ranks - ranks.mean()) ** 2))
+    if n < 2 or total == 0:
+        return 0.0
+    _, group = np.unique(groups, return_inverse=True)
+    counts = np.bincount(group)
+    means = np.bincount(group, weights=ranks) / counts
+    between = float(np.sum(counts * (means - ranks.mean()) ** 2))
+    k = len(counts)
+    if n <= k:
+        return float(np.clip(between / total, 0.0, 1.0))
+    h = (n - 1) * between / total
+    return float(np.clip((h - k + 1) / (n - k), 0.0, 1.0))
+
+
+def importance(data, params, greater_is_better):
+    """The importance of each parameter (see the module's rules), in ``params``' order.
+
+    Parameters
+    ----------
+    data : Table
+    params : list of str
+    greater_is_better : bool
+
+    Returns
+    -------
+    dict of str to float
+    """
+    ranks = goodness_ranks(data, greater_is_better)
+    return {p: effect_size(ranks, _groups(data, p)) for p in params}
+
+
+# --- scales -----------------------------------------------------------------------------
+
+
+def log_scaled(values):
+    """Whether numbers are drawn on a log axis (see the module's rules).
+
+    Parameters
+    ----------
+    values : list of float
+        The distinct values.
+
+    Returns
+    -------
+    bool
+    """
+    numbers = np.array([float(v) for v in values], dtype=float)
+    if numbers.size < 2 or not np.all(np.isfinite(numbers)) or numbers.min() <= 0:
+        return False
+    lo, hi, median = float(numbers.min()), float(numbers.max()), float(np.median(numbers))
+    if hi / lo < 100:
+        return False
+    on_log = (math.log(median) - math.log(lo)) / (math.log(hi) - math.log(lo))
+    on_linear = (median - lo) / (hi - lo)
+    return abs(on_log - 0.5) <= abs(on_linear - 0.5)
+
+
+def _placeable(numbers):
+    """Finite numbers whose span does not overflow, as a numeric axis needs."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.all(np.isfinite(numbers)) and np.isfinite(2 * np.ptp(numbers)))
+
+
+def param_scale(data, name):
+    """How one parameter is placed: on a log or linear axis, or as levels.
+
+    Parameters
+    ----------
+    data : Table
+    name : str
+
+    Returns
+    -------
+    Scale
+    """
+    axis, codes = data.axes[name], data.codes[name]
+    values = present_values(data, name)
+    if all(is_finite_number(v) for v in values) and len(values) > MAX_LEVELS:
+        numbers = np.array([float(v) if is_number(v) else np.nan for v in axis.values])
+        if _placeable(numbers[np.unique(codes)]):
+            kind = LOG if log_scaled(values) else LINEAR
+            return Scale(kind, numbers[codes], [])
+    present = np.unique(codes)  # axis order: the grid's, else numbers ascending
+    if _numeric(values):  # a sampled list's grid order is the order of the draws
+        present = sorted(present, key=lambda c: (math.isnan(axis.values[c]), axis.values[c]))
+    level = np.full(len(axis.values), -1, dtype=float)
+    level[present] = np.arange(len(present))
+    return Scale(LEVELS, level[codes], [display_label(axis.labels[c]) for c in present])
+
+
+def points_from(data, greater_is_better):
+    """The :class:`ScorePoints` of an encoded table.
+
+    Parameters
+    ----------
+    data : Table
+    greater_is_better : bool
+
+    Returns
+    -------
+    ScorePoints
+    """
+    varying = varying_params(data)
+    weight = importance(data, varying, greater_is_better)
+    params = sorted(varying, key=lambda p: -weight[p])  # stable: ties in table order
+    best = best_index(data.score, data.status, greater_is_better)
+    best_params = None
+    if best is not None:
+        best_params = {p: data.axes[p].values[data.codes[p][best]] for p in data.params}
+    return ScorePoints(
+        params=params,
+        importance={p: weight[p] for p in params},
+        scales={p: param_scale(data, p) for p in data.params},
+        score=data.score,
+        status=data.status,
+        epochs=data.epochs,
+        best=best,
+        best_params=best_params,
+    )
+
+
+def score_points(table, *, axes=None, greater_is_better=True):
+    """A results table as points for scatter plots, its parameters ranked by importance.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A results table or a read ``scores.csv``.
+    axes : dict of str to list, optional
+        The grid's values of each parameter, in the grid's order (the order of levels).
+    greater_is_better : bool, default True
+        The metric's direction.
+
+    Returns
+    -------
+    ScorePoints
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`parsearch.plot.score_grid` does, for a table that is not a results table.
+    """
+    return points_from(prepare(table, axes), greater_is_better)

@@ -1,0 +1,403 @@
+"""Scatter plots of a table that is no grid (a sampled search space): one point a row.
+
+Drawn from a :class:`~parsearch.plot.points.ScorePoints`:
+
+- one varying parameter: the score against it (:func:`plot_score_against`);
+- two: a scatter over both, coloured by the score, with a colour bar (:func:`plot_pair`);
+- more: a corner matrix over the :data:`MAX_MATRIX` most important ones
+  (:func:`plot_matrix`): below the diagonal a scatter of each pair, on the diagonal the
+  score against each parameter.
+
+Every point is one configuration. Fully trained ones are filled circles in the colour of
+their score (bright is best, in either direction); pruned ones (successive halving) are
+smaller hollow circles in the colour of the score of their last rung; failed and diverged
+ones are crosses (where the score is the axis, along its bottom); the best is a gold
+star. Each kind of mark is one collection whose ``gid`` names it (the status, or
+:data:`BEST_GID`), for tests and for anyone restyling the figure. A parameter is drawn
+on a log axis, a linear one, or as evenly spaced levels with the points jittered across
+them (see :mod:`parsearch.plot.points` for the rules). The legend, under the axes, says
+what each mark is and how many there are.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from parsearch.plot.figure import (
+    FAILED_COLORS,
+    drawable,
+    needs_rotation,
+    rotate_x_labels,
+    set_title,
+)
+from parsearch.plot.heatmap import colormap, score_norm
+from parsearch.plot.labels import best_text, display_label, tick_indices
+from parsearch.rows import Status, metric_label
+
+#: The most parameters of the matrix of pairwise scatters (the most important ones).
+MAX_MATRIX = 4
+#: The ``gid`` of the best point's mark; the others carry their status (``"ok"``, ...).
+BEST_GID = "best"
+#: Points on levels are spread this far (a fraction of the distance between levels).
+_JITTER = 0.32
+_SEED = 0
+
+
+def jittered(points):
+    """Where each row is drawn along each parameter: levels jittered, values as they are.
+
+    The same every time (a fixed seed), so a point sits at the same place in every panel.
+
+    Parameters
+    ----------
+    points : ScorePoints
+
+    Returns
+    -------
+    dict of str to ndarray of float
+    """
+    rng = np.random.default_rng(_SEED)
+    drawn = {}
+    for p, scale in points.scales.items():
+        spread = rng.uniform(-_JITTER, _JITTER, len(scale.positions))
+        drawn[p] = scale.positions + spread if scale.discrete else scale.positions
+    return drawn
+
+
+def axis_label(name, scale):
+    """A parameter's axis label: its name, and "(log scale)" on a log axis."""
+    return display_label(name, 80) + (" (log scale)" if scale.kind == "log" else "")
+
+
+def _style_axis(ax, which, name, scale, space_in, label=True):
+    """A parameter's scale, ticks and label on the x or y axis of ``ax``."""
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    if scale.kind == "log":
+        (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+    elif scale.discrete:
+        shown = tick_indices(len(scale.labels))
+        labels = [scale.labels[i] for i in shown]
+        axis.set_ticks(shown, labels)
+        (ax.set_xlim if which == "x" else ax.set_ylim)(-0.5, len(scale.labels) - 0.5)
+        if which == "x" and needs_rotation(labels, space_in / max(len(shown), 1), 8):
+            rotate_x_labels(ax)
+    if label:
+        axis.set_label_text(axis_label(name, scale))
+
+
+def _marks(points):
+    """Row masks: fully trained, pruned (with a score), failed and diverged."""
+    status = points.status
+    finite = np.isfinite(points.score)
+    return {
+        Status.OK: (status == Status.OK) & finite,
+        Status.PRUNED: status == Status.PRUNED,
+        Status.FAILED: (status == Status.FAILED) | ((status == Status.OK) & ~finite),
+        Status.DIVERGED: status == Status.DIVERGED,
+    }
+
+
+def _colours(points, rows, cmap, norm):
+    """Each row's colour by its score; grey where it has none."""
+    scores = drawable(points.score[rows])
+    colours = cmap(norm(np.nan_to_num(scores)))
+    colours[~np.isfinite(scores)] = (0.55, 0.55, 0.55, 1.0)
+    return colours
+
+
+def draw_points(ax, points, xs, ys, *, cmap, norm, size, bottom=None):
+    """The marks of every row at ``(xs, ys)``: scored, pruned, failed, the best.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    points : ScorePoints
+    xs, ys : ndarray of float, shape (n_rows,)
+        Where each row goes; ``ys`` may be the scores.
+    cmap, norm
+        The colour map and scale of the scores.
+    size : float
+        Area of a scored point, in points squared.
+    bottom : matplotlib.transforms.Transform, optional
+        Where the scores are ``ys``: failed rows (no score) go along the bottom of the
+        axes, drawn with this blended transform at height 0.04.
+    """
+    marks = _marks(points)
+    pruned = marks[Status.PRUNED]
+    if pruned.any():
+        py = ys[pruned] if bottom is None else drawable(points.score[pruned])
+        ax.scatter(
+            xs[pruned],
+            py,
+            s=size * 0.55,
+            facecolors="none",
+            edgecolors=_colours(points, pruned, cmap, norm),
+            linewidths=0.9,
+            zorder=2,
+            gid=str(Status.PRUNED),
+        )
+    ok = marks[Status.OK]
+    if ok.any():
+        oy = ys[ok] if bottom is None else drawable(points.score[ok])
+        among_pruned = pruned.any()  # the few survivors: larger, outlined in black
+        ax.scatter(
+            xs[ok],
+            oy,
+            s=size * (1.8 if among_pruned else 1.0),
+            c=_colours(points, ok, cmap, norm),
+            edgecolors="black" if among_pruned else "white",
+            linewidths=0.6 if among_pruned else 0.4,
+            zorder=3,
+            gid=str(Status.OK),
+        )
+    for status, colour in FAILED_COLORS.items():
+        where = marks[status]
+        if where.any():
+            extra = {} if bottom is None else {"transform": bottom, "clip_on": False}
+            fy = ys[where] if bottom is None else np.full(int(where.sum()), 0.04)
+            ax.scatter(
+                xs[where],
+                fy,
+                marker="x",
+                s=size * 0.9,
+                c=colour,
+                linewidths=1.3,
+                zorder=4,
+                gid=str(status),
+                **extra,
+            )
+    if points.best is not None:
+        b = points.best
+        by = ys[b] if bottom is None else drawable(points.score[b])
+        ax.scatter(
+            [xs[b]],
+            [by],
+            marker="*",
+            s=size * 9,
+            c="gold",
+            edgecolors="black",
+            linewidths=0.9,
+            zorder=5,
+            gid=BEST_GID,
+        )
+
+
+def _score_range(ax, points):
+    """The score axis: a little beyond the drawn scores, room for crosses at the bottom."""
+    scores = drawable(points.score)
+    scores = scores[np.isfinite(scores)]
+    if scores.size == 0:
+        ax.set_ylim(0, 1)
+        return
+    lo, hi = float(scores.min()), float(scores.max())
+    pad = (hi - lo) * 0.1 or abs(hi) * 0.05 or 0.05
+    ax.set_ylim(lo - 1.3 * pad, hi + pad)
+
+
+def draw_against(mpl, ax, points, xs, name, *, cmap, norm, size):
+    """The score against one parameter in ``ax``: the score on y, failures at the bottom."""
+    bottom = mpl.transforms.blended_transform_factory(ax.transData, ax.transAxes)
+    _score_range(ax, points)
+    draw_points(ax, points, xs, points.score, cmap=cmap, norm=norm, size=size, bottom=bottom)
+    ax.grid(True, alpha=0.3)
+
+
+def legend_handles(mpl, points, metric, cmap):
+    """One legend entry per kind of mark the figure has, with how many rows it marks."""
+    marks = {status: int(rows.sum()) for status, rows in _marks(points).items()}
+
+    def mark(label, **style):
+        return mpl.lines.Line2D([], [], linestyle="none", label=label, **style)
+
+    handles = []
+    if marks[Status.OK]:
+        label = f"{marks[Status.OK]} ok (colour: score)"
+        edge = "black" if marks[Status.PRUNED] else "white"
+        handles.append(
+            mark(label, marker="o", color=cmap(0.65), markeredgecolor=edge, markersize=7)
+        )
+    if marks[Status.PRUNED]:
+        handles.append(
+            mark(
+                f"{marks[Status.PRUNED]} pruned by successive halving (hollow: score when stopped)",
+                marker="o",
+                markerfacecolor="none",
+                markeredgecolor=cmap(0.35),
+                markersize=6,
+            )
+        )
+    for status, colour in FAILED_COLORS.items():
+        if marks[status]:
+            label = f"{marks[status]} {status}"
+            handles.append(mark(label, marker="x", color=colour, markeredgewidth=1.5))
+    if points.best is not None:
+        handles.append(
+            mark(
+                f"best {metric}: {points.score[points.best]:.4g}",
+                marker="*",
+                markerfacecolor="gold",
+                markeredgecolor="black",
+                markersize=13,
+            )
+        )
+    return handles
+
+
+def _finish(mpl, fig, data, points, style, *, heading, width, colorbar_axes):
+    """Colour bar, legend and title, shared by every scatter figure."""
+    metric, cmap, norm = style["metric"], style["cmap"], style["norm"]
+    if colorbar_axes is not None and np.isfinite(drawable(points.score)).any():
+        mappable = mpl.cm.ScalarMappable(norm=norm, cmap=cmap)
+        label = metric_label(metric, style["greater_is_better"])
+        fig.colorbar(mappable, ax=colorbar_axes, label=label, shrink=0.9)
+    handles = legend_handles(mpl, points, metric, cmap)
+    ncols = 2 if len(handles) > 3 and width < 9 else len(handles)
+    fig.legend(
+        handles=handles, loc="outside lower center", ncols=max(ncols, 1), fontsize=8, frameon=False
+    )
+    best_score = points.score[points.best] if points.best is not None else None
+    set_title(fig, heading, best_text(metric, best_score, points.best_params, data.axes), width)
+    return fig
+
+
+def plot_score_against(mpl, data, points, name, *, metric, greater_is_better, heading):
+    """The figure of the score against one parameter, one point per configuration.
+
+    Parameters
+    ----------
+    mpl : module
+        matplotlib.
+    data : Table
+        The encoded table (for the labels of the best configuration).
+    points : ScorePoints
+    name : str
+        The parameter on the x axis.
+    metric : str
+    greater_is_better : bool
+    heading : str
+        First lines of the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    width = 7.0
+    fig = mpl.figure.Figure(figsize=(width, 4.8), layout="constrained")
+    ax = fig.add_subplot()
+    cmap, norm = colormap(mpl, greater_is_better), score_norm(mpl, [points.score])[0]
+    xs = jittered(points)[name]
+    draw_against(mpl, ax, points, xs, name, cmap=cmap, norm=norm, size=30)
+    _style_axis(ax, "x", name, points.scales[name], width - 1.5)
+    ax.set_ylabel(metric_label(metric, greater_is_better))
+    style = {"metric": metric, "greater_is_better": greater_is_better, "cmap": cmap, "norm": norm}
+    return _finish(mpl, fig, data, points, style, heading=heading, width=width, colorbar_axes=None)
+
+
+def plot_pair(mpl, data, points, x, y, *, metric, greater_is_better, heading):
+    """The figure of one scatter over ``x`` and ``y``, coloured by the score.
+
+    Parameters
+    ----------
+    mpl : module
+        matplotlib.
+    data : Table
+    points : ScorePoints
+    x, y : str
+        The parameters along the horizontal and vertical axes.
+    metric : str
+    greater_is_better : bool
+    heading : str
+        First lines of the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    width = 7.6
+    fig = mpl.figure.Figure(figsize=(width, 6.0), layout="constrained")
+    ax = fig.add_subplot()
+    cmap = colormap(mpl, greater_is_better)
+    norm = score_norm(mpl, [points.score])[0]
+    drawn = jittered(points)
+    draw_points(ax, points, drawn[x], drawn[y], cmap=cmap, norm=norm, size=36)
+    _style_axis(ax, "x", x, points.scales[x], width - 2.5)
+    _style_axis(ax, "y", y, points.scales[y], 4.0)
+    ax.grid(True, alpha=0.25)
+    style = {"metric": metric, "greater_is_better": greater_is_better, "cmap": cmap, "norm": norm}
+    return _finish(mpl, fig, data, points, style, heading=heading, width=width, colorbar_axes=ax)
+
+
+def _matrix_panel(mpl, ax, points, drawn, row, col, names, *, cmap, norm, metric):
+    """Panel (row, col) of the matrix: a pair below the diagonal, the score on it."""
+    n = len(names)
+    x = names[col]
+    if row == col:
+        draw_against(mpl, ax, points, drawn[x], x, cmap=cmap, norm=norm, size=14)
+        ax.set_title(f"{metric} over {display_label(x)}", fontsize=9)
+        if row > 0:
+            ax.yaxis.tick_right()
+    else:
+        y = names[row]
+        draw_points(ax, points, drawn[x], drawn[y], cmap=cmap, norm=norm, size=14)
+        ax.grid(True, alpha=0.25)
+        _style_axis(ax, "y", y, points.scales[y], 2.4, label=col == 0)
+        if col > 0:
+            ax.tick_params(axis="y", labelleft=False)
+    _style_axis(ax, "x", x, points.scales[x], 2.6, label=row == n - 1)
+    if row < n - 1:
+        ax.tick_params(axis="x", labelbottom=False)
+    ax.tick_params(labelsize=8)
+
+
+def plot_matrix(mpl, data, points, names, *, metric, greater_is_better, heading):
+    """The corner matrix over ``names``: pairs below the diagonal, the score on it.
+
+    Parameters
+    ----------
+    mpl : module
+        matplotlib.
+    data : Table
+    points : ScorePoints
+    names : list of str
+        The parameters, most important first (at most :data:`MAX_MATRIX` fit well).
+    metric : str
+    greater_is_better : bool
+    heading : str
+        First lines of the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    n = len(names)
+    width = 2.55 * n + 1.6
+    fig = mpl.figure.Figure(figsize=(width, 2.45 * n + 1.7), layout="constrained")
+    axs = fig.subplots(n, n, squeeze=False)
+    cmap = colormap(mpl, greater_is_better)
+    norm = score_norm(mpl, [points.score])[0]
+    drawn = jittered(points)
+    for row in range(n):
+        for col in range(n):
+            if col > row:
+                axs[row, col].remove()
+                continue
+            if row < n - 1:
+                axs[row, col].sharex(axs[n - 1, col])
+            if 0 < col < row:
+                axs[row, col].sharey(axs[row, 0])
+            _matrix_panel(
+                mpl,
+                axs[row, col],
+                points,
+                drawn,
+                row,
+                col,
+                names,
+                cmap=cmap,
+                norm=norm,
+                metric=metric,
+            )
+    axs[0, 0].set_ylabel(metric_label(metric, greater_is_better), fontsize=9)
+    kept = [axs[r, c] for r in range(n) for c in range(r + 1)]
+    style = {"metric": metric, "greater_is_better": greater_is_better, "cmap": cmap, "norm": norm}
+    return _finish(mpl, fig, data, points, style, heading=heading, width=width, colorbar_axes=kept)
