@@ -22,7 +22,7 @@ SPACE = {"lr": loguniform(1e-3, 0.5), "width": [32, 64, 128, 256, 512], "momentu
 def main():
     args = parse_args("mnist_mlp_halving", __doc__.splitlines()[0])
     data = load_data(args)
-    n, epochs = (27, 9) if args.quick else (243, 27)
+    n, epochs = (27, 3) if args.quick else (243, 27)
     configs = sample_space(SPACE, n, seed=0, method="sobol")
     model = MLPClassifier(depth=1, optimizer="sgd", batch_size=64, epochs=epochs, seed=0)
     result = search(model, configs, data, args, halving=Halving(factor=3, min_resource=1))
