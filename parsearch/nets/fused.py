@@ -37,6 +37,7 @@ import numpy as np
 import torch
 
 from parsearch.nets import gemm, optim
+from parsearch.nets.memory import heap_for_large_temporaries
 from parsearch.nets.mlp import OPTIMIZERS
 
 EVAL_CHUNK = 2048
@@ -595,11 +596,12 @@ class LiveRun:
         """
         spec, data = self.net.spec, self.data
         orders = batch_orders(data.X.shape[0], epoch, spec.seed)
-        while self.epoch < epoch:
-            self.epoch += 1
-            self._epoch(orders[self.epoch - 1])
-            if on_epoch is not None:
-                on_epoch(self.epoch, self.n_models)
+        with heap_for_large_temporaries():  # each step's (H, D) product, reused
+            while self.epoch < epoch:
+                self.epoch += 1
+                self._epoch(orders[self.epoch - 1])
+                if on_epoch is not None:
+                    on_epoch(self.epoch, self.n_models)
 
     def _epoch(self, order):
         """One epoch of every model, then the divergence check and the scores."""

@@ -121,3 +121,21 @@ def accumulate_mm_t(out: torch.Tensor, a: torch.Tensor, b: torch.Tensor, beta: f
         out.copy_(mm_t(a, b, True))
     else:
         torch.add(mm_t(a, b, True), out, alpha=beta, out=out)
+
+
+def accumulate_mm_t_rows(out: torch.Tensor, a: torch.Tensor, b: torch.Tensor, scale):
+    """Set ``out = scale * out + a @ b.T`` in place on oneDNN, ``scale`` one value per row.
+
+    The product is a temporary (oneDNN writes no existing tensor); the scaling and the
+    sum are then one pass over ``out`` (``addcmul``), where scaling first would be two.
+
+    Parameters
+    ----------
+    out : Tensor
+        (m, n), changed in place.
+    a, b : Tensor
+        (m, k) and (n, k).
+    scale : Tensor
+        (m, 1).
+    """
+    torch.addcmul(mm_t(a, b, True), out, scale, out=out)

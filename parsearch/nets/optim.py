@@ -153,12 +153,13 @@ class SGD:
         self.steps += 1
         # Layer 1. Its weight gradient goes straight into the momentum buffer, by the
         # gradient's own matrix product: buf = momentum * buf + dZ1 @ Xb  (H, D).
-        if self.momentum_w1.shared:
-            beta = self.momentum_w1.value  # the product scales buf itself
+        if self.momentum_w1.shared:  # the product scales buf itself
+            gemm.accumulate_mm_t(self.buf_w1, dz1, Xb.T, self.momentum_w1.value, onednn)
+        elif onednn:  # one pass: buf = product + momentum * buf, the product a temporary
+            gemm.accumulate_mm_t_rows(self.buf_w1, dz1, Xb.T, self.momentum_w1.value)
         else:
             self.momentum_w1.scale_(self.buf_w1)  # per-row momentum first, then add
-            beta = 1.0
-        gemm.accumulate_mm_t(self.buf_w1, dz1, Xb.T, beta, onednn)
+            gemm.accumulate_mm_t(self.buf_w1, dz1, Xb.T, 1.0, onednn)
         self.weight_decay_w1.add_scaled_(self.buf_w1, self.w1)  # buf += wd * W1
         self.neg_lr_w1.add_scaled_(self.w1, self.buf_w1)  # W1 -= lr * buf
         # The rest, whose gradients backward wrote to grad_flat.
