@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from parsearch.plot.labels import epochs_text
 from parsearch.report import INDEX, collect_folders, load_run, write_page, write_report
 from parsearch.results.files import HEATMAP
 from parsearch.rows import Col, Status, metric_label, param_columns, ranked
@@ -111,7 +112,7 @@ def _epochs_text(value):
         return visible(value)
     if number != number:  # NaN
         return ""
-    return str(int(number)) if number.is_integer() else f"{number:g}"
+    return epochs_text(number)
 
 
 def _rows_text(run, rows, results):

@@ -28,6 +28,7 @@ from parsearch.plot.labels import (
     best_text,
     counts_text,
     display_label,
+    epochs_text,
     score_formatter,
     tick_indices,
 )
@@ -48,6 +49,18 @@ def colormap(mpl, greater_is_better):
     if not greater_is_better:  # better is always the bright end
         cmap = cmap.reversed()
     return cmap.with_extremes(bad=(0, 0, 0, 0))
+
+
+def trained_scores(grid):
+    """The scores the colour scale spans: the fully trained cells', when there are any.
+
+    Pruned cells' rung scores would stretch it until every survivor had one colour; they
+    are drawn clipped to it instead.
+    """
+    if grid.status is None:
+        return grid.scores
+    ok = np.isin(grid.status, [Status.OK, str(Status.OK)]) & np.isfinite(drawable(grid.scores))
+    return grid.scores[ok] if ok.any() else grid.scores
 
 
 def score_norm(mpl, arrays):
@@ -94,7 +107,7 @@ PRUNED_NOTE = (
 
 def pruned_text(score, epochs, fmt):
     """A pruned cell's text: ``"0.83\\npruned@3"`` (no score or epochs where unknown)."""
-    tag = f"pruned@{int(epochs)}" if np.isfinite(epochs) else "pruned"
+    tag = f"pruned@{epochs_text(epochs)}" if np.isfinite(epochs) else "pruned"
     return f"{fmt(score)}\n{tag}" if np.isfinite(score) else tag
 
 
@@ -290,7 +303,7 @@ def plot_heatmap(mpl, data, grid, *, metric, greater_is_better, heading):
     fig = mpl.figure.Figure(figsize=(width, height), layout="constrained")
     ax = fig.add_subplot()
     cmap = colormap(mpl, greater_is_better)
-    norm, has_scores = score_norm(mpl, [grid.scores])
+    norm, has_scores = score_norm(mpl, [trained_scores(grid)])
     image = draw_heatmap(
         mpl,
         ax,
@@ -367,7 +380,9 @@ def plot_facets(mpl, data, x, y, z, *, metric, greater_is_better, heading):
 
     best_panel = _best_panel(grids, greater_is_better)
     cmap = colormap(mpl, greater_is_better)
-    norm, has_scores = score_norm(mpl, [g.scores for g in grids])
+    norm, has_scores = score_norm(mpl, [trained_scores(g) for g in grids])
+    if not has_scores:
+        norm, has_scores = score_norm(mpl, [g.scores for g in grids])
     fmt = score_formatter(np.concatenate([g.scores.ravel() for g in grids]))
     image = None
     for k, grid in enumerate(grids):

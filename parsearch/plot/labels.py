@@ -288,6 +288,23 @@ def _format_number(value, exp_style, digits):
     return f"{f:.{digits}g}"
 
 
+def format_number(value, exp_style=False, digits=3):
+    """One number as a compact plain-text label: ``0``, ``32``, ``0.5``, ``1e-3``.
+
+    ``exp_style`` writes numbers below 1 with an exponent (``1e-1``), as log-spaced axes do.
+    """
+    return _format_number(value, exp_style, digits)
+
+
+def epochs_text(value):
+    """A count of epochs (or a halving factor) as printed: ``27``, ``2.5``; ``1e+300``, not
+    300 digits."""
+    number = float(value)
+    if number.is_integer() and abs(number) < 1e15:
+        return str(int(number))
+    return f"{number:.4g}"
+
+
 def format_values(values, none_label=UNSET_LABEL):
     """Compact tick labels for the values of one axis: 0, 1e-3, 32, 'adam', 'unset'.
 

@@ -26,6 +26,7 @@ from parsearch.plot.figure import (
 from parsearch.plot.labels import (
     best_text,
     display_label,
+    epochs_text,
     is_finite_number,
     is_log_spaced,
     tick_indices,
@@ -100,7 +101,7 @@ def _draw_pruned(ax, line, positions):
     for i in pruned:
         if np.isfinite(epochs[i]):
             ax.annotate(
-                f"@{int(epochs[i])}",
+                f"@{epochs_text(epochs[i])}",
                 (positions[i], scores[i]),
                 xytext=(0, -11),
                 textcoords="offset points",

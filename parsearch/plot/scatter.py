@@ -31,7 +31,7 @@ from parsearch.plot.figure import (
     set_title,
 )
 from parsearch.plot.heatmap import colormap, score_norm
-from parsearch.plot.labels import best_text, display_label, tick_indices
+from parsearch.plot.labels import best_text, display_label, format_number, tick_indices
 from parsearch.rows import Status, metric_label
 
 #: The most parameters of the matrix of pairwise scatters (the most important ones).
@@ -74,6 +74,7 @@ def _style_axis(ax, which, name, scale, space_in, label=True):
     axis = ax.xaxis if which == "x" else ax.yaxis
     if scale.kind == "log":
         (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+        _plain_log_ticks(axis)
     elif scale.discrete:
         shown = tick_indices(len(scale.labels))
         labels = [scale.labels[i] for i in shown]
@@ -83,6 +84,18 @@ def _style_axis(ax, which, name, scale, space_in, label=True):
             rotate_x_labels(ax)
     if label:
         axis.set_label_text(axis_label(name, scale))
+
+
+def _plain_log_ticks(axis):
+    """Decade ticks labelled as plain text (``1e-3``), not matplotlib's mathtext ``10^{-3}``.
+
+    Mathtext runs through pyparsing, whose newer releases warn from the older matplotlib
+    releases this package supports; and every text of a figure is plain here.
+    """
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, exp_style=v < 1)))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def _marks(points):
@@ -202,8 +215,21 @@ def draw_against(mpl, ax, points, xs, name, *, cmap, norm, size):
     ax.grid(True, alpha=0.3)
 
 
-def legend_handles(mpl, points, metric, cmap):
-    """One legend entry per kind of mark the figure has, with how many rows it marks."""
+def _score_scale(mpl, points):
+    """The colour scale: over the fully trained rows' scores when there are any.
+
+    Pruned rows' rung scores (after fewer epochs, often far worse) would stretch it until
+    every survivor had one colour; they are drawn clipped to it instead.
+    """
+    ok = (points.status == Status.OK) & np.isfinite(drawable(points.score))
+    return score_norm(mpl, [points.score[ok] if ok.any() else points.score])[0]
+
+
+def legend_handles(mpl, points, metric, cmap, norm=None):
+    """One legend entry per kind of mark the figure has, with how many rows it marks.
+
+    The ok swatch has the colour of the best row (the bright end, whichever the direction).
+    """
     marks = {status: int(rows.sum()) for status, rows in _marks(points).items()}
 
     def mark(label, **style):
@@ -214,7 +240,13 @@ def legend_handles(mpl, points, metric, cmap):
         label = f"{marks[Status.OK]} ok (colour: score)"
         edge = "black" if marks[Status.PRUNED] else "white"
         handles.append(
-            mark(label, marker="o", color=cmap(0.65), markeredgecolor=edge, markersize=7)
+            mark(
+                label,
+                marker="o",
+                color=_best_colour(points, cmap, norm),
+                markeredgecolor=edge,
+                markersize=7,
+            )
         )
     if marks[Status.PRUNED]:
         handles.append(
@@ -243,6 +275,13 @@ def legend_handles(mpl, points, metric, cmap):
     return handles
 
 
+def _best_colour(points, cmap, norm):
+    """The colour of the best row's score (the bright end of ``cmap`` without one)."""
+    if norm is None or points.best is None:
+        return cmap(1.0 if cmap(1.0)[1] > cmap(0.0)[1] else 0.0)
+    return cmap(norm(float(drawable(points.score)[points.best])))
+
+
 def _finish(mpl, fig, data, points, style, *, heading, width, colorbar_axes):
     """Colour bar, legend and title, shared by every scatter figure."""
     metric, cmap, norm = style["metric"], style["cmap"], style["norm"]
@@ -250,7 +289,7 @@ def _finish(mpl, fig, data, points, style, *, heading, width, colorbar_axes):
         mappable = mpl.cm.ScalarMappable(norm=norm, cmap=cmap)
         label = metric_label(metric, style["greater_is_better"])
         fig.colorbar(mappable, ax=colorbar_axes, label=label, shrink=0.9)
-    handles = legend_handles(mpl, points, metric, cmap)
+    handles = legend_handles(mpl, points, metric, cmap, norm)
     ncols = 2 if len(handles) > 3 and width < 9 else len(handles)
     fig.legend(
         handles=handles, loc="outside lower center", ncols=max(ncols, 1), fontsize=8, frameon=False
@@ -284,7 +323,7 @@ def plot_score_against(mpl, data, points, name, *, metric, greater_is_better, he
     width = 7.0
     fig = mpl.figure.Figure(figsize=(width, 4.8), layout="constrained")
     ax = fig.add_subplot()
-    cmap, norm = colormap(mpl, greater_is_better), score_norm(mpl, [points.score])[0]
+    cmap, norm = colormap(mpl, greater_is_better), _score_scale(mpl, points)
     xs = jittered(points)[name]
     draw_against(mpl, ax, points, xs, name, cmap=cmap, norm=norm, size=30)
     _style_axis(ax, "x", name, points.scales[name], width - 1.5)
@@ -317,7 +356,7 @@ def plot_pair(mpl, data, points, x, y, *, metric, greater_is_better, heading):
     fig = mpl.figure.Figure(figsize=(width, 6.0), layout="constrained")
     ax = fig.add_subplot()
     cmap = colormap(mpl, greater_is_better)
-    norm = score_norm(mpl, [points.score])[0]
+    norm = _score_scale(mpl, points)
     drawn = jittered(points)
     draw_points(ax, points, drawn[x], drawn[y], cmap=cmap, norm=norm, size=36)
     _style_axis(ax, "x", x, points.scales[x], width - 2.5)
@@ -374,7 +413,7 @@ def plot_matrix(mpl, data, points, names, *, metric, greater_is_better, heading)
     fig = mpl.figure.Figure(figsize=(width, 2.45 * n + 1.7), layout="constrained")
     axs = fig.subplots(n, n, squeeze=False)
     cmap = colormap(mpl, greater_is_better)
-    norm = score_norm(mpl, [points.score])[0]
+    norm = _score_scale(mpl, points)
     drawn = jittered(points)
     for row in range(n):
         for col in range(n):

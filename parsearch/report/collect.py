@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from parsearch import rows
+from parsearch.plot.labels import epochs_text
 from parsearch.results.files import META, SCORES
 from parsearch.results.read import metric_direction, read_meta, read_scores
 from parsearch.rows import Col, Direction, Status
@@ -478,8 +479,8 @@ def _check_scores(table, path):
 
 def _number(value):
     """A number of meta.json as written: 3, not 3.0."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return epochs_text(value)
     return str(value)
 
 
