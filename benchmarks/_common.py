@@ -169,30 +169,68 @@ class Runs:
         return statistics.median(values) if values else float("nan")
 
 
+def child_env(extra: dict | None = None) -> dict:
+    """The environment of a child: the repo root and benchmarks dir on its path, Agg backend."""
+    env = dict(os.environ, MPLBACKEND="Agg")  # never open a window (parfit calls plt.show)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO_ROOT), str(BENCH_DIR), *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])]
+    )
+    return {**env, **(extra or {})}
+
+
 def run_child(script: str, approach: str, args: list[str], timeout: float = 1800) -> dict:
     """Run ``python script --approach NAME args...`` and return its parsed result.
 
     The child gets the repo root and benchmarks dir on its path and the Agg backend. Adds
     ``outer_s``, the parent-measured wall time of the whole child process.
     """
-    env = dict(os.environ, MPLBACKEND="Agg")  # never open a window (parfit calls plt.show)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(REPO_ROOT), str(BENCH_DIR), *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])]
-    )
     cmd = [sys.executable, script, "--approach", approach, *args]
+    return run_command(cmd, approach, timeout)
+
+
+def run_command(
+    cmd: list[str], name: str, timeout: float = 1800, env: dict | None = None, cwd=None
+) -> dict:
+    """Run ``cmd`` and return the result of its last ``BENCH_RESULT`` line, with ``outer_s``.
+
+    Parameters
+    ----------
+    cmd : list of str
+        The command line.
+    name : str
+        The approach it measures (named in an error result).
+    timeout : float
+        Seconds before it is killed (an error result).
+    env : dict, optional
+        Its environment (default: ``child_env()``).
+    cwd : path, optional
+        Its working directory.
+
+    Returns
+    -------
+    dict
+        The child's result and ``outer_s``, the parent-measured wall time of the process;
+        or an error result (``status`` ``ERROR``, ``error`` with the output's tail).
+    """
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(
-            cmd, capture_output=True, text=True, env=env, timeout=timeout, check=False
+            cmd,
+            capture_output=True,
+            text=True,
+            env=child_env() if env is None else env,
+            cwd=cwd,
+            timeout=timeout,
+            check=False,
         )
     except subprocess.TimeoutExpired:
-        return {"approach": approach, "status": ERROR, "error": f"timed out after {timeout} s"}
+        return {"approach": name, "status": ERROR, "error": f"timed out after {timeout} s"}
     outer = time.perf_counter() - t0
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(RESULT_PREFIX)]
     if not lines:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
         error = f"child exited {proc.returncode} without a result line:\n{tail}"
-        return {"approach": approach, "status": ERROR, "error": error}
+        return {"approach": name, "status": ERROR, "error": error}
     result = json.loads(lines[-1][len(RESULT_PREFIX) :])
     result["outer_s"] = outer
     if result.get("status") == ERROR:
@@ -217,12 +255,16 @@ def _progress(res: dict) -> str:
     return f"{res['outer_s']:.2f} s (search {res['inner_s']:.2f} s)"
 
 
-def run_rounds(script, approaches: dict[str, str], args, rounds: int, progress=_progress):
+def run_rounds(
+    script, approaches: dict[str, str], args, rounds: int, progress=_progress, runner=None
+):
     """Run every approach once per round, each in a fresh process; return ``{name: Runs}``.
 
     Approaches are interleaved (round 1: a, b, c; round 2: a, b, c; ...) so that slow drifts
     of a shared machine spread over all of them. An approach that is unavailable or errors is
     not retried in later rounds. ``progress(result)`` is printed after each child.
+    ``runner(name, round)`` runs one child and returns its result (default: ``run_child``
+    of ``script`` with ``args``).
     """
     runs = {name: Runs(name, label) for name, label in approaches.items()}
     for r in range(rounds):
@@ -231,7 +273,7 @@ def run_rounds(script, approaches: dict[str, str], args, rounds: int, progress=_
                 continue
             print(f"  round {r + 1}/{rounds}: {name} ...", end=" ", flush=True)
             busy = busy_cores()
-            res = run_child(script, name, args)
+            res = run_child(script, name, args) if runner is None else runner(name, r)
             if res.get("status") != OK:
                 run.status, run.error = res.get("status", ERROR), res.get("error", "")
                 print(run.status)

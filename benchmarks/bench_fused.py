@@ -5,6 +5,10 @@
     python benchmarks/bench_fused.py --rounds 5 --approaches plain,joblib,skorch
     python benchmarks/bench_fused.py --gpu                        # GPU preset, on a CUDA machine
     python benchmarks/bench_fused.py --gpu --device cpu --quick   # smoke run of the GPU preset
+    python benchmarks/bench_fused.py --preset roofline            # 20, 100, 400 models vs roofline
+    python benchmarks/bench_fused.py --preset roofline --sizes 20,100 --rounds 1
+    python benchmarks/bench_fused.py --preset process             # whole processes, full MNIST
+    python benchmarks/bench_fused.py --preset process --quick     # smoke run of it
 
 Every model is Linear(784, w), ReLU, Linear(w, 10), log-softmax, NLL, trained with SGD momentum
 0.9, batch 64, from torch.manual_seed(0). Data: the first n_train images of MNIST's standard
@@ -12,7 +16,7 @@ train file for training and the next n_val for validation (the file is already i
 the training part is permuted once with a fixed seed (numpy default_rng(0)) and every approach
 gets the same arrays. MNIST is read from ``$PARSEARCH_MNIST`` when set (see ``_common``).
 
-The two presets (``PRESETS``; ``--quick`` shrinks either, see ``QUICK``):
+The presets (``PRESETS`` and ``roofline_preset``; ``--quick`` shrinks each, see ``QUICK``):
 
 cpu (default): lr {0.001, 0.003, 0.01, 0.03, 0.1} x width {32, 64, 128, 256} = 20 configs,
     3 epochs, 4,000 / 1,000 images. Approaches (each in its own fresh Python process):
@@ -37,16 +41,51 @@ gpu (``--gpu``), the project's GPU target: 8 learning rates log-spaced 0.001..0.
     to all 64 (its per-configuration times are scaled, the one data transfer is not); the
     ratio plain/fused (target >= 30) uses that extrapolation and says so. The plain child first
     runs a few untimed warm-up steps, so its one-time costs are not scaled up. One round.
+
+The GEMM child of the cpu and gpu presets also measures the copy bandwidth (a 256 MiB tensor
+copied, read + write bytes per second, the best of short blocks; on the CPU also a 4 MiB
+one, in cache), and both print the fused search against the roofline (``roofline``) beside
+the lower bound: each training step is bound by
+max(its FLOPs / the best fp32 GEMM rate, its fewest bytes / the copy bandwidth), where the
+bytes are every parameter read by the forward product and, with its momentum buffer, read
+and written once by the update, plus the activations (``step_bytes``); the run by the sum
+over its steps and its validation passes. Target fused / roofline <= 1.5 (cpu preset). A
+grid whose step's working set (parameters, momentum, activations) fits the CPU's L3 need
+not stream from memory; for it the roofline at the in-cache bandwidth is printed too.
+
+roofline (``--preset roofline``): fused grids of 20, 100 and 400 models (``--sizes``), each
+    n / 5 learning rates log-spaced 0.001..0.1 x width {32, 64, 128, 256, 512}, 3 epochs,
+    4,000 / 1,000 images, depth 1, SGD momentum 0.9, batch 64, through fit_grid as the
+    fused approach above; each size in its own process per round (3 rounds, medians), then
+    the GEMM child. Prints per size: models, total width H, the fused chunks the memory
+    budget cut, FLOPs, bytes, the FLOP bound, the bytes bound, the roofline, the measured
+    search and measured / roofline, PASS (<= 1.5) or FAIL.
+
+process (``--preset process``): whole processes on full MNIST (50,000 / 10,000), the cpu
+    preset's 20 configurations, 2 epochs. (e) a user's script (``USER_SCRIPT``): imports
+    parsearch, ``load_mnist()`` from ``$PARSEARCH_MNIST`` (set to the folder ``_common``
+    reads), ``fit_grid(MLPClassifier(...), grid, ..., out=<fresh folder>)`` with its
+    defaults (progress bar, heatmap); (a) a plain PyTorch script (``LOOP_SCRIPT``):
+    ``_common.mnist_split``'s reader and ``train_one`` copied in, one configuration after
+    another. Both written to a temporary folder and run there as ``python script.py``,
+    timed whole by the parent, interleaved over 3 rounds; prints the ratio (target loop /
+    fit_grid script >= 4 on the process), where each process spent its time, and the best
+    accuracy of each (the same within 0.005: the batch orders differ).
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
+import string
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import _common as c
+import numpy as np
 
 MOMENTUM = 0.9
 BATCH_SIZE = 64
@@ -125,6 +164,26 @@ PRESETS = {
         rounds=1,
         packages=["torch", "numpy", "scikit-learn"],
     ),
+    "process": Preset(
+        name="process",
+        title="Whole-process benchmark: a user's fit_grid script against a plain PyTorch loop",
+        n_train=50_000,
+        n_val=10_000,
+        lrs=[0.001, 0.003, 0.01, 0.03, 0.1],
+        widths=[32, 64, 128, 256],
+        epochs=2,
+        approaches={
+            "script": "(e) a user's fit_grid script, with out=",
+            "loop": "(a) a plain PyTorch loop script",
+        },
+        targets={"loop": 4.0},
+        bound_target=None,
+        threads={},  # both scripts keep torch's default, as a user's would
+        device=None,
+        plain_subset=None,
+        rounds=3,
+        packages=["torch", "numpy", "scikit-learn", "pandas", "matplotlib"],
+    ),
 }
 # --quick: tiny data, grid and epochs, one round (the GEMM's thin shape stays the full grid's).
 QUICK = {
@@ -137,12 +196,52 @@ QUICK = {
         "epochs": 1,
         "plain_subset": 4,
     },
+    "process": {
+        "n_train": 2_000,
+        "n_val": 1_000,
+        "lrs": [0.01, 0.1],
+        "widths": [32, 64],
+        "epochs": 1,
+    },
 }
+# The roofline preset: one fused grid per size, n / 5 learning rates x these widths.
+ROOFLINE_SIZES = {False: (20, 100, 400), True: (5, 10)}  # by --quick
+ROOFLINE_WIDTHS = [32, 64, 128, 256, 512]
+ROOFLINE_TARGET = 1.5  # fused search time / roofline (<=)
+ACCURACY_SAME = 0.005  # best accuracies this close count as the same (different batch orders)
 
 
-def get_preset(gpu: bool, quick: bool) -> Preset:
-    name = "gpu" if gpu else "cpu"
+def get_preset(name: str, quick: bool) -> Preset:
+    """The preset ``name`` of ``PRESETS``, shrunk by ``QUICK`` when ``quick``."""
     return replace(PRESETS[name], quick=True, **QUICK[name]) if quick else PRESETS[name]
+
+
+def roofline_preset(n_models: int, quick: bool) -> Preset:
+    """The roofline preset's grid of ``n_models``: n / 5 learning rates x ``ROOFLINE_WIDTHS``.
+
+    The learning rates are log-spaced over 0.001..0.1 (the CPU preset's range), 3 digits;
+    4,000 / 1,000 images, 3 epochs (``--quick``: 1,000 / 500, 1 epoch).
+    """
+    n_lrs = max(1, n_models // len(ROOFLINE_WIDTHS))
+    lrs = sorted({float(f"{v:.3g}") for v in np.geomspace(1e-3, 0.1, n_lrs)})
+    p = Preset(
+        name="roofline",
+        title="Fused MLP grid benchmark, roofline preset",
+        n_train=4_000,
+        n_val=1_000,
+        lrs=lrs,
+        widths=ROOFLINE_WIDTHS,
+        epochs=3,
+        approaches={"fused": f"(d) fused fit_grid, {len(lrs) * len(ROOFLINE_WIDTHS)} models"},
+        targets={},
+        bound_target=ROOFLINE_TARGET,
+        threads={},  # fused keeps torch's default, as in the CPU preset
+        device=None,
+        plain_subset=None,
+        rounds=3,
+        packages=["torch", "numpy", "scikit-learn"],
+    )
+    return replace(p, quick=True, n_train=1_000, n_val=500, epochs=1) if quick else p
 
 
 def load_data(p: Preset):
@@ -202,6 +301,119 @@ def lower_bound(flops: float, gemm: dict) -> tuple[float, float, float]:
     thin_rate = max(max(s["thin_gflops"], s["thin_t_gflops"]) for s in sources)
     best_rate = max([thin_rate, *(v for s in sources for v in s["square_gflops"].values())])
     return best_rate, flops / (best_rate * 1e9), flops / (thin_rate * 1e9)
+
+
+# --------------------------------------------------------------------------------------------
+# The roofline: each step's FLOPs and fewest bytes, against the GEMM rate and the bandwidth
+# --------------------------------------------------------------------------------------------
+
+ITEM = 4  # bytes of a float32
+PARAM_PASSES = 5  # passes over every parameter per step, see step_bytes
+FUSED_PASSES = 4  # the same with the next step's forward product fused into the update
+
+
+def step_flops(widths: list[int], b: int) -> float:
+    """FLOPs of one training step of the whole grid on a batch of ``b`` (matmuls only).
+
+    With H = sum(widths): layer-1 forward ``W1 @ Xb.T`` 2*H*784*b, layer-1 weight gradient
+    ``dZ1 @ Xb`` 2*H*784*b (no input gradient), layer-2 forward, weight gradient and input
+    gradient 2*H*10*b each. Per sample and model this is ``grid_flops``'s count.
+    """
+    H = sum(widths)
+    return 2.0 * b * H * (2 * N_IN + 3 * N_OUT)
+
+
+def val_flops(widths: list[int], n_val: int) -> float:
+    """FLOPs of one validation pass of the whole grid: the forward products, 2*n*H*(784 + 10)."""
+    return 2.0 * n_val * sum(widths) * (N_IN + N_OUT)
+
+
+def n_params(widths: list[int]) -> int:
+    """Parameters of the whole grid: W1 (H, 784), b1 (H,), the output layers (K, 10, h), (K, 10)."""
+    H, K = sum(widths), len(widths)
+    return H * N_IN + H + H * N_OUT + K * N_OUT
+
+
+def step_bytes(widths: list[int], b: int, passes: int = PARAM_PASSES) -> float:
+    """The fewest bytes one SGD-momentum training step of the whole grid moves to and from memory.
+
+    The count, float32 (4 bytes an element), H = sum(widths), K models, batch b:
+
+    - every parameter (W1 (H, 784) is 98.6% of them; b1, the output weights and biases)
+      ``passes`` = 5 times: read once by the forward pass; then ``buf = momentum * buf +
+      grad`` and ``param -= lr * buf`` in one pass, which reads and writes the momentum
+      buffer once and the parameter once. The gradient itself never reaches memory: it is
+      accumulated into ``buf`` block by block as the product makes it (a GEMM with beta);
+      the learning rates and momenta (one per row) are left out. ``FUSED_PASSES`` = 4 is
+      the count if the next step's forward product were also computed from each block of
+      updated rows while in cache (the next batch is known): no forward read.
+    - the activations, each written once and read once: layer 1's output (H, b) (layer 2
+      reads it as it is made; the backward pass reads it back), its gradient dZ1 (H, b)
+      (read by the weight-gradient product), the logits and their gradient (K, 10, b);
+    - the batch Xb (b, 784), read once (both products find it in cache).
+
+    Not counted: the per-epoch gather of the shuffled data, the labels, the loss, the
+    end-of-epoch divergence check over the parameters (parsearch's choice, not the rule's).
+    """
+    H, K = sum(widths), len(widths)
+    acts = 2 * (2 * H * b) + 2 * (2 * K * N_OUT * b) + b * N_IN
+    return float(ITEM * (passes * n_params(widths) + acts))
+
+
+def val_bytes(widths: list[int], n_val: int) -> float:
+    """The fewest bytes of one validation pass of the whole grid on ``n_val`` images.
+
+    Every parameter and X_val read once; layer 1's outputs (H, n) and the logits
+    (K, 10, n) each written once and read once.
+    """
+    H, K = sum(widths), len(widths)
+    return float(ITEM * (n_params(widths) + n_val * N_IN + 2 * H * n_val + 2 * K * N_OUT * n_val))
+
+
+@dataclass(frozen=True)
+class Roofline:
+    """A grid's counts and its time at the roofline (seconds)."""
+
+    flops: float
+    bytes: float
+    flop_s: float  # all FLOPs at the GEMM rate
+    bytes_s: float  # all bytes at the copy bandwidth
+    roofline_s: float  # sum over steps of max(step FLOPs / rate, step bytes / bandwidth)
+
+
+def grid_phases(p: Preset, passes: int = PARAM_PASSES) -> list[tuple[int, float, float]]:
+    """(how many, FLOPs, bytes) of each kind of step of the whole run.
+
+    The full batches, the last short one (when ``n_train`` is no multiple of the batch), and
+    the validation pass after each epoch.
+    """
+    widths = [w for _, w in p.configs]
+    full, short = divmod(p.n_train, BATCH_SIZE)
+    phases = [
+        (p.epochs * full, step_flops(widths, BATCH_SIZE), step_bytes(widths, BATCH_SIZE, passes))
+    ]
+    if short:
+        phases.append((p.epochs, step_flops(widths, short), step_bytes(widths, short, passes)))
+    phases.append((p.epochs, val_flops(widths, p.n_val), val_bytes(widths, p.n_val)))
+    return phases
+
+
+def roofline(p: Preset, gflops: float, gbs: float, passes: int = PARAM_PASSES) -> Roofline:
+    """The grid's roofline at ``gflops`` GFLOP/s and ``gbs`` GB/s.
+
+    Each step is bound by the larger of its FLOPs at the GEMM rate and its bytes at the
+    copy bandwidth; the run by the sum over its steps. The whole grid is counted as one
+    fused chunk: more chunks read each batch once more each (a few hundred KB a step).
+    """
+    phases = grid_phases(p, passes)
+    rate, bw = gflops * 1e9, gbs * 1e9
+    return Roofline(
+        flops=sum(n * f for n, f, _ in phases),
+        bytes=sum(n * b for n, _, b in phases),
+        flop_s=sum(n * f for n, f, _ in phases) / rate,
+        bytes_s=sum(n * b for n, _, b in phases) / bw,
+        roofline_s=sum(n * max(f / rate, b / bw) for n, f, b in phases),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -503,6 +715,76 @@ def device_info(device: str) -> dict:
     }
 
 
+def best_rate(torch, dev, product, amount, block_s, blocks) -> float:
+    """``amount`` per second of ``product()``, in units of 1e9: the best of ``blocks`` blocks.
+
+    Each timed block runs ``product()`` for about ``block_s`` seconds. Best-of, because on a
+    shared machine the slow blocks measure the neighbours (and a GPU's first blocks may run
+    before its clocks are up).
+    """
+    for _ in range(2):
+        product()  # warm-up
+    sync(torch, dev)
+    t0 = time.perf_counter()
+    product()
+    sync(torch, dev)
+    reps = max(1, round(block_s / max(time.perf_counter() - t0, 1e-6)))
+    best = float("inf")
+    for _ in range(blocks):
+        t0 = time.perf_counter()
+        for _ in range(reps):
+            product()
+        sync(torch, dev)
+        best = min(best, (time.perf_counter() - t0) / reps)
+    return amount / best / 1e9
+
+
+COPY_MIB = {False: 256, True: 64}  # size of the copied tensor (its destination the same again)
+CACHE_COPY_MIB = 4  # a copy whose source and destination (8 MiB) stay in a CPU's L3
+COPIES_PER_BLOCK = 4  # copies timed together (see copy_bandwidth)
+
+
+def copy_bandwidth(torch, dev, mib: int, quick: bool) -> float:
+    """Best copy bandwidth, read + write, in GB/s: ``dst.copy_(src)`` of a ``mib`` MiB tensor.
+
+    With ``COPY_MIB`` the tensor is far larger than any cache, so every byte is read from
+    and written to memory; with ``CACHE_COPY_MIB`` both tensors stay in the last-level
+    cache. Each copy counts ``2 * size`` bytes (a write-allocate's extra read is not
+    counted, as the roofline does not count it either). The fastest block of
+    ``COPIES_PER_BLOCK`` copies of those timed in about 0.3 s (1.6 s; at least 5 blocks):
+    short blocks, because on a shared machine a long one always meets a neighbour that
+    takes a core from one of the threads; several copies a block, because a single copy
+    now and then runs far faster than the memory sustains (seen: 65 GB/s once, against
+    34-36 GB/s best blocks and 25 GB/s a median copy on the development machine).
+    """
+    n = mib << 18  # float32 elements
+    src = torch.rand(n, generator=torch.Generator().manual_seed(0)).to(dev)
+    dst = torch.empty_like(src)
+    best, blocks, end = float("inf"), 0, time.perf_counter() + (0.3 if quick else 1.6)
+    for _ in range(2):
+        dst.copy_(src)  # warm-up: pages touched
+    while blocks < 5 or time.perf_counter() < end:
+        sync(torch, dev)
+        t0 = time.perf_counter()
+        for _ in range(COPIES_PER_BLOCK):
+            dst.copy_(src)
+        sync(torch, dev)
+        best, blocks = min(best, (time.perf_counter() - t0) / COPIES_PER_BLOCK), blocks + 1
+    return 2.0 * src.element_size() * n / best / 1e9
+
+
+def llc_bytes() -> int | None:
+    """Size of this CPU's last-level cache (L3, from sysfs) in bytes; None where unknown."""
+    try:
+        text = Path("/sys/devices/system/cpu/cpu0/cache/index3/size").read_text().strip()
+    except OSError:
+        return None
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    scale = units.get(text[-1:].upper(), 1)
+    digits = text[:-1] if text[-1:].upper() in units else text
+    return int(digits) * scale if digits.isdigit() else None
+
+
 def measure_gemm(p: Preset, device: str | None) -> dict:
     """Best fp32 matmul rates: large square and the fused step's thin shape.
 
@@ -519,27 +801,8 @@ def measure_gemm(p: Preset, device: str | None) -> dict:
     if not cuda:
         torch.set_num_threads(2)
 
-    def rate(product, flops, block_s, blocks):
-        """GFLOP/s of ``product()``: the best of ``blocks`` timed blocks of about ``block_s``.
-
-        Best-of, because on a shared machine the slow blocks measure the neighbours (and a
-        GPU's first blocks may run before its clocks are up).
-        """
-        for _ in range(2):
-            product()  # warm-up
-        sync(torch, dev)
-        t0 = time.perf_counter()
-        product()
-        sync(torch, dev)
-        reps = max(1, round(block_s / max(time.perf_counter() - t0, 1e-6)))
-        best = float("inf")
-        for _ in range(blocks):
-            t0 = time.perf_counter()
-            for _ in range(reps):
-                product()
-            sync(torch, dev)
-            best = min(best, (time.perf_counter() - t0) / reps)
-        return flops / best / 1e9
+    def rate(product, amount, block_s, blocks):
+        return best_rate(torch, dev, product, amount, block_s, blocks)
 
     full = PRESETS[p.name]  # the thin shape is the full grid's, also under --quick
     total_width = sum(full.widths) * len(full.lrs)  # 2400 (CPU grid), 32640 (GPU grid)
@@ -589,9 +852,14 @@ def measure_gemm(p: Preset, device: str | None) -> dict:
         "device": str(dev),
         "threads": torch.get_num_threads(),
         "thin_shape": f"({BATCH_SIZE} x {N_IN}) @ ({N_IN} x {total_width})",
+        "copy_gbs": copy_bandwidth(torch, dev, COPY_MIB[p.quick], p.quick),
+        "copy_mib": COPY_MIB[p.quick],
     }
     if not cuda:
         from parsearch.nets import gemm
+
+        out["cache_copy_gbs"] = copy_bandwidth(torch, dev, CACHE_COPY_MIB, p.quick)
+        out["llc_bytes"] = llc_bytes()
 
         out["blas"] = torch.__config__.show().split("BLAS_INFO=")[-1].split(",")[0]
         if gemm.onednn_works():
@@ -703,12 +971,29 @@ def extrapolate_plain(p: Preset, plain: c.Runs) -> c.Runs:
     return c.Runs("plain (extrapolated)", plain.label, [times])
 
 
+def measured(gemm: dict | None) -> bool:
+    """Whether the GEMM child measured its rates."""
+    return gemm is not None and gemm.get("status") == c.OK
+
+
 def print_gemm(gemm: dict | None, flops: float) -> float | None:
     """The measured GEMM rates and the grid's lower bound in seconds (None: not measured)."""
     print()
-    if gemm is None or gemm.get("status") != c.OK:
+    if not measured(gemm):
         print(f"grid FLOPs (matmuls) {flops / 1e9:,.1f} GFLOP; GEMM rate not measured")
         return None
+    print_rates(gemm)
+    best_rate, bound, thin_bound = lower_bound(flops, gemm)
+    print(
+        f"grid FLOPs (matmuls, see grid_flops) {flops / 1e9:,.1f} GFLOP -> lower bound "
+        f"{bound:.3f} s at the best rate ({best_rate:,.1f} GFLOP/s); "
+        f"{thin_bound:.3f} s at the thin-shape rate"
+    )
+    return bound
+
+
+def print_rates(gemm: dict) -> None:
+    """The GEMM rates of every library measured, and the copy bandwidth."""
     where = f"{gemm['threads']} torch threads" if "tf32" not in gemm else "TF32 off"
     print(f"fp32 GEMM, {where}, GFLOP/s (best of several):")
     transposed = "with (N, 784) weights used transposed"
@@ -727,17 +1012,77 @@ def print_gemm(gemm: dict | None, flops: float) -> float | None:
             f"  {name}: square {sq}; thin {gemm['thin_shape']} {r['thin_gflops']:,.1f}, "
             f"{r['thin_t_gflops']:,.1f} {how}"
         )
-    best_rate, bound, thin_bound = lower_bound(flops, gemm)
-    print(
-        f"grid FLOPs (matmuls, see grid_flops) {flops / 1e9:,.1f} GFLOP -> lower bound "
-        f"{bound:.3f} s at the best rate ({best_rate:,.1f} GFLOP/s); "
-        f"{thin_bound:.3f} s at the thin-shape rate"
+    line = (
+        f"copy bandwidth (read + write, best of short blocks): {gemm['copy_mib']} MiB tensor "
+        f"{gemm['copy_gbs']:,.1f} GB/s (memory)"
     )
-    return bound
+    if "cache_copy_gbs" in gemm:
+        llc = gemm.get("llc_bytes")
+        where = f"in the {llc >> 20} MiB L3" if llc else "in cache"
+        line += f"; {CACHE_COPY_MIB} MiB tensor {gemm['cache_copy_gbs']:,.1f} GB/s ({where})"
+    print(line)
 
 
-def print_ratios(p: Preset, runs: dict, scaled: dict, bound: float | None, device) -> None:
-    """Each approach / fused against its target, then fused / lower bound."""
+def grid_roofline(p: Preset, gemm: dict | None, passes: int = PARAM_PASSES) -> Roofline | None:
+    """``roofline`` of ``p`` at the best measured GEMM rate and bandwidth (None: not measured)."""
+    if not measured(gemm):
+        return None
+    return roofline(p, lower_bound(0.0, gemm)[0], gemm["copy_gbs"], passes)
+
+
+def working_set(widths: list[int]) -> float:
+    """Bytes a training step keeps touching: parameters, momentum buffer, activations, batch."""
+    H, K, b = sum(widths), len(widths), BATCH_SIZE
+    return float(ITEM * (2 * n_params(widths) + 2 * H * b + 2 * K * N_OUT * b + b * N_IN))
+
+
+def cache_note(p: Preset, gemm: dict | None, measured_s: float) -> str | None:
+    """For a grid whose working set fits the CPU's L3: the roofline at the in-cache bandwidth.
+
+    Such a grid's parameters need not come from memory each step, so the roofline at the
+    memory bandwidth may not bound it; at the in-cache copy bandwidth it does. None for
+    a grid that does not fit (or where the cache was not measured).
+    """
+    if not measured(gemm) or not gemm.get("llc_bytes") or "cache_copy_gbs" not in gemm:
+        return None
+    llc, ws = gemm["llc_bytes"], working_set([w for _, w in p.configs])
+    if ws > llc:
+        return None
+    bandwidth = max(gemm["cache_copy_gbs"], gemm["copy_gbs"])  # a noisy run may invert them
+    roof = roofline(p, lower_bound(0.0, gemm)[0], bandwidth)
+    ratio = measured_s / roof.roofline_s
+    return (
+        f"working set {ws / 1e6:.1f} MB fits the {llc >> 20} MiB L3: at the in-cache bandwidth "
+        f"the roofline is {roof.roofline_s:.3f} s (measured / it {c.fmt(ratio)}x)"
+    )
+
+
+def print_roofline_ratio(p: Preset, fused: c.Runs, gemm: dict | None) -> None:
+    """Fused search time against the roofline, one line (the CPU and GPU presets)."""
+    roof = grid_roofline(p, gemm)
+    if roof is None:
+        return
+    target = ROOFLINE_TARGET if p.name == "cpu" else None
+    goal = f"target search <= {target:g}" if target else "for information, no target"
+    parts = (
+        f"roofline {roof.roofline_s:.3f} s (FLOPs {roof.flop_s:.3f} s, bytes "
+        f"{roof.bytes_s:.3f} s, see roofline)"
+    )
+    if not fused.ok:
+        print(f"{'fused / roofline':<28} n/a (fused not measured); {parts}   {goal}")
+        return
+    r_in = fused.median("inner_s") / roof.roofline_s
+    ok = c.verdict(r_in, "<=" if target else None, target)
+    print(f"{'fused / roofline':<28} search {r_in:6.2f}x{ok}   {parts}   {goal}")
+    note = cache_note(p, gemm, fused.median("inner_s"))
+    if note:
+        print(f"  ({note})")
+
+
+def print_ratios(
+    p: Preset, runs: dict, scaled: dict, bound: float | None, device, gemm: dict | None = None
+) -> None:
+    """Each approach / fused against its target, then fused / lower bound and / roofline."""
     print()
     fused = runs.get("fused", c.Runs("fused", p.approaches["fused"], status="not run"))
     for name, target in p.targets.items():
@@ -764,6 +1109,7 @@ def print_ratios(p: Preset, runs: dict, scaled: dict, bound: float | None, devic
         )
     elif bound is not None:
         print(f"{'fused / lower bound':<28} n/a (fused not measured)   {goal}")
+    print_roofline_ratio(p, fused, gemm)
     if not fused.ok:
         print(
             f"\nNOTE: the parsearch fused approach was not measured ({fused.status}); "
@@ -812,17 +1158,389 @@ def print_accuracies(p: Preset, runs: dict) -> None:
         )
 
 
-def main(argv: list[str] | None = None) -> int:
+# --------------------------------------------------------------------------------------------
+# The roofline preset: fused grids of 20, 100 and 400 models against their roofline
+# --------------------------------------------------------------------------------------------
+
+
+def roofline_sizes(parser, text: str | None, quick: bool) -> list[int]:
+    """The grid sizes of ``--sizes`` (default ``ROOFLINE_SIZES``): multiples of the widths."""
+    if text is None:
+        return list(ROOFLINE_SIZES[quick])
+    try:
+        sizes = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        parser.error(f"--sizes takes comma-separated integers, got {text!r}")
+    n = len(ROOFLINE_WIDTHS)
+    if not sizes or any(v < n or v % n for v in sizes):
+        parser.error(f"--sizes: each a multiple of the {n} widths, got {text!r}")
+    return sizes
+
+
+def roofline_child(approach: str, quick: bool) -> None:
+    """Child ``fused<N>``: the fused search of the roofline preset's grid of N models."""
+    p = roofline_preset(int(approach.removeprefix("fused")), quick)
+    imports, search = fused_child(p, load_data(p), None, None)
+    c.run_approach(approach, search, imports)
+
+
+def print_roofline_header(sizes: list[int], quick: bool) -> bool:
+    """The roofline preset's setting. False if MNIST is missing."""
+    p = roofline_preset(sizes[0], quick)
+    print(p.title + (" (QUICK smoke run)" if quick else ""))
+    c.print_machine(p.packages)
+    if not (c.MNIST_DIR / "train-images-idx3-ubyte.gz").is_file():
+        print(f"\nERROR: MNIST not found in {c.MNIST_DIR}: set PARSEARCH_MNIST")
+        return False
+    print(c.data_line(p.n_train, p.n_val, permuted=True))
+    print(
+        f"grids   : n / {len(p.widths)} learning rates log-spaced 0.001..0.1 x width {p.widths}, "
+        f"n = {', '.join(map(str, sizes))} models; depth 1, SGD momentum {MOMENTUM}, "
+        f"batch {BATCH_SIZE}, {p.epochs} epoch(s); parsearch.fit_grid, fused, progress=False"
+    )
+    print(
+        "roofline: sum over the steps of max(FLOPs / best fp32 GEMM rate, fewest bytes / copy "
+        f"bandwidth);\n          every parameter {PARAM_PASSES} passes a step (forward read, "
+        "momentum and weights read and written once), activations written and read once "
+        "(see step_bytes)\n"
+    )
+    return True
+
+
+def roofline_row(n: int, run: c.Runs, gemm: dict | None, quick: bool) -> str:
+    """One grid size's line of the roofline table."""
+    p = roofline_preset(n, quick)
+    roof = grid_roofline(p, gemm)
+    widths = [w for _, w in p.configs]
+    chunks = run.last.get("fused_groups") if run.ok else None
+    head = f"{len(widths):>6} {sum(widths):>7} {len(chunks) if chunks else '-':>6}"
+    seconds = run.median("inner_s") if run.ok else float("nan")
+    if roof is None:
+        return f"{head} {'(GEMM rate and bandwidth not measured)':>52} {c.fmt(seconds, 3):>9}"
+    ratio = seconds / roof.roofline_s
+    verdict = "n/a" if ratio != ratio else ("PASS" if ratio <= ROOFLINE_TARGET else "FAIL")
+    return (
+        f"{head} {roof.flops / 1e9:>8,.1f} {roof.bytes / 1e9:>7,.1f} {roof.flop_s:>7.3f} "
+        f"{roof.bytes_s:>7.3f} {roof.roofline_s:>8.3f} {c.fmt(seconds, 3):>9} "
+        f"{c.fmt(ratio):>7}x {verdict}"
+    )
+
+
+def print_roofline_table(sizes: list[int], runs: dict, gemm: dict | None, quick: bool) -> None:
+    """Per grid size: the counts, the two bounds, the roofline, the measured search, the ratio."""
+    print(
+        f"\nfused search (median) against the roofline; target measured / roofline <= "
+        f"{ROOFLINE_TARGET:g} (PASS / FAIL as measured):"
+    )
+    head = (
+        f"{'models':>6} {'H':>7} {'chunks':>6} {'GFLOP':>8} {'GB':>7} {'FLOP s':>7} "
+        f"{'bytes s':>7} {'roofline':>8} {'measured':>9} {'ratio':>8}"
+    )
+    print(head)
+    print("-" * (len(head) + 5))
+    for n in sizes:
+        print(roofline_row(n, runs[f"fused{n}"], gemm, quick))
+    for n in sizes:
+        run = runs[f"fused{n}"]
+        chunks = run.last.get("fused_groups") if run.ok else None
+        if chunks and len(chunks) > 1:
+            print(f"  {n} models ran as {len(chunks)} fused chunks (memory budget): {chunks}")
+        note = cache_note(roofline_preset(n, quick), gemm, run.median("inner_s"))
+        if note and run.ok:
+            print(f"  {n} models: {note}")
+    if measured(gemm):
+        fused4 = ", ".join(
+            f"{n}: {grid_roofline(roofline_preset(n, quick), gemm, FUSED_PASSES).roofline_s:.3f} s"
+            for n in sizes
+        )
+        print(
+            f"  (with the next step's forward product fused into the update, {FUSED_PASSES} "
+            f"passes a step instead of {PARAM_PASSES}, the roofline would be {fused4})"
+        )
+    for n in sizes:
+        run = runs[f"fused{n}"]
+        if run.ok:
+            print(
+                f"  {n:>4} models: best val acc {run.median('best_score'):.4f}, best params "
+                f"{run.last.get('best_params')}, torch threads {run.last.get('threads')}"
+            )
+
+
+def roofline_main(args, sizes: list[int]) -> int:
+    """The roofline preset: each grid size's fused search, then the GEMM rate and bandwidth."""
+    quick = args.quick
+    rounds = 1 if quick else (args.rounds if args.rounds is not None else 3)
+    if not print_roofline_header(sizes, quick):
+        return 1
+    labels = {f"fused{n}": roofline_preset(n, quick).approaches["fused"] for n in sizes}
+    child_args = ["--preset", "roofline", *(["--quick"] if quick else [])]
+    runs = c.run_rounds(__file__, labels, child_args, rounds)
+    gemm = None if args.no_gemm else run_gemm(["--quick"] if quick else [])
+    c.print_table(runs, rounds)
+    if measured(gemm):
+        print()
+        print_rates(gemm)
+    print_roofline_table(sizes, runs, gemm, quick)
+    return c.finish(runs)
+
+
+def run_gemm(child_args: list[str]) -> dict:
+    """The GEMM child (rates and copy bandwidth), with its progress line."""
+    print("  GEMM rate and copy bandwidth ...", end=" ", flush=True)
+    gemm = c.run_child(__file__, "gemm", child_args)
+    print("done" if gemm.get("status") == c.OK else gemm.get("error"))
+    return gemm
+
+
+# --------------------------------------------------------------------------------------------
+# The whole-process preset: a user's fit_grid script against a plain PyTorch loop script
+# --------------------------------------------------------------------------------------------
+
+USER_SCRIPT = string.Template(
+    '''"""A user's script: a grid of MLPs on MNIST searched by parsearch.fit_grid."""
+
+import json
+import sys
+import time
+
+t0 = time.perf_counter()
+from parsearch import MLPClassifier, fit_grid, load_mnist
+
+t1 = time.perf_counter()
+mnist = load_mnist()  # full MNIST from $$PARSEARCH_MNIST: 50,000 train, 10,000 validation
+X_train, y_train = mnist.X_train[:$n_train], mnist.y_train[:$n_train]
+X_val, y_val = mnist.X_val[:$n_val], mnist.y_val[:$n_val]
+t2 = time.perf_counter()
+model = MLPClassifier(
+    depth=1, epochs=$epochs, batch_size=$batch_size, optimizer="sgd", momentum=$momentum
+)
+grid = {"lr": $lrs, "width": $widths}
+result = fit_grid(model, grid, X_train, y_train, X_val, y_val, out=sys.argv[1])
+t3 = time.perf_counter()
+best = {k: (v.item() if hasattr(v, "item") else v) for k, v in result.best_params.items()}
+out = {
+    "status": "ok",
+    "best_score": float(result.best_score),
+    "best_params": best,
+    "imports_s": t1 - t0,
+    "data_s": t2 - t1,
+    "inner_s": t3 - t2,
+    "train_s": float(result.table["fit_seconds"].sum()),
+    "fused_groups": result.meta["execution"]["fused_groups"],
+}
+print("BENCH_RESULT " + json.dumps(out))
+'''
+)
+
+LOOP_SCRIPT = string.Template(
+    '''"""A plain PyTorch script: the same grid of MLPs on MNIST, one model after another."""
+
+import json
+import time
+
+t0 = time.perf_counter()
+import gzip
+from pathlib import Path
+
+import numpy as np
+import torch
+
+t1 = time.perf_counter()
+MNIST_DIR = Path($mnist_dir)
+N_IN, N_OUT, MOMENTUM, BATCH_SIZE = $n_in, $n_out, $momentum, $batch_size
+
+
+$read_idx_prefix
+
+
+$mnist_split
+
+
+$train_one
+
+
+X_train, y_train, X_val, y_val = mnist_split($full_train, $full_val)
+X_train, y_train = X_train[:$n_train], y_train[:$n_train]
+X_val, y_val = X_val[:$n_val], y_val[:$n_val]
+perm = np.random.default_rng(0).permutation(len(y_train))  # the one pre-shuffle
+data = [torch.from_numpy(a) for a in (X_train[perm], y_train[perm], X_val, y_val)]
+t2 = time.perf_counter()
+rows = [train_one(lr, w, *data, $epochs) for lr in $lrs for w in $widths]
+t3 = time.perf_counter()
+best = max(rows, key=lambda r: r["score"])
+out = {
+    "status": "ok",
+    "best_score": best["score"],
+    "best_params": {"lr": best["lr"], "width": best["width"]},
+    "imports_s": t1 - t0,
+    "data_s": t2 - t1,
+    "inner_s": t3 - t2,
+    "train_s": t3 - t2,
+    "threads": torch.get_num_threads(),
+}
+print("BENCH_RESULT " + json.dumps(out))
+'''
+)
+
+
+def process_scripts(p: Preset) -> dict[str, str]:
+    """The two scripts' text: ``script`` (fit_grid) and ``loop`` (plain PyTorch).
+
+    Both train ``p``'s grid on the first ``n_train`` / ``n_val`` rows of MNIST's standard
+    50,000 / 10,000 split (all of it in the full preset). The fit_grid script loads MNIST
+    as a user would, with ``parsearch.load_mnist`` (``$PARSEARCH_MNIST``); the loop script
+    carries its own copy of ``_common.mnist_split``'s reader (the same arrays) and of
+    ``train_one`` (the plain approach's loop), so it imports nothing but numpy and torch.
+    """
+    values = {
+        "n_train": p.n_train,
+        "n_val": p.n_val,
+        "epochs": p.epochs,
+        "batch_size": BATCH_SIZE,
+        "momentum": MOMENTUM,
+        "lrs": repr(p.lrs),
+        "widths": repr(p.widths),
+    }
+    loop = LOOP_SCRIPT.substitute(
+        values,
+        mnist_dir=repr(str(c.MNIST_DIR)),
+        n_in=N_IN,
+        n_out=N_OUT,
+        full_train=PRESETS["process"].n_train,
+        full_val=PRESETS["process"].n_val,
+        read_idx_prefix=inspect.getsource(c._read_idx_prefix).strip(),
+        mnist_split=inspect.getsource(c.mnist_split).strip(),
+        train_one=inspect.getsource(train_one).strip(),
+    )
+    return {"script": USER_SCRIPT.substitute(values), "loop": loop}
+
+
+def print_process_header(p: Preset, script: str) -> bool:
+    """The whole-process preset's setting and the fit_grid script. False if MNIST is missing."""
+    print(p.title + (" (QUICK smoke run)" if p.quick else ""))
+    c.print_machine(p.packages)
+    if not (c.MNIST_DIR / "train-images-idx3-ubyte.gz").is_file():
+        print(f"\nERROR: MNIST not found in {c.MNIST_DIR}: set PARSEARCH_MNIST")
+        return False
+    full = PRESETS["process"].n_train
+    print(
+        f"data    : MNIST train file ({c.MNIST_DIR}), images 0..{p.n_train - 1} train, "
+        f"{full}..{full + p.n_val - 1} validation; (x - mean) / std of the {full:,} train images"
+    )
+    print(
+        f"grid    : lr {p.lrs} x width {p.widths} = {len(p.configs)} configs; depth 1, SGD "
+        f"momentum {MOMENTUM}, batch {BATCH_SIZE}, {p.epochs} epoch(s)"
+    )
+    print(
+        "scripts : each a fresh `python script.py`, timed whole by the parent (interpreter "
+        "start to exit), interleaved;\n"
+        "          (e) loads MNIST with parsearch.load_mnist ($PARSEARCH_MNIST); fit_grid "
+        "shuffles every epoch and writes its folder (a fresh one each round) and heatmap;\n"
+        "          (a) reads MNIST with _common.mnist_split's code, shuffles once (seed 0), "
+        "trains bench_fused.train_one per config;\n"
+        "          both keep torch's default threads\n"
+    )
+    print("the fit_grid script (e), its folder given as argv[1]:")
+    print("    " + "\n    ".join(script.strip().splitlines()) + "\n")
+    return True
+
+
+def print_phases(runs: dict) -> None:
+    """Where each process spent its time (medians): imports, data, search, the rest."""
+    print("\nphases (medians, s): imports, data, search (training inside it, and around it),")
+    print("rest (interpreter start, compile, exit), and all but the training:")
+    for run in runs.values():
+        if not run.ok:
+            continue
+        m = {k: run.median(k) for k in ("outer_s", "imports_s", "data_s", "inner_s", "train_s")}
+        rest = m["outer_s"] - m["imports_s"] - m["data_s"] - m["inner_s"]
+        print(
+            f"  {run.name:<7} imports {m['imports_s']:5.2f}  data {m['data_s']:5.2f}  search "
+            f"{m['inner_s']:6.2f} (training {m['train_s']:6.2f}, around "
+            f"{m['inner_s'] - m['train_s']:5.2f})  rest {rest:5.2f}  "
+            f"outside training {m['outer_s'] - m['train_s']:5.2f}"
+        )
+
+
+def print_process_verdict(p: Preset, runs: dict) -> None:
+    """The loop script / fit_grid script ratio against the target, and the best accuracies."""
+    script, loop = runs.get("script"), runs.get("loop")
+    print()
+    if not (script and loop):
+        print("loop / fit_grid script: n/a (both scripts are needed)")
+        return
+    target = p.targets["loop"]
+    print(c.ratio_line("loop / fit_grid script", loop, script, ">=", target))
+    print(f"  (the target, at least {target:g}x, is on the whole process)")
+    if not (script.ok and loop.ok):
+        return
+    a, b = script.median("best_score"), loop.median("best_score")
+    diff = round(a - b, 6) + 0.0  # no "-0.0000"
+    same = "the same" if abs(diff) <= ACCURACY_SAME else "NOT the same"
+    print(
+        f"best accuracies: fit_grid script {a:.4f} {script.last.get('best_params')}, loop "
+        f"script {b:.4f} {loop.last.get('best_params')}\n  -> difference {diff:+.4f}: {same} "
+        f"(within {ACCURACY_SAME}; the batch orders differ, so close, not equal)"
+    )
+    print(
+        f"  fit_grid script fused chunks {script.last.get('fused_groups')}; loop script torch "
+        f"threads {loop.last.get('threads')}"
+    )
+
+
+def process_main(parser, args) -> int:
+    """The whole-process preset: both scripts, each a fresh process, over the rounds."""
+    p = get_preset("process", args.quick)
+    rounds = 1 if args.quick else (args.rounds if args.rounds is not None else p.rounds)
+    wanted = c.chosen_approaches(parser, args.approaches, p.approaches)
+    scripts = process_scripts(p)
+    if not print_process_header(p, scripts["script"]):
+        return 1
+    env = c.child_env({"PARSEARCH_MNIST": str(c.MNIST_DIR)})
+    with tempfile.TemporaryDirectory(prefix="bench_fused_process_") as tmp:
+        folder = Path(tmp)
+        for name, text in scripts.items():
+            (folder / f"{name}.py").write_text(text)
+
+        def runner(name: str, r: int) -> dict:
+            cmd = [sys.executable, str(folder / f"{name}.py"), str(folder / f"out-{r + 1}")]
+            return c.run_command(cmd, name, env=env, cwd=folder)
+
+        labels = {name: p.approaches[name] for name in wanted}
+        runs = c.run_rounds(__file__, labels, [], rounds, runner=runner)
+    c.print_table(runs, rounds)
+    print_phases(runs)
+    print_process_verdict(p, runs)
+    return c.finish(runs)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """The command line of the benchmark (and of its children, ``--approach``)."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument(
-        "--rounds", type=int, help="rounds per approach, median reported (default 3; --gpu: 1)"
+        "--preset",
+        choices=["cpu", "gpu", "roofline", "process"],
+        help="cpu (default), gpu (the same as --gpu), roofline (fused grids of 20, 100, 400 "
+        "models against their roofline), process (full MNIST, a user's fit_grid script "
+        "against a plain PyTorch loop script, whole processes)",
+    )
+    p.add_argument(
+        "--rounds",
+        type=int,
+        help="rounds per approach, median reported (default 3; --gpu: 1; --quick: 1)",
     )
     p.add_argument("--quick", action="store_true", help="tiny data and grid, 1 round")
     p.add_argument(
         "--approaches",
         help="comma-separated subset of: "
         + ", ".join(PRESETS["cpu"].approaches)
-        + f" (--gpu: {', '.join(PRESETS['gpu'].approaches)})",
+        + f" (--gpu: {', '.join(PRESETS['gpu'].approaches)}; "
+        + f"--preset process: {', '.join(PRESETS['process'].approaches)})",
+    )
+    p.add_argument(
+        "--sizes",
+        help="--preset roofline only: comma-separated grid sizes, multiples of "
+        f"{len(ROOFLINE_WIDTHS)} (default {','.join(map(str, ROOFLINE_SIZES[False]))})",
     )
     p.add_argument("--no-gemm", action="store_true", help="skip the GEMM-rate measurement")
     p.add_argument(
@@ -840,22 +1558,50 @@ def main(argv: list[str] | None = None) -> int:
         "0: all)",
     )
     p.add_argument("--approach", help=argparse.SUPPRESS)  # child mode
-    args = p.parse_args(argv)
-    preset = get_preset(args.gpu, args.quick)
-    if preset.device is None and args.device is not None:
-        p.error("--device belongs to the --gpu preset; add --gpu")
-    if not preset.extrapolates and args.plain_subset is not None:
-        p.error("--plain-subset belongs to the --gpu preset; add --gpu")
+    return p
+
+
+def preset_name(parser, args) -> str:
+    """The preset asked for (``--gpu`` is ``--preset gpu``); usage errors for misplaced options."""
+    if args.gpu and args.preset not in (None, "gpu"):
+        parser.error(f"--gpu and --preset {args.preset} contradict each other")
+    name = "gpu" if args.gpu else (args.preset or "cpu")
+    if name != "gpu" and args.device is not None:
+        parser.error("--device belongs to the --gpu preset; add --gpu")
+    if name != "gpu" and args.plain_subset is not None:
+        parser.error("--plain-subset belongs to the --gpu preset; add --gpu")
+    if name != "roofline" and args.sizes is not None:
+        parser.error("--sizes belongs to --preset roofline")
+    if name == "roofline" and args.approaches is not None:
+        parser.error("--preset roofline trains only the fused approach; choose grids by --sizes")
+    return name
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    name = preset_name(parser, args)
+    if name == "roofline":
+        if args.approach:
+            roofline_child(args.approach, args.quick)
+            return 0
+        return roofline_main(args, roofline_sizes(parser, args.sizes, args.quick))
+    if name == "process":
+        return process_main(parser, args)
+    return compare_main(parser, args, get_preset(name, args.quick))
+
+
+def compare_main(parser, args, preset: Preset) -> int:
+    """The CPU and GPU presets: every approach over the rounds, the GEMM bound, the roofline."""
     device = args.device or preset.device
     k = args.plain_subset if args.plain_subset is not None else preset.plain_subset
-
     if args.approach:
         child(args.approach, preset, device, k)
         return 0
 
-    wanted = c.chosen_approaches(p, args.approaches, preset.approaches)
+    wanted = c.chosen_approaches(parser, args.approaches, preset.approaches)
     rounds = 1 if args.quick else (args.rounds if args.rounds is not None else preset.rounds)
-    child_args = ["--gpu"] if args.gpu else []
+    child_args = ["--gpu"] if preset.name == "gpu" else []  # also for --preset gpu
     child_args += ["--device", device] if preset.device else []
     child_args += ["--plain-subset", str(k)] if preset.extrapolates else []
     child_args += ["--quick"] if args.quick else []
@@ -868,19 +1614,14 @@ def main(argv: list[str] | None = None) -> int:
     if preset.extrapolates:
         labels["plain"] += f", {len(plain_subset(preset, k))}/{len(preset.configs)} cfgs"
     runs = c.run_rounds(__file__, {name: labels[name] for name in wanted}, child_args, rounds)
-
-    gemm = None
-    if not args.no_gemm:
-        print("  GEMM rate ...", end=" ", flush=True)
-        gemm = c.run_child(__file__, "gemm", child_args)
-        print("done" if gemm.get("status") == c.OK else gemm.get("error"))
+    gemm = None if args.no_gemm else run_gemm(child_args)
 
     c.print_table(runs, rounds)
     scaled = {}
     if preset.extrapolates and "plain" in runs and runs["plain"].ok:
         scaled["plain"] = extrapolate_plain(preset, runs["plain"])
     bound = print_gemm(gemm, grid_flops(preset))
-    print_ratios(preset, runs, scaled, bound, device)
+    print_ratios(preset, runs, scaled, bound, device, gemm)
     print_accuracies(preset, runs)
     return c.finish(runs)
 
