@@ -20,7 +20,7 @@ from sklearn.base import is_classifier
 from sklearn.utils.parallel import Parallel, delayed
 
 from parsearch.checks import take_rows
-from parsearch.execute.tasks import configured
+from parsearch.execute.tasks import Outcome, configured
 from parsearch.rows import Col, Status, failed_row, new_row
 
 
@@ -248,8 +248,6 @@ class PartialRungs:
         return outcomes
 
     def _outcome(self, i, final, pruned=False):
-        from parsearch.execute.tasks import Outcome
-
         state, params = self.state[i], self.params[i]
         if state.error:
             row = failed_row(params, state.error, state.seconds)

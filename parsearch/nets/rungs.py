@@ -165,16 +165,21 @@ class NetworkRungs:
         """
         outcomes = []
         for i in sorted(indices):
-            outcome = model_outcome(
-                i, self.params[i], self.models[i], self._per_fold(i), self.data, self.metric,
-                self.seconds[i],
-            )  # fmt: skip
-            outcome.row[Col.EPOCHS_TRAINED] = self._epochs_trained(self._per_fold(i))
+            outcome = self._outcome(i, self._per_fold(i))
             if pruned and outcome.row[Col.STATUS] == Status.OK:
                 outcome.row[Col.STATUS] = Status.PRUNED
             outcomes.append(outcome)
             del self.params[i]
         return outcomes
+
+    def _outcome(self, i, per_fold, fitted_as=None):
+        """Network i's row (with its epochs trained) from its outcome in every fold."""
+        outcome = model_outcome(
+            i, self.params[i], self.models[i], per_fold, self.data, self.metric,
+            self.seconds[i], fitted_as,
+        )  # fmt: skip
+        outcome.row[Col.EPOCHS_TRAINED] = self._epochs_trained(per_fold)
+        return outcome
 
     def _epochs_trained(self, per_fold):
         """Epochs a network trained: up to the epoch it diverged in, if it did."""
@@ -191,9 +196,7 @@ class NetworkRungs:
 
     def repack(self):
         """Rebuild the runs from the live networks' states, cut into chunks again."""
-        states = self.states()
-        self.runs = []
-        self._build(states)
+        self._build(self.states())
 
     def finish(self):
         """The rows of every live network after its last epoch, with the fitted models."""
@@ -202,12 +205,6 @@ class NetworkRungs:
         for indices, runs in self.runs:
             results = [run.results() for run in runs]
             for k, i in enumerate(indices):
-                per_fold = [res[k] for res in results]
-                outcome = model_outcome(
-                    i, self.params[i], self.models[i], per_fold, self.data, self.metric,
-                    self.seconds[i], fitted_as,
-                )  # fmt: skip
-                outcome.row[Col.EPOCHS_TRAINED] = self._epochs_trained(per_fold)
-                outcomes.append(outcome)
+                outcomes.append(self._outcome(i, [res[k] for res in results], fitted_as))
         self.params = {}
         return outcomes

@@ -215,6 +215,16 @@ def draw_against(mpl, ax, points, xs, name, *, cmap, norm, size):
     ax.grid(True, alpha=0.3)
 
 
+def _colour_style(mpl, points, metric, greater_is_better):
+    """What every scatter figure shares with ``_finish``: the metric, its colour map and scale."""
+    return {
+        "metric": metric,
+        "greater_is_better": greater_is_better,
+        "cmap": colormap(mpl, greater_is_better),
+        "norm": _score_scale(mpl, points),
+    }
+
+
 def _score_scale(mpl, points):
     """The colour scale: over the fully trained rows' scores when there are any.
 
@@ -323,12 +333,12 @@ def plot_score_against(mpl, data, points, name, *, metric, greater_is_better, he
     width = 7.0
     fig = mpl.figure.Figure(figsize=(width, 4.8), layout="constrained")
     ax = fig.add_subplot()
-    cmap, norm = colormap(mpl, greater_is_better), _score_scale(mpl, points)
+    style = _colour_style(mpl, points, metric, greater_is_better)
+    cmap, norm = style["cmap"], style["norm"]
     xs = jittered(points)[name]
     draw_against(mpl, ax, points, xs, name, cmap=cmap, norm=norm, size=30)
     _style_axis(ax, "x", name, points.scales[name], width - 1.5)
     ax.set_ylabel(metric_label(metric, greater_is_better))
-    style = {"metric": metric, "greater_is_better": greater_is_better, "cmap": cmap, "norm": norm}
     return _finish(mpl, fig, data, points, style, heading=heading, width=width, colorbar_axes=None)
 
 
@@ -355,14 +365,13 @@ def plot_pair(mpl, data, points, x, y, *, metric, greater_is_better, heading):
     width = 7.6
     fig = mpl.figure.Figure(figsize=(width, 6.0), layout="constrained")
     ax = fig.add_subplot()
-    cmap = colormap(mpl, greater_is_better)
-    norm = _score_scale(mpl, points)
+    style = _colour_style(mpl, points, metric, greater_is_better)
+    cmap, norm = style["cmap"], style["norm"]
     drawn = jittered(points)
     draw_points(ax, points, drawn[x], drawn[y], cmap=cmap, norm=norm, size=36)
     _style_axis(ax, "x", x, points.scales[x], width - 2.5)
     _style_axis(ax, "y", y, points.scales[y], 4.0)
     ax.grid(True, alpha=0.25)
-    style = {"metric": metric, "greater_is_better": greater_is_better, "cmap": cmap, "norm": norm}
     return _finish(mpl, fig, data, points, style, heading=heading, width=width, colorbar_axes=ax)
 
 
@@ -412,8 +421,8 @@ def plot_matrix(mpl, data, points, names, *, metric, greater_is_better, heading)
     width = 2.55 * n + 1.6
     fig = mpl.figure.Figure(figsize=(width, 2.45 * n + 1.7), layout="constrained")
     axs = fig.subplots(n, n, squeeze=False)
-    cmap = colormap(mpl, greater_is_better)
-    norm = _score_scale(mpl, points)
+    style = _colour_style(mpl, points, metric, greater_is_better)
+    cmap, norm = style["cmap"], style["norm"]
     drawn = jittered(points)
     for row in range(n):
         for col in range(n):
@@ -438,5 +447,4 @@ def plot_matrix(mpl, data, points, names, *, metric, greater_is_better, heading)
             )
     axs[0, 0].set_ylabel(metric_label(metric, greater_is_better), fontsize=9)
     kept = [axs[r, c] for r in range(n) for c in range(r + 1)]
-    style = {"metric": metric, "greater_is_better": greater_is_better, "cmap": cmap, "norm": norm}
     return _finish(mpl, fig, data, points, style, heading=heading, width=width, colorbar_axes=kept)

@@ -21,9 +21,11 @@ search ends.
 
 from __future__ import annotations
 
+import math
 import warnings
 
-from parsearch.halving import describe, n_survivors, rung_resources, survivors
+from parsearch.execute.tasks import Outcome
+from parsearch.halving import describe, expected_candidates, rung_resources, survivors
 from parsearch.rows import Col, Status
 
 CHECKPOINT_VERSION = 1
@@ -53,10 +55,9 @@ def planned_units(n, halving, folds, start_rung=0, from_scratch=False):
     """
     rungs = rung_resources(halving)
     units, before = 0, rungs[start_rung - 1] if start_rung and not from_scratch else 0
-    for resource in rungs[start_rung:]:
-        units += n * (resource - before) * folds
+    for resource, count in zip(rungs[start_rung:], expected_candidates(n, halving)):
+        units += count * (resource - before) * folds
         before = resource
-        n = n_survivors(n, halving.factor)
     return units
 
 
@@ -202,7 +203,7 @@ def _decide(trainer, factor, greater_is_better):
     """Stop the configurations that do not go on from this rung; their outcomes."""
     scores = trainer.rung_scores()
     keep = survivors(scores, factor, greater_is_better)
-    unscored = {i for i, s in scores if not s == s or s in (float("inf"), float("-inf"))}
+    unscored = {i for i, s in scores if not math.isfinite(s)}
     losers = {i for i, _ in scores} - keep - unscored
     return trainer.stop(unscored, pruned=False) + trainer.stop(losers, pruned=True)
 
@@ -222,6 +223,4 @@ def _checkpoint(search, rung, trainer, stopped):
 
 def _stored(index, row):
     """A stopped row from the checkpoint, as an outcome to store."""
-    from parsearch.execute.tasks import Outcome
-
     return Outcome(index=index, row=dict(row))
