@@ -157,7 +157,7 @@ def _check_xy(X, y, x_name, y_name, allow_nan=False, numeric=True):
         if numeric and not _numeric(data.dtype):
             raise ValueError(f"{x_name} must be numeric, got dtype {data.dtype}.")
         if not allow_nan and data.dtype.kind == "f":
-            _refuse_nonfinite(x_name, int(np.size(data) - np.isfinite(data).sum()))
+            _refuse_nonfinite(x_name, count_nonfinite(data))
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y.ravel()
@@ -180,7 +180,7 @@ def _refuse_missing_labels(y, name):
     import pandas as pd
 
     if y.dtype.kind == "f":
-        bad = int(np.size(y) - np.isfinite(y).sum())
+        bad = count_nonfinite(y)
     elif y.dtype.kind == "O":
         bad = int(
             sum(
@@ -195,6 +195,18 @@ def _refuse_missing_labels(y, name):
         raise ValueError(
             f"{name} contains {bad} missing, NaN or infinite values; drop those samples first."
         )
+
+
+def count_nonfinite(data):
+    """How many NaN or infinite values a float array holds.
+
+    One summing pass answers 0 for an all-finite array (any NaN or infinity makes the sum
+    non-finite); only otherwise, or when finite values overflow the sum, are they counted.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.sum(data, dtype=data.dtype)):
+            return 0
+    return int(np.size(data) - np.count_nonzero(np.isfinite(data)))
 
 
 def _numeric(dtype):

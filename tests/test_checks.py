@@ -344,3 +344,15 @@ def test_one_class_is_fine_for_a_regressor_and_in_validation():
 def test_data_without_features_is_refused():
     with pytest.raises(ValueError, match=r"X_train has no features \(shape \(4, 0\)\)"):
         check_data(np.ones((4, 0)), np.array([0, 1, 0, 1]))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_count_nonfinite_counts_exactly_even_when_the_sum_overflows(dtype):
+    from parsearch.checks import count_nonfinite
+
+    big = np.finfo(dtype).max
+    data = np.full((50, 7), big / 2, dtype=dtype)  # finite, but its sum overflows
+    assert count_nonfinite(data) == 0
+    data[3, 4], data[10, 0], data[49, 6] = np.nan, np.inf, -np.inf
+    assert count_nonfinite(data) == 3
+    assert count_nonfinite(np.zeros((0, 3), dtype=dtype)) == 0

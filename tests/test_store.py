@@ -1,5 +1,6 @@
 """Tests of parsearch.results.store: data fingerprints, scores.csv row by row, resume, meta.json."""
 
+import hashlib
 import json
 import math
 import re
@@ -10,6 +11,7 @@ import pytest
 import scipy.sparse as sp
 
 from parsearch.results import files as store_module
+from parsearch.results import identity
 from parsearch.results.files import META, SCORES
 from parsearch.results.identity import ResumeMismatch, data_fingerprint
 from parsearch.results.read import read_meta, read_scores
@@ -81,8 +83,41 @@ def test_fingerprint_is_stable_for_equal_data(arrays):
     X, y, X_val, y_val = arrays
     first = data_fingerprint(X, y, X_val, y_val)
     assert first == data_fingerprint(X.copy(), y.copy(), X_val.copy(), y_val.copy())
-    assert isinstance(first, str) and len(first) == 32
-    int(first, 16)
+    assert first.startswith(identity.FINGERPRINT_PREFIX)
+    digits = first[len(identity.FINGERPRINT_PREFIX) :]
+    assert len(digits) == 32
+    int(digits, 16)
+
+
+def test_fingerprint_does_not_depend_on_the_blocks_or_threads(arrays, monkeypatch):
+    """Any block of a large array counts, whatever the number of threads hashing them."""
+    X, y, X_val, y_val = arrays
+    monkeypatch.setattr(identity, "FINGERPRINT_BLOCK", 4096)  # X is 627,200 bytes: 154 blocks
+    before = data_fingerprint(X, y, X_val, y_val)
+    monkeypatch.setattr(identity.os, "cpu_count", lambda: 1)
+    assert data_fingerprint(X, y, X_val, y_val) == before
+    for row in (0, 100, 199):  # the first, a middle and the last block
+        value = X[row, -1]
+        X[row, -1] = value + 1
+        assert data_fingerprint(X, y, X_val, y_val) != before
+        X[row, -1] = value
+    assert data_fingerprint(X, y, X_val, y_val) == before
+
+
+def test_legacy_fingerprint_is_the_former_blake2b(arrays):
+    """Folders written by earlier versions hold this value: it must not change."""
+    X, y, _, y_val = arrays
+    digest = hashlib.blake2b(digest_size=16)
+    for a in (X, y, None, y_val):
+        if a is None:
+            digest.update(b"none")
+            continue
+        digest.update(f"{a.shape}{a.dtype.str}".encode())
+        digest.update(a.tobytes())
+    old = identity.legacy_data_fingerprint(X, y, None, y_val)
+    assert old == digest.hexdigest()
+    assert identity.is_legacy_fingerprint(old)
+    assert not identity.is_legacy_fingerprint(data_fingerprint(X, y, None, y_val))
 
 
 def test_fingerprint_changes_when_one_value_changes(arrays):

@@ -45,12 +45,17 @@ class ResultStore:
     identity : dict
         ``{"estimator", "data", "metric", "validation"}``: what a resumed run must match
         (see ``parsearch.results.identity``).
+    former : dict, optional
+        For entries of ``identity`` whose form has changed: name -> ``(is_former, value)``,
+        ``is_former(stored)`` telling a value of the former kind and ``value()`` computing
+        this search's value in that form (called only for such a folder).
     """
 
-    def __init__(self, out, columns, identity):
+    def __init__(self, out, columns, identity, former=None):
         self.out = Path(out)
         self.columns = list(columns)
         self.identity = identity
+        self.former = dict(former or {})
         self.scores_path = self.out / SCORES
         self.meta_path = self.out / META
         self._file = None
@@ -89,7 +94,7 @@ class ResultStore:
             return {}
         old = current_identity(old)
         for what in dict.fromkeys([*self.identity, *old]):  # "halving" is in one only, maybe
-            if old.get(what) != self.identity.get(what):
+            if old.get(what) != self.identity.get(what) and not self._former_match(what, old):
                 self._refuse_other(what, old.get(what))
         if Col.KEY not in table.columns:
             return {}  # no row can be matched to a configuration (open keeps the file aside)
@@ -97,6 +102,13 @@ class ResultStore:
         for record in table.to_dict("records"):
             rows[record[Col.KEY]] = record
         return rows
+
+    def _former_match(self, what, old):
+        """Whether ``old[what]`` is of a former form and equals this search's in that form."""
+        if what not in self.former:
+            return False
+        is_former, value = self.former[what]
+        return is_former(old.get(what)) and old.get(what) == value()
 
     def _refuse_without_identity(self, n_rows):
         """Raise ResumeMismatch: rows whose estimator, data and metric nothing tells."""

@@ -31,6 +31,8 @@ from parsearch.results.identity import (
     data_fingerprint,
     estimator_description,
     folds_identity,
+    is_legacy_fingerprint,
+    legacy_data_fingerprint,
     metric_identity,
 )
 from parsearch.results.read import read_meta
@@ -74,7 +76,9 @@ def plan_search(search):
         seed = None if search.network else search.halving_seed  # the passes' order
         search.identity["halving"] = halving_identity(search.halving, seed)
     if options.out:
-        search.store = ResultStore(options.out, search.columns, search.identity)
+        arrays = (data.X_train, data.y_train, data.X_val, data.y_val)
+        former = {"data": (is_legacy_fingerprint, lambda: legacy_data_fingerprint(*arrays))}
+        search.store = ResultStore(options.out, search.columns, search.identity, former)
         if not options.resume:  # starting afresh: an old halving checkpoint is not ours
             search.store.remove_checkpoint()
     finished = search.store.finished_rows(options.resume) if search.store else {}
