@@ -79,7 +79,7 @@ def expand_grid(param_grid):
     ------
     TypeError, ValueError
         For a grid that is not a dict or a list of dicts, an empty grid, a value that
-        is not a list, an empty value list, or an unhashable value; the message names
+        is not a list, an empty value list, or a value listed twice; the message names
         the parameter.
     """
     subgrids = _subgrids(param_grid)
@@ -139,7 +139,7 @@ def _subgrids(param_grid):
 
 
 def _check_values(name, values):
-    """The values of one parameter as a list: a list given, non-empty, hashable, each once.
+    """The values of one parameter as a list: a list given, non-empty, each value once.
 
     Raises
     ------
@@ -156,13 +156,6 @@ def _check_values(name, values):
         raise ValueError(f"Parameter {name!r} has an empty list of values.")
     first = {}  # _duplicate_key -> the first value with it
     for value in values:
-        try:
-            hash(value)
-        except TypeError:
-            raise TypeError(
-                f"Parameter {name!r}: value {value!r} of type {type(value).__name__} "
-                "is unhashable; use a tuple instead of a list, or a hashable object."
-            ) from None
         if len(values) == 1:  # the shape of a sampled search: nothing to compare
             break
         key = _duplicate_key(value)
@@ -199,6 +192,10 @@ def _same_value_key(value):
         return ("number", value.item() if isinstance(value, np.generic) else value)
     if is_estimator(value):
         return ("estimator", value_key(value))
+    try:
+        hash(value)
+    except TypeError:  # a dict (class_weight={0: 1, 1: 3}), a list: by their canonical form
+        return ("unhashable", type(value), value_key(value))
     return ("value", type(value), _Equal(value))
 
 

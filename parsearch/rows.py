@@ -539,6 +539,20 @@ def to_jsonable(value):
     return repr(value)
 
 
+def axis_jsonable(value):
+    """A grid value's JSON form for ``meta.json``'s axes, as it reads back from a key.
+
+    A value whose canonical form is its exact text (a dict such as ``class_weight={0: 1,
+    1: 3}``, a list, a set) is that text, which is also what :func:`typed_params` reads
+    back from a row's key (a dict would lose its integer keys to JSON); everything else
+    is :func:`to_jsonable`'s.
+    """
+    form = canonical(value)
+    if isinstance(form, str) and not isinstance(value, str):
+        return form
+    return to_jsonable(value)
+
+
 def csv_cell(value):
     """A value as one ``scores.csv`` cell: lists as JSON, None and NaN as empty."""
     if isinstance(value, (list, tuple)):

@@ -382,6 +382,60 @@ def test_resume_skips_finished_and_rejects_other_data(split, tmp_path):
     assert len(read_scores(out)) == 1
 
 
+def test_a_folder_with_the_former_data_fingerprint_resumes(split, tmp_path):
+    """A folder written before the SHA-256 fingerprint resumes once and then holds the new one."""
+    from slow_estimator import SlowLoggingClassifier
+
+    from parsearch.results import identity
+
+    Xtr, ytr, Xva, yva = split
+    out, log = tmp_path / "r", tmp_path / "fits.log"
+    est = SlowLoggingClassifier(delay=0, log_path=str(log))
+    fit_grid(est, {"c": [0, 1]}, Xtr, ytr, Xva, yva, out=out, progress=False)
+    meta = json.loads((out / "meta.json").read_text())
+    new = meta["identity"]["data"]
+    meta["identity"]["data"] = identity.legacy_data_fingerprint(Xtr, ytr, Xva, yva)
+    (out / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(ResumeMismatch, match="data"):  # other data: the former form is no pass
+        fit_grid(est, {"c": [0, 1]}, Xtr, ytr[::-1].copy(), Xva, yva, out=out, progress=False)
+    res = fit_grid(est, {"c": [0, 1, 2]}, Xtr, ytr, Xva, yva, out=out, progress=False)
+    assert res.meta["execution"]["reused_rows"] == 2
+    assert log.read_text().split() == ["0", "1", "2"]
+    assert json.loads((out / "meta.json").read_text())["identity"]["data"] == new
+
+
+def test_dict_and_list_values_fit_resume_and_plot_from_the_folder(tmp_path):
+    """class_weight dicts and list values, as GridSearchCV takes them, end to end."""
+    from parsearch.plot.arrays import score_grid
+    from parsearch.results.read import read_meta
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 4))
+    y = (X[:, 0] + 0.3 * rng.normal(size=300) > 0.6).astype(int)
+    grid = {"C": [0.1, 1.0], "class_weight": [None, {0: 1, 1: 3}, "balanced", {1: 3, 0: 1.5}]}
+    args = (LogisticRegression(), grid, X[:200], y[:200], X[200:], y[200:])
+    out = tmp_path / "r"
+    res = fit_grid(*args, out=out, progress=False)
+    expected = GridSearchCV(
+        LogisticRegression(random_state=0),
+        grid,
+        cv=PredefinedSplit([-1] * 200 + [0] * 100),
+        refit=False,
+    ).fit(X, y)
+    np.testing.assert_allclose(
+        res.table["score"].to_numpy(), expected.cv_results_["mean_test_score"], atol=1e-12
+    )
+    best = int(np.argmax(expected.cv_results_["mean_test_score"]))
+    assert res.best_params == expected.cv_results_["params"][best]
+    again = fit_grid(*args, out=out, progress=False)
+    assert again.meta["execution"]["reused_rows"] == 8
+    assert again.table["score"].tolist() == res.table["score"].tolist()
+    # From the folder, as `parsearch plot` reads it: every cell found, none missing.
+    axes = read_meta(out)["grid"]["axes"]
+    cells = score_grid(read_scores(out), "C", "class_weight", axes=axes)
+    assert (cells.status == "ok").all() and cells.scores.shape == (4, 2)
+
+
 def test_resume_keeps_rows_of_a_narrowed_grid_aside_and_retries_failures(split, tmp_path):
     Xtr, ytr, Xva, yva = split
     out = tmp_path / "r"

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 from parsearch import __version__
 from parsearch.execute.dask import cluster_info
-from parsearch.rows import Col, status_counts, to_jsonable
+from parsearch.rows import Col, axis_jsonable, status_counts, to_jsonable
 
 #: ``meta.json``'s ``status`` while the search runs, and the ways it can end.
 RUNNING, FINISHED, INTERRUPTED, ALL_FAILED = "running", "finished", "interrupted", "all_failed"
@@ -41,7 +41,13 @@ def start_meta(search, budget=None):
         "parsearch_version": __version__,
         "model": repr(base),
         "model_class": f"{type(base).__module__}.{type(base).__qualname__}",
-        "grid": {"axes": search.grid.axes, "n_configs": len(search.grid)},
+        "grid": {
+            "axes": {
+                name: [axis_jsonable(v) for v in values]
+                for name, values in search.grid.axes.items()
+            },
+            "n_configs": len(search.grid),
+        },
         "metric": {
             "name": search.metric.name,
             "greater_is_better": search.metric.greater_is_better,
