@@ -436,6 +436,70 @@ def test_dict_and_list_values_fit_resume_and_plot_from_the_folder(tmp_path):
     assert (cells.status == "ok").all() and cells.scores.shape == (4, 2)
 
 
+def test_groups_split_the_folds_as_in_grid_search_cv(tmp_path):
+    from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(240, 4))
+    y = (X[:, 0] + 0.5 * rng.normal(size=240) > 0.3).astype(int)
+    groups = np.repeat(np.arange(8), 30)
+    grid = {"C": [0.01, 0.1, 1.0]}
+    for cv in (GroupKFold(4), LeaveOneGroupOut()):
+        res = fit_grid(LogisticRegression(), grid, X, y, cv=cv, groups=groups, progress=False)
+        expected = GridSearchCV(LogisticRegression(random_state=0), grid, cv=cv, refit=False)
+        expected.fit(X, y, groups=groups)
+        np.testing.assert_allclose(
+            res.table["score"].to_numpy(), expected.cv_results_["mean_test_score"], atol=1e-12
+        )
+    # Other groups are other folds: a folder of the first does not resume under the second.
+    out = tmp_path / "r"
+    fit_grid(
+        LogisticRegression(), grid, X, y, cv=GroupKFold(4), groups=groups, out=out, progress=False
+    )
+    with pytest.raises(ResumeMismatch, match="validation"):
+        fit_grid(
+            LogisticRegression(),
+            grid,
+            X,
+            y,
+            cv=GroupKFold(4),
+            groups=groups % 5,
+            out=out,
+            progress=False,
+        )
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"cv": "GroupKFold"}, "GroupKFold splits by groups: pass groups="),
+        ({"groups": "short"}, r"one label per training sample: shape \(240,\), got \(10,\)"),
+        ({"groups": "nan"}, "NaN or infinite"),
+        ({"groups": "ok", "X_val": True}, "only decides the cross-validation folds"),
+    ],
+)
+def test_bad_groups_are_refused_before_any_fit(kwargs, message, tmp_path):
+    from sklearn.model_selection import GroupKFold
+    from slow_estimator import SlowLoggingClassifier
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(240, 4)), np.tile([0, 1], 120)
+    groups = {
+        "short": np.arange(10),
+        "nan": np.where(np.arange(240) == 7, np.nan, np.arange(240) % 8),
+        "ok": np.arange(240) % 8,
+    }
+    log = tmp_path / "fits.log"
+    est = SlowLoggingClassifier(delay=0, log_path=str(log))
+    call = {"cv": GroupKFold(4)}
+    if "groups" in kwargs:
+        call["groups"] = groups[kwargs["groups"]]
+    val = (X[:20], y[:20]) if kwargs.get("X_val") else (None, None)
+    with pytest.raises(ValueError, match=message):
+        fit_grid(est, {"c": [0, 1]}, X, y, *val, progress=False, **call)
+    assert not log.exists()
+
+
 def test_resume_keeps_rows_of_a_narrowed_grid_aside_and_retries_failures(split, tmp_path):
     Xtr, ytr, Xva, yva = split
     out = tmp_path / "r"

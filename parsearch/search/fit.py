@@ -35,6 +35,7 @@ def fit_grid(
     metric="accuracy",
     greater_is_better=None,
     cv=5,
+    groups=None,
     n_jobs=None,
     backend=None,
     client=None,
@@ -74,6 +75,10 @@ def fit_grid(
         Direction of a callable metric (inferred from its name when None).
     cv : int or cross-validation splitter, default=5
         Folds when no validation set is given.
+    groups : array-like of shape (n_samples,), optional
+        Group labels of the training samples, for a splitter that splits by groups
+        (``GroupKFold``, ``LeaveOneGroupOut``, ...), as ``GridSearchCV.fit`` takes them.
+        Only with cross-validation (no ``X_val``).
     n_jobs : int, optional
         Parallel jobs for per-configuration fits (joblib semantics; None: 1 unless a
         joblib ``parallel_config`` says otherwise). Fused network chunks run in this
@@ -165,6 +170,7 @@ def fit_grid(
         metric=metric,
         greater_is_better=greater_is_better,
         cv=cv,
+        groups=groups,
         device=device,
         random_state=random_state,
         halving=halving,

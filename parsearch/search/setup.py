@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection import check_cv
 
@@ -139,6 +140,7 @@ def set_up(
     device,
     random_state,
     halving=None,
+    groups=None,
     **options,
 ):
     """Check every argument of ``fit_grid`` and build the :class:`Search`.
@@ -146,7 +148,7 @@ def set_up(
     Parameters
     ----------
     model, param_grid, X_train, y_train, X_val, y_val, metric, greater_is_better, cv, \
-device, random_state, halving
+device, random_state, halving, groups
         As ``fit_grid`` takes them.
     **options
         ``fit_grid``'s other keyword arguments (see :class:`Options`).
@@ -202,10 +204,10 @@ device, random_state, halving
     check_metric_fits(metric_obj, base, grid.configs, network=network)
     if classifier:
         check_metric_labels(metric_obj, y_train, y_val)
+    groups = _check_groups(groups, X_train, X_val)
     folds = None
     if X_val is None:
-        splitter = check_cv(cv, y_train, classifier=classifier)
-        folds = list(splitter.split(X_train, y_train))
+        folds = _folds(check_cv(cv, y_train, classifier=classifier), X_train, y_train, groups)
     return Search(
         base=base,
         grid=grid,
@@ -220,6 +222,55 @@ device, random_state, halving
         halving_seed=0 if random_state is None else int(random_state),
         **where,
     )
+
+
+def _check_groups(groups, X_train, X_val):
+    """``groups`` as a 1-D array of one label per training sample, or None.
+
+    Raises
+    ------
+    ValueError
+        For groups with a validation set (they only split folds), a shape other than
+        (n_samples,), or a missing label.
+    """
+    if groups is None:
+        return None
+    if X_val is not None:
+        raise ValueError(
+            "groups only decides the cross-validation folds, and a validation set was given "
+            "(X_val, y_val): leave out groups, or leave out the validation set to "
+            "cross-validate with a group splitter such as GroupKFold."
+        )
+    labels = np.asarray(groups)
+    if labels.ndim != 1 or labels.shape[0] != X_train.shape[0]:
+        raise ValueError(
+            f"groups must hold one label per training sample: shape ({X_train.shape[0]},), "
+            f"got {labels.shape}."
+        )
+    if labels.dtype.kind == "f" and not np.isfinite(labels).all():
+        raise ValueError("groups contains NaN or infinite labels: give every sample a group.")
+    if labels.dtype == object and any(g is None for g in labels):
+        raise ValueError("groups contains None: give every sample a group.")
+    return labels
+
+
+def _folds(splitter, X_train, y_train, groups):
+    """The folds of ``splitter`` as a list of (train, test) index arrays.
+
+    Raises
+    ------
+    ValueError
+        When the splitter needs groups and none were given, saying so; or its own error.
+    """
+    try:
+        return list(splitter.split(X_train, y_train, groups))
+    except ValueError as err:
+        if groups is None and "groups" in str(err):
+            raise ValueError(
+                f"{type(splitter).__name__} splits by groups: pass groups=, one label per "
+                f"training sample, to fit_grid ({err})."
+            ) from err
+        raise
 
 
 def _check_halving_search(halving, model, grid, network, options):
