@@ -1177,8 +1177,74 @@ def roofline_sizes(parser, text: str | None, quick: bool) -> list[int]:
     return sizes
 
 
-def roofline_child(approach: str, quick: bool) -> None:
-    """Child ``fused<N>``: the fused search of the roofline preset's grid of N models."""
+def measure_products(sizes: list[int], quick: bool) -> dict:
+    """The two layer-1 products of each grid size alone, through the fused trainer's backend.
+
+    Per grid size (H = the sum of its widths): the forward product ``gemm.mm_t(W1, Xb)``
+    (H x 784 by 784 x b) and the weight-gradient product ``gemm.mm_t(dZ1, Xb.T)`` (H x b
+    by b x 784), for a full batch and for the epoch's last short one, and the validation
+    forward over the ``n_val`` images; each the best of several timed blocks, with 2 torch
+    threads and the trainer's heap setting; no bias, no accumulation into the momentum
+    buffer, no update. Their sum over the run is what these products cost at the rates the
+    backend reaches on their shapes: a bound that no fusion of the other work can beat.
+    """
+    import torch
+
+    from parsearch.nets import gemm
+    from parsearch.nets.memory import heap_for_large_temporaries
+
+    torch.set_num_threads(2)
+    dev = torch.device("cpu")
+    onednn = gemm.use_onednn(torch.float32, dev)
+    block_s, blocks = (0.05, 3) if quick else (0.2, 5)
+    out = {"approach": "products", "status": c.OK, "backend": gemm.backend_name(torch.float32, dev)}
+    with heap_for_large_temporaries():
+        for n in sizes:
+            p = roofline_preset(n, quick)
+            H = sum(w for _, w in p.configs)
+            seconds = products_seconds(torch, gemm, H, p, onednn, block_s, blocks)
+            out[str(n)] = {"H": H, "products_s": seconds}
+    return out
+
+
+def products_seconds(torch, gemm, H, p, onednn, block_s, blocks) -> float:
+    """The run's layer-1 products at width ``H`` (see ``measure_products``), in seconds."""
+    dev = torch.device("cpu")
+    g = torch.Generator().manual_seed(0)
+    w1 = torch.randn(H, N_IN, generator=g) * 0.05
+
+    def best_seconds(product):  # best_rate of an amount of 1e9 is the calls per second
+        return 1.0 / best_rate(torch, dev, product, 1e9, block_s, blocks)
+
+    full, short = divmod(p.n_train, BATCH_SIZE)
+    per_epoch = 0.0
+    for rows, count, backward in ((BATCH_SIZE, full, True), (short, 1, True), (p.n_val, 1, False)):
+        if not rows:
+            continue
+        xb = torch.randn(rows, N_IN, generator=g)
+        dz1 = torch.randn(H, rows, generator=g) * 0.01
+        per_epoch += count * best_seconds(lambda xb=xb: gemm.mm_t(w1, xb, onednn))
+        if backward:  # the validation pass has none
+            per_epoch += count * best_seconds(lambda xb=xb, dz1=dz1: gemm.mm_t(dz1, xb.T, onednn))
+    return p.epochs * per_epoch
+
+
+def run_products(sizes: list[int], quick: bool) -> dict:
+    """The products child (see ``measure_products``), with its progress line."""
+    print("  layer-1 products alone ...", end=" ", flush=True)
+    args = ["--preset", "roofline", "--sizes", ",".join(map(str, sizes))]
+    products = c.run_child(__file__, "products", [*args, *(["--quick"] if quick else [])])
+    print("done" if products.get("status") == c.OK else products.get("error"))
+    return products
+
+
+def roofline_child(approach: str, quick: bool, sizes: list[int]) -> None:
+    """Child ``fused<N>``: the fused search of the roofline preset's grid of N models.
+
+    Child ``products``: the layer-1 products of every grid size alone.
+    """
+    if approach == "products":
+        return c.emit(measure_products(sizes, quick))
     p = roofline_preset(int(approach.removeprefix("fused")), quick)
     imports, search = fused_child(p, load_data(p), None, None)
     c.run_approach(approach, search, imports)
@@ -1276,12 +1342,45 @@ def roofline_main(args, sizes: list[int]) -> int:
     child_args = ["--preset", "roofline", *(["--quick"] if quick else [])]
     runs = c.run_rounds(__file__, labels, child_args, rounds)
     gemm = None if args.no_gemm else run_gemm(["--quick"] if quick else [])
+    products = None if args.no_gemm else run_products(sizes, quick)
     c.print_table(runs, rounds)
     if measured(gemm):
         print()
         print_rates(gemm)
     print_roofline_table(sizes, runs, gemm, quick)
+    print_products(sizes, runs, gemm, products, quick)
     return c.finish(runs)
+
+
+def print_products(sizes, runs, gemm, products, quick) -> None:
+    """Per grid size: the layer-1 products alone against the roofline and the measured search."""
+    if not products or products.get("status") != c.OK:
+        return
+    print(
+        f"\nthe layer-1 products alone ({products['backend']}, best of several blocks; the "
+        "forward and weight-gradient products of every step, the validation forward of every "
+        "epoch; nothing else):"
+    )
+    head = (
+        f"{'models':>6} {'H':>7} {'products s':>10} {'/ roofline':>10} {'measured / products':>20}"
+    )
+    print(head)
+    print("-" * len(head))
+    for n in sizes:
+        entry, run = products.get(str(n)), runs[f"fused{n}"]
+        if not entry:
+            continue
+        roof = grid_roofline(roofline_preset(n, quick), gemm)
+        over_roof = entry["products_s"] / roof.roofline_s if roof else float("nan")
+        seconds = run.median("inner_s") if run.ok else float("nan")
+        print(
+            f"{n:>6} {entry['H']:>7} {entry['products_s']:>10.3f} {c.fmt(over_roof):>9}x "
+            f"{c.fmt(seconds / entry['products_s']):>19}x"
+        )
+    print(
+        "  (products / roofline is what the two products cost at the rates they reach, over\n"
+        "   the bound at the best rate measured: the search cannot be nearer its roofline)"
+    )
 
 
 def run_gemm(child_args: list[str]) -> dict:
@@ -1583,7 +1682,9 @@ def main(argv: list[str] | None = None) -> int:
     name = preset_name(parser, args)
     if name == "roofline":
         if args.approach:
-            roofline_child(args.approach, args.quick)
+            roofline_child(
+                args.approach, args.quick, roofline_sizes(parser, args.sizes, args.quick)
+            )
             return 0
         return roofline_main(args, roofline_sizes(parser, args.sizes, args.quick))
     if name == "process":
