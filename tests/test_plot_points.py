@@ -170,6 +170,30 @@ def test_scales_levels_in_ascending_order_and_categories_in_grid_order():
     np.testing.assert_allclose(lr.positions, [c["lr"] for c in configs])
 
 
+def conditional_configs():
+    """A conditional space as two sampled lists: gamma only where the kernel is rbf."""
+    rbf = sample_space(
+        {"kernel": ["rbf"], "gamma": stats.loguniform(1e-4, 1), "C": stats.loguniform(0.1, 100)},
+        24,
+    )
+    linear = sample_space({"kernel": ["linear"], "C": stats.loguniform(0.1, 100)}, 8, seed=1)
+    return [{k: v[0] for k, v in grid.items()} for grid in [*rbf, *linear]]
+
+
+def test_a_numeric_parameter_unset_in_some_rows_keeps_its_axis():
+    configs = conditional_configs()
+    table = keyed_table(configs, list(np.linspace(0, 1, len(configs))))
+    gamma = score_points(table).scales["gamma"]
+    assert gamma.kind == "log" and gamma.labels == []
+    set_rows = np.array(["gamma" in c for c in configs])
+    values = np.array([c["gamma"] for c in configs if "gamma" in c])
+    np.testing.assert_allclose(gamma.positions[set_rows], values)
+    # the unset rows beside the axis: below the smallest value, all at one place
+    assert gamma.unset_at is not None and 0 < gamma.unset_at < values.min() / 2
+    assert np.all(gamma.positions[~set_rows] == gamma.unset_at)
+    assert score_points(table).scales["C"].unset_at is None  # set in every row
+
+
 def small_data():
     """A small, quick two-class problem: 200 training and 100 validation samples."""
     from sklearn.datasets import make_classification

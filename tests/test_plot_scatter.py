@@ -245,6 +245,24 @@ def test_extreme_values_fall_back_to_levels_and_draw_without_warnings():
     assert np.isfinite(ax.get_xlim()).all() and np.isfinite(ax.get_ylim()).all()
 
 
+def test_rows_that_leave_a_numeric_parameter_unset_are_drawn_beside_its_axis():
+    from test_plot_points import conditional_configs
+
+    params = conditional_configs()
+    table = keyed_table(params, list(np.linspace(0.2, 0.9, len(params))))
+    fig = plot_scores(table, x="gamma", y="C")
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    render(fig)
+    minor = [t.get_text() for t in ax.xaxis.get_ticklabels(minor=True)]
+    assert minor == ["unset"]
+    at = ax.xaxis.get_minorticklocs()[0]
+    xs = marks(ax)[Status.OK].get_offsets()[:, 0]
+    unset = np.array(["gamma" not in p for p in params])
+    assert np.all(xs[unset] == at) and np.all(xs[~unset] > at)
+    assert ax.get_xlim()[0] < at  # on the axes, not clipped
+
+
 def test_scatter_texts_are_plain_text():
     params = [{"$lr$": c["lr"], "w_a_b": f"$v_{c['width']}$"} for c in configs(60)]
     table = keyed_table(params, list(np.linspace(0, 1, 60)))

@@ -29,6 +29,10 @@ The rules, each simple enough to say in a sentence:
   decades, and whose median sits nearer the middle of the axis on a log scale than on a
   linear one (``loguniform(1e-4, 1)`` draws do; ``uniform(0, 1)`` draws, which span many
   decades near 0, do not).
+- **unset rows** of a numeric parameter (a sub-grid, or one of several sampled lists,
+  that leaves it out) do not make it levels: its axis is chosen from the values that are
+  set, and those rows are drawn beside it, :data:`UNSET_GAP` of its range below its
+  smallest value, at a tick labelled "unset".
 - **levels**: a numeric parameter of at most :data:`MAX_LEVELS` values (a list sampled
   from: widths 32 to 512, momentum 0 or 0.9) is drawn as evenly spaced levels in
   ascending order, as are strings, booleans, None and mixed values (categories, in the
@@ -44,7 +48,13 @@ import numpy as np
 import pandas as pd
 
 from parsearch.plot.arrays import prepare
-from parsearch.plot.labels import MAX_TICKS, display_label, is_finite_number, is_number
+from parsearch.plot.labels import (
+    MAX_TICKS,
+    display_label,
+    is_finite_number,
+    is_number,
+    is_unset,
+)
 from parsearch.rows import Status, best_index
 
 #: A grid fills more than this share of the product of its varying parameters' values.
@@ -53,6 +63,8 @@ MIN_FILL = 0.5
 MAX_AXIS_VALUES = MAX_TICKS
 #: A numeric parameter of at most this many values is drawn as levels, jittered.
 MAX_LEVELS = 12
+#: Rows that leave a numeric parameter unset are drawn this share of its range below it.
+UNSET_GAP = 0.2
 #: Numeric parameters of more values are cut into this many bins for their importance.
 IMPORTANCE_BINS = 5
 
@@ -71,11 +83,15 @@ class Scale:
         Each row's place: its value, or the index of its level (before any jitter).
     labels : list of str
         The levels' tick labels, in order (empty for log and linear).
+    unset_at : float or None
+        On a log or linear axis, where the rows that leave the parameter unset are drawn:
+        beside the values, off their range (None when every row sets it).
     """
 
     kind: str
     positions: np.ndarray
     labels: list
+    unset_at: float | None = None
 
     @property
     def discrete(self):
@@ -315,6 +331,14 @@ def _placeable(numbers):
         return bool(np.all(np.isfinite(numbers)) and np.isfinite(2 * np.ptp(numbers)))
 
 
+def _beside(numbers, kind):
+    """A place just below the smallest of ``numbers`` on a ``kind`` axis, for unset rows."""
+    lo, hi = float(numbers.min()), float(numbers.max())
+    if kind == LOG:
+        return lo / (hi / lo) ** UNSET_GAP
+    return lo - UNSET_GAP * (hi - lo)
+
+
 def param_scale(data, name):
     """How one parameter is placed: on a log or linear axis, or as levels.
 
@@ -329,11 +353,20 @@ def param_scale(data, name):
     """
     axis, codes = data.axes[name], data.codes[name]
     values = present_values(data, name)
-    if all(is_finite_number(v) for v in values) and len(values) > MAX_LEVELS:
-        numbers = np.array([float(v) if is_number(v) else np.nan for v in axis.values])
-        if _placeable(numbers[np.unique(codes)]):
-            kind = LOG if log_scaled(values) else LINEAR
-            return Scale(kind, numbers[codes], [])
+    set_values = [v for v in values if not is_unset(v)]
+    if all(is_finite_number(v) for v in set_values) and len(set_values) > MAX_LEVELS:
+        numbers = np.array([float(v) if is_finite_number(v) else np.nan for v in axis.values])
+        present = np.unique(codes)
+        present = present[np.isfinite(numbers[present])]
+        if _placeable(numbers[present]):
+            kind = LOG if log_scaled(set_values) else LINEAR
+            positions = numbers[codes]
+            unset = ~np.isfinite(positions)
+            if not unset.any():
+                return Scale(kind, positions, [])
+            at = _beside(numbers[present], kind)
+            positions[unset] = at
+            return Scale(kind, positions, [], unset_at=at)
     present = np.unique(codes)  # axis order: the grid's, else numbers ascending
     if _numeric(values):  # a sampled list's grid order is the order of the draws
         present = sorted(present, key=lambda c: (math.isnan(axis.values[c]), axis.values[c]))

@@ -21,6 +21,8 @@ what each mark is and how many there are.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from parsearch.plot.figure import (
@@ -75,6 +77,8 @@ def _style_axis(ax, which, name, scale, space_in, label=True):
     if scale.kind == "log":
         (ax.set_xscale if which == "x" else ax.set_yscale)("log")
         _plain_log_ticks(axis)
+    if scale.unset_at is not None:
+        _unset_tick(ax, axis, which, scale)
     elif scale.discrete:
         shown = tick_indices(len(scale.labels))
         labels = [scale.labels[i] for i in shown]
@@ -84,6 +88,32 @@ def _style_axis(ax, which, name, scale, space_in, label=True):
             rotate_x_labels(ax)
     if label:
         axis.set_label_text(axis_label(name, scale))
+
+
+def _unset_tick(ax, axis, which, scale):
+    """The place of the rows that leave a numeric parameter unset: a tick and a divider.
+
+    The tick is the axis's only minor one (a log axis's minor ticks carry no label), so
+    the major ticks of the values stay as matplotlib places them.
+    """
+    from matplotlib import rcParams
+    from matplotlib.ticker import FixedFormatter, FixedLocator
+
+    at = scale.unset_at
+    axis.set_minor_locator(FixedLocator([at]))
+    axis.set_minor_formatter(FixedFormatter(["unset"]))
+    axis.set_tick_params(  # placed as the major ticks are, so the labels line up
+        which="minor",
+        length=rcParams[f"{which}tick.major.size"],
+        pad=rcParams[f"{which}tick.major.pad"],
+        labelsize=8,
+        labelcolor="0.35",
+    )
+    values = scale.positions[scale.positions != at]
+    lo = float(values.min()) if values.size else at
+    divider = math.sqrt(at * lo) if scale.kind == "log" else (at + lo) / 2
+    line = ax.axvline if which == "x" else ax.axhline
+    line(divider, color="0.6", linewidth=0.8, linestyle=":", zorder=1)
 
 
 def _plain_log_ticks(axis):
@@ -390,10 +420,10 @@ def _matrix_panel(mpl, ax, points, drawn, row, col, names, *, cmap, norm, metric
         ax.grid(True, alpha=0.25)
         _style_axis(ax, "y", y, points.scales[y], 2.4, label=col == 0)
         if col > 0:
-            ax.tick_params(axis="y", labelleft=False)
+            ax.tick_params(axis="y", which="both", labelleft=False)
     _style_axis(ax, "x", x, points.scales[x], 2.6, label=row == n - 1)
     if row < n - 1:
-        ax.tick_params(axis="x", labelbottom=False)
+        ax.tick_params(axis="x", which="both", labelbottom=False)
     ax.tick_params(labelsize=8)
 
 
