@@ -1177,16 +1177,17 @@ def roofline_sizes(parser, text: str | None, quick: bool) -> list[int]:
     return sizes
 
 
-def measure_products(sizes: list[int], quick: bool) -> dict:
-    """The two layer-1 products of each grid size alone, through the fused trainer's backend.
+def measure_products(presets: dict, quick: bool) -> dict:
+    """The two layer-1 products of each grid alone, through the fused trainer's backend.
 
-    Per grid size (H = the sum of its widths): the forward product ``gemm.mm_t(W1, Xb)``
-    (H x 784 by 784 x b) and the weight-gradient product ``gemm.mm_t(dZ1, Xb.T)`` (H x b
-    by b x 784), for a full batch and for the epoch's last short one, and the validation
-    forward over the ``n_val`` images; each the best of several timed blocks, with 2 torch
-    threads and the trainer's heap setting; no bias, no accumulation into the momentum
-    buffer, no update. Their sum over the run is what these products cost at the rates the
-    backend reaches on their shapes: a bound that no fusion of the other work can beat.
+    Per grid (``presets``: label -> Preset; H = the sum of its widths): the forward product
+    ``gemm.mm_t(W1, Xb)`` (H x 784 by 784 x b) and the weight-gradient product
+    ``gemm.mm_t(dZ1, Xb.T)`` (H x b by b x 784), for a full batch and for the epoch's last
+    short one, and the validation forward over the ``n_val`` images; each the best of
+    several timed blocks, with 2 torch threads and the trainer's heap setting; no bias, no
+    accumulation into the momentum buffer, no update. Their sum over the run is what these
+    products cost at the rates the backend reaches on their shapes: a bound that no fusion
+    of the other work can beat.
     """
     import torch
 
@@ -1199,11 +1200,10 @@ def measure_products(sizes: list[int], quick: bool) -> dict:
     block_s, blocks = (0.05, 3) if quick else (0.2, 5)
     out = {"approach": "products", "status": c.OK, "backend": gemm.backend_name(torch.float32, dev)}
     with heap_for_large_temporaries():
-        for n in sizes:
-            p = roofline_preset(n, quick)
+        for label, p in presets.items():
             H = sum(w for _, w in p.configs)
             seconds = products_seconds(torch, gemm, H, p, onednn, block_s, blocks)
-            out[str(n)] = {"H": H, "products_s": seconds}
+            out[label] = {"H": H, "products_s": seconds}
     return out
 
 
@@ -1229,11 +1229,10 @@ def products_seconds(torch, gemm, H, p, onednn, block_s, blocks) -> float:
     return p.epochs * per_epoch
 
 
-def run_products(sizes: list[int], quick: bool) -> dict:
+def run_products(child_args: list[str]) -> dict:
     """The products child (see ``measure_products``), with its progress line."""
     print("  layer-1 products alone ...", end=" ", flush=True)
-    args = ["--preset", "roofline", "--sizes", ",".join(map(str, sizes))]
-    products = c.run_child(__file__, "products", [*args, *(["--quick"] if quick else [])])
+    products = c.run_child(__file__, "products", child_args)
     print("done" if products.get("status") == c.OK else products.get("error"))
     return products
 
@@ -1244,7 +1243,7 @@ def roofline_child(approach: str, quick: bool, sizes: list[int]) -> None:
     Child ``products``: the layer-1 products of every grid size alone.
     """
     if approach == "products":
-        return c.emit(measure_products(sizes, quick))
+        return c.emit(measure_products({str(n): roofline_preset(n, quick) for n in sizes}, quick))
     p = roofline_preset(int(approach.removeprefix("fused")), quick)
     imports, search = fused_child(p, load_data(p), None, None)
     c.run_approach(approach, search, imports)
@@ -1342,7 +1341,8 @@ def roofline_main(args, sizes: list[int]) -> int:
     child_args = ["--preset", "roofline", *(["--quick"] if quick else [])]
     runs = c.run_rounds(__file__, labels, child_args, rounds)
     gemm = None if args.no_gemm else run_gemm(["--quick"] if quick else [])
-    products = None if args.no_gemm else run_products(sizes, quick)
+    sizes_args = ["--preset", "roofline", "--sizes", ",".join(map(str, sizes))]
+    products = None if args.no_gemm else run_products([*sizes_args, *child_args[2:]])
     c.print_table(runs, rounds)
     if measured(gemm):
         print()
@@ -1607,10 +1607,52 @@ def process_main(parser, args) -> int:
 
         labels = {name: p.approaches[name] for name in wanted}
         runs = c.run_rounds(__file__, labels, [], rounds, runner=runner)
+    child_args = ["--preset", "process", *(["--quick"] if args.quick else [])]
+    gemm = products = None
+    if not args.no_gemm and "script" in runs:
+        gemm = run_gemm(child_args)
+        products = run_products(child_args)
     c.print_table(runs, rounds)
     print_phases(runs)
     print_process_verdict(p, runs)
+    print_process_roofline(p, runs.get("script"), gemm, products)
     return c.finish(runs)
+
+
+def process_child(approach: str, quick: bool) -> int:
+    """Children of the whole-process preset: ``gemm`` and ``products`` over its grid."""
+    p = get_preset("process", quick)
+    if approach == "gemm":
+        c.emit(measure_gemm(p, None))
+    elif approach == "products":
+        c.emit(measure_products({"process": p}, quick))
+    else:
+        raise SystemExit(f"unknown approach {approach!r} for the process preset")
+    return 0
+
+
+def print_process_roofline(p: Preset, script, gemm, products) -> None:
+    """The fit_grid script's training against the grid's roofline and its products alone."""
+    if script is None or not script.ok or not measured(gemm):
+        return
+    print()
+    print_rates(gemm)
+    roof = grid_roofline(p, gemm)
+    train = script.median("train_s")
+    print(
+        f"\nthe fit_grid script's training (median {train:.3f} s) against this grid's roofline "
+        f"{roof.roofline_s:.3f} s (FLOP {roof.flop_s:.3f} s, bytes {roof.bytes_s:.3f} s): "
+        f"{train / roof.roofline_s:.2f}x; target <= {ROOFLINE_TARGET:g} "
+        f"({'PASS' if train / roof.roofline_s <= ROOFLINE_TARGET else 'FAIL'})"
+    )
+    entry = (products or {}).get("process") if (products or {}).get("status") == c.OK else None
+    if entry:
+        seconds = entry["products_s"]
+        print(
+            f"  the layer-1 products alone ({products['backend']}): {seconds:.3f} s, "
+            f"{seconds / roof.roofline_s:.2f}x the roofline; the training is "
+            f"{train / seconds:.2f}x the products"
+        )
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -1688,6 +1730,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         return roofline_main(args, roofline_sizes(parser, args.sizes, args.quick))
     if name == "process":
+        if args.approach:
+            return process_child(args.approach, args.quick)
         return process_main(parser, args)
     return compare_main(parser, args, get_preset(name, args.quick))
 
