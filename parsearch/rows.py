@@ -375,7 +375,19 @@ def canonical(value):
         return {"estimator": _class_path(value), "params_hash": _digest(exact_repr(value))}
     if _is_callable_value(value):
         return {"callable": exact_repr(value)}
-    return exact_repr(value)  # sets sorted, random states by their state: as in any process
+    # Sets sorted, random states by their state: as in any process; dicts (nested ones
+    # too) by their items in the order of their keys' text, as equal dicts are equal.
+    return exact_repr(_keys_in_order(value))
+
+
+def _keys_in_order(value):
+    """``value`` with every plain dict in it rebuilt with its keys in order of their text."""
+    if type(value) is dict:
+        items = sorted(value.items(), key=lambda item: exact_repr(item[0]))
+        return {k: _keys_in_order(v) for k, v in items}
+    if type(value) in (list, tuple):
+        return type(value)(_keys_in_order(v) for v in value)
+    return value
 
 
 def _is_callable_value(value):
@@ -547,6 +559,8 @@ def axis_jsonable(value):
     back from a row's key (a dict would lose its integer keys to JSON); everything else
     is :func:`to_jsonable`'s.
     """
+    if isinstance(value, tuple):  # a list in meta.json, its items each as below
+        return [axis_jsonable(v) for v in value]
     form = canonical(value)
     if isinstance(form, str) and not isinstance(value, str):
         return form

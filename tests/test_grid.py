@@ -190,11 +190,18 @@ def test_unhashable_values_are_values_as_in_grid_search_cv():
     assert grid.configs[2]["hidden_layer_sizes"] == (10,)
     assert grid.configs[3]["hidden_layer_sizes"] == [10, 10]
     assert len({config_key(c) for c in grid.configs}) == 6
+    # equal dicts, nested ones too, are one key whatever the order they were written in
+    assert config_key({"cw": {0: 1, 1: 3}}) == config_key({"cw": {1: 3, 0: 1}})
+    assert config_key({"cw": [{"b": 1, "a": {2: 0, 1: 0}}]}) == config_key(
+        {"cw": [{"a": {1: 0, 2: 0}, "b": 1}]}
+    )
 
 
 def test_an_unhashable_value_listed_twice_is_refused():
     with pytest.raises(ValueError, match=r"'class_weight' lists one value twice"):
         expand_grid({"class_weight": [{0: 1, 1: 3}, {0: 1, 1: 3}]})
+    with pytest.raises(ValueError, match=r"'class_weight' lists one value twice"):
+        expand_grid({"class_weight": [{0: 1, 1: 3}, {1: 3, 0: 1}]})  # equal dicts
     with pytest.raises(ValueError, match=r"'sizes' lists one value twice"):
         expand_grid({"sizes": [(1, [2]), (1, [2])]})
 

@@ -226,3 +226,30 @@ def test_rerunning_a_finished_halving_folder_keeps_its_rung_counts(data, tmp_pat
     again = _fit(MLPClassifier(**NET), grid, X, y, Xv, yv, halving=True, out=tmp_path)
     assert again.meta["execution"]["reused_rows"] == 8
     assert again.meta["halving"]["candidates"] == [8, 3]
+
+
+def test_a_checkpoint_with_the_former_data_fingerprint_still_fits(tmp_path):
+    """A checkpoint written before the SHA-256 fingerprint resumes its survivors."""
+    from parsearch.results.identity import (
+        data_fingerprint,
+        is_legacy_fingerprint,
+        legacy_data_fingerprint,
+    )
+    from parsearch.results.store import ResultStore
+    from parsearch.search.halving import CHECKPOINT_VERSION, _fits
+
+    X = np.arange(40.0).reshape(10, 4)
+    store = ResultStore(
+        tmp_path,
+        ["c"],
+        {"estimator": "e", "data": data_fingerprint(X)},
+        former={"data": (is_legacy_fingerprint, lambda: legacy_data_fingerprint(X))},
+    )
+
+    def checkpoint(data):
+        identity = {"estimator": "e", "data": data}
+        return {"version": CHECKPOINT_VERSION, "identity": identity, "states": {"k": 1}}
+
+    assert _fits(checkpoint(data_fingerprint(X)), store, {"k": 0})
+    assert _fits(checkpoint(legacy_data_fingerprint(X)), store, {"k": 0})
+    assert not _fits(checkpoint(legacy_data_fingerprint(X + 1)), store, {"k": 0})

@@ -263,6 +263,37 @@ def test_rows_that_leave_a_numeric_parameter_unset_are_drawn_beside_its_axis():
     assert ax.get_xlim()[0] < at  # on the axes, not clipped
 
 
+def test_the_unset_place_of_a_linear_axis_has_no_value_tick_of_its_own():
+    """Values 0..100: the unset rows sit at -20, where matplotlib would put a major tick."""
+    rng = np.random.default_rng(0)
+    params = [{"kind": "a", "w": float(v), "C": float(rng.uniform())} for v in range(0, 100, 5)]
+    params += [{"kind": "b", "C": float(rng.uniform())} for _ in range(5)]
+    fig = plot_scores(keyed_table(params, list(np.linspace(0.2, 0.9, 25))), x="w", y="C")
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "linear"
+    render(fig)
+    assert [t.get_text() for t in ax.xaxis.get_ticklabels(minor=True)] == ["unset"]
+    at = ax.xaxis.get_minorticklocs()[0]
+    assert -20 <= at < 0
+    lo, hi = ax.get_xlim()
+    shown = [v for v in ax.xaxis.get_majorticklocs() if lo <= v <= hi]
+    assert shown and all(v > at / 2 for v in shown)  # none among the unset rows
+
+
+def test_a_none_listed_in_the_grid_is_drawn_beside_the_axis_as_none():
+    """max_depth=None is a value (no limit): labelled "None", as the heatmap labels it."""
+    rng = np.random.default_rng(0)
+    depths = [None, *range(1, 21)]
+    params = [{"max_depth": d, "C": float(rng.uniform())} for d in depths]
+    axes = {"max_depth": depths, "C": sorted(p["C"] for p in params)}
+    table = keyed_table(params, list(np.linspace(0.2, 0.9, len(params))))
+    fig = plot_scores(table, x="max_depth", y="C", axes=axes)
+    render(fig)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.xaxis.get_ticklabels(minor=True)] == ["None"]
+    assert ax.xaxis.get_minorticklocs()[0] < 1
+
+
 def test_scatter_texts_are_plain_text():
     params = [{"$lr$": c["lr"], "w_a_b": f"$v_{c['width']}$"} for c in configs(60)]
     table = keyed_table(params, list(np.linspace(0, 1, 60)))

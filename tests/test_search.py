@@ -434,6 +434,26 @@ def test_dict_and_list_values_fit_resume_and_plot_from_the_folder(tmp_path):
     axes = read_meta(out)["grid"]["axes"]
     cells = score_grid(read_scores(out), "C", "class_weight", axes=axes)
     assert (cells.status == "ok").all() and cells.scores.shape == (4, 2)
+    # The dicts written in another order are the same values: every row is reused.
+    grid["class_weight"] = [None, {1: 3, 0: 1}, "balanced", {0: 1.5, 1: 3}]
+    reordered = fit_grid(LogisticRegression(), grid, *args[2:], out=out, progress=False)
+    assert reordered.meta["execution"]["reused_rows"] == 8
+
+
+def test_tuple_values_holding_lists_find_their_cells_from_the_folder(split, tmp_path):
+    """meta.json's axes read back as the rows' keys do, inside tuples too."""
+    from slow_estimator import SlowLoggingClassifier
+
+    from parsearch.plot.arrays import score_grid
+    from parsearch.results.read import read_meta
+
+    Xtr, ytr, Xva, yva = split
+    out = tmp_path / "r"
+    grid = {"c": [(1, [2]), (3,), ({0: 1},)], "delay": [0, 0.001]}
+    fit_grid(SlowLoggingClassifier(), grid, Xtr, ytr, Xva, yva, out=out, progress=False)
+    axes = read_meta(out)["grid"]["axes"]
+    cells = score_grid(read_scores(out), "delay", "c", axes=axes)
+    assert cells.scores.shape == (3, 2) and (cells.status == "ok").all()
 
 
 def test_groups_split_the_folds_as_in_grid_search_cv(tmp_path):
@@ -475,6 +495,8 @@ def test_groups_split_the_folds_as_in_grid_search_cv(tmp_path):
         ({"cv": "GroupKFold"}, "GroupKFold splits by groups: pass groups="),
         ({"groups": "short"}, r"one label per training sample: shape \(240,\), got \(10,\)"),
         ({"groups": "nan"}, "NaN or infinite"),
+        ({"groups": "string-NA"}, "groups contains missing labels"),
+        ({"groups": "object-NaN"}, "groups contains missing labels"),
         ({"groups": "ok", "X_val": True}, "only decides the cross-validation folds"),
     ],
 )
@@ -488,6 +510,8 @@ def test_bad_groups_are_refused_before_any_fit(kwargs, message, tmp_path):
         "short": np.arange(10),
         "nan": np.where(np.arange(240) == 7, np.nan, np.arange(240) % 8),
         "ok": np.arange(240) % 8,
+        "string-NA": pd.Series(["a", "b", None, "c"] * 60, dtype="string"),
+        "object-NaN": pd.Series(["a", "b", np.nan, "c"] * 60, dtype=object),
     }
     log = tmp_path / "fits.log"
     est = SlowLoggingClassifier(delay=0, log_path=str(log))

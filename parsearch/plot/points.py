@@ -32,7 +32,8 @@ The rules, each simple enough to say in a sentence:
 - **unset rows** of a numeric parameter (a sub-grid, or one of several sampled lists,
   that leaves it out) do not make it levels: its axis is chosen from the values that are
   set, and those rows are drawn beside it, :data:`UNSET_GAP` of its range below its
-  smallest value, at a tick labelled "unset".
+  smallest value, at a tick labelled "unset" (or "None", where the grid lists None: a
+  value such as ``max_depth=None``).
 - **levels**: a numeric parameter of at most :data:`MAX_LEVELS` values (a list sampled
   from: widths 32 to 512, momentum 0 or 0.9) is drawn as evenly spaced levels in
   ascending order, as are strings, booleans, None and mixed values (categories, in the
@@ -84,14 +85,18 @@ class Scale:
     labels : list of str
         The levels' tick labels, in order (empty for log and linear).
     unset_at : float or None
-        On a log or linear axis, where the rows that leave the parameter unset are drawn:
-        beside the values, off their range (None when every row sets it).
+        On a log or linear axis, where the rows that leave the parameter unset (or set it
+        to None) are drawn: beside the values, off their range (None when every row sets
+        it to a number).
+    unset_label : str
+        The tick label there: "unset", or "None" where the grid lists None.
     """
 
     kind: str
     positions: np.ndarray
     labels: list
     unset_at: float | None = None
+    unset_label: str = ""
 
     @property
     def discrete(self):
@@ -366,7 +371,8 @@ def param_scale(data, name):
                 return Scale(kind, positions, [])
             at = _beside(numbers[present], kind)
             positions[unset] = at
-            return Scale(kind, positions, [], unset_at=at)
+            label = display_label(axis.labels[codes[unset][0]])  # "None" if listed, "unset"
+            return Scale(kind, positions, [], unset_at=at, unset_label=label)
     present = np.unique(codes)  # axis order: the grid's, else numbers ascending
     if _numeric(values):  # a sampled list's grid order is the order of the draws
         present = sorted(present, key=lambda c: (math.isnan(axis.values[c]), axis.values[c]))

@@ -93,15 +93,38 @@ def _style_axis(ax, which, name, scale, space_in, label=True):
 def _unset_tick(ax, axis, which, scale):
     """The place of the rows that leave a numeric parameter unset: a tick and a divider.
 
-    The tick is the axis's only minor one (a log axis's minor ticks carry no label), so
-    the major ticks of the values stay as matplotlib places them.
+    The tick is the axis's only minor one (a log axis's minor ticks carry no label), and
+    the major ticks of the values are kept to the values' side of the divider, so that
+    none takes the unset rows' place or labels it with a number.
     """
     from matplotlib import rcParams
-    from matplotlib.ticker import FixedFormatter, FixedLocator
+    from matplotlib.ticker import FixedFormatter, FixedLocator, Locator
 
     at = scale.unset_at
+    values = scale.positions[scale.positions != at]
+    lo = float(values.min()) if values.size else at
+    divider = math.sqrt(at * lo) if scale.kind == "log" else (at + lo) / 2
+
+    class ValuesSide(Locator):
+        """The major ticks of ``base`` on the values' side of the divider."""
+
+        def __init__(self, base):
+            self.base = base
+
+        def set_axis(self, axis):
+            super().set_axis(axis)
+            self.base.set_axis(axis)
+
+        def __call__(self):
+            return [t for t in self.base() if t > divider]
+
+        def tick_values(self, vmin, vmax):
+            return [t for t in self.base.tick_values(vmin, vmax) if t > divider]
+
+    axis.set_major_locator(ValuesSide(axis.get_major_locator()))
     axis.set_minor_locator(FixedLocator([at]))
-    axis.set_minor_formatter(FixedFormatter(["unset"]))
+    axis.set_minor_formatter(FixedFormatter([scale.unset_label or "unset"]))
+    axis.remove_overlapping_locs = False  # a minor tick on a major one would be dropped
     axis.set_tick_params(  # placed as the major ticks are, so the labels line up
         which="minor",
         length=rcParams[f"{which}tick.major.size"],
@@ -109,9 +132,6 @@ def _unset_tick(ax, axis, which, scale):
         labelsize=8,
         labelcolor="0.35",
     )
-    values = scale.positions[scale.positions != at]
-    lo = float(values.min()) if values.size else at
-    divider = math.sqrt(at * lo) if scale.kind == "log" else (at + lo) / 2
     line = ax.axvline if which == "x" else ax.axhline
     line(divider, color="0.6", linewidth=0.8, linestyle=":", zorder=1)
 

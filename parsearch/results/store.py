@@ -93,15 +93,35 @@ class ResultStore:
                 self._refuse_without_identity(len(table))
             return {}
         old = current_identity(old)
-        for what in dict.fromkeys([*self.identity, *old]):  # "halving" is in one only, maybe
-            if old.get(what) != self.identity.get(what) and not self._former_match(what, old):
-                self._refuse_other(what, old.get(what))
+        what = self.identity_differs(old)
+        if what is not None:
+            self._refuse_other(what, old.get(what))
         if Col.KEY not in table.columns:
             return {}  # no row can be matched to a configuration (open keeps the file aside)
         rows = {}
         for record in table.to_dict("records"):
             rows[record[Col.KEY]] = record
         return rows
+
+    def identity_differs(self, old):
+        """The first entry in which a stored identity differs from this search's, or None.
+
+        An entry of a former form (see ``former``) that equals this search's in that form
+        is no difference.
+
+        Parameters
+        ----------
+        old : dict
+            An identity as ``meta.json`` or a halving checkpoint holds it.
+
+        Returns
+        -------
+        str or None
+        """
+        for what in dict.fromkeys([*self.identity, *old]):  # "halving" is in one only, maybe
+            if old.get(what) != self.identity.get(what) and not self._former_match(what, old):
+                return what
+        return None
 
     def _former_match(self, what, old):
         """Whether ``old[what]`` is of a former form and equals this search's in that form."""

@@ -26,6 +26,7 @@ import warnings
 
 from parsearch.execute.tasks import Outcome
 from parsearch.halving import describe, expected_candidates, rung_resources, survivors
+from parsearch.results.identity import current_identity
 from parsearch.rows import Col, Status
 
 CHECKPOINT_VERSION = 1
@@ -86,7 +87,7 @@ def resume_point(search, todo):
         return None
     checkpoint = store.read_checkpoint()
     position = {search.keys[i]: i for i, _ in todo}
-    if checkpoint is not None and _fits(checkpoint, search.identity, position):
+    if checkpoint is not None and _fits(checkpoint, store, position):
         pending = {position[k]: row for k, row in checkpoint["stopped"].items() if k in position}
         states = {position[k]: s for k, s in checkpoint["states"].items()}
         return {**checkpoint, "pending": pending, "states": states}
@@ -104,13 +105,19 @@ def resume_point(search, todo):
     return {"rung": rung, "pending": {}, "states": None, "candidates": []}
 
 
-def _fits(checkpoint, identity, position):
-    """Whether a checkpoint is this search's, and its survivors are what is left to do."""
+def _fits(checkpoint, store, position):
+    """Whether a checkpoint is this search's, and its survivors are what is left to do.
+
+    Its identity is compared as the folder's is (``ResultStore.identity_differs``): one
+    that holds the data's fingerprint in its former form still fits.
+    """
     if not isinstance(checkpoint, dict) or checkpoint.get("version") != CHECKPOINT_VERSION:
         return False
+    identity = checkpoint.get("identity")
     states, stopped = set(checkpoint.get("states", {})), set(checkpoint.get("stopped", {}))
     return (
-        checkpoint.get("identity") == identity
+        isinstance(identity, dict)
+        and store.identity_differs(current_identity(identity)) is None
         and states | stopped >= set(position)
         and states <= set(position)
     )

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection import check_cv
 
@@ -249,8 +250,10 @@ def _check_groups(groups, X_train, X_val):
         )
     if labels.dtype.kind == "f" and not np.isfinite(labels).all():
         raise ValueError("groups contains NaN or infinite labels: give every sample a group.")
-    if labels.dtype == object and any(g is None for g in labels):
-        raise ValueError("groups contains None: give every sample a group.")
+    if labels.dtype == object and pd.isna(labels).any():
+        raise ValueError(
+            "groups contains missing labels (None, NaN or pd.NA): give every sample a group."
+        )
     return labels
 
 
