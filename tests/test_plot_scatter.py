@@ -184,6 +184,25 @@ def halving_table():
     return table, order
 
 
+def test_a_pruned_row_without_a_score_goes_along_the_bottom_of_a_score_plot():
+    params = [{"lr": float(v)} for v in np.geomspace(1e-4, 1.0, 60)]  # too many for a line
+    table = keyed_table(params, [-abs(math.log10(p["lr"]) + 2) for p in params])
+    table[Col.STATUS] = Status.PRUNED
+    table.loc[[57, 58, 59], Col.STATUS] = Status.OK
+    table.loc[[3, 4], Col.SCORE] = np.nan  # the metric failed for these two at their rung
+    fig = plot_scores(table, metric="accuracy")
+    (ax,) = fig.axes
+    kinds = marks(ax)
+    scored = kinds[Status.PRUNED].get_offsets()
+    assert len(scored) == 55 and np.all(np.isfinite(scored))
+    unscored = kinds[f"{Status.PRUNED}-unscored"]
+    assert hollow(unscored) and unscored.get_offset_transform() is not ax.transData
+    expected = [[table["lr"][3], 0.04], [table["lr"][4], 0.04]]
+    np.testing.assert_allclose(unscored.get_offsets(), expected)
+    assert "57 pruned by successive halving (hollow: score when stopped)" in legend_texts(fig)
+    render(fig)
+
+
 def test_pruned_failed_and_diverged_are_marked_apart_and_pruned_is_never_best():
     table, order = halving_table()
     fig = plot_scores(table, x="lr", y="width", metric="accuracy")

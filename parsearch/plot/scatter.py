@@ -189,16 +189,33 @@ def draw_points(ax, points, xs, ys, *, cmap, norm, size, bottom=None):
     pruned = marks[Status.PRUNED]
     if pruned.any():
         py = ys[pruned] if bottom is None else drawable(points.score[pruned])
+        # Where the scores are the y axis, a pruned row without a score (its metric failed
+        # at the rung) goes along the bottom, as the failed rows do, in grey.
+        unscored = ~np.isfinite(py) if bottom is not None else np.zeros(py.shape, dtype=bool)
+        edges = _colours(points, pruned, cmap, norm)
         ax.scatter(
-            xs[pruned],
-            py,
+            xs[pruned][~unscored],
+            py[~unscored],
             s=size * 0.55,
             facecolors="none",
-            edgecolors=_colours(points, pruned, cmap, norm),
+            edgecolors=edges[~unscored],
             linewidths=0.9,
             zorder=2,
             gid=str(Status.PRUNED),
         )
+        if unscored.any():
+            ax.scatter(
+                xs[pruned][unscored],
+                np.full(int(unscored.sum()), 0.04),
+                s=size * 0.55,
+                facecolors="none",
+                edgecolors=edges[unscored],
+                linewidths=0.9,
+                zorder=2,
+                gid=f"{Status.PRUNED}-unscored",
+                transform=bottom,
+                clip_on=False,
+            )
     ok = marks[Status.OK]
     if ok.any():
         oy = ys[ok] if bottom is None else drawable(points.score[ok])
