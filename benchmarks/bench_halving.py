@@ -57,6 +57,13 @@ Targets (judged on the search times, process times shown too): (b) >= 6x faster 
 best accuracy within 0.5 points of (a)'s; (b) >= 4x faster than (c) and than (d) at an equal or
 better best accuracy.
 
+FLOP bounds: before and after the approaches a child measures the best fp32 GEMM rates
+(``bench_fused.measure_gemm``: torch.mm and oneDNN, large squares and the fused step's thin
+shape); each approach's matrix-product FLOPs (``matmul_flops`` of the widths and epochs it
+trained) at the higher of the two best rates is its bound, the time no exact float32 training
+of the same models can beat on this machine. For each 4x target the output says how close to
+its own bound (b) would have to come: below 1x it cannot be met here by any trainer.
+
 Presets: cpu (default) the embedded 5,000-image MNIST subset as ``parsearch.load_mnist`` gives
 it without full MNIST (4,000 train / 1,000 validation, stratified, random_state 0), device cpu;
 gpu (``--gpu``) full MNIST 50,000 / 10,000 (``_common.mnist_split``), device cuda (``--device``
@@ -288,9 +295,24 @@ def fused_child(p: Preset, data, configs, halving: bool):
         grids = [{k: [v] for k, v in cfg.items()} for cfg in configs]
         res = fit_grid(model, grids, *data, metric="accuracy", progress=False, plot=False, **extra)
         sync(torch, p.device)
-        return {**summarise_table(res, halving, p.epochs), "threads": torch.get_num_threads()}
+        summary = summarise_table(res, halving, p.epochs)
+        flops = matmul_flops(summary["width_epochs"], len(data[1]), len(data[3]))
+        return {**summary, "flops": flops, "threads": torch.get_num_threads()}
 
     return imports, search
+
+
+def matmul_flops(width_epochs: float, n_train: int, n_val: int) -> float:
+    """The matrix-product FLOPs of ``width_epochs`` (sum over models of width x epochs trained).
+
+    As ``bench_fused.grid_flops`` counts them: per training sample and hidden unit, the
+    layer-1 forward and weight gradient (2 * 784 each, no input gradient) and layer 2's
+    forward, weight gradient and input gradient (10 each), 2 * (2 * 784 + 3 * 10) FLOPs; and
+    after every epoch a validation forward of 2 * (784 + 10) per validation image. Every
+    approach scores every epoch it trains, so the count is the same rule for all four.
+    """
+    per_unit_epoch = 2 * (2 * N_IN + 3 * N_OUT) * n_train + 2 * (N_IN + N_OUT) * n_val
+    return float(width_epochs) * per_unit_epoch
 
 
 def summarise_table(res, halving: bool, max_epochs: int) -> dict:
@@ -310,6 +332,7 @@ def summarise_table(res, halving: bool, max_epochs: int) -> dict:
             n = nan_at[0] + 1 if nan_at else (len(scores) or max_epochs)
         epochs.append(n)
         rows.append(r)
+    width_epochs = sum(int(r["width"]) * n for r, n in zip(rows, epochs))
     ok = [(r, n) for r, n in zip(rows, epochs) if r["status"] == "ok" and r["score"] == r["score"]]
     best_row = max(ok, key=lambda rn: rn[0]["score"])[0] if ok else None
     source = "epochs_trained" if halving and "epochs_trained" in table else "epoch_scores"
@@ -324,6 +347,7 @@ def summarise_table(res, halving: bool, max_epochs: int) -> dict:
         "result_best_score": float(res.best_score),  # fit_grid's own, checked by the parent
         "result_best_params": c.jsonable(dict(res.best_params)),
         "model_epochs": int(sum(epochs)),
+        "width_epochs": int(width_epochs),
         "epochs_source": source,
         "statuses": dict(Counter(str(s) for s in table["status"])),
         "profile": epoch_profile(epochs),
@@ -353,6 +377,7 @@ def optuna_child(p: Preset, data, configs):
         rng = np.random.default_rng(SEED)  # MLPClassifier's batch order: one per epoch
         orders = [torch.from_numpy(rng.permutation(n)).to(dev) for _ in range(p.epochs)]
         trained = []  # epochs of each trial
+        width_epochs = []  # width x epochs of each trial
 
         def objective(trial):
             lr = trial.suggest_float("lr", *LR_RANGE, log=True)
@@ -380,13 +405,16 @@ def optuna_child(p: Preset, data, configs):
                 trial.set_user_attr("epochs", epoch)
                 if not ok:  # diverged: stop here, as the fused trainer freezes such a model
                     trained.append(epoch)
+                    width_epochs.append(width * epoch)
                     trial.set_user_attr("diverged", True)
                     return float("nan")  # Optuna marks the trial FAIL
                 trial.report(acc, epoch)
                 if epoch < p.epochs and trial.should_prune():
                     trained.append(epoch)
+                    width_epochs.append(width * epoch)
                     raise optuna.TrialPruned()
             trained.append(p.epochs)
+            width_epochs.append(width * p.epochs)
             return acc
 
         study = optuna.create_study(
@@ -407,6 +435,8 @@ def optuna_child(p: Preset, data, configs):
             "best_score": float(best.value) if best else float("nan"),
             "best_params": c.jsonable(best.params) if best else {},
             "model_epochs": int(sum(trained)),
+            "width_epochs": int(sum(width_epochs)),
+            "flops": matmul_flops(sum(width_epochs), n, len(yv)),
             "statuses": dict(states),
             "profile": epoch_profile(trained),
             "n_models": len(study.trials),
@@ -536,6 +566,9 @@ def sklearn_child(p: Preset, data, configs):
         last = np.flatnonzero(iters == iters.max())
         best = int(last[np.nanargmax(scores[last])])
         params = res["params"][best]
+        width_epochs = sum(
+            int(prm["module__width"]) * int(r) for prm, r in zip(res["params"], n_res)
+        )
         stopped_at = {}  # candidate -> most resources it was trained with
         for prm, r in zip(res["params"], n_res):
             # the params of each row include the resource (max_epochs): leave it out
@@ -549,6 +582,8 @@ def sklearn_child(p: Preset, data, configs):
                 "momentum": float(params["optimizer__momentum"]),
             },
             "model_epochs": int(n_res.sum()),
+            "width_epochs": int(width_epochs),
+            "flops": matmul_flops(width_epochs, len(y_train), len(y_val)),
             "iterations": [
                 [int((iters == i).sum()), int(n_res[iters == i][0])] for i in np.unique(iters)
             ],
@@ -573,6 +608,13 @@ def child(approach: str, p: Preset, setup: str | None) -> None:
         from bench_fused import device_info
 
         return c.emit(device_info(p.device))
+    if approach == "gemm":
+        import bench_fused
+
+        # The best fp32 rates of torch.mm and oneDNN (large squares, the fused step's thin
+        # shape), 2 torch threads on the CPU, as bench_fused measures its roofline with.
+        fused_preset = bench_fused.get_preset("gpu" if p.device != "cpu" else "cpu", p.quick)
+        return c.emit(bench_fused.measure_gemm(fused_preset, p.device))
     if approach not in CHILDREN:
         raise SystemExit(f"unknown approach {approach!r}; choose from {list(CHILDREN)}")
     data, configs = read_setup(setup, p)
@@ -735,6 +777,59 @@ def print_targets(runs: dict[str, c.Runs], quick: bool) -> None:
         print("(a --quick run: the targets are for the full preset)")
 
 
+def print_bounds(runs: dict[str, c.Runs], gemms: list[dict]) -> None:
+    """Each approach's matrix products against the best fp32 rate measured on this machine.
+
+    The bound of an approach is its matmul FLOPs (``matmul_flops`` of the models it trained,
+    width x epochs) at the best rate measured (``bench_fused.lower_bound``; the GEMM rates
+    are measured before and after the approaches, the higher taken, since a shared machine
+    slows some blocks down): no exact float32 training of those models can search faster
+    here. The line for (c) and (d) says how close to its bound (b) must come for their 4x
+    target: below 1, no float32 trainer, however fused, can meet it on this machine.
+    """
+    from bench_fused import lower_bound
+
+    print()
+    measured = [g for g in gemms if g.get("status") == c.OK]
+    if not measured:
+        why = "; ".join(f"{g.get('status')}: {g.get('error')}" for g in gemms)
+        print(f"FLOP bounds: not measured (GEMM rates: {why})")
+        return
+    rates = [lower_bound(1.0, g)[0] for g in measured]  # GFLOP/s
+    rate, gemm = max(zip(rates, measured), key=lambda rg: rg[0])
+    libs = "torch.mm" + (" and oneDNN" if "onednn" in gemm else "")
+    print(
+        f"FLOP bounds: the best fp32 GEMM rate measured here ({libs}, {gemm.get('threads')} "
+        f"threads, large squares and the thin {gemm.get('thin_shape')}): {rate:,.1f} GFLOP/s "
+        f"(best of the runs before and after the approaches: "
+        f"{', '.join(f'{r:,.1f}' for r in rates)})"
+    )
+    bounds = {}
+    for name, run in runs.items():
+        if not (run.ok and run.last.get("flops")):
+            continue
+        flops = run.last["flops"]
+        bounds[name] = flops / (rate * 1e9)
+        print(
+            f"  {run.label:<46} {flops / 1e12:6.3f} TFLOP (width x epochs "
+            f"{run.last['width_epochs']:>9,}) -> bound {bounds[name]:6.2f} s; "
+            f"search {run.median('inner_s') / bounds[name]:5.2f}x the bound"
+        )
+    halving = runs.get("halving")
+    if halving is None or "halving" not in bounds:
+        return
+    for name, (target, _) in TARGETS.items():
+        run = runs.get(name)
+        if run is None or not run.ok or name == "full":
+            continue
+        allowed = run.median("inner_s") / target
+        print(
+            f"  (b) at {target:g}x faster than {run.label[:3]} needs a search of {allowed:.2f} s at "
+            f"most: {allowed / bounds['halving']:.2f}x (b)'s bound"
+            + ("  (below 1: not reachable on this machine)" if allowed < bounds["halving"] else "")
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="27 points, up to 9 epochs, 1 round")
@@ -744,7 +839,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--device", help="--gpu only: the torch device of every approach")
     ap.add_argument(
         "--approach",
-        choices=[*APPROACHES, "info"],
+        choices=[*APPROACHES, "info", "gemm"],
         help="run one approach here, in this process, and print its BENCH_RESULT line",
     )
     ap.add_argument("--setup", help=argparse.SUPPRESS)  # the parent's data and configs
@@ -775,11 +870,14 @@ def main(argv: list[str] | None = None) -> int:
         write_setup(Path(folder), data, configs, what)
         print_header(p, configs, what)
         labels = {name: APPROACHES[name] for name in wanted}
+        gemm = [c.run_child(__file__, "gemm", child_args, timeout=600)]  # before and after
         runs = c.run_rounds(
             __file__, labels, [*child_args, "--setup", folder], rounds, progress=progress
         )
+        gemm.append(c.run_child(__file__, "gemm", child_args, timeout=600))
     print_results(runs, rounds)
     print_targets(runs, p.quick)
+    print_bounds(runs, gemm)
     if not p.device.startswith("cuda") and args.gpu:
         print(f"(the gpu preset ran on {p.device})")
     return c.finish(runs)
