@@ -824,8 +824,8 @@ def print_bounds(runs: dict[str, c.Runs], gemms: list[dict]) -> None:
             continue
         allowed = run.median("inner_s") / target
         print(
-            f"  (b) at {target:g}x faster than {run.label[:3]} needs a search of {allowed:.2f} s at "
-            f"most: {allowed / bounds['halving']:.2f}x (b)'s bound"
+            f"  (b) at {target:g}x faster than {run.label[:3]} needs a search of {allowed:.2f} s "
+            f"at most: {allowed / bounds['halving']:.2f}x (b)'s bound"
             + ("  (below 1: not reachable on this machine)" if allowed < bounds["halving"] else "")
         )
 
