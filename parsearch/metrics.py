@@ -244,7 +244,17 @@ _REGISTRY = {
         Metric("f1_weighted", skm.f1_score, LABELS, _HIGHER, {"average": "weighted"}),
         Metric("f1", skm.f1_score, LABELS, _HIGHER),
         Metric("precision_macro", skm.precision_score, LABELS, _HIGHER, {"average": "macro"}),
+        Metric("precision_micro", skm.precision_score, LABELS, _HIGHER, {"average": "micro"}),
+        Metric("precision_weighted", skm.precision_score, LABELS, _HIGHER, {"average": "weighted"}),
+        Metric("precision", skm.precision_score, LABELS, _HIGHER),
         Metric("recall_macro", skm.recall_score, LABELS, _HIGHER, {"average": "macro"}),
+        Metric("recall_micro", skm.recall_score, LABELS, _HIGHER, {"average": "micro"}),
+        Metric("recall_weighted", skm.recall_score, LABELS, _HIGHER, {"average": "weighted"}),
+        Metric("recall", skm.recall_score, LABELS, _HIGHER),
+        Metric("jaccard_macro", skm.jaccard_score, LABELS, _HIGHER, {"average": "macro"}),
+        Metric("jaccard_micro", skm.jaccard_score, LABELS, _HIGHER, {"average": "micro"}),
+        Metric("jaccard_weighted", skm.jaccard_score, LABELS, _HIGHER, {"average": "weighted"}),
+        Metric("jaccard", skm.jaccard_score, LABELS, _HIGHER),
         Metric("matthews_corrcoef", skm.matthews_corrcoef, LABELS, _HIGHER),
         Metric("cohen_kappa", skm.cohen_kappa_score, LABELS, _HIGHER),
         Metric("log_loss", skm.log_loss, PROBA, _LOWER, pass_labels=True),
@@ -307,6 +317,13 @@ def get_metric(metric="accuracy", greater_is_better=None):
     ValueError
         For an unknown name, listing the valid names and the closest ones.
     """
+    if greater_is_better is not None and not isinstance(greater_is_better, (bool, np.bool_)):
+        raise TypeError(
+            "greater_is_better must be True, False or None (inferred from the metric), got "
+            f"{greater_is_better!r} ({type(greater_is_better).__name__})."
+        )
+    if greater_is_better is not None:
+        greater_is_better = bool(greater_is_better)
     if _is_scorer(metric):
         if greater_is_better is False:
             raise ValueError(
@@ -332,7 +349,9 @@ def get_metric(metric="accuracy", greater_is_better=None):
         hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
         raise ValueError(
             f"Unknown metric {metric!r}.{hint} Valid names: {', '.join(METRIC_NAMES)}; "
-            "or pass a callable metric(y_true, y_pred)."
+            "neg_ before any of the losses and errors among them (neg_log_loss, "
+            "neg_mean_squared_error, as scikit-learn names its scorers); or pass a scorer "
+            "(sklearn.metrics.make_scorer) or a callable metric(y_true, y_pred)."
         )
     known = _REGISTRY[name]
     if greater_is_better is not None and greater_is_better != known.greater_is_better:
@@ -458,12 +477,20 @@ def check_metric_fits(metric, base, configs, *, network=False):
 
 
 #: Metrics for two classes only (``roc_auc`` and ``f1`` as scikit-learn defines them).
-_BINARY_ONLY = {"roc_auc": "roc_auc_ovr", "f1": "f1_macro"}
+_BINARY_ONLY = {
+    "roc_auc": "roc_auc_ovr",
+    "f1": "f1_macro",
+    "precision": "precision_macro",
+    "recall": "recall_macro",
+    "jaccard": "jaccard_macro",
+}
+#: Two-class metrics of the positive class 1 (scikit-learn's ``pos_label=1``).
+_POSITIVE_CLASS = ("f1", "precision", "recall", "jaccard")
 #: Metrics that cannot score a validation class never seen in training.
 _TRAINING_CLASSES_ONLY = ("log_loss", "roc_auc_ovo", "top_2_accuracy", "top_3_accuracy")
 
 
-def check_metric_labels(metric, y_train, y_val=None):
+def check_metric_labels(metric, y_train, y_val=None, where=""):
     """Refuse, before any fit, a classification metric that these labels cannot be scored by.
 
     Parameters
@@ -474,13 +501,17 @@ def check_metric_labels(metric, y_train, y_val=None):
         Training labels.
     y_val : ndarray, optional
         Validation labels (None under cross-validation).
+    where : str
+        Which split the labels are, for the message (``"fold 2: "``; see
+        :func:`check_fold_labels`).
 
     Raises
     ------
     ValueError
-        For a two-class metric (``roc_auc``, ``f1``) on more than two classes, and for a
+        For a two-class metric (``roc_auc``, ``f1``) on more than two classes; for a
         metric that needs every validation class among the training classes
-        (``log_loss``, ``roc_auc_ovo``, ``top_k_accuracy``) when one is not.
+        (``log_loss``, ``roc_auc_ovo``, ``top_k_accuracy``) when one is not; and for an
+        ROC AUC on validation labels of one class only (it is undefined there).
     """
     name = metric.registered
     if name is None:
@@ -489,18 +520,44 @@ def check_metric_labels(metric, y_train, y_val=None):
     labels = train if y_val is None else np.union1d(train, np.unique(y_val))
     if name in _BINARY_ONLY and len(labels) > 2:
         raise ValueError(
-            f"Metric {metric.name!r} is for two classes, and the labels hold {len(labels)}; "
-            f"use {_BINARY_ONLY[name]!r} (or another multiclass metric)."
+            f"{where}Metric {metric.name!r} is for two classes, and the labels hold "
+            f"{len(labels)}; use {_BINARY_ONLY[name]!r} (or another multiclass metric)."
         )
-    if name == "f1" and 1 not in labels.tolist():
+    if name in _POSITIVE_CLASS and 1 not in labels.tolist():
         raise ValueError(
-            f"Metric 'f1' scores the positive class 1, which the labels {labels.tolist()} do "
-            "not hold; use 'f1_macro', or encode the positive class as 1."
+            f"{where}Metric {name!r} scores the positive class 1, which the labels "
+            f"{labels.tolist()} do not hold; use {_BINARY_ONLY[name]!r}, or encode the "
+            "positive class as 1."
         )
     unseen = np.setdiff1d(labels, train)
     if name in _TRAINING_CLASSES_ONLY and unseen.size:
         raise ValueError(
-            f"Metric {metric.name!r} cannot score the validation classes {unseen.tolist()}, "
-            "which the training data never shows (no model can give them a probability); "
-            "drop those samples, or choose a metric on predicted labels such as 'accuracy'."
+            f"{where}Metric {metric.name!r} cannot score the validation classes "
+            f"{unseen.tolist()}, which the training data never shows (no model can give them "
+            "a probability); drop those samples, or choose a metric on predicted labels such "
+            "as 'accuracy'."
         )
+    if name.startswith("roc_auc") and y_val is not None and len(np.unique(y_val)) < 2:
+        raise ValueError(
+            f"{where}Metric {metric.name!r} is undefined on validation labels of one class "
+            f"only ({np.unique(y_val).tolist()}): give a validation set with at least two "
+            "classes, or choose another metric."
+        )
+
+
+def check_fold_labels(metric, y, folds):
+    """:func:`check_metric_labels` for every fold of a cross-validation, before any fit.
+
+    Parameters
+    ----------
+    metric : Metric
+        The resolved metric.
+    y : ndarray
+        The training labels that the folds split.
+    folds : list of (ndarray, ndarray)
+        Each fold's training and validation rows.
+    """
+    if metric.registered is None:
+        return
+    for k, (train, test) in enumerate(folds):
+        check_metric_labels(metric, y[train], y[test], where=f"In fold {k} of the cv: ")

@@ -24,7 +24,17 @@ SKLEARN = {
     "f1_weighted": ("f1_weighted", 1),
     "f1": ("f1", 1),
     "precision_macro": ("precision_macro", 1),
+    "precision_micro": ("precision_micro", 1),
+    "precision_weighted": ("precision_weighted", 1),
+    "precision": ("precision", 1),
     "recall_macro": ("recall_macro", 1),
+    "recall_micro": ("recall_micro", 1),
+    "recall_weighted": ("recall_weighted", 1),
+    "recall": ("recall", 1),
+    "jaccard_macro": ("jaccard_macro", 1),
+    "jaccard_micro": ("jaccard_micro", 1),
+    "jaccard_weighted": ("jaccard_weighted", 1),
+    "jaccard": ("jaccard", 1),
     "matthews_corrcoef": ("matthews_corrcoef", 1),
     "cohen_kappa": (skm.make_scorer(skm.cohen_kappa_score), 1),
     "log_loss": ("neg_log_loss", -1),
@@ -47,7 +57,7 @@ SKLEARN = {
     "mean_absolute_error": ("neg_mean_absolute_error", -1),
     "neg_mean_absolute_error": ("neg_mean_absolute_error", 1),
 }
-TWO_CLASSES_ONLY = ("f1", "roc_auc")
+TWO_CLASSES_ONLY = ("f1", "precision", "recall", "jaccard", "roc_auc")
 
 
 def test_the_table_covers_every_name():
