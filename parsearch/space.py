@@ -118,7 +118,19 @@ def _sampler(name, values):
 
 
 def _distribution_sampler(name, dist):
-    discrete = hasattr(getattr(dist, "dist", None), "pmf")
+    from scipy import stats
+
+    # A frozen distribution (randint(16, 1024)) holds its family in .dist; an unfrozen
+    # one with its own values (rv_discrete(values=...)) is the family itself.
+    family = getattr(dist, "dist", dist)
+    discrete = isinstance(family, stats.rv_discrete) or hasattr(family, "pmf")
+    try:
+        dist.ppf(np.array([0.5]))
+    except TypeError as err:  # e.g. stats.loguniform, not frozen: ppf lacks a and b
+        raise TypeError(
+            f"Parameter {name!r}: the distribution {_describe(dist)} cannot be sampled as "
+            f"given ({err}); freeze it with its parameters, e.g. loguniform(1e-4, 1)."
+        ) from None
 
     def draw(u):
         values = np.asarray(dist.ppf(u), dtype=float)
@@ -135,7 +147,7 @@ def _distribution_sampler(name, dist):
 
 
 def _describe(dist):
-    inner = getattr(dist, "dist", None)
+    inner = getattr(dist, "dist", dist)
     return f"{getattr(inner, 'name', type(dist).__name__)}{tuple(getattr(dist, 'args', ()))}"
 
 
