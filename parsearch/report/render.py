@@ -25,6 +25,7 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 
+from parsearch.plot.labels import escape_controls
 from parsearch.report.collect import Problem
 from parsearch.results.files import META
 from parsearch.rows import Col, Status
@@ -44,8 +45,17 @@ def _asset(name):
 
 
 def _e(value):
-    """Escape any value for HTML text or a quoted attribute."""
-    return html.escape(str(value), quote=True)
+    """Escape any value for HTML text or a quoted attribute.
+
+    Control and format characters (ESC, NUL, a right-to-left override, a lone surrogate
+    from an undecodable file name) are shown escaped, ``\\x1b``, as ``parsearch show``
+    prints them: HTML has no place for them, and a lone surrogate cannot even be written
+    as UTF-8. Line breaks and tabs stay (an error's traceback keeps its lines).
+    """
+    text = str(value)
+    if not text.isprintable():
+        text = "".join(ch if ch in "\n\t" else escape_controls(ch) for ch in text)
+    return html.escape(text, quote=True)
 
 
 def _is_number_column(series):
