@@ -62,6 +62,7 @@ def check_data(
     X_val, y_val = _check_xy(X_val, y_val, "X_val", "y_val", **rules)
     if X_train.shape[1] != X_val.shape[1]:
         raise ValueError(f"X_train has {X_train.shape[1]} features but X_val has {X_val.shape[1]}.")
+    _refuse_other_columns(X_train, X_val)
     if classifier:
         _refuse_one_class(y_train)
         unseen = np.setdiff1d(np.unique(y_val), np.unique(y_train))
@@ -74,6 +75,33 @@ def check_data(
                 stacklevel=3,
             )
     return X_train, y_train, X_val, y_val
+
+
+def _refuse_other_columns(X_train, X_val):
+    """Refuse DataFrames whose column names differ, or come in another order.
+
+    An estimator fitted on a frame scores a frame by its column names, and refuses other
+    names (every configuration would fail after its fit); a frame that becomes an array
+    would silently pair the columns by position. Reorder with ``X_val[X_train.columns]``.
+    """
+    if not (is_dataframe(X_train) and is_dataframe(X_val)):
+        return
+    train, val = list(X_train.columns), list(X_val.columns)
+    if train == val:
+        return
+    if sorted(map(str, train)) == sorted(map(str, val)):
+        first = next(i for i, (a, b) in enumerate(zip(train, val)) if a != b)
+        raise ValueError(
+            "X_train and X_val have the same columns in another order (first difference at "
+            f"column {first}: {train[first]!r} against {val[first]!r}); reorder X_val as "
+            "X_val[X_train.columns]."
+        )
+    missing = [c for c in train if c not in set(val)][:5]
+    extra = [c for c in val if c not in set(train)][:5]
+    raise ValueError(
+        "X_train and X_val have other column names: "
+        f"X_val lacks {missing} and has {extra} (the first five of each)."
+    )
 
 
 def _refuse_one_class(y_train):

@@ -163,6 +163,13 @@ def _check_values(name, values):
             raise ValueError(
                 f"Parameter {name!r} lists one value twice: {first[key]!r} and {value!r}. "
                 "Give each value once."
+                + (
+                    " Where the estimator tells an integer from a float (scikit-learn's "
+                    "max_features=1 is one feature, 1.0 all of them), list them in two "
+                    f"sub-grids: [{{{name!r}: [{first[key]!r}]}}, {{{name!r}: [{value!r}]}}]."
+                    if _is_number(value) and type(value) is not type(first[key])
+                    else ""
+                )
             )
         first[key] = value
     return values

@@ -29,7 +29,13 @@ from parsearch.execute.dask import resolve_client
 from parsearch.execute.tasks import Data
 from parsearch.grid import Grid, check_params, expand_grid
 from parsearch.halving import check_halving, resolve_halving
-from parsearch.metrics import Metric, check_metric_fits, check_metric_labels, get_metric
+from parsearch.metrics import (
+    Metric,
+    check_fold_labels,
+    check_metric_fits,
+    check_metric_labels,
+    get_metric,
+)
 from parsearch.plan import check_engine, is_network
 from parsearch.results.identity import check_resumable
 from parsearch.rows import RESULT_COLUMNS, BestSoFar
@@ -164,6 +170,7 @@ device, random_state, halving, groups
         For bad input, naming the argument and what is wrong with it.
     """
     started_at, t0 = datetime.now(timezone.utc), time.perf_counter()
+    random_state = _check_random_state(random_state)
     metric_obj = get_metric(metric, greater_is_better)
     checked = _check_options(options, cv)
     halving = check_halving(halving)
@@ -172,7 +179,12 @@ device, random_state, halving, groups
     check_params(model, grid)
     clash = set(grid.axes) & set(RESULT_COLUMNS)
     if clash:
-        raise ValueError(f"Grid parameters {sorted(clash)} clash with result column names.")
+        raise ValueError(
+            f"Grid parameters {sorted(clash)} clash with result column names (the "
+            f"results table has {', '.join(RESULT_COLUMNS)}). Put the estimator in a pipeline and "
+            "give the parameter its step's prefix, e.g. make_pipeline(KNeighborsClassifier()) "
+            "with {'kneighborsclassifier__metric': [...]}."
+        )
     if checked.out is not None and checked.resume:
         check_resumable(
             model, grid, metric_obj
@@ -209,6 +221,8 @@ device, random_state, halving, groups
     folds = None
     if X_val is None:
         folds = _folds(check_cv(cv, y_train, classifier=classifier), X_train, y_train, groups)
+        if classifier:
+            check_fold_labels(metric_obj, np.asarray(y_train), folds)
     return Search(
         base=base,
         grid=grid,
@@ -298,6 +312,28 @@ def _check_options(options, cv):
         raise ValueError(f"keep_models must be one of {KEEP_MODELS}, got {checked.keep_models!r}.")
     check_engine(checked.engine)
     return checked
+
+
+def _check_random_state(random_state):
+    """``random_state`` as a Python int seed, or None.
+
+    The seed is stored with the results (``meta.json``) so that a rerun resumes the same
+    search, so it must be a plain integer: a ``numpy.random.RandomState`` or ``Generator``
+    changes as it is used and cannot be stored.
+    """
+    if random_state is None:
+        return None
+    if isinstance(random_state, (bool, np.bool_)) or not isinstance(
+        random_state, (int, np.integer)
+    ):
+        raise TypeError(
+            "random_state must be None or an int seed (0 <= seed < 2**32), got "
+            f"{type(random_state).__name__}: fit_grid stores the seed to resume the search, "
+            "so a RandomState or Generator object cannot stand in for it."
+        )
+    if not 0 <= int(random_state) < 2**32:
+        raise ValueError(f"random_state must be in [0, 2**32), got {int(random_state)}.")
+    return int(random_state)
 
 
 def _check_model(model):
