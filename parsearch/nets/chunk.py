@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import traceback
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import clone
@@ -18,6 +19,45 @@ from parsearch.execute.tasks import Outcome
 from parsearch.metrics import PROBA
 from parsearch.nets import fused
 from parsearch.rows import Col, Status, failed_row, new_row
+
+
+class Split(NamedTuple):
+    """One fold's data for the fused trainer (the holdout split is the one fold)."""
+
+    X_fit: np.ndarray  # training inputs
+    y_fit: np.ndarray  # training labels, encoded as indices into ``classes``
+    X_score: np.ndarray  # validation inputs
+    y_score: np.ndarray  # validation labels, as given
+    classes: np.ndarray  # the classes of ``y_fit`` (sorted), the networks' outputs
+
+
+def fold_splits(data, X):
+    """The training and validation data of each fold, each with its own training classes.
+
+    A network fitted on a fold has the classes of that fold's training labels, as
+    ``MLPClassifier.fit`` on those rows alone would (scikit-learn's ``cross_val_score``
+    too): a class that a fold's training part lacks gets no output unit there.
+
+    Parameters
+    ----------
+    data : parsearch.execute.tasks.Data
+        The search's data (``folds`` None: the holdout split).
+    X : ndarray
+        ``data.X_train`` as the networks take it.
+
+    Returns
+    -------
+    list of Split
+    """
+    if data.folds is None:
+        classes, y_enc = np.unique(np.asarray(data.y_train), return_inverse=True)
+        return [Split(X, y_enc, data.X_val, data.y_val, classes)]
+    y = np.asarray(data.y_train)
+    splits = []
+    for tr, te in data.folds:
+        classes, y_enc = np.unique(y[tr], return_inverse=True)
+        splits.append(Split(X[tr], y_enc, X[te], y[te], classes))
+    return splits
 
 
 def train_chunk(estimator, job, data, metric, on_epoch=None):
@@ -37,23 +77,19 @@ def train_chunk(estimator, job, data, metric, on_epoch=None):
         spec = models[0]._train_spec()
         hypers = [m._hyper() for m in models]
         X = np.ascontiguousarray(data.X_train, dtype=models[0].dtype)
-        classes, y_enc = np.unique(np.asarray(data.y_train), return_inverse=True)
-        if data.folds is None:
-            splits = [(X, y_enc, data.X_val, data.y_val)]
-        else:
-            splits = [(X[tr], y_enc[tr], X[te], data.y_train[te]) for tr, te in data.folds]
+        classes = np.unique(np.asarray(data.y_train))
         runs = []
-        for X_fit, y_fit, X_score, y_score in splits:
-            X_score = np.ascontiguousarray(X_score, dtype=models[0].dtype)
+        for split in fold_splits(data, X):
+            X_score = np.ascontiguousarray(split.X_score, dtype=models[0].dtype)
             runs.append(
                 fused.train_fused(
-                    X_fit,
-                    y_fit,
+                    split.X_fit,
+                    split.y_fit,
                     hypers,
                     spec,
-                    len(classes),
+                    len(split.classes),
                     X_val=X_score,
-                    score=_output_scorer(metric, y_score, classes),
+                    score=_output_scorer(metric, split.y_score, split.classes),
                     proba=metric.response == PROBA,
                     on_epoch=on_epoch,
                 )

@@ -19,7 +19,7 @@ from sklearn.base import clone
 
 from parsearch.metrics import PROBA
 from parsearch.nets import fused
-from parsearch.nets.chunk import _output_scorer, model_outcome
+from parsearch.nets.chunk import _output_scorer, fold_splits, model_outcome
 from parsearch.plan import make_plan
 from parsearch.rows import Col, Status
 
@@ -58,12 +58,9 @@ class NetworkRungs:
         self.models = {i: clone(estimator).set_params(**p) for i, p in candidates}
         # The data as given: each run takes it in its own float type (grids may mix them).
         X = np.ascontiguousarray(data.X_train)
-        self.classes, y_enc = np.unique(np.asarray(data.y_train), return_inverse=True)
+        self.classes = np.unique(np.asarray(data.y_train))
         self.n_features = X.shape[1]
-        if data.folds is None:
-            self.splits = [(X, y_enc, data.X_val, data.y_val)]
-        else:
-            self.splits = [(X[tr], y_enc[tr], X[te], data.y_train[te]) for tr, te in data.folds]
+        self.splits = fold_splits(data, X)  # each fold with its own training classes
         self._run_data = {}
         self.seconds = dict.fromkeys(self.params, 0.0)
         self.resource = resource
@@ -76,14 +73,14 @@ class NetworkRungs:
         """The fold's data on ``spec``'s device, built once for all its runs."""
         key = (fold, str(spec.device), spec.dtype)
         if key not in self._run_data:
-            X_fit, y_fit, X_score, y_score = self.splits[fold]
+            split = self.splits[fold]
             self._run_data[key] = fused.RunData.of(
-                X_fit,
-                y_fit,
-                len(self.classes),
+                split.X_fit,
+                split.y_fit,
+                len(split.classes),
                 spec,
-                X_val=np.ascontiguousarray(X_score),
-                score=_output_scorer(self.metric, y_score, self.classes),
+                X_val=np.ascontiguousarray(split.X_score),
+                score=_output_scorer(self.metric, split.y_score, split.classes),
                 proba=self.metric.response == PROBA,
             )
         return self._run_data[key]
