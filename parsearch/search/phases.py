@@ -26,8 +26,9 @@ from parsearch.execute import execute
 from parsearch.execute.dask import chunk_memory_budget
 from parsearch.execute.tasks import configured
 from parsearch.plan import is_network, make_plan
-from parsearch.results.files import HEATMAP
+from parsearch.results.files import ALL_FAILED, HEATMAP, INTERRUPTED
 from parsearch.results.identity import (
+    ResumeMismatch,
     data_fingerprint,
     estimator_description,
     folds_identity,
@@ -45,7 +46,7 @@ from parsearch.search.halving import (
     resume_point,
     run_halving,
 )
-from parsearch.search.meta import ALL_FAILED, INTERRUPTED, finish_meta, start_meta
+from parsearch.search.meta import finish_meta, start_meta
 from parsearch.search.progress import prefetch_plotting, progress_bar
 from parsearch.search.result import GridResult
 
@@ -82,6 +83,7 @@ def plan_search(search):
         if not options.resume:  # starting afresh: an old halving checkpoint is not ours
             search.store.remove_checkpoint()
     finished = search.store.finished_rows(options.resume) if search.store else {}
+    _refuse_other_direction(finished, search.metric, options.out)
     # Failed rows are tried again (the cause may have passed: a lost worker, memory), and
     # so are "ok" rows without a finite score (an older version stored a metric's NaN so).
     halving = search.halving is not None
@@ -114,6 +116,34 @@ def plan_search(search):
             if isinstance(earlier, dict):
                 search.meta["halving"] = earlier
     return search
+
+
+def _refuse_other_direction(finished, metric, out):
+    """Refuse to reuse rows scored with the other direction (a callable's greater_is_better).
+
+    A registered metric's name fixes its direction, and the name is in the folder's
+    identity; a callable's direction is the caller's ``greater_is_better``, which a rerun
+    could flip: its rows would then rank against the old ones the wrong way round.
+
+    Raises
+    ------
+    ResumeMismatch
+        When some stored row has another ``direction`` than ``metric``'s.
+    """
+    now = str(metric.direction)
+    other = {
+        str(r.get(Col.DIRECTION))
+        for r in finished.values()
+        if isinstance(r.get(Col.DIRECTION), str) and str(r.get(Col.DIRECTION)) != now
+    }
+    if other:
+        raise ResumeMismatch(
+            f"{out} holds results scored with {metric.name} as {', '.join(sorted(other))}, "
+            f"and this search's is {now} (greater_is_better="
+            f"{metric.greater_is_better}). Give the same greater_is_better, pass "
+            "resume=False to start afresh (it overwrites scores.csv), or choose another out "
+            "folder."
+        )
 
 
 def _reusable(row, halving=False):
