@@ -34,7 +34,7 @@ import pandas as pd
 
 from parsearch.plot.labels import epochs_text
 from parsearch.report import INDEX, collect_folders, load_run, write_page, write_report
-from parsearch.results.files import HEATMAP
+from parsearch.results.files import HEATMAP, INTERRUPTED, RUNNING
 from parsearch.rows import Col, Status, metric_label, param_columns, ranked
 
 #: The most pruned configurations ``show`` lists.
@@ -165,6 +165,12 @@ def _show_lines(run, top):
     table, meta = run.table, run.meta
     label = metric_label(run.metric, run.greater_is_better)
     lines = [f"{visible(run.folder)}: {len(table)} configurations, metric {visible(label)}"]
+    status = meta.get("status")
+    if status in (RUNNING, INTERRUPTED):
+        lines.append(
+            f"search {'interrupted' if status == INTERRUPTED else 'running, or stopped'} "
+            "before its end (meta.json): rerun fit_grid with the same arguments to finish it"
+        )
     if "model" in meta:
         model = re.sub(r"\s*\n\s*", " ", str(meta["model"]))  # sklearn's repr breaks lines
         lines.append(f"model: {visible(model)}")

@@ -137,6 +137,23 @@ def test_show_says_how_to_draw_a_missing_heatmap(copy, capsys):
     assert f"no heatmap yet: run 'parsearch plot {copy / 'lr'}'" in out
 
 
+@pytest.mark.parametrize(
+    ("status", "said"), [("interrupted", "search interrupted"), ("running", "search running")]
+)
+def test_show_says_when_the_search_did_not_finish(copy, capsys, status, said):
+    path = copy / "lr" / "meta.json"
+    meta = json.loads(path.read_text())
+    path.write_text(json.dumps({**meta, "status": status}))
+    _, out, _ = run(capsys, "show", copy / "lr")
+    assert f"{said}" in out.splitlines()[1]
+    assert "rerun fit_grid with the same arguments to finish it" in out
+
+
+def test_show_of_a_finished_search_says_nothing_of_it(root, capsys):
+    _, out, _ = run(capsys, "show", root / "lr")
+    assert "rerun fit_grid" not in out
+
+
 # --- plot ------------------------------------------------------------------------------
 
 

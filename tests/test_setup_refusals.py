@@ -182,3 +182,39 @@ def test_an_int_and_a_float_listed_together_say_how_to_keep_both(digits):
     grid = [{"max_features": [1]}, {"max_features": [1.0]}]
     res = fit_grid(DecisionTreeClassifier(random_state=0), grid, *digits, **QUIET)
     assert res.table["config_key"].tolist() == ['{"max_features": 1}', '{"max_features": 1.0}']
+
+
+@pytest.mark.parametrize("engine", ["auto", "per_config"])
+def test_a_network_of_a_fold_has_that_folds_training_classes(digits, engine):
+    from sklearn.model_selection import cross_val_score
+
+    X, y, _, _ = digits
+    y = y.copy()
+    y[0] = 10  # a class of one sample: two of the three folds train without it
+    net = MLPClassifier(epochs=1, lr=0.1, width=24, dtype="float64")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fit_grid(net, {"width": [24, 40]}, X, y, cv=3, engine=engine, **QUIET)
+        for width, folds in zip([24, 40], res.table["fold_scores"]):
+            alone = cross_val_score(net.set_params(width=width), X, y, cv=StratifiedKFold(3))
+            np.testing.assert_allclose(folds, alone, rtol=0, atol=1e-12)
+
+
+def my_score(y_true, y_pred):
+    """A module-level metric (a folder's rows must be found again by another process)."""
+    return float(np.mean(y_true == y_pred))
+
+
+def test_a_rerun_that_flips_a_callables_direction_is_refused(digits, tmp_path):
+    from parsearch.results.identity import ResumeMismatch
+
+    out = tmp_path / "r"
+    model = LogisticRegression(max_iter=300)
+    fit_grid(model, {"C": [0.1, 1.0]}, *digits, metric=my_score, out=out, **QUIET)
+    before = (out / "scores.csv").read_bytes()
+    with pytest.raises(ResumeMismatch, match="higher_is_better.*greater_is_better=False"):
+        fit_grid(model, {"C": [0.1, 1.0, 10.0]}, *digits, metric=my_score,
+                 greater_is_better=False, out=out, **QUIET)  # fmt: skip
+    assert (out / "scores.csv").read_bytes() == before
+    res = fit_grid(model, {"C": [0.1, 1.0, 10.0]}, *digits, metric=my_score, out=out, **QUIET)
+    assert res.table["direction"].tolist() == ["higher_is_better"] * 3

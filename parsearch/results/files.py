@@ -34,6 +34,8 @@ CHECKPOINT = "halving.checkpoint.pkl"
 #: Files a search writes through :func:`atomic_write` (their temporaries are its own).
 WRITTEN = (SCORES, META, HEATMAP, LOCK_OWNER, CHECKPOINT)
 _TEMP_PREFIX, _TEMP_SUFFIX = ".{name}.", ".tmp"
+#: meta.json's ``status``: while the search runs, and how it ended.
+RUNNING, FINISHED, INTERRUPTED, ALL_FAILED = "running", "finished", "interrupted", "all_failed"
 
 
 @contextlib.contextmanager

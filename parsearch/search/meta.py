@@ -15,10 +15,8 @@ from datetime import datetime, timezone
 
 from parsearch import __version__
 from parsearch.execute.dask import cluster_info
+from parsearch.results.files import ALL_FAILED, FINISHED, RUNNING
 from parsearch.rows import Col, axis_jsonable, status_counts, to_jsonable
-
-#: ``meta.json``'s ``status`` while the search runs, and the ways it can end.
-RUNNING, FINISHED, INTERRUPTED, ALL_FAILED = "running", "finished", "interrupted", "all_failed"
 
 
 def start_meta(search, budget=None):
