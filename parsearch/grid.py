@@ -248,39 +248,61 @@ def check_params(estimator, grid):
     aliases = getattr(estimator, "_param_aliases", {})
     known = set(valid)
     for name in grid.axes:
-        if name not in known and not _set_on_a_replaced_step(name, grid.configs):
-            close = difflib.get_close_matches(name, valid, n=3, cutoff=0.5)
-            if name in aliases:
-                close = [aliases[name]]
-            hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+        wrong = _first_unsettable(name, grid, known)
+        if wrong is None:
+            continue
+        step_name, step = wrong
+        if step is not None:
+            rest = name[len(step_name) + 2 :]
             raise ValueError(
-                f"Invalid parameter {name!r} for estimator {type(estimator).__name__}."
-                f"{hint} Valid parameters are: {', '.join(valid)}."
+                f"Invalid parameter {rest!r} for the step {step_name!r} that the grid puts in, "
+                f"{type(step).__name__} (grid parameter {name!r}); its parameters are: "
+                f"{', '.join(sorted(step.get_params(deep=True)))}. Set it in a sub-grid of "
+                f"its own: [{{{step_name!r}: [...], {name!r}: [...]}}, ...]."
             )
+        close = difflib.get_close_matches(name, valid, n=3, cutoff=0.5)
+        if name in aliases:
+            close = [aliases[name]]
+        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise ValueError(
+            f"Invalid parameter {name!r} for estimator {type(estimator).__name__}."
+            f"{hint} Valid parameters are: {', '.join(valid)}."
+        )
 
 
-def _set_on_a_replaced_step(name, configs):
-    """Whether every configuration that sets ``name`` (``step__param``) gives it a step.
+def _first_unsettable(name, grid, known):
+    """Where a configuration cannot set ``name``: None when every one can.
 
     GridSearchCV accepts ``[{"clf": [SVC()], "clf__gamma": [0.1]}, ...]``: the sub-grid
     replaces a step and sets a parameter of the new step, which the base estimator's own
-    step may not have.
+    step may not have; and a parameter the base's step has may be missing from the step
+    a configuration puts in instead. The innermost step a configuration replaces decides
+    (``set_params`` sets it before its parameters); where none is replaced, the base
+    estimator's parameters (``known``) do.
+
+    Returns
+    -------
+    None, or (str, estimator or None)
+        The replaced step's name and the step that lacks the parameter; or
+        ``(name, None)`` when the base estimator lacks it.
     """
     parts = name.split("__")
+    prefixes = ["__".join(parts[:cut]) for cut in range(len(parts) - 1, 0, -1)]
+    replaced = [p for p in prefixes if p in grid.axes]
+    if not replaced:  # no configuration puts in a step that this name reaches into
+        return None if name in known else (name, None)
     params_of = {}  # id of a step given as a grid value -> its deep parameter names
-    for config in configs:
+    for config in grid.configs:
         if name not in config:
             continue
-        found = False
-        for cut in range(1, len(parts)):
-            step = config.get("__".join(parts[:cut]))
-            if step is None or not hasattr(step, "get_params"):
-                continue
-            if id(step) not in params_of:
-                params_of[id(step)] = set(step.get_params(deep=True))
-            if "__".join(parts[cut:]) in params_of[id(step)]:
-                found = True
-                break
-        if not found:
-            return False
-    return True
+        step_name = next((p for p in replaced if hasattr(config.get(p), "get_params")), None)
+        if step_name is None:
+            if name not in known:
+                return name, None
+            continue
+        step = config[step_name]
+        if id(step) not in params_of:
+            params_of[id(step)] = set(step.get_params(deep=True))
+        if name[len(step_name) + 2 :] not in params_of[id(step)]:
+            return step_name, step
+    return None

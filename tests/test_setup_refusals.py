@@ -218,3 +218,18 @@ def test_a_rerun_that_flips_a_callables_direction_is_refused(digits, tmp_path):
     assert (out / "scores.csv").read_bytes() == before
     res = fit_grid(model, {"C": [0.1, 1.0, 10.0]}, *digits, metric=my_score, out=out, **QUIET)
     assert res.table["direction"].tolist() == ["higher_is_better"] * 3
+
+
+def test_a_parameter_the_replacing_step_lacks_is_refused_before_any_fit(digits):
+    from sklearn.pipeline import Pipeline
+    from sklearn.svm import SVC
+
+    pipe = Pipeline([("clf", SVC())])
+    grid = {"clf": [SVC(), CountingLogReg()], "clf__gamma": [0.1]}
+    CountingLogReg.fits = 0
+    with pytest.raises(ValueError, match=r"'gamma' for the step 'clf'.*CountingLogReg"):
+        fit_grid(pipe, grid, *digits, **QUIET)
+    assert CountingLogReg.fits == 0
+    ok = [{"clf": [SVC()], "clf__gamma": [0.1]}, {"clf": [LogisticRegression()], "clf__C": [1.0]}]
+    res = fit_grid(pipe, ok, *digits, **QUIET)
+    assert res.table["status"].tolist() == ["ok", "ok"]
