@@ -212,7 +212,7 @@ def test_a_rerun_that_flips_a_callables_direction_is_refused(digits, tmp_path):
     model = LogisticRegression(max_iter=300)
     fit_grid(model, {"C": [0.1, 1.0]}, *digits, metric=my_score, out=out, **QUIET)
     before = (out / "scores.csv").read_bytes()
-    with pytest.raises(ResumeMismatch, match="higher_is_better.*greater_is_better=False"):
+    with pytest.raises(ResumeMismatch, match=r"higher_is_better.*greater_is_better=False"):
         fit_grid(model, {"C": [0.1, 1.0, 10.0]}, *digits, metric=my_score,
                  greater_is_better=False, out=out, **QUIET)  # fmt: skip
     assert (out / "scores.csv").read_bytes() == before
