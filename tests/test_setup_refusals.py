@@ -233,3 +233,16 @@ def test_a_parameter_the_replacing_step_lacks_is_refused_before_any_fit(digits):
     ok = [{"clf": [SVC()], "clf__gamma": [0.1]}, {"clf": [LogisticRegression()], "clf__C": [1.0]}]
     res = fit_grid(pipe, ok, *digits, **QUIET)
     assert res.table["status"].tolist() == ["ok", "ok"]
+
+
+@pytest.mark.parametrize("cv", [3, StratifiedKFold(4), None])
+def test_a_cv_that_a_validation_set_leaves_unused_is_warned_of(digits, cv):
+    with pytest.warns(UserWarning, match=r"cv=.* is not used: a validation set"):
+        res = fit_grid(LogisticRegression(max_iter=300), {"C": [0.1]}, *digits, cv=cv, **QUIET)
+    assert "fold_scores" not in res.table.columns  # scored on the validation set
+
+
+def test_the_default_cv_with_a_validation_set_says_nothing(digits):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit_grid(LogisticRegression(max_iter=300), {"C": [0.1]}, *digits, **QUIET)

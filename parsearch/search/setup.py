@@ -7,7 +7,9 @@ that can fail runs here, before any fit and before the results folder is touched
 
 from __future__ import annotations
 
+import numbers
 import time
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -218,6 +220,7 @@ device, random_state, halving, groups
     if classifier:
         check_metric_labels(metric_obj, y_train, y_val)
     groups = _check_groups(groups, X_train, X_val)
+    _warn_unused_cv(cv, X_val)
     folds = None
     if X_val is None:
         folds = _folds(check_cv(cv, y_train, classifier=classifier), X_train, y_train, groups)
@@ -236,6 +239,22 @@ device, random_state, halving, groups
         halving=halving,
         halving_seed=0 if random_state is None else int(random_state),
         **where,
+    )
+
+
+def _warn_unused_cv(cv, X_val):
+    """Warn that ``cv`` is not used when a validation set is given (anything but 5).
+
+    The default, 5, cannot be told from a 5 passed on purpose; any other value is one the
+    caller chose, and a validation set makes it unused.
+    """
+    if X_val is None or (isinstance(cv, numbers.Integral) and cv == 5):
+        return
+    warnings.warn(
+        f"cv={cv!r} is not used: a validation set (X_val, y_val) is given, and every "
+        "configuration is scored on it. Leave out X_val and y_val to cross-validate.",
+        UserWarning,
+        stacklevel=4,
     )
 
 
