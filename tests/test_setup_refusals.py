@@ -26,6 +26,15 @@ def digits():
     return X[:300], y[:300], X[300:400], y[300:400]
 
 
+@pytest.fixture(scope="module")
+def rare_class(digits):
+    """The training data with a class of one sample: some folds' training parts lack it."""
+    X, y, _, _ = digits
+    y = y.copy()
+    y[0] = 10
+    return X, y
+
+
 class CountingLogReg(LogisticRegression):
     """A logistic regression that counts its fits (none may start on refused input)."""
 
@@ -123,11 +132,9 @@ def test_roc_auc_on_a_validation_set_of_one_class_is_refused(digits, counting):
 
 @pytest.mark.parametrize("metric", ["log_loss", "neg_log_loss", "top_2_accuracy"])
 def test_a_fold_whose_training_part_lacks_a_class_is_refused_for_probability_metrics(
-    digits, counting, metric
+    rare_class, counting, metric
 ):
-    X, y, _, _ = digits
-    y = y.copy()
-    y[0] = 10  # a class of one sample: some fold's training part has none of it
+    X, y = rare_class
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # StratifiedKFold: the least populated class
         with pytest.raises(ValueError, match=r"In fold \d of the cv: .*validation classes \[10\]"):
@@ -135,20 +142,16 @@ def test_a_fold_whose_training_part_lacks_a_class_is_refused_for_probability_met
                      cv=StratifiedKFold(3), **QUIET)  # fmt: skip
 
 
-def test_label_metrics_score_such_folds(digits):
-    X, y, _, _ = digits
-    y = y.copy()
-    y[0] = 10
+def test_label_metrics_score_such_folds(rare_class):
+    X, y = rare_class
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = fit_grid(LogisticRegression(max_iter=300), {"C": [0.1]}, X, y, cv=3, **QUIET)
     assert res.table["status"].tolist() == ["ok"]
 
 
-def test_networks_refuse_such_folds_too(digits):
-    X, y, _, _ = digits
-    y = y.copy()
-    y[0] = 10
+def test_networks_refuse_such_folds_too(rare_class):
+    X, y = rare_class
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with pytest.raises(ValueError, match=r"In fold \d of the cv"):
@@ -185,12 +188,10 @@ def test_an_int_and_a_float_listed_together_say_how_to_keep_both(digits):
 
 
 @pytest.mark.parametrize("engine", ["auto", "per_config"])
-def test_a_network_of_a_fold_has_that_folds_training_classes(digits, engine):
+def test_a_network_of_a_fold_has_that_folds_training_classes(rare_class, engine):
     from sklearn.model_selection import cross_val_score
 
-    X, y, _, _ = digits
-    y = y.copy()
-    y[0] = 10  # a class of one sample: two of the three folds train without it
+    X, y = rare_class  # two of the three folds train without the rare class
     net = MLPClassifier(epochs=1, lr=0.1, width=24, dtype="float64")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
