@@ -232,6 +232,25 @@ def error_rate(y_true, y_pred):
 _HIGHER, _LOWER = True, False
 _DECISION_FIRST = ("decision_function", "predict_proba")
 
+#: Label metrics scikit-learn names with and without an average: ``f1`` (two classes, of
+#: the positive class 1) and ``f1_macro``, ``f1_micro``, ``f1_weighted``; the same for each.
+_AVERAGED = (
+    ("f1", skm.f1_score),
+    ("precision", skm.precision_score),
+    ("recall", skm.recall_score),
+    ("jaccard", skm.jaccard_score),
+)
+
+
+def _averaged(family, func):
+    """A family's metrics: ``<family>_macro``, ``_micro``, ``_weighted``, then ``<family>``."""
+    averages = [
+        Metric(f"{family}_{average}", func, LABELS, _HIGHER, {"average": average})
+        for average in ("macro", "micro", "weighted")
+    ]
+    return [*averages, Metric(family, func, LABELS, _HIGHER)]
+
+
 _REGISTRY = {
     metric.name: metric
     for metric in (
@@ -239,22 +258,7 @@ _REGISTRY = {
         Metric("balanced_accuracy", skm.balanced_accuracy_score, LABELS, _HIGHER),
         Metric("error_rate", error_rate, LABELS, _LOWER),
         Metric("zero_one_loss", skm.zero_one_loss, LABELS, _LOWER),
-        Metric("f1_macro", skm.f1_score, LABELS, _HIGHER, {"average": "macro"}),
-        Metric("f1_micro", skm.f1_score, LABELS, _HIGHER, {"average": "micro"}),
-        Metric("f1_weighted", skm.f1_score, LABELS, _HIGHER, {"average": "weighted"}),
-        Metric("f1", skm.f1_score, LABELS, _HIGHER),
-        Metric("precision_macro", skm.precision_score, LABELS, _HIGHER, {"average": "macro"}),
-        Metric("precision_micro", skm.precision_score, LABELS, _HIGHER, {"average": "micro"}),
-        Metric("precision_weighted", skm.precision_score, LABELS, _HIGHER, {"average": "weighted"}),
-        Metric("precision", skm.precision_score, LABELS, _HIGHER),
-        Metric("recall_macro", skm.recall_score, LABELS, _HIGHER, {"average": "macro"}),
-        Metric("recall_micro", skm.recall_score, LABELS, _HIGHER, {"average": "micro"}),
-        Metric("recall_weighted", skm.recall_score, LABELS, _HIGHER, {"average": "weighted"}),
-        Metric("recall", skm.recall_score, LABELS, _HIGHER),
-        Metric("jaccard_macro", skm.jaccard_score, LABELS, _HIGHER, {"average": "macro"}),
-        Metric("jaccard_micro", skm.jaccard_score, LABELS, _HIGHER, {"average": "micro"}),
-        Metric("jaccard_weighted", skm.jaccard_score, LABELS, _HIGHER, {"average": "weighted"}),
-        Metric("jaccard", skm.jaccard_score, LABELS, _HIGHER),
+        *(m for family in _AVERAGED for m in _averaged(*family)),
         Metric("matthews_corrcoef", skm.matthews_corrcoef, LABELS, _HIGHER),
         Metric("cohen_kappa", skm.cohen_kappa_score, LABELS, _HIGHER),
         Metric("log_loss", skm.log_loss, PROBA, _LOWER, pass_labels=True),
@@ -477,15 +481,9 @@ def check_metric_fits(metric, base, configs, *, network=False):
 
 
 #: Metrics for two classes only (``roc_auc`` and ``f1`` as scikit-learn defines them).
-_BINARY_ONLY = {
-    "roc_auc": "roc_auc_ovr",
-    "f1": "f1_macro",
-    "precision": "precision_macro",
-    "recall": "recall_macro",
-    "jaccard": "jaccard_macro",
-}
 #: Two-class metrics of the positive class 1 (scikit-learn's ``pos_label=1``).
-_POSITIVE_CLASS = ("f1", "precision", "recall", "jaccard")
+_POSITIVE_CLASS = tuple(family for family, _ in _AVERAGED)
+_BINARY_ONLY = {"roc_auc": "roc_auc_ovr", **{name: f"{name}_macro" for name in _POSITIVE_CLASS}}
 #: Metrics that cannot score a validation class never seen in training.
 _TRAINING_CLASSES_ONLY = ("log_loss", "roc_auc_ovo", "top_2_accuracy", "top_3_accuracy")
 
