@@ -870,14 +870,14 @@ def main(argv: list[str] | None = None) -> int:
         write_setup(Path(folder), data, configs, what)
         print_header(p, configs, what)
         labels = {name: APPROACHES[name] for name in wanted}
-        gemm = [c.run_child(__file__, "gemm", child_args, timeout=600)]  # before and after
+        gemms = [c.run_child(__file__, "gemm", child_args, timeout=600)]  # before and after
         runs = c.run_rounds(
             __file__, labels, [*child_args, "--setup", folder], rounds, progress=progress
         )
-        gemm.append(c.run_child(__file__, "gemm", child_args, timeout=600))
+        gemms.append(c.run_child(__file__, "gemm", child_args, timeout=600))
     print_results(runs, rounds)
     print_targets(runs, p.quick)
-    print_bounds(runs, gemm)
+    print_bounds(runs, gemms)
     if not p.device.startswith("cuda") and args.gpu:
         print(f"(the gpu preset ran on {p.device})")
     return c.finish(runs)

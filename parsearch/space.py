@@ -118,12 +118,9 @@ def _sampler(name, values):
 
 
 def _distribution_sampler(name, dist):
-    from scipy import stats
-
     # A frozen distribution (randint(16, 1024)) holds its family in .dist; an unfrozen
     # one with its own values (rv_discrete(values=...)) is the family itself.
-    family = getattr(dist, "dist", dist)
-    discrete = isinstance(family, stats.rv_discrete) or hasattr(family, "pmf")
+    discrete = hasattr(getattr(dist, "dist", dist), "pmf")
     try:
         dist.ppf(np.array([0.5]))
     except TypeError as err:  # e.g. stats.loguniform, not frozen: ppf lacks a and b

@@ -192,29 +192,24 @@ def draw_points(ax, points, xs, ys, *, cmap, norm, size, bottom=None):
         # Where the scores are the y axis, a pruned row without a score (its metric failed
         # at the rung) goes along the bottom, as the failed rows do, in grey.
         unscored = ~np.isfinite(py) if bottom is not None else np.zeros(py.shape, dtype=bool)
-        edges = _colours(points, pruned, cmap, norm)
+        px, edges = xs[pruned], _colours(points, pruned, cmap, norm)
+        hollow = {"s": size * 0.55, "facecolors": "none", "linewidths": 0.9, "zorder": 2}
         ax.scatter(
-            xs[pruned][~unscored],
+            px[~unscored],
             py[~unscored],
-            s=size * 0.55,
-            facecolors="none",
             edgecolors=edges[~unscored],
-            linewidths=0.9,
-            zorder=2,
             gid=str(Status.PRUNED),
+            **hollow,
         )
         if unscored.any():
             ax.scatter(
-                xs[pruned][unscored],
+                px[unscored],
                 np.full(int(unscored.sum()), 0.04),
-                s=size * 0.55,
-                facecolors="none",
                 edgecolors=edges[unscored],
-                linewidths=0.9,
-                zorder=2,
                 gid=f"{Status.PRUNED}-unscored",
                 transform=bottom,
                 clip_on=False,
+                **hollow,
             )
     ok = marks[Status.OK]
     if ok.any():

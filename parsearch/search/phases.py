@@ -131,11 +131,8 @@ def _refuse_other_direction(finished, metric, out):
         When some stored row has another ``direction`` than ``metric``'s.
     """
     now = str(metric.direction)
-    other = {
-        str(r.get(Col.DIRECTION))
-        for r in finished.values()
-        if isinstance(r.get(Col.DIRECTION), str) and str(r.get(Col.DIRECTION)) != now
-    }
+    stored = {r.get(Col.DIRECTION) for r in finished.values()}
+    other = {d for d in stored if isinstance(d, str) and d != now}
     if other:
         raise ResumeMismatch(
             f"{out} holds results scored with {metric.name} as {', '.join(sorted(other))}, "
