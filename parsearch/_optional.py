@@ -6,7 +6,9 @@ import importlib
 
 #: What to install for each optional module (the package extra, or the package itself).
 INSTALL_HINTS = {
-    "torch": "MLPClassifier needs PyTorch: pip install 'parsearch[torch]' (or pip install torch).",
+    "torch": (
+        "parsearch's networks need PyTorch: pip install 'parsearch[torch]' (or pip install torch)."
+    ),
     "distributed": "Running on Dask needs dask.distributed: pip install 'parsearch[dask]'.",
     "matplotlib": (
         "parsearch.plot needs matplotlib to draw: pip install matplotlib "

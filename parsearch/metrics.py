@@ -427,7 +427,7 @@ def _check_callable(func, name):
         )
 
 
-def check_metric_fits(metric, base, configs, *, network=False):
+def check_metric_fits(metric, base, configs, *, fused=False):
     """Refuse, before any fit, a metric that the configurations cannot be scored by.
 
     Parameters
@@ -438,9 +438,9 @@ def check_metric_fits(metric, base, configs, *, network=False):
         The base estimator (unfitted).
     configs : list of dict
         The grid's configurations.
-    network : bool
-        Whether the configurations are ``MLPClassifier`` networks (which always have
-        ``predict_proba``).
+    fused : bool
+        Whether a fused engine trains the configurations: it scores each model's outputs
+        (class indices, or probabilities, which it always has), not a fitted estimator.
 
     Raises
     ------
@@ -454,10 +454,11 @@ def check_metric_fits(metric, base, configs, *, network=False):
 
     if metric.response == VALUES and is_classifier(base):
         raise ValueError(f"Metric {metric.name!r} is for regression, not classifiers.")
-    if metric.response == SCORER and network:
+    if metric.response == SCORER and fused:
         raise ValueError(
-            "A scikit-learn scorer object scores a fitted estimator, but MLPClassifier grids "
-            "are scored from the fused models' outputs: pass the metric's name instead "
+            "A scikit-learn scorer object scores a fitted estimator, but "
+            f"{type(base).__name__} grids are scored from the fused models' outputs: pass "
+            "the metric's name instead "
             f"(one of {', '.join(CLASSIFICATION_METRICS)}) or a callable metric(y_true, y_pred)."
         )
     if metric.registered in CLASSIFICATION_METRICS and is_regressor(base):
@@ -466,7 +467,7 @@ def check_metric_fits(metric, base, configs, *, network=False):
             f"not one: pass a regression metric, e.g. metric='r2' (the choices: "
             f"{', '.join(REGRESSION_METRICS)})."
         )
-    if metric.response != PROBA or network:
+    if metric.response != PROBA or fused:
         return
     for config in configs:
         estimator = clone(base).set_params(**config)

@@ -1,67 +1,25 @@
-"""Turn configurations into jobs: fused chunks of networks, or one job per configuration.
+"""Turn configurations into jobs: fused chunks of an engine, or one job per configuration.
 
-Configurations of an ``MLPClassifier`` that differ only in fusable parameters (``lr``,
-``width``, ``momentum``, ``weight_decay``) form one fused group, cut into chunks that
-fit a memory budget. Everything else (any scikit-learn estimator, networks under
-``engine="per_config"``, or non-fusable differences such as ``epochs``, ``depth``,
-``optimizer``, ``batch_size`` or ``seed``, which fixes the batch order) becomes its own
-job or its own group.
+An estimator that declares a fused engine (``parsearch.engine.engine_of``) has its
+configurations grouped by the engine's ``group_key`` (they differ only in what can be
+per model, such as the learning rate), and each group cut into chunks that fit a memory
+budget (:func:`chunk_by_budget`, which halving's repack calls through :func:`make_plan`
+too). Everything else (any scikit-learn estimator, or an engine's estimator under
+``engine="per_config"``) becomes one job per configuration.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from parsearch.engine import engine_of
+from parsearch.jobs import Job
 
 ENGINES = ("auto", "per_config")
-
-
-@dataclass(frozen=True)
-class Job:
-    """Configurations that run together.
-
-    Attributes
-    ----------
-    indices : tuple of int
-        Positions of the configurations in the grid.
-    params : tuple of dict
-        Their parameter values.
-    network : bool
-        Whether the estimator is an ``MLPClassifier`` (trained by the fused trainer,
-        with one model when not fused).
-    epochs : int
-        Epochs of each network (1 for other estimators), for progress.
-    folds : int
-        Training runs of each network: the cross-validation folds (1 for a holdout
-        validation set, and for other estimators), for progress.
-    fused : bool
-        Whether the job is a fused chunk (run in the main process, on all its cores
-        or its GPU) rather than a per-configuration task for joblib.
-    """
-
-    indices: tuple
-    params: tuple
-    network: bool = False
-    epochs: int = 1
-    folds: int = 1
-    fused: bool = False
-
-    @property
-    def units(self):
-        """Progress units: model-epochs (of every fold) for networks, else configurations."""
-        return len(self.indices) * self.epochs * self.folds
 
 
 def check_engine(engine):
     """Refuse an engine name that is not one of ``ENGINES``."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}.")
-
-
-def is_network(estimator):
-    """Whether the estimator is trained by the fused trainer."""
-    from parsearch.nets.mlp import MLPClassifier
-
-    return isinstance(estimator, MLPClassifier)
 
 
 def make_plan(
@@ -83,80 +41,86 @@ def make_plan(
     configs : list of (int, dict)
         Grid positions and parameter values of the configurations to run.
     engine : {"auto", "per_config"}
-        ``"auto"`` fuses networks; ``"per_config"`` never fuses.
+        ``"auto"`` fuses the configurations of an estimator with a fused engine;
+        ``"per_config"`` never fuses.
     n_features, n_classes : int
         Data sizes, for the memory estimate of fused chunks.
     memory_budget : int, optional
-        Bytes a fused chunk may use. None: ``devices.memory_budget`` of the group's
+        Bytes a fused chunk may use. None: the engine's ``device_budget`` of the group's
         device on this machine (a Dask search passes its smallest worker's).
     n_folds : int
-        Cross-validation folds every network trains on (1: a holdout set).
+        Cross-validation folds every fused model trains on (1: a holdout set).
 
     Returns
     -------
     list of Job
     """
     check_engine(engine)
-    network = is_network(estimator)
-    base = estimator.get_params(deep=False)
-    if not network:
+    fused = engine_of(estimator)
+    if fused is None:
         return [Job(indices=(i,), params=(p,)) for i, p in configs]
+    base = estimator.get_params(deep=False)
     if engine == "per_config":
         return [
             Job(
                 indices=(i,),
                 params=(p,),
-                network=True,
-                epochs={**base, **p}["epochs"],
+                engine=fused,
+                epochs=fused.epochs({**base, **p}),
                 folds=n_folds,
             )
             for i, p in configs
         ]
-    return _fused_jobs(base, configs, n_features, n_classes, memory_budget, n_folds)
-
-
-def _fused_jobs(base, configs, n_features, n_classes, memory_budget=None, n_folds=1):
-    from parsearch.nets import devices, fused
-    from parsearch.nets.mlp import FUSABLE_PARAMS
-
     groups = {}
     for i, p in configs:
         full = {**base, **p}
-        key = tuple(sorted((k, repr(v)) for k, v in full.items() if k not in FUSABLE_PARAMS))
-        groups.setdefault(key, []).append((i, p, full))
+        groups.setdefault(fused.group_key(full), []).append((i, p, full))
     jobs = []
     for members in groups.values():
         full = members[0][2]
         budget = memory_budget
         if budget is None:
-            budget = devices.memory_budget(devices.resolve_device(full["device"]))
-        itemsize = 8 if full["dtype"] == "float64" else 4
-        chunk, used = [], 0
-        for i, p, f in members:
-            size = fused.model_bytes(
-                n_features,
-                f["width"],
-                f["depth"],
-                n_classes,
-                f["batch_size"],
-                f["optimizer"],
-                itemsize,
+            budget = fused.device_budget(fused.device(full))[1]
+        sizes = [fused.model_bytes(f, n_features, n_classes) for _, _, f in members]
+        for chunk in chunk_by_budget(members, sizes, budget):
+            jobs.append(
+                Job(
+                    indices=tuple(i for i, _, _ in chunk),
+                    params=tuple(p for _, p, _ in chunk),
+                    engine=fused,
+                    epochs=fused.epochs(full),
+                    folds=n_folds,
+                    fused=True,
+                )
             )
-            if chunk and used + size > budget:
-                jobs.append(_network_job(chunk, full["epochs"], n_folds))
-                chunk, used = [], 0
-            chunk.append((i, p))
-            used += size
-        jobs.append(_network_job(chunk, full["epochs"], n_folds))
     return jobs
 
 
-def _network_job(chunk, epochs, folds):
-    return Job(
-        indices=tuple(i for i, _ in chunk),
-        params=tuple(p for _, p in chunk),
-        network=True,
-        epochs=epochs,
-        folds=folds,
-        fused=True,
-    )
+def chunk_by_budget(items, sizes, budget):
+    """Cut ``items`` into consecutive chunks whose ``sizes`` add up to at most ``budget``.
+
+    A chunk holds at least one item, however large.
+
+    Parameters
+    ----------
+    items : list
+        What to cut, in order.
+    sizes : list of int
+        The bytes of each item.
+    budget : int
+        The bytes a chunk may hold.
+
+    Returns
+    -------
+    list of list
+    """
+    chunks, chunk, used = [], [], 0
+    for item, size in zip(items, sizes):
+        if chunk and used + size > budget:
+            chunks.append(chunk)
+            chunk, used = [], 0
+        chunk.append(item)
+        used += size
+    if chunk:
+        chunks.append(chunk)
+    return chunks

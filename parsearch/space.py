@@ -11,7 +11,7 @@ draws, each coordinate turned into a value through the distribution's ``ppf``.
 The result is a list of one-configuration grids, which ``fit_grid`` takes wherever it
 takes a grid: it resumes like one (the same space, ``n`` and seed give the same
 configurations, so a rerun reuses every finished row) and fuses like one (sampled
-learning rates and widths of an ``MLPClassifier`` train in one fused model).
+learning rates and widths of a grid of networks train in one fused model).
 """
 
 from __future__ import annotations

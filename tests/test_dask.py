@@ -232,7 +232,9 @@ def test_chunk_budget_is_the_smallest_worker_per_thread():
 
 def test_probe_skips_devices_the_worker_cannot_give():
     torch = pytest.importorskip("torch")
-    probes = probe_devices(["auto", "cpu", "cuda"])
+    from parsearch.nets.engine import MLPEngine
+
+    probes = probe_devices(MLPEngine(), ["auto", "cpu", "cuda"])
     assert probes["cpu"][0] == "cpu" and probes["cpu"][1] > 0
     assert probes["auto"][0] == ("cuda" if torch.cuda.is_available() else "cpu")
     assert ("cuda" in probes) == torch.cuda.is_available()

@@ -5,6 +5,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from parsearch.fused.live import batch_orders  # noqa: E402
 from parsearch.nets import devices, fused, optim  # noqa: E402
 from parsearch.nets.mlp import MLPClassifier  # noqa: E402
 
@@ -51,7 +52,7 @@ def reference_train(X, y, hyper, spec, n_classes):
         opt = torch.optim.Adam(model.parameters(), lr=hyper.lr, weight_decay=hyper.weight_decay)
     Xt = torch.as_tensor(X, dtype=spec.dtype, device=spec.device)
     yt = torch.as_tensor(y, device=spec.device)
-    for order in fused.batch_orders(len(X), spec.epochs, spec.seed):
+    for order in batch_orders(len(X), spec.epochs, spec.seed):
         for start in range(0, len(X), spec.batch_size):
             idx = torch.as_tensor(order[start : start + spec.batch_size], device=spec.device)
             loss = torch.nn.functional.nll_loss(model(Xt[idx]), yt[idx])
@@ -328,12 +329,12 @@ def test_init_is_reproducible_and_seed_dependent():
 
 
 def test_batch_orders_are_permutations_fixed_by_seed():
-    orders = fused.batch_orders(50, 3, seed=7)
+    orders = batch_orders(50, 3, seed=7)
     assert len(orders) == 3
     for order in orders:
         assert sorted(order.tolist()) == list(range(50))
     assert not np.array_equal(orders[0], orders[1])
-    again = fused.batch_orders(50, 3, seed=7)
+    again = batch_orders(50, 3, seed=7)
     assert all(np.array_equal(a, b) for a, b in zip(orders, again))
 
 

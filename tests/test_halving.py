@@ -12,13 +12,13 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.tree import DecisionTreeClassifier
 
 from parsearch import Halving, MLPClassifier, fit_grid, sample_space
-from parsearch.execute.partial import partial_passes
 from parsearch.halving import (
     expected_candidates,
     n_survivors,
     rung_resources,
     survivors,
 )
+from parsearch.halving.partial import partial_passes
 from parsearch.nets import devices
 from parsearch.results.files import CHECKPOINT
 from parsearch.results.identity import ResumeMismatch
@@ -111,19 +111,20 @@ def test_survivors_and_pruned_equal_training_alone(halved, data):
 
 def test_several_chunks_pack_and_give_the_same_models(halved, data, monkeypatch):
     X, y, Xv, yv = data
-    from parsearch.nets import fused, rungs
+    from parsearch.fused.rungs import FusedRungs
+    from parsearch.nets import fused
 
     one = fused.model_bytes(196, 32, 1, 10, NET["batch_size"], "sgd", 8)  # one wide model
     monkeypatch.setattr(devices, "memory_budget", lambda device: one)
 
     chunks = []
-    original = rungs.NetworkRungs.train_to
+    original = FusedRungs.train_to
 
     def counting(self, resource, on_units=None):
         chunks.append(self.n_chunks)
         return original(self, resource, on_units)
 
-    monkeypatch.setattr(rungs.NetworkRungs, "train_to", counting)
+    monkeypatch.setattr(FusedRungs, "train_to", counting)
     small = _quiet_fit(MLPClassifier(**NET), GRID, X, y, Xv, yv, halving=True, keep_models="all")
     assert chunks[0] > chunks[-1] >= 1  # survivors of several chunks share fewer
     pd.testing.assert_frame_equal(small.table[COMPARED], halved.table[COMPARED])
@@ -208,11 +209,11 @@ def _interrupt_at(monkeypatch, cls, resource):
 def test_a_search_stopped_mid_halving_resumes_to_the_same_table(
     halved, data, tmp_path, monkeypatch, stop_at
 ):
-    from parsearch.nets.rungs import NetworkRungs
+    from parsearch.fused.rungs import FusedRungs
 
     X, y, Xv, yv = data
     net = MLPClassifier(**NET)
-    undo = _interrupt_at(monkeypatch, NetworkRungs, stop_at)
+    undo = _interrupt_at(monkeypatch, FusedRungs, stop_at)
     with pytest.raises(_Stop):
         _quiet_fit(net, GRID, X, y, Xv, yv, halving=True, out=tmp_path)
     assert (tmp_path / CHECKPOINT).exists()
@@ -220,9 +221,9 @@ def test_a_search_stopped_mid_halving_resumes_to_the_same_table(
     assert set(stored[Col.STATUS]) <= {Status.PRUNED, Status.DIVERGED} and len(stored)
     undo()
     trained = []
-    original = NetworkRungs.train_to
+    original = FusedRungs.train_to
     monkeypatch.setattr(
-        NetworkRungs, "train_to", lambda s, r, u=None: (trained.append(r), original(s, r, u))
+        FusedRungs, "train_to", lambda s, r, u=None: (trained.append(r), original(s, r, u))
     )
     resumed = _quiet_fit(net, GRID, X, y, Xv, yv, halving=True, out=tmp_path)
     assert trained[0] == stop_at  # went on from the last rung, not from the start
@@ -295,7 +296,7 @@ def test_partial_fit_halving_carries_each_model_from_rung_to_rung(data):
 
 
 def test_partial_fit_halving_resumes_to_the_same_table(data, tmp_path, monkeypatch):
-    from parsearch.execute.partial import PartialRungs
+    from parsearch.halving.partial import PartialRungs
 
     X, y, Xv, yv = data
     halving = Halving(max_resource=9)
@@ -339,17 +340,17 @@ def test_bad_halving_is_refused_before_any_work(data, tmp_path, model, grid, hal
 
 def test_survivors_train_on_and_the_compute_falls(data, monkeypatch):
     """Nothing restarts: the model-epochs trained are those of the rungs, no more."""
-    from parsearch.nets import fused
+    from parsearch.fused.live import LiveRun
 
     X, y, Xv, yv = data
     trained = []
-    original = fused.LiveRun._epoch
+    original = LiveRun._epoch
 
     def epoch(self, order):
         trained.append(self.n_models)
         return original(self, order)
 
-    monkeypatch.setattr(fused.LiveRun, "_epoch", epoch)
+    monkeypatch.setattr(LiveRun, "_epoch", epoch)
     result = _quiet_fit(MLPClassifier(**NET), GRID, X, y, Xv, yv, halving=True)
     # 12 models for 1 epoch, 4 for 2 more, 2 for 6 more: every epoch trains only survivors.
     assert trained == [12] + [4] * 2 + [2] * 6
@@ -361,3 +362,22 @@ def test_survivors_train_on_and_the_compute_falls(data, monkeypatch):
         "rungs": [1, 3, 9],
         "candidates": [12, 4, 2],
     }
+
+
+def test_both_rung_implementations_are_rungs(data):
+    """``Rungs`` is a protocol both trainings declare: checked here, not only in prose."""
+    from parsearch.fused.rungs import FusedRungs
+    from parsearch.halving.partial import PartialRungs
+    from parsearch.halving.rungs import Rungs
+    from parsearch.jobs import Data
+    from parsearch.metrics import get_metric
+
+    X, y, Xv, yv = data
+    split, metric = Data(X[:200], y[:200], Xv[:50], yv[:50]), get_metric("accuracy", None)
+    fused = FusedRungs(MLPClassifier(**NET), [(0, {"lr": 0.1})], split, metric)
+    partial = PartialRungs(_sgd(), [(0, {"alpha": 1e-4})], split, metric)
+    for trainer in (fused, partial):
+        assert isinstance(trainer, Rungs)
+        assert trainer.live == [0]
+    assert (fused.unit, partial.unit) == ("epoch", "pass")
+    assert not isinstance(object(), Rungs)

@@ -12,8 +12,8 @@ import pytest
 from sklearn.linear_model import SGDClassifier
 
 from parsearch import Halving, MLPClassifier, fit_grid
-from parsearch.execute.partial import PartialRungs
 from parsearch.halving import n_survivors, rung_resources
+from parsearch.halving.partial import PartialRungs
 from parsearch.results.files import CHECKPOINT
 from parsearch.rows import Col
 
@@ -71,7 +71,7 @@ def capped_accuracy(y_true, y_pred):
 
 
 def test_a_float64_network_after_a_float32_one_trains_on_float64_data(data):
-    """NetworkRungs converts X to the *first* configuration's dtype for every run."""
+    """FusedRungs converts X to the *first* configuration's dtype for every run."""
     X, y, Xv, yv = data
     grid = [{"dtype": ["float32"], "lr": [0.01]}, {"dtype": ["float64"], "lr": [0.1]}]
     net = MLPClassifier(**NET)
@@ -230,13 +230,13 @@ def test_rerunning_a_finished_halving_folder_keeps_its_rung_counts(data, tmp_pat
 
 def test_a_checkpoint_with_the_former_data_fingerprint_still_fits(tmp_path):
     """A checkpoint written before the SHA-256 fingerprint resumes its survivors."""
+    from parsearch.halving.run import CHECKPOINT_VERSION, _fits
     from parsearch.results.identity import (
         data_fingerprint,
         is_legacy_fingerprint,
         legacy_data_fingerprint,
     )
     from parsearch.results.store import ResultStore
-    from parsearch.search.halving import CHECKPOINT_VERSION, _fits
 
     X = np.arange(40.0).reshape(10, 4)
     store = ResultStore(

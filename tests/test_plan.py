@@ -6,9 +6,11 @@ import pytest
 from sklearn.linear_model import SGDClassifier
 
 from parsearch.grid import expand_grid
+from parsearch.jobs import Job
 from parsearch.nets import devices, fused
+from parsearch.nets.engine import MLPEngine
 from parsearch.nets.mlp import MLPClassifier
-from parsearch.plan import Job, make_plan
+from parsearch.plan import make_plan
 
 
 def mnist_plan(estimator, configs, **kwargs):
@@ -50,7 +52,7 @@ def test_sklearn_estimator_gives_one_job_per_configuration():
     assert [job.indices for job in jobs] == [(i,) for i in range(6)]
     assert [job.params for job in jobs] == [(p,) for _, p in configs]
     for job in jobs:
-        assert not job.network and not job.fused
+        assert job.engine is None and not job.fused
         assert job.epochs == 1
         assert job.units == 1
 
@@ -87,7 +89,7 @@ def test_fusable_differences_form_one_fused_job():
     }
     configs = numbered(grid)
     (job,) = mnist_plan(MLPClassifier(device="cpu", epochs=4), configs)
-    assert job.fused and job.network
+    assert job.fused and job.engine == MLPEngine()
     assert job.indices == tuple(range(24))
     assert job.params == tuple(p for _, p in configs)
     assert job.epochs == 4
@@ -117,7 +119,7 @@ def test_non_fusable_differences_split_into_separate_jobs(grid, split_on):
     assert len(jobs) == len(grid[split_on])
     assert all_indices(jobs) == list(range(len(configs)))
     for job, value in zip(jobs, grid[split_on]):
-        assert job.fused and job.network
+        assert job.fused and job.engine == MLPEngine()
         assert len(job.indices) == len(configs) // len(grid[split_on])
         assert {p[split_on] for p in job.params} == {value}
 
@@ -151,7 +153,7 @@ def test_per_config_engine_gives_one_unfused_job_each():
     assert len(jobs) == 8
     assert [job.indices for job in jobs] == [(i,) for i in range(8)]
     for job, (_, params) in zip(jobs, configs):
-        assert job.network and not job.fused
+        assert job.engine == MLPEngine() and not job.fused
         assert job.epochs == params["epochs"]
         assert job.units == params["epochs"]
 
@@ -233,5 +235,5 @@ def test_memory_estimate_uses_the_data_sizes(monkeypatch):
 
 
 def test_job_units_count_model_epochs():
-    assert Job(indices=(0, 1, 2), params=({}, {}, {}), network=True, epochs=5).units == 15
+    assert Job(indices=(0, 1, 2), params=({}, {}, {}), engine=MLPEngine(), epochs=5).units == 15
     assert Job(indices=(4,), params=({},)).units == 1

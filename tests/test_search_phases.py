@@ -42,7 +42,7 @@ def test_set_up_checks_and_seeds_without_touching_out(digits, tmp_path):
     out = tmp_path / "run"
     search = set_up(SGDClassifier(), {"alpha": [1e-4, 1e-3]}, X, y, Xv, yv, out=out, **OPTIONS)
     assert search.base.random_state == 0 and search.options.out == out
-    assert len(search.grid) == 2 and not search.network and search.n_classes == 10
+    assert len(search.grid) == 2 and search.engine is None and search.n_classes == 10
     assert not out.exists()
     with pytest.raises(ValueError, match="keep_models"):
         set_up(SGDClassifier(), {"alpha": [1e-4]}, X, y, Xv, yv, **{**OPTIONS, "keep_models": "x"})
@@ -53,22 +53,21 @@ def test_plan_reuses_what_an_earlier_run_finished(digits, tmp_path):
     grid = {"alpha": [1e-4, 1e-3, 1e-2]}
     fit_grid(SGDClassifier(), {"alpha": grid["alpha"][:2]}, X, y, Xv, yv, out=tmp_path,
              progress=False, plot=False)  # fmt: skip
-    search = plan_search(set_up(SGDClassifier(), grid, X, y, Xv, yv, out=tmp_path, **OPTIONS))
-    assert sorted(search.reused) == [0, 1]
-    assert [job.indices for job in search.jobs] == [(2,)]
-    assert search.meta["execution"]["reused_rows"] == 2 and search.meta["status"] == "running"
+    plan = plan_search(set_up(SGDClassifier(), grid, X, y, Xv, yv, out=tmp_path, **OPTIONS))
+    assert sorted(plan.reused) == [0, 1]
+    assert [job.indices for job in plan.jobs] == [(2,)]
+    assert plan.meta["execution"]["reused_rows"] == 2 and plan.meta["status"] == "running"
 
 
 def test_run_stores_each_row_and_finish_builds_the_result(digits, tmp_path):
     X, y, Xv, yv = digits
     grid = {"C": [0.01, 1.0]}
-    search = plan_search(
-        set_up(LogisticRegression(max_iter=200), grid, X, y, Xv, yv, out=tmp_path, **OPTIONS)
-    )
-    run_search(search)
-    assert [row[Col.STATUS] for row in search.rows] == [Status.OK, Status.OK]
+    search = set_up(LogisticRegression(max_iter=200), grid, X, y, Xv, yv, out=tmp_path, **OPTIONS)
+    plan = plan_search(search)
+    collected = run_search(search, plan)
+    assert [row[Col.STATUS] for row in collected.rows] == [Status.OK, Status.OK]
     assert len((tmp_path / "scores.csv").read_text().splitlines()) == 3
-    result = finish_search(search)
+    result = finish_search(search, plan, collected)
     expected = [LogisticRegression(max_iter=200, C=c).fit(X, y).score(Xv, yv) for c in grid["C"]]
     assert np.allclose(result.table[Col.SCORE], expected)
     assert result.best_score == max(expected)

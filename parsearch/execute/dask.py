@@ -31,7 +31,8 @@ import uuid
 from concurrent.futures import CancelledError
 
 from parsearch._optional import import_optional
-from parsearch.execute.tasks import Outcome, run_job
+from parsearch.execute.tasks import run_job
+from parsearch.jobs import Outcome
 from parsearch.rows import failed_row
 
 #: How often a task the scheduler forgot (after a scheduler restart, say) is sent again.
@@ -131,20 +132,22 @@ def cluster_info(client, budget=None):
 # --- fused chunk size ---------------------------------------------------------------------
 
 
-def chunk_memory_budget(client, devices):
+def chunk_memory_budget(client, engine, devices):
     """Bytes one fused chunk may use on any worker of the cluster.
 
-    Every worker reports, for each device a network asks for (``"auto"``, ``"cpu"``,
-    ``"cuda"``...), the device it resolves to there and ``devices.memory_budget`` of it;
-    the scheduler gives each worker's memory limit and threads. See
-    ``budget_from_workers``.
+    Every worker reports, for each device a configuration asks for (``"auto"``,
+    ``"cpu"``, ``"cuda"``...), the device it resolves to there and the engine's budget
+    on it (``Engine.device_budget``); the scheduler gives each worker's memory limit and
+    threads. See ``budget_from_workers``.
 
     Parameters
     ----------
     client : distributed.Client
         The cluster.
+    engine : parsearch.engine.Engine
+        The fused engine of the configurations.
     devices : iterable of str
-        The ``device`` values of the networks to train.
+        The devices the configurations ask for.
 
     Returns
     -------
@@ -156,25 +159,23 @@ def chunk_memory_budget(client, devices):
     workers = client.scheduler_info(n_workers=-1).get("workers", {})
     if not devices or not workers:
         return None
-    probes = client.run(probe_devices, devices)
+    probes = client.run(probe_devices, engine, devices)
     return budget_from_workers(workers, probes)
 
 
-def probe_devices(devices):
-    """On a worker: ``{device: (resolved type, devices.memory_budget)}`` for each device.
+def probe_devices(engine, devices):
+    """On a worker: ``{device: (resolved type, bytes)}`` for each device (the engine's
+    ``device_budget`` there).
 
     A device the worker cannot give (``"cuda"`` without a GPU) is left out; the task
     that asks for it fails there with the reason.
     """
-    from parsearch.nets.devices import memory_budget, resolve_device
-
     probes = {}
     for device in devices:
         try:
-            resolved = resolve_device(device)
+            probes[device] = engine.device_budget(device)
         except ValueError:
             continue
-        probes[device] = (resolved.type, int(memory_budget(resolved)))
     return probes
 
 
@@ -194,8 +195,8 @@ def budget_from_workers(workers, probes):
     int or None
         A worker's threads may each run a chunk at once, so its budget is shared by
         them. On the CPU a chunk may use a quarter of the worker's memory limit (and no
-        more than ``devices.memory_budget`` allows on its machine); on a GPU, what
-        ``devices.memory_budget`` gives there (half the free GPU memory). None when no
+        more than the engine's ``device_budget`` allows on its machine); on a GPU, what
+        the engine's ``device_budget`` gives there (half the free GPU memory). None when no
         worker reported.
     """
     budgets = []
@@ -217,7 +218,7 @@ def execute_on_dask(jobs, estimator, data, metric, client, on_units=None):
 
     Parameters
     ----------
-    jobs : list of parsearch.plan.Job
+    jobs : list of parsearch.jobs.Job
         What to run; a fused chunk is one task like any other job.
     estimator : estimator
         The base estimator.
@@ -340,7 +341,7 @@ def run_task(job, number, estimator, data, metric, topic=None):
 
     Parameters
     ----------
-    job : parsearch.plan.Job
+    job : parsearch.jobs.Job
         The configurations.
     number : int
         The job's number in this search.

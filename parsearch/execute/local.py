@@ -31,11 +31,11 @@ def execute(
 
     Parameters
     ----------
-    jobs : list of parsearch.plan.Job
+    jobs : list of parsearch.jobs.Job
         What to run.
     estimator : estimator
         The base estimator.
-    data : parsearch.execute.tasks.Data
+    data : parsearch.jobs.Data
         The data.
     metric : parsearch.metrics.Metric
         How to score.
@@ -53,7 +53,7 @@ def execute(
 
     Yields
     ------
-    list of parsearch.execute.tasks.Outcome
+    list of parsearch.jobs.Outcome
         The outcomes of one finished job.
     """
     if client is not None:

@@ -8,56 +8,14 @@ from __future__ import annotations
 
 import time
 import traceback
-from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import clone
 
 from parsearch.checks import take_rows
+from parsearch.fused.chunk import train_chunk
+from parsearch.jobs import Outcome
 from parsearch.rows import Col, Status, failed_row, new_row
-
-
-@dataclass(frozen=True)
-class Data:
-    """Training data, and a validation set or cross-validation folds.
-
-    Attributes
-    ----------
-    X_train, y_train : array-like
-        Training data.
-    X_val, y_val : array-like or None
-        Validation data; None when scoring by cross-validation.
-    folds : list of (ndarray, ndarray) or None
-        Train and test indices into the training data, for cross-validation.
-    """
-
-    X_train: object
-    y_train: object
-    X_val: object = None
-    y_val: object = None
-    folds: list | None = None
-
-
-@dataclass
-class Outcome:
-    """What one configuration gave.
-
-    Attributes
-    ----------
-    index : int
-        Position in the grid.
-    row : dict
-        Parameter values and result columns.
-    model : estimator or None
-        The fitted model that was scored (None after cross-validation or failure).
-    traceback : str or None
-        Traceback of the exception of a failed configuration.
-    """
-
-    index: int
-    row: dict
-    model: object = None
-    traceback: str | None = None
 
 
 def run_job(estimator, job, data, metric, on_epoch=None):
@@ -67,22 +25,20 @@ def run_job(estimator, job, data, metric, on_epoch=None):
     ----------
     estimator : estimator
         The base estimator; it is cloned, never changed.
-    job : parsearch.plan.Job
-        The configurations.
-    data : Data
+    job : parsearch.jobs.Job
+        The configurations (with the engine that trains them, if any).
+    data : parsearch.jobs.Data
         The data.
     metric : parsearch.metrics.Metric
         How to score.
     on_epoch : callable, optional
-        Progress callback ``on_epoch(epoch, n_models)`` of network jobs.
+        Progress callback ``on_epoch(epoch, n_models)`` of an engine's jobs.
 
     Returns
     -------
     list of Outcome
     """
-    if job.network:
-        from parsearch.nets.chunk import train_chunk
-
+    if job.engine is not None:
         return train_chunk(estimator, job, data, metric, on_epoch=on_epoch)
     return [run_config(estimator, i, p, data, metric) for i, p in zip(job.indices, job.params)]
 

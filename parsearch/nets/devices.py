@@ -13,7 +13,7 @@ import os
 import torch
 
 from parsearch.nets import gemm
-from parsearch.nets.mlp import check_mlp_params
+from parsearch.nets.params import check_mlp_params
 
 
 def resolve_device(device):

@@ -31,14 +31,15 @@ set to zero) at the end of the epoch and reported as diverged.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from parsearch.fused.live import LiveRun
 from parsearch.nets import gemm, optim
 from parsearch.nets.memory import heap_for_large_temporaries
-from parsearch.nets.mlp import OPTIMIZERS
+from parsearch.nets.params import OPTIMIZERS
 
 EVAL_CHUNK = 2048
 
@@ -84,47 +85,6 @@ class ModelHyper:
     weight_decay: float = 0.0
 
 
-@dataclass
-class FusedOutcome:
-    """What one model of a fused chunk ended with.
-
-    Attributes
-    ----------
-    layers : list of (ndarray, ndarray)
-        Weights (out, in) and biases (out,) of each layer, as float arrays on the host.
-    train_loss : list of float
-        Mean training loss of each epoch.
-    epoch_scores : list of float
-        Validation score after each epoch, empty without a validation set.
-    diverged_epoch : int or None
-        The epoch (1-based) at whose end the model was found diverged: its training loss,
-        a parameter, or a validation output had become NaN or infinite.
-    score_error : str or None
-        Why the last epoch's score is missing: the metric raised for this model's
-        outputs, or gave NaN or infinity (the score is then NaN or that value).
-    """
-
-    layers: list
-    train_loss: list = field(default_factory=list)
-    epoch_scores: list = field(default_factory=list)
-    diverged_epoch: int | None = None
-    score_error: str | None = None
-
-
-def _score(score, outputs):
-    """One model's validation score, and why it is missing, if it is.
-
-    A metric that raises or gives NaN for one model's outputs (a degenerate model) must
-    not stop the others: that model's score is NaN (or the non-finite value) and its row
-    fails alone, as a configuration does on the scikit-learn path.
-    """
-    try:
-        value = float(score(outputs))
-    except Exception as exc:
-        return math.nan, f"{type(exc).__name__}: {exc}"
-    return value, None if math.isfinite(value) else f"the score is {value}"
-
-
 def layer_sizes(n_features, width, depth, n_classes):
     """Return the (out, in) shapes of a network's layers, input to output."""
     sizes = [n_features] + [width] * depth + [n_classes]
@@ -151,18 +111,6 @@ def init_layers(n_features, width, depth, n_classes, seed):
         bias = torch.rand(fan_out, generator=gen).mul_(2 * bound).sub_(bound)
         layers.append((weight, bias))
     return layers
-
-
-def batch_orders(n_samples, epochs, seed):
-    """Shuffled sample order of every epoch, fixed by the seed.
-
-    Returns
-    -------
-    list of ndarray
-        One permutation of ``range(n_samples)`` per epoch.
-    """
-    rng = np.random.default_rng(int(seed))
-    return [rng.permutation(n_samples) for _ in range(epochs)]
 
 
 def model_bytes(n_features, width, depth, n_classes, batch_size, optimizer, itemsize=4):
@@ -502,38 +450,12 @@ class RunData:
         return self.X_val is not None and self.score is not None
 
 
-@dataclass
-class ModelState:
-    """One model of a live fused run, taken out of it: enough to train it on elsewhere.
+class MLPModels:
+    """The MLP engine's side of a live run (``parsearch.engine.FusedModels``).
 
-    Attributes
-    ----------
-    hyper : ModelHyper
-        Its hyperparameters.
-    layers : list of (ndarray, ndarray)
-        Its weights and biases (layout order, input layer first).
-    buffers : dict
-        Its optimizer state, name -> (weight, bias) pairs laid out as ``layers``.
-    steps : int
-        Optimizer steps taken (the same for every model of a run).
-    outcome : FusedOutcome
-        Its training loss and scores so far (``layers`` unset).
-    """
-
-    hyper: ModelHyper
-    layers: list
-    buffers: dict
-    steps: int
-    outcome: FusedOutcome
-
-
-class LiveRun:
-    """A fused chunk in training that can stop at any epoch, lose models, and go on.
-
-    Training to epoch E in one call or in several gives the same models. Models can be
-    taken out (``state``) and a new run built from the states of models of several runs
-    (``from_states``): each goes on exactly as it would have alone, since models never mix
-    and every model of a run shares the batch order of its seed.
+    The lifecycle (epochs, divergence freezing, scores, states) is
+    ``parsearch.fused.live.LiveRun``'s; this is the layout and the math: a
+    :class:`FusedNet`, its update rule, and the run's data.
 
     Parameters
     ----------
@@ -543,22 +465,13 @@ class LiveRun:
         Their update rule.
     data : RunData
         What they train on and are scored on.
-    outcomes : list of FusedOutcome
-        Each model's outcome so far, in the net's layout order.
-    epoch : int
-        Epochs trained so far.
     """
 
-    def __init__(self, net, opt, data, outcomes, epoch=0):
+    def __init__(self, net, opt, data):
         self.net, self.opt, self.data = net, opt, data
-        self.outcomes = outcomes
-        self.epoch = epoch
-        self.diverged = np.array([o.diverged_epoch is not None for o in outcomes], dtype=bool)
-        self.position = {original: p for p, original in enumerate(net.order)}
         self._eye = torch.eye(data.n_classes, dtype=net.spec.dtype, device=net.spec.device)
         # Models whose weights give NaN or infinite outputs for these inputs have diverged.
         self._check = data.X_val if data.scoring else data.X[: net.spec.batch_size]
-        _freeze(net, opt, self.diverged)
 
     @classmethod
     def start(cls, data, hypers, spec):
@@ -566,13 +479,13 @@ class LiveRun:
         if spec.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {spec.optimizer!r}.")
         net = FusedNet(data.X.shape[1], data.n_classes, hypers, spec)
-        outcomes = [FusedOutcome(layers=[]) for _ in hypers]
-        return cls(net, optim.make_optimizer(spec.optimizer, net), data, outcomes)
+        return cls(net, optim.make_optimizer(spec.optimizer, net), data)
 
     @classmethod
-    def from_states(cls, data, states, spec, epoch):
-        """Models taken out of runs of the same ``spec`` and data, after ``epoch`` epochs."""
-        net = FusedNet(data.X.shape[1], data.n_classes, [s.hyper for s in states], spec, False)
+    def from_states(cls, data, hypers, states, spec):
+        """Models taken out of runs of the same ``spec`` and data (``ModelState``), with
+        their hyperparameters."""
+        net = FusedNet(data.X.shape[1], data.n_classes, hypers, spec, False)
         opt = optim.make_optimizer(spec.optimizer, net)
         buffers = {name: net.views_in(flat) for name, flat in opt.buffers().items()}
         for position, original in enumerate(net.order):
@@ -581,75 +494,70 @@ class LiveRun:
             for name, tensors in buffers.items():
                 net.set_model_layers(position, state.buffers[name], tensors)
         opt.steps = states[0].steps if states else 0
-        outcomes = [states[original].outcome for original in net.order]
-        return cls(net, opt, data, outcomes, epoch)
+        return cls(net, opt, data)
 
     @property
     def n_models(self):
         """Models in the run."""
         return self.net.n_models
 
-    def train_to(self, epoch, on_epoch=None):
-        """Train every model on until ``epoch`` epochs (from ``self.epoch``).
+    @property
+    def order(self):
+        """Layout position -> position of the model among the hypers given."""
+        return self.net.order
 
-        ``on_epoch(epoch, n_models)`` is called after each epoch.
-        """
-        spec, data = self.net.spec, self.data
-        orders = batch_orders(data.X.shape[0], epoch, spec.seed)
-        with heap_for_large_temporaries():  # each step's (H, D) product, reused
-            while self.epoch < epoch:
-                self.epoch += 1
-                self._epoch(orders[self.epoch - 1])
-                if on_epoch is not None:
-                    on_epoch(self.epoch, self.n_models)
+    @property
+    def n_samples(self):
+        """Training samples."""
+        return self.data.X.shape[0]
 
-    def _epoch(self, order):
-        """One epoch of every model, then the divergence check and the scores."""
-        net, opt, data = self.net, self.opt, self.data
-        loss_sum = _train_epoch(net, opt, data.X, data.y, self._eye, order, net.spec.batch_size)
-        train_loss = (loss_sum / data.X.shape[0]).cpu().numpy()  # one host sync per epoch
-        newly, outputs = _freeze_diverged(
-            net, opt, train_loss, self.diverged, self._check, data.scoring, data.proba
+    @property
+    def seed(self):
+        """Seed of the batch order (and of the initial weights)."""
+        return self.net.spec.seed
+
+    @property
+    def steps(self):
+        """Optimizer steps taken."""
+        return self.opt.steps
+
+    def training(self):
+        """While epochs run, glibc keeps each step's large temporaries in the heap."""
+        return heap_for_large_temporaries()
+
+    def train_epoch(self, order):
+        """One epoch of every model; each model's mean training loss (one host sync)."""
+        net, data = self.net, self.data
+        loss_sum = _train_epoch(
+            net, self.opt, data.X, data.y, self._eye, order, net.spec.batch_size
         )
-        self.diverged |= newly
-        train_loss[self.diverged] = np.nan
-        for k in np.flatnonzero(newly):
-            self.outcomes[k].diverged_epoch = self.epoch
-        for k, outcome in enumerate(self.outcomes):
-            outcome.train_loss.append(float(train_loss[k]))
-            if data.scoring:
-                value, error = (
-                    (math.nan, None) if self.diverged[k] else _score(data.score, outputs[k])
-                )
-                outcome.epoch_scores.append(value)
-                outcome.score_error = error
+        return (loss_sum / data.X.shape[0]).cpu().numpy()
 
-    def outcome(self, k):
-        """Model k's outcome so far (k in the order of the hypers given)."""
-        return self.outcomes[self.position[k]]
+    def nonfinite_models(self):
+        """Which models hold a NaN or infinite parameter."""
+        return self.net.nonfinite_models()
 
-    def state(self, k):
-        """Model k (in the order of the hypers given) taken out, as host arrays."""
-        p = self.position[k]
+    def check_outputs(self, scoring, proba):
+        """Validation outputs (when ``scoring``) and whether each model's were finite."""
+        if scoring:
+            return predict_outputs(self.net, self._check, proba=proba, with_finite=True)
+        return None, finite_outputs(self.net, self._check)
+
+    def freeze(self, models):
+        """Zero the parameters, optimizer state and learning rates of ``models``."""
+        _freeze(self.net, self.opt, models)
+
+    def weights(self, p):
+        """Model ``p``'s (weight, bias) pairs as host arrays."""
+        return self.net.model_layers(p)
+
+    def take(self, p):
+        """Model ``p``'s weights and optimizer buffers, as host arrays."""
         buffers = {
             name: self.net.model_layers(p, self.net.views_in(flat))
             for name, flat in self.opt.buffers().items()
         }
-        return ModelState(
-            hyper=self.net.hypers[p],
-            layers=self.net.model_layers(p),
-            buffers=buffers,
-            steps=self.opt.steps,
-            outcome=self.outcomes[p],
-        )
-
-    def results(self):
-        """Every model's outcome with its final weights, in the order of the hypers given."""
-        result = [None] * self.n_models
-        for position, original in enumerate(self.net.order):
-            self.outcomes[position].layers = self.net.model_layers(position)
-            result[original] = self.outcomes[position]
-        return result
+        return self.net.model_layers(p), buffers
 
 
 def train_fused(X, y, hypers, spec, n_classes, X_val=None, score=None, proba=True, on_epoch=None):
@@ -679,11 +587,11 @@ def train_fused(X, y, hypers, spec, n_classes, X_val=None, score=None, proba=Tru
 
     Returns
     -------
-    list of FusedOutcome
+    list of parsearch.fused.live.FusedOutcome
         One per model, in the order of ``hypers``.
     """
     data = RunData.of(X, y, n_classes, spec, X_val=X_val, score=score, proba=proba)
-    run = LiveRun.start(data, hypers, spec)
+    run = LiveRun.start(MLPModels.start(data, hypers, spec), data)
     run.train_to(spec.epochs, on_epoch)
     return run.results()
 
@@ -754,49 +662,6 @@ def _train_step(net, opt, Xb, yb, onehot):
     # its momentum buffer, buf = momentum * buf + dZ1 @ Xb (see optim.SGD.step).
     opt.step(Xb, dz1)
     return picked.sum(dim=(1, 2))
-
-
-def _freeze_diverged(net, opt, train_loss, diverged, X_check, scoring, proba):
-    """Find the models that diverged in this epoch and freeze them (zero them, stop them).
-
-    A model has diverged when its epoch's training loss or (after the epoch's last
-    updates) one of its parameters is NaN or infinite; those are frozen first. Then
-    finite weights that are too large show as NaN or infinite outputs for ``X_check``
-    (the validation set when ``scoring``, else a training batch): those are frozen too.
-
-    Parameters
-    ----------
-    net : FusedNet
-        The models.
-    opt : parsearch.nets.optim.SGD or parsearch.nets.optim.Adam
-        Their update rule.
-    train_loss : ndarray
-        Each model's mean training loss of the epoch (K,).
-    diverged : ndarray
-        Bool (K,): the models frozen in earlier epochs.
-    X_check : Tensor
-        Inputs whose outputs must be finite.
-    scoring : bool
-        Whether ``X_check`` is the validation set, whose outputs are returned.
-    proba : bool
-        Validation outputs as probabilities, or else class indices.
-
-    Returns
-    -------
-    newly : ndarray
-        Bool (K,): the models found diverged now.
-    outputs : ndarray or None
-        The validation outputs of every model (see ``predict_outputs``) when ``scoring``.
-    """
-    blown = (~np.isfinite(train_loss) | net.nonfinite_models()) & ~diverged
-    _freeze(net, opt, blown)
-    if scoring:
-        outputs, finite = predict_outputs(net, X_check, proba=proba, with_finite=True)
-    else:
-        outputs, finite = None, finite_outputs(net, X_check)
-    overflowing = ~finite & ~diverged & ~blown
-    _freeze(net, opt, overflowing)
-    return blown | overflowing, outputs
 
 
 def _freeze(net, opt, models):

@@ -6,12 +6,11 @@ log-likelihood loss, as in the fast.ai lesson. Training runs through the fused
 trainer with one model, so a grid trained fused gives the same models as fitting
 each configuration here (to floating point rounding: the fused products have other
 shapes). The module imports torch only to fit or predict: the hyperparameter checks
-and names (``check_mlp_params``, ``OPTIMIZERS``, ``FUSABLE_PARAMS``) work without it.
+and names (``parsearch.nets.params``) work without it.
 """
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from types import MappingProxyType
 
@@ -21,64 +20,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from parsearch._optional import import_optional
-
-DTYPES = ("float32", "float64")
-#: Update rules (``parsearch.nets.optim``): SGD with momentum, and Adam.
-OPTIMIZERS = ("sgd", "adam")
-#: Parameters that may differ between the models of one fused chunk.
-FUSABLE_PARAMS = ("lr", "width", "momentum", "weight_decay")
-
-
-def check_mlp_params(params):
-    """Check MLPClassifier hyperparameters, naming the bad one.
-
-    Parameters
-    ----------
-    params : dict
-        Parameter values (a full ``get_params()`` dict or a part of it).
-
-    Raises
-    ------
-    ValueError
-        For a value out of range or of the wrong type.
-    """
-
-    def is_int(v):
-        return isinstance(v, numbers.Integral) and not isinstance(v, bool)
-
-    def is_real(v):
-        return isinstance(v, numbers.Real) and not isinstance(v, bool)
-
-    rules = {
-        "width": (lambda v: is_int(v) and v >= 1, "an integer >= 1"),
-        "depth": (lambda v: is_int(v) and v >= 0, "an integer >= 0"),
-        "epochs": (lambda v: is_int(v) and v >= 1, "an integer >= 1"),
-        "batch_size": (lambda v: is_int(v) and v >= 1, "an integer >= 1"),
-        "lr": (lambda v: is_real(v) and np.isfinite(v) and v > 0, "a number > 0"),
-        "momentum": (lambda v: is_real(v) and 0 <= v < 1, "a number in [0, 1)"),
-        "weight_decay": (lambda v: is_real(v) and np.isfinite(v) and v >= 0, "a number >= 0"),
-        "optimizer": (lambda v: v in OPTIMIZERS, f"one of {OPTIMIZERS}"),
-        "dtype": (lambda v: v in DTYPES, f"one of {DTYPES}"),
-        "seed": (lambda v: is_int(v) and 0 <= v < 2**63, "an integer in [0, 2**63)"),
-        "device": (
-            lambda v: v == "auto" or (isinstance(v, str) and v.split(":")[0] in ("cpu", "cuda")),
-            "'auto', 'cpu', 'cuda' or 'cuda:N'",
-        ),
-    }
-    for name, value in params.items():
-        if name in rules:
-            ok, expected = rules[name]
-            if not ok(value):
-                raise ValueError(f"MLPClassifier: {name} must be {expected}, got {value!r}.")
-    dtype = params.get("dtype")
-    if dtype in DTYPES:  # a value the training's float type turns into infinity
-        largest = float(np.finfo(dtype).max)
-        for name in ("lr", "weight_decay"):
-            if name in params and params[name] > largest:
-                raise ValueError(
-                    f"MLPClassifier: {name}={params[name]!r} is beyond what {dtype} can hold "
-                    f"(at most {largest:.4g})."
-                )
+from parsearch.nets.params import check_mlp_params
 
 
 class MLPClassifier(ClassifierMixin, BaseEstimator):
@@ -184,7 +126,13 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.seed = seed
         self.dtype = dtype
 
-    # --- pieces shared with the fused path in parsearch.nets.chunk -----------------------
+    # --- the fused engine (parsearch.nets.engine) ---------------------------------------
+
+    def __parsearch_engine__(self):
+        """The fused engine that trains grids of this estimator at once (``MLPEngine``)."""
+        from parsearch.nets.engine import MLPEngine
+
+        return MLPEngine()
 
     def _train_spec(self):
         from parsearch.nets import devices, fused

@@ -20,7 +20,7 @@ import math
 import torch
 
 from parsearch.nets import gemm
-from parsearch.nets.mlp import OPTIMIZERS
+from parsearch.nets.params import OPTIMIZERS
 
 ADAM_BETAS = (0.9, 0.999)
 ADAM_EPS = 1e-8

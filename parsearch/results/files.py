@@ -18,6 +18,8 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from parsearch.rows import to_jsonable
 
 SCORES = "scores.csv"
@@ -30,9 +32,16 @@ LOCK = ".parsearch.lock"
 #: Who holds the lock: process id, host, start time (removed when the lock is released).
 LOCK_OWNER = ".parsearch.owner.json"
 #: A halving search's survivors after its last rung (removed when the search ends).
-CHECKPOINT = "halving.checkpoint.pkl"
+CHECKPOINT = "halving.checkpoint.npz"
+#: The fused models in training, after their last epoch saved (removed when the search ends).
+FUSED_CHECKPOINT = "fused.checkpoint.npz"
+#: Where earlier versions kept the halving checkpoint, as a pickle: never read (a pickle
+#: runs code), only removed.
+FORMER_CHECKPOINT = "halving.checkpoint.pkl"
 #: Files a search writes through :func:`atomic_write` (their temporaries are its own).
-WRITTEN = (SCORES, META, HEATMAP, LOCK_OWNER, CHECKPOINT)
+WRITTEN = (SCORES, META, HEATMAP, LOCK_OWNER, CHECKPOINT, FUSED_CHECKPOINT)
+#: The name of a checkpoint's JSON header among its arrays.
+_HEADER = "__header__"
 _TEMP_PREFIX, _TEMP_SUFFIX = ".{name}.", ".tmp"
 #: meta.json's ``status``: while the search runs, and how it ended.
 RUNNING, FINISHED, INTERRUPTED, ALL_FAILED = "running", "finished", "interrupted", "all_failed"
@@ -85,6 +94,55 @@ def write_json_atomic(path, data):
     with atomic_write(path) as f:
         json.dump(to_jsonable(data), f, indent=2)
         f.write("\n")
+
+
+def write_arrays_atomic(path, header, arrays):
+    """Write a JSON header and named arrays into one ``.npz`` file, atomically.
+
+    Nothing in it is code: numpy's own format, read back with ``allow_pickle=False``
+    (:func:`read_arrays`), so a results folder copied from someone else runs nothing
+    when a search resumes in it.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    header : dict
+        Plain values (what JSON holds; NaN too).
+    arrays : dict
+        Name -> ndarray of numbers (not objects).
+
+    Returns
+    -------
+    int
+        The file's size in bytes.
+    """
+    encoded = np.frombuffer(json.dumps(to_jsonable(header)).encode("utf-8"), dtype=np.uint8)
+    with atomic_write(path, binary=True) as f:
+        np.savez(f, **{_HEADER: encoded}, **arrays)
+        size = f.tell()
+    return size
+
+
+def read_arrays(path):
+    """The header and arrays that :func:`write_arrays_atomic` wrote.
+
+    Returns
+    -------
+    (dict, dict)
+        The header, and name -> ndarray.
+
+    Raises
+    ------
+    OSError, ValueError, KeyError, zipfile.BadZipFile
+        For a file that is not such a checkpoint (pickled objects are refused).
+    """
+    with np.load(path, allow_pickle=False) as content:
+        arrays = {name: content[name] for name in content.files}
+    header = json.loads(bytes(arrays.pop(_HEADER)).decode("utf-8"))
+    if not isinstance(header, dict):
+        raise ValueError("the header is not a JSON object")
+    return header, arrays
 
 
 def remove_temporaries(folder, names=WRITTEN):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import pickle
 import shutil
 import warnings
 from datetime import datetime, timezone
@@ -22,10 +21,13 @@ from pathlib import Path
 
 from parsearch.results.files import (
     CHECKPOINT,
+    FORMER_CHECKPOINT,
     META,
     PREVIOUS_SCORES,
     SCORES,
     atomic_write,
+    read_arrays,
+    write_arrays_atomic,
     write_json_atomic,
 )
 from parsearch.results.identity import ResumeMismatch, current_identity
@@ -247,46 +249,50 @@ class ResultStore:
         """Write ``meta.json`` atomically, with the identity fingerprints added."""
         write_json_atomic(self.meta_path, {**meta, "identity": self.identity})
 
-    # --- a halving search's checkpoint ------------------------------------------------------
+    # --- checkpoints: a halving search's survivors, a fused grid's models in training ----------
 
-    @property
-    def checkpoint_path(self):
-        """Where a halving search keeps its survivors after its last rung."""
-        return self.out / CHECKPOINT
+    def checkpoint_path(self, name=CHECKPOINT):
+        """Where checkpoint ``name`` lives (by default a halving search's)."""
+        return self.out / name
 
-    def write_checkpoint(self, checkpoint):
-        """Replace the checkpoint atomically (a pickle; see ``parsearch.search.halving``).
+    def write_checkpoint(self, header, arrays, name=CHECKPOINT):
+        """Replace checkpoint ``name`` atomically: a JSON header and named arrays, no pickle
+        (see ``files.write_arrays_atomic``).
 
         Returns
         -------
         int
             Its size in bytes.
         """
-        blob = pickle.dumps(checkpoint, protocol=pickle.HIGHEST_PROTOCOL)
-        with atomic_write(self.checkpoint_path, binary=True) as f:
-            f.write(blob)
-        return len(blob)
+        return write_arrays_atomic(self.checkpoint_path(name), header, arrays)
 
-    def read_checkpoint(self):
-        """The checkpoint an interrupted halving search left, or None.
+    def read_checkpoint(self, name=CHECKPOINT):
+        """The checkpoint ``name`` an interrupted search left, or None.
 
-        A checkpoint that cannot be read is warned about and ignored (the survivors then
-        start again from the first epoch).
+        A checkpoint that cannot be read (or holds pickled objects) is warned about and
+        ignored: what it held trains again.
+
+        Returns
+        -------
+        (dict, dict) or None
+            Its header and its arrays.
         """
-        if not self.checkpoint_path.exists():
+        path = self.checkpoint_path(name)
+        if not path.exists():
             return None
         try:
-            with open(self.checkpoint_path, "rb") as f:
-                return pickle.load(f)
+            return read_arrays(path)
         except Exception as exc:
             warnings.warn(
-                f"{self.checkpoint_path} cannot be read ({type(exc).__name__}: {exc}); "
-                "the halving search starts its unfinished configurations again.",
+                f"{path} cannot be read ({type(exc).__name__}: {exc}); what it held trains again.",
                 RuntimeWarning,
                 stacklevel=3,
             )
             return None
 
-    def remove_checkpoint(self):
-        """Remove the checkpoint (the halving search has ended)."""
-        self.checkpoint_path.unlink(missing_ok=True)
+    def remove_checkpoint(self, name=CHECKPOINT):
+        """Remove checkpoint ``name`` (its search has ended; an earlier version's pickle of
+        the halving checkpoint goes too, unread)."""
+        self.checkpoint_path(name).unlink(missing_ok=True)
+        if name == CHECKPOINT:
+            (self.out / FORMER_CHECKPOINT).unlink(missing_ok=True)

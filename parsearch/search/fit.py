@@ -133,7 +133,7 @@ def fit_grid(
         Networks are pruned inside the live fused model: a survivor trains on exactly as
         it would alone. ``True`` is ``Halving()`` (factor 3, from 1 epoch). With ``out``,
         a search killed mid-halving goes on from its last rung (see
-        ``parsearch.search.halving``).
+        ``parsearch.halving.run``).
 
     Returns
     -------
@@ -185,9 +185,9 @@ def fit_grid(
         keep_models=keep_models,
     )
     with _sigterm_stops_the_search(), hold_folder(search.options.out, lock_timeout):
-        plan_search(search)
-        run_search(search)
-        return finish_search(search)
+        plan = plan_search(search)
+        collected = run_search(search, plan)
+        return finish_search(search, plan, collected)
 
 
 class _Terminated(BaseException):

@@ -19,13 +19,19 @@ from parsearch.results.files import ALL_FAILED, FINISHED, RUNNING
 from parsearch.rows import Col, axis_jsonable, status_counts, to_jsonable
 
 
-def start_meta(search, budget=None):
+def start_meta(search, identity, jobs, n_reused, budget=None):
     """``meta.json`` of a search that is about to run.
 
     Parameters
     ----------
     search : parsearch.search.setup.Search
-        A planned search (its ``identity`` and ``jobs`` are set).
+        The search set up.
+    identity : dict
+        Its resume identity (the validation and the data's fingerprint are shown).
+    jobs : list of parsearch.jobs.Job
+        The jobs planned.
+    n_reused : int
+        Rows reused from an earlier run.
     budget : int, optional
         The fused chunk budget of a Dask cluster, in bytes.
 
@@ -34,7 +40,6 @@ def start_meta(search, budget=None):
     dict
     """
     data, base, options = search.data, search.base, search.options
-    jobs = search.jobs
     meta = {
         "parsearch_version": __version__,
         "model": repr(base),
@@ -51,23 +56,24 @@ def start_meta(search, budget=None):
             "greater_is_better": search.metric.greater_is_better,
             "direction": search.metric.direction,
         },
-        "validation": search.identity["validation"],
+        "validation": identity["validation"],
         "cv": None if data.folds is None else repr(options.cv),
         "data": {
             "X_train": list(data.X_train.shape),
             "X_val": None if data.X_val is None else list(data.X_val.shape),
             "n_classes": search.n_classes if search.classifier else None,
-            "fingerprint": search.identity["data"],
+            "fingerprint": identity["data"],
         },
         "execution": {
             "n_jobs": options.n_jobs,
             "backend": options.backend,
             "engine": options.engine,
+            "fused_engine": None if search.engine is None else search.engine.name,
             "device": search.device,
             "matmul": search.matmul,
             "fused_groups": [len(j.indices) for j in jobs if j.fused],
             "per_config_jobs": sum(1 for j in jobs if not j.fused),
-            "reused_rows": len(search.reused),
+            "reused_rows": n_reused,
         },
         "versions": versions(),
         "started": search.started_at.isoformat(timespec="seconds"),
@@ -78,17 +84,28 @@ def start_meta(search, budget=None):
     return meta
 
 
-def finish_meta(search, table):
-    """What ``meta.json`` adds when the search has run: status, counts, best, wall time."""
-    best = search.best
+def finish_meta(grid, best, t0, table):
+    """What ``meta.json`` adds when the search has run: status, counts, best, wall time.
+
+    Parameters
+    ----------
+    grid : parsearch.grid.Grid
+        The configurations.
+    best : parsearch.rows.BestSoFar
+        The best row.
+    t0 : float
+        When the search started (``time.perf_counter``).
+    table : pandas.DataFrame
+        The results table.
+    """
     return {
         "status": FINISHED if best.index is not None else ALL_FAILED,
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "wall_seconds": round(time.perf_counter() - search.t0, 3),
+        "wall_seconds": round(time.perf_counter() - t0, 3),
         "counts": status_counts(table[Col.STATUS]),
         "best": None
         if best.index is None
-        else {"params": to_jsonable(search.grid.configs[best.index]), "score": best.score},
+        else {"params": to_jsonable(grid.configs[best.index]), "score": best.score},
     }
 
 

@@ -1,14 +1,14 @@
 """Phases 2-4 of ``fit_grid``: plan, run and collect, finish.
 
-Each takes the :class:`~parsearch.search.setup.Search` that ``set_up`` built and fills
-in its part:
+Each reads the frozen :class:`~parsearch.search.setup.Search` that ``set_up`` built and
+returns its own part, which the next phase takes:
 
-- :func:`plan_search`: the table's columns, the resume identity, the rows an earlier
-  run finished (from ``out/scores.csv``), and the jobs for the rest (fused chunks of
-  networks, or one job per configuration); ``meta.json``'s description;
-- :func:`run_search`: the results folder opened (reused rows first), every job run
-  (here, through joblib, or on Dask), each row stored as it arrives, warned about if
-  it failed or diverged, and offered as the best;
+- :func:`plan_search` -> :class:`Plan`: the table's columns, the resume identity, the
+  rows an earlier run finished (from ``out/scores.csv``), and the jobs for the rest
+  (fused chunks of an engine, or one job per configuration); ``meta.json``'s description;
+- :func:`run_search` -> :class:`Collected`: the results folder opened (reused rows
+  first), every job run (here, through joblib, or on Dask), each row stored as it
+  arrives, warned about if it failed or diverged, and offered as the best;
 - :func:`finish_search`: the table, ``meta.json``'s ending, the heatmap, the result.
 """
 
@@ -16,16 +16,25 @@ from __future__ import annotations
 
 import contextlib
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from sklearn.base import is_classifier
 from sklearn.exceptions import FitFailedWarning
 
+from parsearch.engine import engine_of
 from parsearch.execute import execute
 from parsearch.execute.dask import chunk_memory_budget
 from parsearch.execute.tasks import configured
-from parsearch.plan import is_network, make_plan
+from parsearch.halving.run import (
+    halving_identity,
+    halving_meta,
+    planned_units,
+    resume_point,
+    run_halving,
+)
+from parsearch.plan import make_plan
 from parsearch.results.files import ALL_FAILED, HEATMAP, INTERRUPTED
 from parsearch.results.identity import (
     ResumeMismatch,
@@ -39,20 +48,73 @@ from parsearch.results.identity import (
 from parsearch.results.read import read_meta
 from parsearch.results.store import ResultStore
 from parsearch.rows import BestSoFar, Col, Status, config_key, succeeded
-from parsearch.search.halving import (
-    halving_identity,
-    halving_meta,
-    planned_units,
-    resume_point,
-    run_halving,
-)
 from parsearch.search.meta import finish_meta, start_meta
 from parsearch.search.progress import prefetch_plotting, progress_bar
 from parsearch.search.result import GridResult
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What ``plan_search`` found and decided.
+
+    Attributes
+    ----------
+    keys : list of str
+        Each configuration's ``config_key``.
+    columns : list of str
+        The table's columns.
+    identity : dict
+        The resume identity.
+    store : parsearch.results.store.ResultStore or None
+        The results folder (None without ``out``).
+    reused : dict
+        Grid position -> row an earlier run finished.
+    todo : list of (int, dict)
+        The configurations no stored row finishes.
+    jobs : list of parsearch.jobs.Job
+        The jobs for them.
+    meta : dict
+        ``meta.json``, kept up to date as the search runs.
+    halving_resume : dict or None
+        The checkpoint a halving search goes on from (None to start afresh).
+    """
+
+    keys: list
+    columns: list
+    identity: dict
+    store: object
+    reused: dict
+    todo: list
+    jobs: list
+    meta: dict
+    halving_resume: dict | None = None
+
+
+@dataclass(frozen=True)
+class Collected:
+    """What ``run_search`` collected: each configuration's row and model, and the best.
+
+    Attributes
+    ----------
+    rows : list of dict
+        Each configuration's row, in grid order.
+    models : list
+        Each configuration's fitted model (None where none, or unless kept).
+    best : parsearch.rows.BestSoFar
+        The best row.
+    """
+
+    rows: list
+    models: list
+    best: BestSoFar
+
+
 def plan_search(search):
     """Find what an earlier run finished, and plan jobs for the rest.
+
+    Returns
+    -------
+    Plan
 
     Raises
     ------
@@ -60,11 +122,11 @@ def plan_search(search):
         When ``out`` holds results of another search (see ``ResultStore``).
     """
     grid, data, options = search.grid, search.data, search.options
-    search.keys = [config_key(c) for c in grid.configs]
-    search.columns = table_columns(
-        grid, search.network, cv_scored=data.folds is not None, halving=search.halving
+    keys = [config_key(c) for c in grid.configs]
+    columns = table_columns(
+        grid, search.engine is not None, cv_scored=data.folds is not None, halving=search.halving
     )
-    search.identity = {
+    identity = {
         "estimator": estimator_description(search.base, grid.always_set),
         # Hashing the data costs a pass over it: only a results folder needs it.
         "data": data_fingerprint(data.X_train, data.y_train, data.X_val, data.y_val)
@@ -74,48 +136,51 @@ def plan_search(search):
         "validation": "holdout" if data.folds is None else folds_identity(data.folds),
     }
     if search.halving is not None:  # only then: folders of other searches still resume
-        seed = None if search.network else search.halving_seed  # the passes' order
-        search.identity["halving"] = halving_identity(search.halving, seed)
+        seed = None if search.engine is not None else search.halving_seed  # passes' order
+        identity["halving"] = halving_identity(search.halving, seed)
+    store = None
     if options.out:
         arrays = (data.X_train, data.y_train, data.X_val, data.y_val)
         former = {"data": (is_legacy_fingerprint, lambda: legacy_data_fingerprint(*arrays))}
-        search.store = ResultStore(options.out, search.columns, search.identity, former)
+        store = ResultStore(options.out, columns, identity, former)
         if not options.resume:  # starting afresh: an old halving checkpoint is not ours
-            search.store.remove_checkpoint()
-    finished = search.store.finished_rows(options.resume) if search.store else {}
+            store.remove_checkpoint()
+    finished = store.finished_rows(options.resume) if store else {}
     _refuse_other_direction(finished, search.metric, options.out)
     # Failed rows are tried again (the cause may have passed: a lost worker, memory), and
     # so are "ok" rows without a finite score (an older version stored a metric's NaN so).
     halving = search.halving is not None
-    search.reused = {
+    reused = {
         i: finished[k]
-        for i, k in enumerate(search.keys)
+        for i, k in enumerate(keys)
         if k in finished and _reusable(finished[k], halving)
     }
-    todo = search.todo = [(i, c) for i, c in enumerate(grid.configs) if i not in search.reused]
-    if search.halving is not None:
-        search.halving_resume = resume_point(search, todo)
+    todo = [(i, c) for i, c in enumerate(grid.configs) if i not in reused]
+    resume = None
+    if halving:
+        resume = resume_point(store if options.resume else None, keys, todo, search.halving, reused)
     budget = None
-    if options.client is not None and search.network and options.engine == "auto":
+    if options.client is not None and search.engine is not None and options.engine == "auto":
         params = search.base.get_params(deep=False)
-        budget = chunk_memory_budget(options.client, [{**params, **c}["device"] for _, c in todo])
-    search.jobs = make_plan(
+        devices = [search.engine.device({**params, **c}) for _, c in todo]
+        budget = chunk_memory_budget(options.client, search.engine, devices)
+    jobs = make_plan(
         search.base,
         todo,
         engine=options.engine,
         n_features=data.X_train.shape[1],
         n_classes=search.n_classes,
         memory_budget=budget,
-        n_folds=1 if data.folds is None else len(data.folds),
+        n_folds=search.n_folds,
     )
-    search.meta = start_meta(search, budget)
-    if search.halving is not None:
-        search.meta["halving"] = halving_meta(search.halving, search.halving_resume)
-        if not todo and search.store:  # every row reused: keep the record of the rungs
+    meta = start_meta(search, identity, jobs, len(reused), budget)
+    if halving:
+        meta["halving"] = halving_meta(search.halving, resume)
+        if not todo and store:  # every row reused: keep the record of the rungs
             earlier = read_meta(options.out).get("halving")
             if isinstance(earlier, dict):
-                search.meta["halving"] = earlier
-    return search
+                meta["halving"] = earlier
+    return Plan(keys, columns, identity, store, reused, todo, jobs, meta, resume)
 
 
 def _refuse_other_direction(finished, metric, out):
@@ -159,53 +224,61 @@ def _reusable(row, halving=False):
     return status == Status.DIVERGED or succeeded(status, row.get(Col.SCORE))
 
 
-def table_columns(grid, network, cv_scored, halving=None):
-    """The columns of the table and of ``scores.csv``: parameters, results, key."""
+def table_columns(grid, fused, cv_scored, halving=None):
+    """The columns of the table and of ``scores.csv``: parameters, results, key.
+
+    ``fused``: a fused engine trains the configurations (their rows have the last
+    epoch's training loss and the score after every epoch).
+    """
     result = [Col.SCORE, Col.STATUS, Col.ERROR, Col.FIT_SECONDS, Col.METRIC, Col.DIRECTION]
     if cv_scored:
         result += [Col.SCORE_STD, Col.FOLD_SCORES]
-    if network:
+    if fused:
         result += [Col.TRAIN_LOSS, Col.EPOCH_SCORES]
     if halving is not None:
         result.append(Col.EPOCHS_TRAINED)
     return [*grid.axes, *result, Col.KEY]
 
 
-def run_search(search):
+def run_search(search, plan):
     """Run every job and collect its rows: stored at once, warned about, offered as best.
 
     A search stopped early (Ctrl-C, a lost cluster) is marked ``"interrupted"`` in
     ``meta.json``; every row finished before is in ``scores.csv``.
+
+    Returns
+    -------
+    Collected
     """
-    grid, store, options = search.grid, search.store, search.options
-    search.rows = [None] * len(grid)
-    search.models = [None] * len(grid)
-    search.best = BestSoFar(search.metric.greater_is_better)
-    for i, row in search.reused.items():
-        search.rows[i] = {**row, **grid.configs[i]}
-        search.best.offer(i, row)
+    grid, store, options = search.grid, plan.store, search.options
+    best = BestSoFar(search.metric.greater_is_better)
+    collected = Collected([None] * len(grid), [None] * len(grid), best)
+    for i, row in plan.reused.items():
+        collected.rows[i] = {**row, **grid.configs[i]}
+        best.offer(i, row)
     if store:
-        reused_rows = [search.rows[i] for i in sorted(search.reused)]
-        dropped = store.open(reused_rows, keys=search.keys if options.resume else None)
+        reused_rows = [collected.rows[i] for i in sorted(plan.reused)]
+        dropped = store.open(reused_rows, keys=plan.keys if options.resume else None)
         if dropped:
             warnings.warn(dropped, stacklevel=3)
-        store.write_meta(search.meta)
-    if store and options.plot and not any(j.fused for j in search.jobs):
+        store.write_meta(plan.meta)
+    if store and options.plot and not any(j.fused for j in plan.jobs):
         prefetch_plotting()
+    halving_passes = search.halving is not None and search.engine is None
     bar = progress_bar(
         options.progress,
-        _planned_units(search),
-        search.network,
+        _planned_units(search, plan),
+        search.engine is not None,
         len(grid),
-        len(search.reused),
-        unit="pass" if search.halving is not None and not search.network else None,
+        len(plan.reused),
+        unit="pass" if halving_passes else None,
     )
     try:
         if search.halving is not None:
-            outcomes = run_halving(search, search.todo, bar)
+            outcomes = run_halving(search, plan, bar)
         else:
             outcomes = execute(
-                search.jobs,
+                plan.jobs,
                 search.base,
                 search.data,
                 search.metric,
@@ -216,44 +289,46 @@ def run_search(search):
             )
         for job_outcomes in outcomes:
             for outcome in job_outcomes:
-                collect(search, outcome)
-            if search.best.index is not None and search.halving is None:
-                bar.set_postfix({search.metric.name: f"{search.best.score:.4g}"}, refresh=False)
+                collect(search, store, collected, outcome)
+            if best.index is not None and search.halving is None:
+                bar.set_postfix({search.metric.name: f"{best.score:.4g}"}, refresh=False)
         if store and search.halving is not None:
             store.remove_checkpoint()  # every row is stored: nothing to go on from
     except BaseException:  # stopped (Ctrl-C, a lost cluster): say so in meta.json
         if store:
             with contextlib.suppress(Exception):
-                store.write_meta({**search.meta, "status": INTERRUPTED})
+                store.write_meta({**plan.meta, "status": INTERRUPTED})
         raise
     finally:
         bar.close()
         if store:
             store.close()
-    return search
+    return collected
 
 
-def _planned_units(search):
-    """Progress units: model-epochs (networks; passes of partial_fit) or fits to run."""
+def _planned_units(search, plan):
+    """Progress units: model-epochs (of an engine; passes of partial_fit) or fits to run."""
     if search.halving is None:
-        return sum(j.units for j in search.jobs)
-    folds = 1 if search.data.folds is None else len(search.data.folds)
-    resume = search.halving_resume
+        return sum(j.units for j in plan.jobs)
+    folds, resume, todo = search.n_folds, plan.halving_resume, plan.todo
     if resume is None:
-        return planned_units(len(search.todo), search.halving, folds)
+        return planned_units(len(todo), search.halving, folds)
     if resume["states"] is None:  # no checkpoint: the survivors train again from scratch
-        n = len(search.todo) - len(resume["pending"])
+        n = len(todo) - len(resume["pending"])
         return planned_units(n, search.halving, folds, resume["rung"] + 1, from_scratch=True)
-    return planned_units(len(resume["states"]), search.halving, folds, resume["rung"] + 1)
+    # partial_fit survivors train again from their first pass (a checkpoint holds no model)
+    again = search.engine is None
+    n = len(resume["states"])
+    return planned_units(n, search.halving, folds, resume["rung"] + 1, from_scratch=again)
 
 
-def collect(search, outcome):
+def collect(search, store, collected, outcome):
     """Take one configuration's outcome: store its row, warn if it failed, offer it as best."""
     metric = search.metric
     row = {**outcome.row, Col.METRIC: metric.name, Col.DIRECTION: metric.direction}
-    search.rows[outcome.index] = row
-    if search.store:
-        search.store.append(row)
+    collected.rows[outcome.index] = row
+    if store:
+        store.append(row)
     config = search.grid.configs[outcome.index]
     if outcome.traceback:
         warnings.warn(
@@ -266,11 +341,11 @@ def collect(search, outcome):
             f"Configuration {config} diverged: {row[Col.ERROR]}", RuntimeWarning, stacklevel=4
         )
     if search.options.keep_models == "all":
-        search.models[outcome.index] = outcome.model
-    search.best.offer(outcome.index, row, outcome.model)
+        collected.models[outcome.index] = outcome.model
+    collected.best.offer(outcome.index, row, outcome.model)
 
 
-def finish_search(search):
+def finish_search(search, plan, collected):
     """Build the table and the result; write ``meta.json``'s ending and the heatmap.
 
     Returns
@@ -282,9 +357,9 @@ def finish_search(search):
     RuntimeError
         When every configuration failed or diverged (with the first error).
     """
-    table = results_table(search.rows, search.columns, search.metric)
-    meta, store, best = search.meta, search.store, search.best
-    meta.update(finish_meta(search, table))
+    table = results_table(collected.rows, plan.columns, search.metric)
+    meta, store, best = plan.meta, plan.store, collected.best
+    meta.update(finish_meta(search.grid, best, search.t0, table))
     if meta["status"] == ALL_FAILED:
         if store:
             store.write_meta(meta)
@@ -312,7 +387,7 @@ def finish_search(search):
         axes=search.grid.axes,
         out=search.options.out,
         meta=meta,
-        models=search.models if search.options.keep_models == "all" else None,
+        models=collected.models if search.options.keep_models == "all" else None,
         _refit=lambda: refit(base, best_params, data, search.halving, search.halving_seed),
         configs=[dict(c) for c in search.grid.configs],
         _sklearn_order=search.grid.sklearn_order,
@@ -336,9 +411,9 @@ def refit(base, params, data, halving=None, seed=0):
     ``partial_fit``, as its survivors did; anything else is fitted by ``fit``.
     """
     model = configured(base, params)
-    if halving is None or is_network(base):
+    if halving is None or engine_of(base) is not None:
         return model.fit(data.X_train, data.y_train)
-    from parsearch.execute.partial import partial_passes
+    from parsearch.halving.partial import partial_passes
 
     classes = np.unique(data.y_train) if is_classifier(base) else None
     return partial_passes(model, data.X_train, data.y_train, 0, halving.max_resource, seed, classes)

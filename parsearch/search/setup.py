@@ -1,8 +1,9 @@
 """Phase 1 of ``fit_grid``: check everything and set the search up, before any work.
 
-:func:`set_up` turns ``fit_grid``'s arguments into a :class:`Search`, the one object
-that the later phases (``parsearch.search.phases``) fill in and pass on. Every check
-that can fail runs here, before any fit and before the results folder is touched.
+:func:`set_up` turns ``fit_grid``'s arguments into a :class:`Search`, frozen: what the
+later phases (``parsearch.search.phases``) read. Planning returns a ``Plan`` and running
+returns what it collected; nothing writes back into the search. Every check that can
+fail runs here, before any fit and before the results folder is touched.
 """
 
 from __future__ import annotations
@@ -27,10 +28,11 @@ from parsearch.checks import (
     check_n_jobs,
     check_out,
 )
+from parsearch.engine import engine_of
 from parsearch.execute.dask import resolve_client
-from parsearch.execute.tasks import Data
 from parsearch.grid import Grid, check_params, expand_grid
 from parsearch.halving import check_halving, resolve_halving
+from parsearch.jobs import Data
 from parsearch.metrics import (
     Metric,
     check_fold_labels,
@@ -38,9 +40,9 @@ from parsearch.metrics import (
     check_metric_labels,
     get_metric,
 )
-from parsearch.plan import check_engine, is_network
+from parsearch.plan import check_engine
 from parsearch.results.identity import check_resumable
-from parsearch.rows import RESULT_COLUMNS, BestSoFar
+from parsearch.rows import RESULT_COLUMNS
 
 KEEP_MODELS = ("best", "all")
 
@@ -61,9 +63,9 @@ class Options:
     cv: object = 5
 
 
-@dataclass
+@dataclass(frozen=True)
 class Search:
-    """One ``fit_grid`` call, as it goes through set up -> plan -> run -> finish.
+    """One ``fit_grid`` call, checked and set up: what the later phases read.
 
     Attributes
     ----------
@@ -74,31 +76,22 @@ class Search:
         The configurations and axes.
     metric : parsearch.metrics.Metric
         How to score.
-    data : parsearch.execute.tasks.Data
+    data : parsearch.jobs.Data
         The checked data, with the folds under cross-validation.
     options : Options
         The checked keyword arguments.
-    network : bool
-        Whether the estimator is an ``MLPClassifier`` (trained by the fused trainer).
+    engine : parsearch.engine.Engine or None
+        The estimator's fused engine (``parsearch.engine.engine_of``), or None: each
+        configuration is fitted on its own.
     classifier : bool
         Whether it is a classifier.
     device, matmul : str or None
-        For networks: where they train and the library of their layer-1 products.
+        For an engine's models: where they train and the library of their products.
     started_at, t0 : datetime, float
         When the call started (UTC, and ``time.perf_counter``).
-    keys, columns, identity, store, reused, jobs, meta
-        Filled by ``plan_search``: each configuration's key, the table's columns, the
-        resume identity, the ``ResultStore`` (None without ``out``), the rows reused
-        from an earlier run (grid position -> row), the jobs to run, and ``meta.json``.
-    rows, models, best
-        Filled by ``run_search``: each configuration's row and fitted model (None
-        where none), and the best row so far.
     halving, halving_seed : parsearch.halving.Halving or None, int
         Successive halving's settings (``max_resource`` filled in), and the seed of the
         passes' order for ``partial_fit`` estimators.
-    halving_resume, todo
-        Filled by ``plan_search``: the checkpoint a halving search goes on from (None
-        to start afresh), and the configurations no stored row finishes.
     """
 
     base: object
@@ -106,33 +99,24 @@ class Search:
     metric: Metric
     data: Data
     options: Options
-    network: bool
+    engine: object
     classifier: bool
     device: str = "cpu"
     matmul: str | None = None
     started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     t0: float = field(default_factory=time.perf_counter)
-    keys: list = field(default_factory=list)
-    columns: list = field(default_factory=list)
-    identity: dict = field(default_factory=dict)
-    store: object = None
-    reused: dict = field(default_factory=dict)
-    jobs: list = field(default_factory=list)
-    meta: dict = field(default_factory=dict)
-    rows: list = field(default_factory=list)
-    models: list = field(default_factory=list)
-    best: BestSoFar | None = None
     halving: object = None
     halving_seed: int = 0
-    halving_resume: dict | None = None
-    todo: list = field(default_factory=list)
 
     @property
     def n_classes(self):
         """Classes in the training labels (1 for a regressor)."""
-        import numpy as np
-
         return len(np.unique(self.data.y_train)) if self.classifier else 1
+
+    @property
+    def n_folds(self):
+        """Training runs of each configuration: the folds (1 for a validation set)."""
+        return 1 if self.data.folds is None else len(self.data.folds)
 
 
 def set_up(
@@ -192,31 +176,27 @@ device, random_state, halving, groups
             model, grid, metric_obj
         )  # a folder's rows must be found again by another process
     classifier = is_classifier(model)
-    network = is_network(model)
+    engine = engine_of(model)
     if halving is not None:
-        halving = _check_halving_search(halving, model, grid, network, checked)
+        halving = _check_halving_search(halving, model, grid, engine, checked)
     X_train, y_train, X_val, y_val = check_data(
         X_train,
         y_train,
         X_val,
         y_val,
         classifier=classifier,
-        allow_nan=not network and accepts_nan(model),
-        numeric=network,
+        allow_nan=engine is None and accepts_nan(model),
+        numeric=engine is not None,
     )
     base = clone(model)
     where = {}
-    if network:  # the fused trainer takes dense numeric arrays
-        from parsearch.nets.devices import prepare_network
-
+    if engine is not None:  # fused engines take dense numeric arrays
         X_train = as_dense(X_train, "X_train")
         X_val = None if X_val is None else as_dense(X_val, "X_val")
-        where["device"], where["matmul"] = prepare_network(
-            base, grid, device, on_workers=checked.client is not None
-        )
+        where = engine.prepare(base, grid, device, on_workers=checked.client is not None)
     elif random_state is not None:
         seed_unseeded(base, random_state, grid.axes)
-    check_metric_fits(metric_obj, base, grid.configs, network=network)
+    check_metric_fits(metric_obj, base, grid.configs, fused=engine is not None)
     if classifier:
         check_metric_labels(metric_obj, y_train, y_val)
     groups = _check_groups(groups, X_train, X_val)
@@ -232,7 +212,7 @@ device, random_state, halving, groups
         metric=metric_obj,
         data=Data(X_train, y_train, X_val, y_val, folds),
         options=checked,
-        network=network,
+        engine=engine,
         classifier=classifier,
         started_at=started_at,
         t0=t0,
@@ -309,15 +289,15 @@ def _folds(splitter, X_train, y_train, groups):
         raise
 
 
-def _check_halving_search(halving, model, grid, network, options):
+def _check_halving_search(halving, model, grid, engine, options):
     """Check that this search can halve (see ``parsearch.halving.resolve_halving``)."""
-    if options.client is not None and network:
+    if options.client is not None and engine is not None:
         raise ValueError(
             "halving networks runs in this process, the live fused models held between "
             "rungs; it does not run on Dask yet: leave out backend='dask' and client "
             "(partial_fit estimators do halve on Dask)."
         )
-    return resolve_halving(halving, model, grid.configs, network=network, grid_axes=grid.axes)
+    return resolve_halving(halving, model, grid.configs, engine=engine, grid_axes=grid.axes)
 
 
 def _check_options(options, cv):

@@ -20,7 +20,8 @@ from sklearn.base import is_classifier
 from sklearn.utils.parallel import Parallel, delayed
 
 from parsearch.checks import take_rows
-from parsearch.execute.tasks import Outcome, configured
+from parsearch.execute.tasks import configured
+from parsearch.jobs import Outcome
 from parsearch.rows import Col, Status, failed_row, new_row
 
 
@@ -127,7 +128,7 @@ class PartialRungs:
         The base estimator.
     candidates : list of (int, dict)
         Grid positions and configurations still training.
-    data : parsearch.execute.tasks.Data
+    data : parsearch.jobs.Data
         The data.
     metric : parsearch.metrics.Metric
         How to score.
@@ -143,6 +144,23 @@ class PartialRungs:
     resource : int
         Passes so far (with ``states``).
     """
+
+    unit = "pass"
+
+    @staticmethod
+    def encode_state(state, name, arrays):
+        """What a checkpoint keeps of a survivor: nothing but that it survived.
+
+        Its fitted models are estimators, not arrays, and a checkpoint holds no pickle:
+        on resume it trains again from its first pass, the same passes in the same order
+        (``partial_passes``), so it reaches the same model.
+        """
+        return {"passes": state.passes}
+
+    @staticmethod
+    def decode_state(record, name, arrays):
+        """A survivor from a checkpoint: to train again from its first pass (None)."""
+        return None
 
     def __init__(
         self, estimator, candidates, data, metric, *, seed=0, n_jobs=None, backend=None,

@@ -1,9 +1,9 @@
-"""Train and score one fused chunk of a grid's networks: the torch side of a job.
+"""Train and score one fused chunk of a grid: what a job of an engine runs.
 
-``train_chunk`` is what ``parsearch.execute.tasks.run_job`` runs for a job of
-``MLPClassifier`` configurations: it builds the fused trainer's inputs from the
-configurations and the data (every fold under cross-validation), trains them at once,
-and turns each model's outcome into its result row.
+``train_chunk`` is what ``parsearch.execute.tasks.run_job`` runs for a job whose
+configurations an engine trains (``Job.engine``): it asks the engine for each fold's data
+and a live run of the configurations (every fold under cross-validation), trains them at
+once, and turns each model's outcome into its result row and fitted estimator.
 """
 
 from __future__ import annotations
@@ -15,35 +15,34 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.base import clone
 
-from parsearch.execute.tasks import Outcome
+from parsearch.jobs import Outcome
 from parsearch.metrics import PROBA
-from parsearch.nets import fused
 from parsearch.rows import Col, Status, failed_row, new_row
 
 
 class Split(NamedTuple):
-    """One fold's data for the fused trainer (the holdout split is the one fold)."""
+    """One fold's data for a fused run (the holdout split is the one fold)."""
 
     X_fit: np.ndarray  # training inputs
     y_fit: np.ndarray  # training labels, encoded as indices into ``classes``
     X_score: np.ndarray  # validation inputs
     y_score: np.ndarray  # validation labels, as given
-    classes: np.ndarray  # the classes of ``y_fit`` (sorted), the networks' outputs
+    classes: np.ndarray  # the classes of ``y_fit`` (sorted), the models' outputs
 
 
 def fold_splits(data, X):
     """The training and validation data of each fold, each with its own training classes.
 
-    A network fitted on a fold has the classes of that fold's training labels, as
-    ``MLPClassifier.fit`` on those rows alone would (scikit-learn's ``cross_val_score``
-    too): a class that a fold's training part lacks gets no output unit there.
+    A model fitted on a fold has the classes of that fold's training labels, as
+    ``fit`` on those rows alone would give it (scikit-learn's ``cross_val_score`` too): a
+    class that a fold's training part lacks gets no output unit there.
 
     Parameters
     ----------
-    data : parsearch.execute.tasks.Data
+    data : parsearch.jobs.Data
         The search's data (``folds`` None: the holdout split).
     X : ndarray
-        ``data.X_train`` as the networks take it.
+        ``data.X_train`` as an array.
 
     Returns
     -------
@@ -60,40 +59,58 @@ def fold_splits(data, X):
     return splits
 
 
+def output_scorer(metric, y_true, classes):
+    """Score one model's validation outputs (class indices or probabilities)."""
+    if metric.response == PROBA:
+        return lambda proba: metric.score_outputs(y_true, proba, classes)
+    return lambda indices: metric.score_outputs(y_true, classes[indices], classes)
+
+
+def split_data(engine, split, model, metric):
+    """One fold's data as ``engine`` trains on it, scored by ``metric``."""
+    return engine.run_data(
+        split,
+        model,
+        output_scorer(metric, split.y_score, split.classes),
+        metric.response == PROBA,
+    )
+
+
 def train_chunk(estimator, job, data, metric, on_epoch=None):
-    """Train the networks of a job at once with the fused trainer, and score them.
+    """Train the configurations of a job at once with its engine, and score them.
 
     Each model's ``score`` is its validation score after the last epoch (the mean over
     folds under cross-validation); ``epoch_scores`` holds the score after each epoch.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The base estimator; cloned, never changed.
+    job : parsearch.jobs.Job
+        The configurations, with their ``engine``.
+    data : parsearch.jobs.Data
+        The data.
+    metric : parsearch.metrics.Metric
+        How to score.
+    on_epoch : callable, optional
+        ``on_epoch(epoch, n_models)`` after each epoch of each fold.
 
     Returns
     -------
     list of Outcome
     """
+    engine = job.engine
     start = time.perf_counter()
     rows = [new_row(p) for p in job.params]
     try:
         models = [clone(estimator).set_params(**p) for p in job.params]
-        spec = models[0]._train_spec()
-        hypers = [m._hyper() for m in models]
-        X = np.ascontiguousarray(data.X_train, dtype=models[0].dtype)
+        X = np.ascontiguousarray(data.X_train)
         classes = np.unique(np.asarray(data.y_train))
         runs = []
         for split in fold_splits(data, X):
-            X_score = np.ascontiguousarray(split.X_score, dtype=models[0].dtype)
-            runs.append(
-                fused.train_fused(
-                    split.X_fit,
-                    split.y_fit,
-                    hypers,
-                    spec,
-                    len(split.classes),
-                    X_val=X_score,
-                    score=_output_scorer(metric, split.y_score, split.classes),
-                    proba=metric.response == PROBA,
-                    on_epoch=on_epoch,
-                )
-            )
+            run = engine.start(split_data(engine, split, models[0], metric), models)
+            run.train_to(job.epochs, on_epoch)
+            runs.append(run.results())
     except Exception as exc:
         seconds = (time.perf_counter() - start) / len(rows)
         tb = traceback.format_exc()
@@ -102,17 +119,17 @@ def train_chunk(estimator, job, data, metric, on_epoch=None):
             for i, params in zip(job.indices, job.params)
         ]
     seconds = (time.perf_counter() - start) / len(rows)
-    classes_width = (classes, X.shape[1])
+    fitted_as = (engine, classes, X.shape[1])
     return [
         model_outcome(
-            index, params, model, [run[k] for run in runs], data, metric, seconds, classes_width
+            index, params, model, [run[k] for run in runs], data, metric, seconds, fitted_as
         )
         for k, (index, params, model) in enumerate(zip(job.indices, job.params, models))
     ]
 
 
 def model_outcome(index, params, model, per_fold, data, metric, seconds, fitted_as=None):
-    """One network's row and fitted model from its outcome in every fold.
+    """One model's row and fitted estimator from its outcome in every fold.
 
     Parameters
     ----------
@@ -120,20 +137,20 @@ def model_outcome(index, params, model, per_fold, data, metric, seconds, fitted_
         Grid position.
     params : dict
         Its configuration.
-    model : MLPClassifier
+    model : estimator
         Its estimator, to hold the fitted weights.
-    per_fold : list of parsearch.nets.fused.FusedOutcome
+    per_fold : list of parsearch.fused.live.FusedOutcome
         Its outcome in each fold (one for a holdout set); the weights set when
         ``fitted_as`` is given.
-    data : parsearch.execute.tasks.Data
+    data : parsearch.jobs.Data
         The data (whether scoring was by cross-validation).
     metric : parsearch.metrics.Metric
         How it was scored (for the error of a failed score).
     seconds : float
         Its share of the training time.
-    fitted_as : (ndarray, int), optional
-        The classes and the number of features: give the fitted model (holdout only);
-        None gives no model (a model pruned, or not finished).
+    fitted_as : (Engine, ndarray, int), optional
+        The engine, the classes and the number of features: give the fitted model
+        (holdout only); None gives no model (a model pruned, or not finished).
 
     Returns
     -------
@@ -165,7 +182,8 @@ def model_outcome(index, params, model, per_fold, data, metric, seconds, fitted_
         return _unscored(index, row, metric, why)
     fitted = None
     if fitted_as is not None and data.folds is None and not diverged:
-        fitted = model._set_fitted(*fitted_as, per_fold[0])
+        engine, classes, n_features = fitted_as
+        fitted = engine.fitted(model, classes, n_features, per_fold[0])
     return Outcome(index=index, row=row, model=fitted)
 
 
@@ -174,10 +192,3 @@ def _unscored(index, row, metric, why):
     row.update({Col.STATUS: Status.FAILED, Col.ERROR: f"scoring with {metric.name} failed: {why}"})
     row[Col.SCORE] = np.nan
     return Outcome(index=index, row=row, traceback="(raised by the metric, not by training)")
-
-
-def _output_scorer(metric, y_true, classes):
-    """Score one model's validation outputs (class indices or probabilities)."""
-    if metric.response == PROBA:
-        return lambda proba: metric.score_outputs(y_true, proba, classes)
-    return lambda indices: metric.score_outputs(y_true, classes[indices], classes)

@@ -1,0 +1,71 @@
+"""``MLPClassifier``'s parameter names and checks, without torch.
+
+What the fused MLP engine may train per model (``FUSABLE_PARAMS``), its update rules
+(``OPTIMIZERS``) and float types (``DTYPES``), and :func:`check_mlp_params`, which the
+estimator, the engine and the devices share. Nothing here imports torch, so a grid can be
+checked (and the engine's modules can import these) without loading it.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+DTYPES = ("float32", "float64")
+#: Update rules (``parsearch.nets.optim``): SGD with momentum, and Adam.
+OPTIMIZERS = ("sgd", "adam")
+#: Parameters that may differ between the models of one fused chunk.
+FUSABLE_PARAMS = ("lr", "width", "momentum", "weight_decay")
+
+
+def check_mlp_params(params):
+    """Check MLPClassifier hyperparameters, naming the bad one.
+
+    Parameters
+    ----------
+    params : dict
+        Parameter values (a full ``get_params()`` dict or a part of it).
+
+    Raises
+    ------
+    ValueError
+        For a value out of range or of the wrong type.
+    """
+
+    def is_int(v):
+        return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+    def is_real(v):
+        return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+    rules = {
+        "width": (lambda v: is_int(v) and v >= 1, "an integer >= 1"),
+        "depth": (lambda v: is_int(v) and v >= 0, "an integer >= 0"),
+        "epochs": (lambda v: is_int(v) and v >= 1, "an integer >= 1"),
+        "batch_size": (lambda v: is_int(v) and v >= 1, "an integer >= 1"),
+        "lr": (lambda v: is_real(v) and np.isfinite(v) and v > 0, "a number > 0"),
+        "momentum": (lambda v: is_real(v) and 0 <= v < 1, "a number in [0, 1)"),
+        "weight_decay": (lambda v: is_real(v) and np.isfinite(v) and v >= 0, "a number >= 0"),
+        "optimizer": (lambda v: v in OPTIMIZERS, f"one of {OPTIMIZERS}"),
+        "dtype": (lambda v: v in DTYPES, f"one of {DTYPES}"),
+        "seed": (lambda v: is_int(v) and 0 <= v < 2**63, "an integer in [0, 2**63)"),
+        "device": (
+            lambda v: v == "auto" or (isinstance(v, str) and v.split(":")[0] in ("cpu", "cuda")),
+            "'auto', 'cpu', 'cuda' or 'cuda:N'",
+        ),
+    }
+    for name, value in params.items():
+        if name in rules:
+            ok, expected = rules[name]
+            if not ok(value):
+                raise ValueError(f"MLPClassifier: {name} must be {expected}, got {value!r}.")
+    dtype = params.get("dtype")
+    if dtype in DTYPES:  # a value the training's float type turns into infinity
+        largest = float(np.finfo(dtype).max)
+        for name in ("lr", "weight_decay"):
+            if name in params and params[name] > largest:
+                raise ValueError(
+                    f"MLPClassifier: {name}={params[name]!r} is beyond what {dtype} can hold "
+                    f"(at most {largest:.4g})."
+                )
