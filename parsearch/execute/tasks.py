@@ -6,6 +6,8 @@ run the same way in the main process, in a joblib worker or on a Dask worker.
 
 from __future__ import annotations
 
+import copy
+import math
 import time
 import traceback
 
@@ -55,34 +57,43 @@ def configured(estimator, params):
 def run_config(estimator, index, params, data, metric):
     """Clone the estimator, set the parameters, fit and score one configuration.
 
+    The estimator never gets the caller's arrays to write into: on a validation set it
+    fits on read-only views of them (no copy), and an estimator that writes into its input
+    anyway is fitted again on private copies (one copy of the data for that
+    configuration; scikit-learn's own in-place transformers, such as
+    ``StandardScaler(copy=False)``, copy a read-only input themselves). Under
+    cross-validation every fold's rows are copies already, as GridSearchCV's are. What
+    ``fit`` returns is not used: the estimator object is the fitted model, as in
+    scikit-learn.
+
     Returns
     -------
     Outcome
-        With status ``"failed"`` and the error message if anything raised.
+        With status ``"failed"`` and the error message if anything raised, or if the
+        score (under cross-validation: the score of some fold) is not finite; a fold's
+        scores are kept in the failed row, as GridSearchCV keeps every split's score.
     """
     start = time.perf_counter()
     row = new_row(params)
     try:
-        model = configured(estimator, params)
-        if data.folds is None:
-            model.fit(data.X_train, data.y_train)
-            score = metric.score_model(model, data.X_val, data.y_val)
-            std = None
-        else:
-            scores = [
-                metric.score_model(
-                    clone(model).fit(take_rows(data.X_train, tr), data.y_train[tr]),
-                    take_rows(data.X_train, te),
-                    data.y_train[te],
-                )
-                for tr, te in data.folds
-            ]
-            score, std, model = float(np.mean(scores)), float(np.std(scores)), None
+        try:
+            model, scores = _fit_and_score(estimator, params, data, metric, read_only_view)
+        except ValueError as exc:
+            if "read-only" not in str(exc):
+                raise
+            model, scores = _fit_and_score(estimator, params, data, metric, private_copy)
+        score = float(np.mean(scores))
+        std = None
+        if data.folds is not None:
             row[Col.FOLD_SCORES] = [float(s) for s in scores]
+            std = float(np.std(scores))
         if not np.isfinite(score):
-            raise FloatingPointError(f"the {metric.name} score is {score}")
+            raise FloatingPointError(_nonfinite(metric, scores, data.folds is not None))
     except Exception as exc:
+        folds = row.get(Col.FOLD_SCORES)
         row = failed_row(params, exc, time.perf_counter() - start)
+        if folds is not None:  # the good folds' scores stay in the row
+            row.update({Col.FOLD_SCORES: folds, Col.SCORE_STD: math.nan})
         return Outcome(index=index, row=row, traceback=traceback.format_exc())
     row.update(
         {
@@ -93,3 +104,66 @@ def run_config(estimator, index, params, data, metric):
         }
     )
     return Outcome(index=index, row=row, model=model)
+
+
+def _fit_and_score(estimator, params, data, metric, protect):
+    """Fit a fresh configured clone (one per fold) and score it.
+
+    ``protect`` turns the caller's arrays into what the estimator gets (read-only views,
+    or private copies); a fold's rows are copies already.
+
+    Returns
+    -------
+    (estimator or None, list of float)
+        The fitted model (None under cross-validation) and the score of each fold (one
+        for a validation set).
+    """
+    if data.folds is None:
+        model = configured(estimator, params)
+        model.fit(protect(data.X_train), protect(data.y_train))
+        return model, [metric.score_model(model, protect(data.X_val), protect(data.y_val))]
+    scores = []
+    for tr, te in data.folds:
+        model = configured(estimator, params)
+        model.fit(take_rows(data.X_train, tr), data.y_train[tr])
+        scores.append(metric.score_model(model, take_rows(data.X_train, te), data.y_train[te]))
+    return None, scores
+
+
+def _nonfinite(metric, scores, cross_validated):
+    """Why a configuration has no score: its score, or the folds whose score is not finite."""
+    if not cross_validated:
+        return f"the {metric.name} score is {scores[0]}"
+    bad = [f"{s} in fold {k + 1}" for k, s in enumerate(scores) if not np.isfinite(s)]
+    return (
+        f"the {metric.name} score is {', '.join(bad)} of {len(scores)} (the folds' scores "
+        "are kept in fold_scores; the mean is NaN)"
+    )
+
+
+def read_only_view(value):
+    """``value`` as the estimator may see it without a copy and without writing into it.
+
+    An array becomes a read-only view; a sparse matrix shares its arrays, its values
+    read-only; a DataFrame or Series becomes a shallow copy (pandas' copy-on-write keeps
+    the caller's from any write). Anything else is given as it is.
+    """
+    if isinstance(value, np.ndarray):
+        view = value.view()
+        view.flags.writeable = False
+        return view
+    if hasattr(value, "tocsr") and isinstance(getattr(value, "data", None), np.ndarray):
+        shared = value.__class__(value, copy=False)
+        shared.data = value.data.view()
+        shared.data.flags.writeable = False
+        return shared
+    if hasattr(value, "iloc"):
+        return value.copy(deep=False)
+    return value
+
+
+def private_copy(value):
+    """A copy of ``value`` that the estimator may write into."""
+    if value is None:
+        return None
+    return value.copy() if hasattr(value, "copy") else copy.deepcopy(value)

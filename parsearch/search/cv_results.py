@@ -83,15 +83,16 @@ def _param_array(name, configs):
 
 
 def _split_scores(table, scores):
-    """(configurations, splits) scores: the folds' under cross-validation, else the one."""
+    """(configurations, splits) scores: the folds' under cross-validation, else the one.
+
+    A configuration that failed in some fold keeps the other folds' scores, as
+    GridSearchCV keeps every split's; one that failed before any fold scored has NaN.
+    """
     if Col.FOLD_SCORES not in table.columns:
         return scores[:, None]
     lists = [s if isinstance(s, list) and len(s) else None for s in table[Col.FOLD_SCORES]]
     n = max((len(s) for s in lists if s is not None), default=1)
-    rows = [
-        s if s is not None and np.isfinite(score) else [np.nan] * n
-        for s, score in zip(lists, scores)
-    ]
+    rows = [s if s is not None else [np.nan] * n for s in lists]
     return np.asarray(rows, dtype=float)
 
 

@@ -412,7 +412,8 @@ def refit(base, params, data, halving=None, seed=0):
     """
     model = configured(base, params)
     if halving is None or engine_of(base) is not None:
-        return model.fit(data.X_train, data.y_train)
+        model.fit(data.X_train, data.y_train)  # what fit returns is not used, as in sklearn
+        return model
     from parsearch.halving.partial import partial_passes
 
     classes = np.unique(data.y_train) if is_classifier(base) else None
