@@ -89,6 +89,13 @@ class GridResult:
     def plot(self, x=None, y=None):
         """Draw the scores over the grid.
 
+        In Jupyter the figure shows once, inline, even in a fresh kernel: as the cell's
+        last value (``res.plot()``), at ``plt.show()`` (``res.plot(); plt.show()``), or
+        else at the end of the cell, as pyplot's figures do (``fig = res.plot()``);
+        whichever comes first, never twice. ``fig`` as the last value of a later cell
+        shows it again. In a script nothing is shown and no window opens: save it with
+        ``fig.savefig(path)``.
+
         Parameters
         ----------
         x, y : str, optional
@@ -97,7 +104,14 @@ class GridResult:
         Returns
         -------
         matplotlib.figure.Figure
+            A :class:`parsearch.plot.inline.InlineFigure`.
         """
+        from parsearch.plot.inline import adopt
+
+        return adopt(self._draw(x=x, y=y))
+
+    def _draw(self, x=None, y=None):
+        """The figure of :meth:`plot`, which pyplot does not manage (nothing shows it)."""
         from parsearch.plot import plot_scores
 
         return plot_scores(
