@@ -50,10 +50,14 @@ def test_notebook_runs_in_a_fresh_kernel(tmp_path, monkeypatch):
     monkeypatch.delenv("PARSEARCH_MNIST", raising=False)
     monkeypatch.setenv("PARSEARCH_CACHE", str(tmp_path / "cache"))
     nb = nbformat.read(NOTEBOOK, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("import parsearch\nprint(parsearch.__file__)"))
     client = nbclient.NotebookClient(
         nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(tmp_path)}}
     )
     client.execute()
+
+    where = nb.cells.pop().outputs[0]["text"].strip()
+    assert Path(where).resolve() == ROOT / "parsearch" / "__init__.py"  # this checkout's
 
     plots, rich = _tagged(nb, "plot"), _tagged(nb, "rich")
     assert len(plots) == 4 and len(rich) == 3
