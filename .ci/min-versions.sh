@@ -24,7 +24,8 @@ done
 "$venv/bin/python" - <<'EOF'
 from importlib.metadata import version
 names = ["numpy", "pandas", "scikit-learn", "scipy", "joblib", "matplotlib", "torch", "tqdm",
-         "filelock", "mlxtend", "dask", "distributed", "pytest"]
+         "filelock", "mlxtend", "dask", "distributed", "pytest", "nbclient", "nbformat",
+         "ipykernel"]
 print("minimum versions:", ", ".join(f"{n} {version(n)}" for n in names))
 EOF
 

@@ -6,7 +6,15 @@ does not import torch, matplotlib or dask until they are used.
 
 __version__ = "0.1.0"
 
-__all__ = ["GridResult", "Halving", "MLPClassifier", "fit_grid", "load_mnist", "sample_space"]
+__all__ = [
+    "GridResult",
+    "Halving",
+    "MLPClassifier",
+    "fit_grid",
+    "load_mnist",
+    "load_results",
+    "sample_space",
+]
 
 _LAZY = {
     "fit_grid": "parsearch.search",
@@ -14,6 +22,7 @@ _LAZY = {
     "Halving": "parsearch.halving",
     "MLPClassifier": "parsearch.nets.mlp",
     "load_mnist": "parsearch.datasets.mnist",
+    "load_results": "parsearch.results.load",
     "sample_space": "parsearch.space",
 }
 

@@ -1,5 +1,7 @@
-"""Tests of parsearch.plot.figure: saving PNGs, no pyplot, drawing without matplotlib."""
+"""Tests of parsearch.plot.figure and .inline: saving PNGs, no pyplot in a script, showing
+figures once in Jupyter, drawing without matplotlib."""
 
+import base64
 import errno
 import math
 import os
@@ -22,7 +24,7 @@ from test_plot import (
     three_param_table,
 )
 
-from parsearch.plot import figure, plot_epoch_scores, plot_scores, save_figure
+from parsearch.plot import figure, inline, plot_epoch_scores, plot_scores, save_figure
 from parsearch.rows import Col, Status
 
 REPO = Path(__file__).resolve().parents[1]
@@ -49,15 +51,18 @@ def test_no_pyplot_and_no_backend_change(tmp_path):
         f"""
         import sys
         import matplotlib
+        import matplotlib.figure
         # the raw setting: matplotlib.get_backend() would itself import pyplot
         backend = dict.__getitem__(matplotlib.rcParams, "backend")
         import pandas as pd
         from parsearch.plot import plot_scores, save_figure
+        from parsearch.plot.inline import adopt
         table = pd.DataFrame({{"lr": [0.1, 0.01, 0.1, 0.01], "w": [1, 1, 2, 2],
                                "score": [0.1, 0.2, 0.3, 0.4], "status": ["ok"] * 4}})
-        fig = plot_scores(table)
+        fig = adopt(plot_scores(table))  # as GridResult.plot: outside Jupyter, nothing
         save_figure(fig, {str(tmp_path / "f.png")!r})
-        assert type(fig).__module__ == "matplotlib.figure", type(fig)
+        assert isinstance(fig, matplotlib.figure.Figure), type(fig)
+        assert fig.canvas.manager is None  # pyplot does not know it: no window
         assert "matplotlib.pyplot" not in sys.modules
         assert dict.__getitem__(matplotlib.rcParams, "backend") is backend
         """
@@ -133,6 +138,61 @@ def kind_tables():
 
 
 KINDS = list(kind_tables())
+
+
+def _shown_png(fig):
+    """The PNG that IPython shows for ``fig``, from its mime bundle."""
+    bundle = fig._repr_mimebundle_()
+    assert set(bundle) == {"image/png", "text/plain"}
+    return base64.b64decode(bundle["image/png"])
+
+
+@pytest.mark.parametrize("kind", [*KINDS, "scatter"])
+def test_every_figure_shows_itself_as_one_png_in_ipython(kind):
+    # In a fresh Jupyter kernel no formatter knows matplotlib's Figure until pyplot's
+    # inline backend loads: the figure must render itself.
+    draw = kind_tables().get(kind) or (
+        lambda: plot_scores(make_table({"lr": [1.1**k for k in range(50)]}, lambda lr: -lr))
+    )
+    fig = draw()
+    assert fig.canvas.manager is None  # no pyplot figure: a script opens no window
+    assert _shown_png(fig)[:8] == PNG_SIGNATURE
+
+
+@pytest.fixture
+def inline_kernel(monkeypatch):
+    """``in_inline_kernel`` true, as in a Jupyter kernel; pyplot's figures closed after."""
+    pytest.importorskip("matplotlib_inline", reason="comes with ipykernel (the dev extra)")
+    import matplotlib.pyplot as plt
+
+    before = set(plt.get_fignums())
+    monkeypatch.setattr(inline, "in_inline_kernel", lambda: True)
+    yield plt
+    for number in set(plt.get_fignums()) - before:
+        plt.close(number)
+
+
+def test_in_a_kernel_a_figure_goes_to_pyplot_until_it_is_shown(inline_kernel):
+    plt = inline_kernel
+    fig = inline.adopt(plot_scores(lr_width_table()))
+    assert plt.fignum_exists(fig.number)  # plt.show() and the cell's end would show it
+    assert _shown_png(fig)[:8] == PNG_SIGNATURE
+    assert not plt.fignum_exists(fig.number)  # shown as the cell's value: not again
+    assert _shown_png(fig)[:8] == PNG_SIGNATURE  # shown again when asked again
+
+
+def test_in_a_kernel_the_saved_heatmap_is_not_left_to_pyplot(inline_kernel, tmp_path):
+    plt = inline_kernel
+    before = set(plt.get_fignums())
+    draw = lambda: inline.adopt(plot_scores(lr_width_table()))  # noqa: E731
+    assert figure.save_plot_safely(draw, tmp_path / "heatmap.png") is None
+    assert set(plt.get_fignums()) == before  # fit_grid's cell shows no figure
+
+
+def test_outside_a_kernel_nothing_is_handed_to_pyplot():
+    assert not inline.in_inline_kernel()
+    fig = inline.adopt(plot_scores(lr_width_table()))
+    assert fig.canvas.manager is None
 
 
 def full_disk(self, filename_or_obj, *args, **kwargs):

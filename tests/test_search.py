@@ -1,5 +1,6 @@
 """fit_grid end to end: scores, failures, resume after a kill, results folder."""
 
+import base64
 import json
 import os
 import re
@@ -1143,3 +1144,80 @@ def test_a_text_score_in_scores_csv_is_named_on_resume(split, tmp_path):
         ValueError, match=re.escape(str(out / "scores.csv")) + r".*score.*'about half'"
     ):
         fit_grid(est, {"c": [0, 1]}, Xtr, ytr, Xva, yva, out=out, progress=False)
+
+
+# --- how a GridResult shows itself ----------------------------------------------------------
+
+
+def test_repr_names_the_counts_the_best_and_the_folder(sgd_result):
+    lines = repr(sgd_result).splitlines()
+    assert lines[0] == f"GridResult of {len(SGD_GRID['alpha']) * 2} configurations: 12 ok"
+    assert lines[1] == f"  best accuracy (higher is better) = {sgd_result.best_score:.6g}"
+    assert lines[2] == f"  best params: {sgd_result.best_params}"
+    assert lines[3] == f"  folder: {sgd_result.out}"
+
+
+def _rich_view_parts(view):
+    """The table rows and the inline PNG of a GridResult's HTML view."""
+    body = view.split("<tbody>")[1].split("</tbody>")[0]
+    image = re.search(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', view)
+    return body.count("<tr>"), base64.b64decode(image.group(1)) if image else None
+
+
+def test_rich_view_holds_the_best_the_counts_the_top_rows_and_the_plot(sgd_result):
+    view = sgd_result._repr_html_()
+    assert "<strong>GridResult</strong> of 12 configurations: 12 ok" in view
+    assert f"accuracy (higher is better) = {sgd_result.best_score:.6g}" in view
+    assert f"folder: <code>{sgd_result.out}</code>" in view
+    rows, png = _rich_view_parts(view)
+    assert rows == 5
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    best = sgd_result.top(1).iloc[0]
+    assert f"<td>{best['alpha']:.6g}</td><td>{best['eta0']:.6g}</td>" in view
+
+
+def _result_of(table, metric="accuracy", out=None):
+    from parsearch import GridResult
+
+    best = table.index[table[Col.STATUS] == Status.OK][0]
+    names = [c for c in table.columns if c not in (Col.SCORE, Col.STATUS)]
+    return GridResult(
+        table=table,
+        best_params={n: table.loc[best, n] for n in names},
+        best_score=float(table.loc[best, Col.SCORE]),
+        _best_model=None,
+        metric=metric,
+        greater_is_better=True,
+        axes={n: list(dict.fromkeys(table[n])) for n in names},
+        out=out,
+    )
+
+
+def test_rich_view_escapes_every_value_from_the_user():
+    table = pd.DataFrame(
+        {
+            "name": ["<script>alert(1)</script>", "a & b", 'say "hi"'],
+            Col.SCORE: [0.5, 0.7, float("nan")],
+            Col.STATUS: [Status.OK, Status.OK, Status.FAILED],
+        }
+    )
+    result = _result_of(table, metric="<i>m</i>", out=Path("/tmp/<b>&"))
+    view = result._repr_html_()
+    assert "<script>" not in view and "<i>" not in view and "<b>" not in view
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in view
+    assert "a &amp; b" in view and "&lt;i&gt;m&lt;/i&gt;" in view and "/tmp/&lt;b&gt;&amp;" in view
+    assert "2 ok, 1 failed" in view
+    assert _rich_view_parts(view)[1][:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_rich_view_without_its_plot_still_shows(monkeypatch):
+    from parsearch import GridResult
+
+    def broken(self, x=None, y=None):
+        raise ValueError("no <plot>")
+
+    monkeypatch.setattr(GridResult, "_draw", broken)
+    table = pd.DataFrame({"lr": [0.1, 0.01], Col.SCORE: [0.5, 0.7], Col.STATUS: ["ok"] * 2})
+    view = _result_of(table)._repr_html_()
+    assert "The plot could not be drawn: ValueError: no &lt;plot&gt;" in view
+    assert _rich_view_parts(view) == (2, None)

@@ -24,10 +24,13 @@ The modules, one job each:
 - :mod:`~parsearch.plot.curves`: learning curves (:func:`plot_epoch_scores`);
 - :mod:`~parsearch.plot.dispatch`: :func:`plot_scores`, which picks one of those;
 - :mod:`~parsearch.plot.figure`: importing matplotlib, shared colours and title,
-  :func:`save_figure`.
+  :func:`save_figure`;
+- :mod:`~parsearch.plot.inline`: showing a figure in Jupyter, once.
 
-matplotlib is imported only when drawing, and ``matplotlib.pyplot`` never: figures are
-built with ``Figure`` directly, so the user's backend and global state are left alone.
+matplotlib is imported only when drawing, and ``matplotlib.pyplot`` only in a Jupyter
+kernel: figures are built as ``Figure`` objects directly (which show themselves in
+Jupyter), so the user's backend and global state are left alone and a script opens no
+window.
 """
 
 from parsearch.plot.arrays import ScoreGrid, ScoreLine, score_grid, score_line

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from parsearch.plot.arrays import epochs_column
-from parsearch.plot.figure import import_matplotlib, plain_text
+from parsearch.plot.figure import import_matplotlib, new_figure, plain_text
 from parsearch.plot.labels import display_label, table_axes
 from parsearch.rows import Col, Status, metric_label, ranked
 
@@ -110,7 +110,7 @@ def plot_epoch_scores(table, *, metric="score", greater_is_better=True, top=5):
     axis_of, params = table_axes(table)
     # each curve is named by the parameters that vary, labelled as on their axes
     varying = [p for p, axis in axis_of.items() if len(axis.values) > 1] or list(axis_of)
-    fig = mpl.figure.Figure(figsize=(6.4, 4.2), layout="constrained")
+    fig = new_figure(figsize=(6.4, 4.2), layout="constrained")
     ax = fig.add_subplot()
     best = ranked(table, greater_is_better).head(top)
     for position, row in best.iterrows():

@@ -1,8 +1,10 @@
 """What every figure shares: importing matplotlib, the colours, the title, saving a PNG.
 
 matplotlib is imported only when drawing (:func:`import_matplotlib`), and
-``matplotlib.pyplot`` never: figures are built with ``matplotlib.figure.Figure``
-directly, so the user's backend and global state are left alone.
+``matplotlib.pyplot`` only in a Jupyter kernel: figures are made by :func:`new_figure`, a
+``matplotlib.figure.Figure`` that shows itself inline in Jupyter
+(:class:`parsearch.plot.inline.InlineFigure`), so the user's backend and global state are
+left alone and a script opens no window.
 
 Text from the data is drawn as it is: :func:`plain_text` turns off mathtext and TeX on
 every text of a finished figure (``"$a_b_c$"`` would not parse, ``"price $5 or $6"``
@@ -29,7 +31,8 @@ logger = logging.getLogger(__name__)
 #: Colour of the marks of configurations that did not succeed.
 FAILED_COLORS = {Status.FAILED: "tab:red", Status.DIVERGED: "tab:purple"}
 
-_DPI = 120
+#: Resolution of every PNG: ``heatmap.png`` and the figures shown in Jupyter.
+DPI = 120
 
 #: Scores beyond this magnitude are drawn at it: matplotlib's limits and tickers overflow
 #: near the largest float (1.8e308). What is written (cells, the best) is the true score.
@@ -56,6 +59,24 @@ def import_matplotlib():
     return import_optional(
         "matplotlib", "cm", "colors", "figure", "lines", "patches", "text", "ticker", "transforms"
     )
+
+
+def new_figure(**kwargs):
+    """A new figure, which shows itself once, inline, as a Jupyter cell's last value.
+
+    Parameters
+    ----------
+    **kwargs
+        Passed to ``matplotlib.figure.Figure`` (``figsize``, ``layout``).
+
+    Returns
+    -------
+    parsearch.plot.inline.InlineFigure
+        A ``matplotlib.figure.Figure`` that pyplot does not manage.
+    """
+    from parsearch.plot.inline import InlineFigure
+
+    return InlineFigure(**kwargs)
 
 
 def drawable(values):
@@ -159,8 +180,16 @@ def save_figure(fig, path):
 
     path = Path(path)
     with atomic_write(path, binary=True) as f:
-        fig.savefig(f, format="png", dpi=_DPI)
+        fig.savefig(f, format="png", dpi=DPI)
     return path
+
+
+def _release(fig):
+    """Take a figure back from pyplot (see :func:`parsearch.plot.inline.release`)."""
+    if getattr(getattr(fig, "canvas", None), "manager", None) is not None:
+        from parsearch.plot.inline import release
+
+        release(fig)
 
 
 def save_plot_safely(draw, path):
@@ -186,7 +215,11 @@ def save_plot_safely(draw, path):
     """
     path = Path(path)
     try:
-        save_figure(draw(), path)
+        fig = draw()
+        try:
+            save_figure(fig, path)
+        finally:  # saved, not shown: a Jupyter cell that ran the search shows no figure
+            _release(fig)
     except Exception as exc:  # drawing must never fail a search
         logger.debug("Drawing %s failed.", path, exc_info=True)
         message = (

@@ -21,6 +21,7 @@ from parsearch.plot.figure import (
     FAILED_COLORS,
     drawable,
     needs_rotation,
+    new_figure,
     rotate_x_labels,
     set_title,
 )
@@ -300,7 +301,7 @@ def plot_heatmap(mpl, data, grid, *, metric, greater_is_better, heading):
     longest_y = _longest(grid.y_labels)
     width = max(4.8, nx * cell_w + 2.4 + 0.07 * longest_y)
     height = max(3.6, ny * cell_h + 2.2)
-    fig = mpl.figure.Figure(figsize=(width, height), layout="constrained")
+    fig = new_figure(figsize=(width, height), layout="constrained")
     ax = fig.add_subplot()
     cmap = colormap(mpl, greater_is_better)
     norm, has_scores = score_norm(mpl, [trained_scores(grid)])
@@ -375,7 +376,7 @@ def plot_facets(mpl, data, x, y, z, *, metric, greater_is_better, heading):
     longest_y = _longest(grids[0].y_labels)
     width = max(5.0, ncols * (nx * cell_w + 0.5) + 1.6 + 0.07 * longest_y)
     height = max(3.6, nrows * (ny * cell_h + 1.0) + 1.4)
-    fig = mpl.figure.Figure(figsize=(width, height), layout="constrained")
+    fig = new_figure(figsize=(width, height), layout="constrained")
     axs = fig.subplots(nrows, ncols, squeeze=False)
 
     best_panel = _best_panel(grids, greater_is_better)

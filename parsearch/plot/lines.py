@@ -20,6 +20,7 @@ from parsearch.plot.figure import (
     FAILED_COLORS,
     drawable,
     needs_rotation,
+    new_figure,
     rotate_x_labels,
     set_title,
 )
@@ -213,7 +214,7 @@ def plot_line(mpl, data, line, *, metric, greater_is_better, heading):
     """
     positions, numeric, log_x = _positions(line.x_values)
     width = min(14.0, max(5.5, 3.0 + 0.45 * len(line.x_values)))
-    fig = mpl.figure.Figure(figsize=(width, 4.2), layout="constrained")
+    fig = new_figure(figsize=(width, 4.2), layout="constrained")
     ax = fig.add_subplot()
     if log_x:  # limits first: matplotlib's own margins overflow near the largest float
         ax.set_xscale("log")
@@ -249,7 +250,7 @@ def plot_single(mpl, data, *, metric, greater_is_better, heading):
     """
     cells = reduce_cells(data, [], None, greater_is_better)
     status = cells.status.item()
-    fig = mpl.figure.Figure(figsize=(4.8, 3.8), layout="constrained")
+    fig = new_figure(figsize=(4.8, 3.8), layout="constrained")
     ax = fig.add_subplot()
     if cells.best is not None:
         score, drawn = float(cells.scores), float(drawable(cells.scores))

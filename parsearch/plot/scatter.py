@@ -29,6 +29,7 @@ from parsearch.plot.figure import (
     FAILED_COLORS,
     drawable,
     needs_rotation,
+    new_figure,
     rotate_x_labels,
     set_title,
 )
@@ -393,7 +394,7 @@ def plot_score_against(mpl, data, points, name, *, metric, greater_is_better, he
     matplotlib.figure.Figure
     """
     width = 7.0
-    fig = mpl.figure.Figure(figsize=(width, 4.8), layout="constrained")
+    fig = new_figure(figsize=(width, 4.8), layout="constrained")
     ax = fig.add_subplot()
     style = _colour_style(mpl, points, metric, greater_is_better)
     cmap, norm = style["cmap"], style["norm"]
@@ -425,7 +426,7 @@ def plot_pair(mpl, data, points, x, y, *, metric, greater_is_better, heading):
     matplotlib.figure.Figure
     """
     width = 7.6
-    fig = mpl.figure.Figure(figsize=(width, 6.0), layout="constrained")
+    fig = new_figure(figsize=(width, 6.0), layout="constrained")
     ax = fig.add_subplot()
     style = _colour_style(mpl, points, metric, greater_is_better)
     cmap, norm = style["cmap"], style["norm"]
@@ -481,7 +482,7 @@ def plot_matrix(mpl, data, points, names, *, metric, greater_is_better, heading)
     """
     n = len(names)
     width = 2.55 * n + 1.6
-    fig = mpl.figure.Figure(figsize=(width, 2.45 * n + 1.7), layout="constrained")
+    fig = new_figure(figsize=(width, 2.45 * n + 1.7), layout="constrained")
     axs = fig.subplots(n, n, squeeze=False)
     style = _colour_style(mpl, points, metric, greater_is_better)
     cmap, norm = style["cmap"], style["norm"]

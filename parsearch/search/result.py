@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,6 +90,13 @@ class GridResult:
     def plot(self, x=None, y=None):
         """Draw the scores over the grid.
 
+        In Jupyter the figure shows once, inline, even in a fresh kernel: as the cell's
+        last value (``res.plot()``), at ``plt.show()`` (``res.plot(); plt.show()``), or
+        else at the end of the cell, as pyplot's figures do (``fig = res.plot()``);
+        whichever comes first, never twice. ``fig`` as the last value of a later cell
+        shows it again. In a script nothing is shown and no window opens: save it with
+        ``fig.savefig(path)``.
+
         Parameters
         ----------
         x, y : str, optional
@@ -97,7 +105,14 @@ class GridResult:
         Returns
         -------
         matplotlib.figure.Figure
+            A :class:`parsearch.plot.inline.InlineFigure`.
         """
+        from parsearch.plot.inline import adopt
+
+        return adopt(self._draw(x=x, y=y))
+
+    def _draw(self, x=None, y=None):
+        """The figure of :meth:`plot`, which pyplot does not manage (nothing shows it)."""
         from parsearch.plot import plot_scores
 
         return plot_scores(
@@ -109,11 +124,32 @@ class GridResult:
             y=y,
         )
 
+    def _counts_text(self):
+        """``"12 configurations: 11 ok, 1 failed"``."""
+        counts = status_counts(self.table[Col.STATUS]) if Col.STATUS in self.table else {}
+        parts = [f"{n} {status}" for status, n in counts.items() if n]
+        return f"{len(self.table)} configurations" + (f": {', '.join(parts)}" if parts else "")
+
+    def _best_text(self):
+        """``"accuracy (higher is better) = 0.9123"``, or that no configuration succeeded."""
+        if self.best_params is None or not math.isfinite(self.best_score):
+            return "no configuration succeeded"
+        return f"{metric_label(self.metric, self.greater_is_better)} = {self.best_score:.6g}"
+
     def __repr__(self):
-        counts = {s: n for s, n in status_counts(self.table[Col.STATUS]).items() if n}
-        where = f", out={str(self.out)!r}" if self.out else ""
-        return (
-            f"GridResult({len(self.table)} configurations {counts}, best "
-            f"{metric_label(self.metric, self.greater_is_better)} = {self.best_score:.6g} "
-            f"at {self.best_params}{where})"
-        )
+        lines = [
+            f"GridResult of {self._counts_text()}",
+            f"  best {self._best_text()}",
+        ]
+        if self.best_params is not None and math.isfinite(self.best_score):
+            lines.append(f"  best params: {self.best_params}")
+        if self.out is not None:
+            lines.append(f"  folder: {self.out}")
+        lines.append("  .table (every row), .top(5), .best_params, .best_model, .plot()")
+        return "\n".join(lines)
+
+    def _repr_html_(self):
+        """The rich view in Jupyter: the best, the counts, the top rows, the plot inline."""
+        from parsearch.search.display import result_html
+
+        return result_html(self)
