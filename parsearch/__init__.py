@@ -22,7 +22,7 @@ _LAZY = {
     "Halving": "parsearch.halving",
     "MLPClassifier": "parsearch.nets.mlp",
     "load_mnist": "parsearch.datasets.mnist",
-    "load_results": "parsearch.results.load",
+    "load_results": "parsearch.search.load",
     "sample_space": "parsearch.space",
 }
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from parsearch._optional import import_optional
 from parsearch.plot.labels import escape_controls
+from parsearch.plot.style import DPI
 from parsearch.rows import Status
 
 logger = logging.getLogger(__name__)
@@ -31,8 +32,6 @@ logger = logging.getLogger(__name__)
 #: Colour of the marks of configurations that did not succeed.
 FAILED_COLORS = {Status.FAILED: "tab:red", Status.DIVERGED: "tab:purple"}
 
-#: Resolution of every PNG: ``heatmap.png`` and the figures shown in Jupyter.
-DPI = 120
 
 #: Scores beyond this magnitude are drawn at it: matplotlib's limits and tickers overflow
 #: near the largest float (1.8e308). What is written (cells, the best) is the true score.

@@ -24,7 +24,7 @@ import sys
 import matplotlib
 from matplotlib.figure import Figure
 
-from parsearch.plot.figure import DPI
+from parsearch.plot.style import DPI
 
 logger = logging.getLogger(__name__)
 
