@@ -27,6 +27,7 @@ from parsearch.checks import (
     check_n_jobs,
     check_out,
 )
+from parsearch.effects import warn_ignored
 from parsearch.execute.dask import resolve_client
 from parsearch.execute.tasks import Data
 from parsearch.grid import Grid, check_params, expand_grid
@@ -226,6 +227,7 @@ device, random_state, halving, groups
         folds = _folds(check_cv(cv, y_train, classifier=classifier), X_train, y_train, groups)
         if classifier:
             check_fold_labels(metric_obj, np.asarray(y_train), folds)
+    warn_ignored(model, grid)  # grid parameters that some configurations ignore
     return Search(
         base=base,
         grid=grid,
