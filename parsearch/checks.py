@@ -252,19 +252,51 @@ def _refuse_nonfinite(name, n_bad):
 
 
 def accepts_nan(estimator):
-    """Whether an estimator may take NaN in X: False only where its tags say so for sure.
+    """Whether an estimator may take NaN in X: False only where its parts say so for sure.
 
-    A Pipeline takes what its first step takes (scikit-learn's own Pipeline tags do not
-    say). A meta-estimator (one with an estimator among its parameters: a
-    ColumnTransformer, OneVsRestClassifier, CalibratedClassifierCV, a search) and an
-    estimator from outside scikit-learn (whose tags may be the defaults, unset) decide for
-    themselves; a scikit-learn estimator's ``allow_nan`` tag is trusted.
+    scikit-learn's ``allow_nan`` tag is trusted where it is True, and where a scikit-learn
+    estimator that holds no other estimator sets it. Its composites do not compute the tag
+    from their parts (scikit-learn 1.9 leaves ``Pipeline``, ``ColumnTransformer`` and
+    ``FeatureUnion`` at the default, False), so their parts are looked into as those
+    composites route the columns:
+
+    - a ``Pipeline`` takes what its first step takes (later steps see that step's output);
+    - a ``FeatureUnion`` gives every column to every transformer, so it takes NaN when
+      each of them does (``"drop"`` and ``"passthrough"`` do);
+    - a ``ColumnTransformer`` takes NaN when one of its transformers does, ``"drop"`` and
+      ``"passthrough"`` among them, or a remainder estimator that does (which columns
+      hold NaN is not known here, so NaN may go only to the parts that take it).
+
+    Any other meta-estimator (with an estimator among its parameters:
+    OneVsRestClassifier, CalibratedClassifierCV, a search) and an estimator from outside
+    scikit-learn (whose tags may be the defaults, unset) decide for themselves.
+
+    Parameters
+    ----------
+    estimator : estimator, ``"drop"``, ``"passthrough"`` or None
+        The estimator, or a composite's part.
+
+    Returns
+    -------
+    bool
     """
-    from sklearn.pipeline import Pipeline
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import FeatureUnion, Pipeline
 
+    if estimator is None or isinstance(estimator, str):
+        return True  # "drop" or "passthrough": nothing there refuses NaN
+    if _allow_nan_tag(estimator):
+        return True
     if isinstance(estimator, Pipeline):
         steps = [s for _, s in estimator.steps if s is not None and s != "passthrough"]
         return accepts_nan(steps[0]) if steps else True
+    if isinstance(estimator, FeatureUnion):
+        return all(accepts_nan(part) for _, part in estimator.transformer_list)
+    if isinstance(estimator, ColumnTransformer):
+        parts = [part for _, part, _ in estimator.transformers]
+        if estimator.remainder != "drop":  # "drop" leaves out columns that may not exist
+            parts.append(estimator.remainder)
+        return any(accepts_nan(part) for part in parts)
     if not type(estimator).__module__.startswith("sklearn."):
         return True
     try:
@@ -273,14 +305,20 @@ def accepts_nan(estimator):
         return True
     if any(hasattr(value, "fit") for value in params):
         return True
+    return _allow_nan_tag(estimator) is not False
+
+
+def _allow_nan_tag(estimator):
+    """scikit-learn's ``allow_nan`` tag of ``estimator``, or None where it cannot be read."""
     try:
         from sklearn.utils import get_tags
     except ImportError:  # scikit-learn < 1.6
-        return bool(getattr(estimator, "_get_tags", dict)().get("allow_nan", False))
+        tags = getattr(estimator, "_get_tags", None)
+        return None if tags is None else bool(tags().get("allow_nan", False))
     try:
         return bool(get_tags(estimator).input_tags.allow_nan)
     except Exception:  # an estimator whose tags cannot be read: let it decide
-        return True
+        return None
 
 
 def check_n_jobs(n_jobs):

@@ -356,3 +356,120 @@ def test_count_nonfinite_counts_exactly_even_when_the_sum_overflows(dtype):
     data[3, 4], data[10, 0], data[49, 6] = np.nan, np.inf, -np.inf
     assert count_nonfinite(data) == 3
     assert count_nonfinite(np.zeros((0, 3), dtype=dtype)) == 0
+
+
+# ----------------------------------------------------------------------------------------
+# accepts_nan: composites looked into as scikit-learn routes the columns
+# ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def frame_with_holes():
+    """A frame of two numeric columns with NaN and a text column, split 200 / 100."""
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    n = 300
+    a, b = rng.normal(size=n), rng.normal(size=n)
+    city = rng.choice(["oslo", "lima", "pune"], size=n)
+    y = ((a + 0.5 * b + (city == "lima") + 0.5 * rng.normal(size=n)) > 0.3).astype(int)
+    a[rng.random(n) < 0.15] = np.nan
+    b[rng.random(n) < 0.15] = np.nan
+    X = pd.DataFrame({"a": a, "b": b, "city": city})
+    return X.iloc[:200], y[:200], X.iloc[200:], y[200:]
+
+
+def _imputed_columns():
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    columns = ColumnTransformer(
+        [("num", SimpleImputer(), ["a", "b"]), ("cat", OneHotEncoder(), ["city"])]
+    )
+    return make_pipeline(columns, LogisticRegression()), {"logisticregression__C": [0.01, 1.0]}
+
+
+def _imputed_union():
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import MissingIndicator, SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion, make_pipeline
+
+    union = FeatureUnion([("mean", SimpleImputer()), ("missing", MissingIndicator())])
+    numeric = ColumnTransformer([("num", union, ["a", "b"])])
+    return make_pipeline(numeric, LogisticRegression()), {"logisticregression__C": [0.01, 1.0]}
+
+
+@pytest.mark.parametrize("build", [_imputed_columns, _imputed_union])
+def test_nan_through_column_transformers_and_unions_is_searched_as_grid_search_cv_does(
+    frame_with_holes, build
+):
+    import pandas as pd
+    from sklearn.model_selection import GridSearchCV, PredefinedSplit
+
+    from parsearch import fit_grid
+
+    X, y, Xv, yv = frame_with_holes
+    model, grid = build()
+    res = fit_grid(model, grid, X, y, Xv, yv, progress=False)
+    split = PredefinedSplit(np.r_[np.full(len(y), -1), np.zeros(len(yv))])
+    gs = GridSearchCV(model, grid, cv=split, refit=False).fit(pd.concat([X, Xv]), np.r_[y, yv])
+    assert (res.table["status"] == "ok").all()
+    np.testing.assert_allclose(res.table["score"], gs.cv_results_["mean_test_score"])
+
+
+def _refusing_models():
+    from sklearn.compose import make_column_transformer
+    from sklearn.decomposition import PCA
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline, make_union
+
+    return {
+        "estimator": LogisticRegression(),
+        "columns": make_pipeline(
+            make_column_transformer((PCA(), ["a", "b"])), LogisticRegression()
+        ),
+        "union": make_pipeline(
+            make_column_transformer((make_union(SimpleImputer(), PCA()), ["a", "b"])),
+            LogisticRegression(),
+        ),
+    }
+
+
+@pytest.mark.parametrize("which", ["estimator", "columns", "union"])
+def test_nan_that_reaches_a_part_refusing_it_is_refused_up_front(frame_with_holes, which, tmp_path):
+    from parsearch import fit_grid
+
+    X, y, Xv, yv = frame_with_holes
+    model = _refusing_models()[which]
+    grid = {"C": [1.0]} if which == "estimator" else {"logisticregression__C": [1.0]}
+    out = tmp_path / "never"
+    with pytest.raises(
+        ValueError, match=r"X_train contains \d+ NaN or infinite values, which this"
+    ):
+        fit_grid(model, grid, X[["a", "b"]], y, Xv[["a", "b"]], yv, out=out)
+    assert not out.exists()
+
+
+def test_accepts_nan_looks_into_each_composite_as_it_routes_columns():
+    from sklearn.compose import make_column_transformer
+    from sklearn.decomposition import PCA
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline, make_union
+
+    from parsearch.checks import accepts_nan
+
+    # a union gives every column to every part: all of them must take NaN
+    assert accepts_nan(make_union(SimpleImputer(), "passthrough"))
+    assert not accepts_nan(make_union(SimpleImputer(), PCA()))
+    # a column transformer: NaN may be in the columns of the part that takes it
+    assert accepts_nan(make_column_transformer((SimpleImputer(), [0]), (PCA(), [1])))
+    assert accepts_nan(make_column_transformer((PCA(), [0]), remainder="passthrough"))
+    assert not accepts_nan(make_column_transformer((PCA(), [0]), remainder=PCA()))
+    # a pipeline: its first step, itself a composite
+    assert accepts_nan(make_pipeline(make_column_transformer((SimpleImputer(), [0])), PCA()))
+    assert not accepts_nan(make_pipeline(make_union(PCA(), SimpleImputer()), SimpleImputer()))

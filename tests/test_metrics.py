@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 from sklearn import metrics as skm
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 
 from parsearch.metrics import LABELS, METRIC_NAMES, PROBA, VALUES, Metric, get_metric
@@ -455,3 +456,123 @@ def test_a_scorer_is_refused_for_network_grids(digits_split):
     with pytest.raises(ValueError, match="pass the metric's name instead"):
         fit_grid(MLPClassifier(epochs=1), {"lr": [0.1]}, X, y, Xv, yv,
                  metric=skm.get_scorer("accuracy"))  # fmt: skip
+
+
+# ----------------------------------------------------------------------------------------
+# Predictions of another shape or kind, as scikit-learn's scorers take them
+# ----------------------------------------------------------------------------------------
+
+
+class _WrappedPredictions(ClassifierMixin, BaseEstimator):
+    """A logistic regression whose ``predict`` returns a column (n, 1) or strings."""
+
+    def __init__(self, C=1.0, as_text=False):
+        self.C = C
+        self.as_text = as_text
+
+    def fit(self, X, y):
+        self.model_ = LogisticRegression(C=self.C, max_iter=300).fit(X, y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict(self, X):
+        labels = self.model_.predict(X)
+        return labels.astype(str) if self.as_text else labels[:, None]
+
+
+_LABEL_METRICS = [name for name in METRIC_NAMES if get_metric(name).response == LABELS]
+#: The scikit-learn function of each named label metric that is not one itself.
+_SKLEARN_OF = {"accuracy": skm.accuracy_score, "error_rate": skm.zero_one_loss}
+
+
+def _split_search(estimator, grid, scoring, X, y, Xv, yv):
+    from sklearn.model_selection import GridSearchCV, PredefinedSplit
+
+    split = PredefinedSplit(np.r_[np.full(len(y), -1), np.zeros(len(yv))])
+    search = GridSearchCV(estimator, grid, scoring=scoring, cv=split, refit=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the failed scores' warnings
+        search.fit(np.vstack([X, Xv]), np.r_[y, yv])
+    return search.cv_results_["mean_test_score"]
+
+
+@pytest.mark.parametrize(
+    ("metric", "scoring", "sign"),
+    [
+        ("accuracy", "accuracy", 1),
+        ("error_rate", skm.make_scorer(skm.zero_one_loss, greater_is_better=False), -1),
+    ],
+)
+def test_column_predictions_score_as_in_grid_search_cv(digits_split, metric, scoring, sign):
+    from parsearch import fit_grid
+
+    X, y, Xv, yv = digits_split
+    grid = {"C": [0.1, 1.0]}
+    res = fit_grid(_WrappedPredictions(), grid, X, y, Xv, yv, metric=metric, progress=False)
+    assert (res.table["status"] == "ok").all()
+    expected = sign * _split_search(_WrappedPredictions(), grid, scoring, X, y, Xv, yv)
+    np.testing.assert_allclose(res.table["score"], expected)
+
+
+@pytest.mark.parametrize("metric", ["accuracy", "error_rate"])
+def test_string_predictions_of_integer_labels_fail_as_in_grid_search_cv(digits_split, metric):
+    from parsearch import fit_grid
+
+    X, y, Xv, yv = digits_split
+    grid = {"as_text": [False, True]}
+    res = fit_grid(_WrappedPredictions(), grid, X, y, Xv, yv, metric=metric, progress=False)
+    expected = _split_search(_WrappedPredictions(), grid, "accuracy", X, y, Xv, yv)
+    assert np.isfinite(expected[0]) and np.isnan(expected[1])  # the strings failed to score
+    assert res.table["status"].tolist() == ["ok", "failed"]
+    error = res.table["error"].iloc[1]
+    assert f"Metric '{metric}' cannot score" in error and "Mix of label input types" in error
+
+
+@pytest.mark.parametrize("name", _LABEL_METRICS)
+def test_every_named_label_metric_scores_a_column_as_sklearn_does(name):
+    rng = np.random.default_rng(1)
+    y_true = rng.integers(0, 2, 300)
+    y_pred = np.where(rng.random(300) < 0.15, 1 - y_true, y_true)
+    metric = get_metric(name)
+    reference = functools.partial(_SKLEARN_OF.get(name, metric.func), **metric.kwargs)
+    expected = reference(y_true, y_pred[:, None])
+    assert metric.score_outputs(y_true, y_pred[:, None]) == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize("name", _LABEL_METRICS)
+@pytest.mark.parametrize("kind", ["strings", "continuous", "two columns", "other length"], ids=str)
+def test_every_named_label_metric_refuses_what_sklearn_refuses(name, kind):
+    rng = np.random.default_rng(2)
+    y_true = rng.integers(0, 2, 300)
+    y_pred = {
+        "strings": y_true.astype(str),
+        "continuous": y_true + rng.random(300) * 0.5,
+        "two columns": np.column_stack([y_true, y_true]),
+        "other length": y_true[:-1],
+    }[kind]
+    metric = get_metric(name)
+    with pytest.raises(ValueError):
+        functools.partial(_SKLEARN_OF.get(name, metric.func), **metric.kwargs)(y_true, y_pred)
+    with pytest.raises(ValueError, match=f"Metric '{name}' cannot score"):
+        metric.score_outputs(y_true, y_pred)
+
+
+def test_string_labels_on_both_sides_are_scored():
+    y_true = np.array(["cat", "dog", "dog", "cat"], dtype=object)  # as from a pandas column
+    y_pred = np.array(["cat", "dog", "cat", "cat"])
+    assert get_metric("accuracy").score_outputs(y_true, y_pred) == 0.75
+    assert get_metric("accuracy").score_outputs(y_true, y_pred[:, None]) == 0.75
+
+
+def test_networks_with_string_labels_score_as_with_their_codes(digits_split):
+    pytest.importorskip("torch")
+    from parsearch import MLPClassifier, fit_grid
+
+    X, y, Xv, yv = digits_split
+    names = np.array(list("abcdefghij"), dtype=object)
+    grid = {"lr": [0.05, 0.2]}
+    model = MLPClassifier(epochs=2, width=16, seed=0)
+    coded = fit_grid(model, grid, X, y, Xv, yv, progress=False)
+    named = fit_grid(model, grid, X, names[y], Xv, names[yv], progress=False)
+    assert (named.table["status"] == "ok").all()
+    np.testing.assert_allclose(named.table["score"], coded.table["score"])

@@ -28,6 +28,7 @@ from parsearch.checks import (
     check_n_jobs,
     check_out,
 )
+from parsearch.effects import warn_ignored
 from parsearch.engine import engine_of
 from parsearch.execute.dask import resolve_client
 from parsearch.grid import Grid, check_params, expand_grid
@@ -206,6 +207,7 @@ device, random_state, halving, groups
         folds = _folds(check_cv(cv, y_train, classifier=classifier), X_train, y_train, groups)
         if classifier:
             check_fold_labels(metric_obj, np.asarray(y_train), folds)
+    warn_ignored(model, grid)  # grid parameters that some configurations ignore
     return Search(
         base=base,
         grid=grid,
