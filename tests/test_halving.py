@@ -381,3 +381,68 @@ def test_both_rung_implementations_are_rungs(data):
         assert trainer.live == [0]
     assert (fused.unit, partial.unit) == ("epoch", "pass")
     assert not isinstance(object(), Rungs)
+
+
+def test_a_grid_listing_a_configuration_twice_resumes_mid_halving(data, tmp_path, monkeypatch):
+    """The checkpoint keys each grid position (config_key and occurrence): both copies of a
+    configuration listed twice go on from it (two sampled spaces added together do this)."""
+    from parsearch.fused.rungs import FusedRungs
+
+    X, y, Xv, yv = data
+    net = MLPClassifier(**NET)
+    grid = [{"lr": [1e-4, 3e-4, 0.05], "width": [16]}, {"lr": [0.05], "width": [16]}]
+    whole = _quiet_fit(net, grid, X, y, Xv, yv, halving=True)
+    assert list(whole.table[Col.EPOCHS_TRAINED][2:]) == [9, 3]  # both copies survive rung 1
+    undo = _interrupt_at(monkeypatch, FusedRungs, 3)  # after rung 1's checkpoint
+    with pytest.raises(_Stop):
+        _quiet_fit(net, grid, X, y, Xv, yv, halving=True, out=tmp_path)
+    undo()
+    resumed = _quiet_fit(net, grid, X, y, Xv, yv, halving=True, out=tmp_path)
+    compared = ["lr", "width", Col.SCORE, Col.STATUS, Col.EPOCHS_TRAINED]
+    pd.testing.assert_frame_equal(resumed.table[compared], whole.table[compared])
+
+
+class _RunsCode:
+    """Unpickling this touches a file: what a crafted checkpoint could do."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        import pathlib
+
+        return pathlib.Path.touch, (pathlib.Path(self.marker),)
+
+
+@pytest.mark.parametrize("where", ["former pickle", "checkpoint", "object array"])
+def test_a_crafted_checkpoint_runs_no_code(data, tmp_path, monkeypatch, where):
+    """A results folder is shared and copied: resuming in it must never unpickle."""
+    import pickle
+
+    from parsearch.fused.rungs import FusedRungs
+    from parsearch.results.files import FORMER_CHECKPOINT
+
+    X, y, Xv, yv = data
+    net = MLPClassifier(**{**NET, "epochs": 3})
+    grid = {"lr": [0.01, 0.1, 0.3], "width": [8]}
+    undo = _interrupt_at(monkeypatch, FusedRungs, 3)
+    with pytest.raises(_Stop):
+        _quiet_fit(net, grid, X, y, Xv, yv, halving=True, out=tmp_path)
+    undo()
+    marker = tmp_path.parent / f"{tmp_path.name}-ran-code"
+    blob = pickle.dumps({"states": _RunsCode(marker)})
+    if where == "former pickle":
+        (tmp_path / FORMER_CHECKPOINT).write_bytes(blob)
+    elif where == "checkpoint":
+        (tmp_path / CHECKPOINT).write_bytes(blob)
+    else:  # numpy's own format, but an array of objects (pickled inside)
+        with open(tmp_path / CHECKPOINT, "wb") as f:
+            np.savez(f, __header__=np.array([_RunsCode(marker)], dtype=object))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the unreadable checkpoint is warned of
+        resumed = _quiet_fit(net, grid, X, y, Xv, yv, halving=True, out=tmp_path)
+    assert not marker.exists()
+    whole = _quiet_fit(net, grid, X, y, Xv, yv, halving=True)
+    compared = ["lr", "width", Col.SCORE, Col.STATUS, Col.EPOCHS_TRAINED]
+    pd.testing.assert_frame_equal(resumed.table[compared], whole.table[compared])
+    assert not (tmp_path / FORMER_CHECKPOINT).exists()  # removed unread when the search ends
