@@ -71,6 +71,41 @@ def test_a_second_process_is_refused_at_once_with_the_holders_name(tmp_path):
         child.wait()
 
 
+@pytest.mark.parametrize("timeout", [0, 0.5])
+def test_deleting_the_lock_file_does_not_let_a_second_search_in(tmp_path, timeout):
+    # A clean-up of dot files while a search runs: its lock must hold all the same.
+    out = tmp_path / "r"
+    child = holder(out)
+    try:
+        for name in (LOCK, LOCK_OWNER):
+            (out / name).unlink()
+        start = time.monotonic()
+        with pytest.raises(FolderInUse, match="in use by another search"):
+            with hold_folder(out, timeout=timeout):
+                pytest.fail("two holders at once")
+        assert time.monotonic() - start >= timeout
+        # And a third process, started now, is kept out too.
+        third = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"from parsearch.results.lock import hold_folder\n"
+                f"with hold_folder({str(out)!r}): pass",
+            ],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=60,
+        )
+        assert third.returncode != 0
+        assert "FolderInUse" in third.stderr
+    finally:
+        child.kill()
+        child.wait()
+    with hold_folder(out):  # the holder gone, the folder is free again
+        assert (out / LOCK).exists()
+
+
 def test_a_waiting_holder_gets_the_folder_when_the_first_one_ends(tmp_path):
     out = tmp_path / "r"
     child = holder(out, seconds=1.0)
