@@ -228,3 +228,74 @@ def _plain_text(value):
         items = [_plain_text(v) for v in value]
         return None if None in items else f"frozenset({sorted(items)})"
     return None
+
+
+def expose_main_code(*objects):
+    """Make the user's ``__main__`` classes and functions found by name in this process.
+
+    A worker process (joblib's loky, Dask) receives the caller's ``__main__`` classes by
+    value, through cloudpickle, as ``GridSearchCV``'s workers do; but the worker's own
+    ``__main__`` module does not hold them, and plain ``pickle`` looks a class up by its
+    module and name: a fitted model that pickles its parts with ``pickle`` (skorch's
+    ``NeuralNet.__getstate__`` does, for its module and optimizer) cannot be sent back.
+    This puts each ``__main__`` class and function that the objects hold (parameters of
+    estimators, nested ones too, and what their code uses at module level) into this
+    process's ``__main__`` under its name, where no other object has that name already:
+    ``pickle`` then writes it by name, and the caller's process, whose ``__main__``
+    holds it, reads it back. In the caller's own process it changes nothing (its
+    ``__main__`` classes run in ``__main__``'s namespace: they are never put there).
+
+    Parameters
+    ----------
+    *objects : object
+        Estimators or any values (their parameters are searched through
+        ``get_params(deep=True)``, containers through their items).
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        return
+    seen = set()
+    stack = list(objects)
+    while stack:
+        value = stack.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if hasattr(value, "get_params") and not isinstance(value, type):
+            try:
+                stack += list(value.get_params(deep=True).values())
+            except Exception:  # an estimator that cannot list its parameters: left be
+                pass
+            stack.append(type(value))
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            stack += list(value)
+        elif isinstance(value, dict):
+            stack += [*value.keys(), *value.values()]
+        elif isinstance(value, functools.partial):
+            stack += [value.func, *value.args, *value.keywords.values()]
+        elif isinstance(value, (type, types.FunctionType)) and value.__module__ in MAIN_MODULES:
+            name = value.__qualname__
+            rebuilt = not _defined_in(value, main)  # by cloudpickle: not the caller's own
+            if rebuilt and "." not in name and "<" not in name and not hasattr(main, name):
+                setattr(main, name, value)
+            if isinstance(value, type):
+                stack += [*value.__bases__, *vars(value).values()]
+            else:
+                stack += [value.__globals__.get(n) for n in _global_names(value.__code__)]
+        elif isinstance(value, (staticmethod, classmethod)):
+            stack.append(value.__func__)
+
+
+def _defined_in(value, module):
+    """Whether a class's methods or a function run in ``module``'s own namespace."""
+    functions = [value] if isinstance(value, types.FunctionType) else list(vars(value).values())
+    return any(getattr(f, "__globals__", None) is vars(module) for f in functions)
+
+
+def _global_names(code):
+    """The names a code object (and the code nested in it) looks up."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _global_names(const)
+    return names

@@ -7,6 +7,7 @@ import sys
 import textwrap
 import types
 
+import pytest
 from sklearn.linear_model import LogisticRegression
 
 from parsearch.usercode import code_digest, code_tag, is_user_code
@@ -87,3 +88,70 @@ def test_the_code_digest_is_the_same_in_every_process():
         for seed in ("1", "2", "3")
     }
     assert len(digests) == 1
+
+
+SKORCH_SCRIPT = """
+import sys
+
+import numpy as np
+import torch
+from skorch import NeuralNetClassifier
+
+from parsearch import fit_grid
+
+
+class MyModule(torch.nn.Module):
+    def __init__(self, num_units=8):
+        super().__init__()
+        self.hidden = torch.nn.Linear(5, num_units)
+        self.out = torch.nn.Linear(num_units, 2)
+
+    def forward(self, X):
+        return torch.softmax(self.out(torch.relu(self.hidden(X))) * SCALE, dim=-1)
+
+
+SCALE = float(sys.argv[2])
+
+if __name__ == "__main__":
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 5)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    torch.manual_seed(0)
+    net = NeuralNetClassifier(MyModule, max_epochs=2, train_split=None, verbose=0)
+    result = fit_grid(
+        net, {"lr": [0.1, 0.01]}, X[:40], y[:40], X[40:], y[40:],
+        n_jobs=2, out=sys.argv[1], plot=False, progress=False, keep_models="all",
+    )
+    print("statuses", list(result.table["status"]))
+    print("fitted", sum(m is not None for m in result.models))
+    print("best", type(result.best_model.module_).__name__, result.best_model.predict(X[:3]))
+"""
+
+
+@pytest.mark.slow
+def test_a_skorch_module_of_a_script_runs_in_workers_and_is_known_by_its_code(tmp_path):
+    pytest.importorskip("skorch")
+    script = tmp_path / "train.py"
+    script.write_text(SKORCH_SCRIPT)
+    out = tmp_path / "out"
+
+    def run(scale):
+        return subprocess.run(
+            [sys.executable, str(script), str(out), str(scale)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=tmp_path,
+        )
+
+    first = run(1.0)  # n_jobs=2: the fitted nets come back from loky's workers
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "statuses ['ok', 'ok']" in first.stdout
+    assert "fitted 2" in first.stdout and "best MyModule" in first.stdout
+    again = run(1.0)  # the same code: resumed, nothing fitted
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "fitted 0" in again.stdout
+    edited = run(2.0)  # forward() now computes something else
+    assert edited.returncode != 0
+    assert "ResumeMismatch" in edited.stderr
+    assert "The code of __main__.MyModule changed" in edited.stderr

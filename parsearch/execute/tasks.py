@@ -15,6 +15,7 @@ from sklearn.base import clone
 
 from parsearch.checks import take_rows
 from parsearch.rows import Col, Status, failed_row, new_row
+from parsearch.usercode import expose_main_code
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ def run_job(estimator, job, data, metric, on_epoch=None):
     -------
     list of Outcome
     """
+    expose_main_code(estimator, job.params)  # in a worker: fitted models pickle back
     if job.network:
         from parsearch.nets.chunk import train_chunk
 
