@@ -8,6 +8,7 @@ import sys
 import textwrap
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -202,3 +203,25 @@ def test_check_lock_timeout_accepts(value):
 def test_check_lock_timeout_refuses(value, error):
     with pytest.raises(error, match="lock_timeout"):
         check_lock_timeout(value)
+
+
+def test_a_file_system_without_flock_falls_back_to_the_file_lock(tmp_path, monkeypatch):
+    import errno
+
+    from parsearch.results import lock
+
+    if lock.fcntl is None:
+        pytest.skip("no fcntl here: the file lock alone is used anyway")
+
+    def no_flock(fd, operation):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    # The folder's flock fails; filelock's own (on the real fcntl) still works.
+    fake = SimpleNamespace(flock=no_flock, LOCK_EX=lock.fcntl.LOCK_EX, LOCK_NB=lock.fcntl.LOCK_NB)
+    monkeypatch.setattr(lock, "fcntl", fake)
+    out = tmp_path / "r"
+    with hold_folder(out):
+        assert folder_owner(out)["pid"] == os.getpid()
+        with pytest.raises(FolderInUse):  # the file lock still keeps a second one out
+            with hold_folder(out):
+                pytest.fail("two holders at once")

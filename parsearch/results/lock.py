@@ -26,6 +26,7 @@ a file that a process holds open cannot be deleted, so the clean-up cannot take 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import math
 import numbers
@@ -44,6 +45,9 @@ try:
     import fcntl
 except ImportError:  # Windows: the file lock alone (see the module's docstring)
     fcntl = None
+
+#: Errors of ``flock`` on a file system that does not lock: the file lock alone holds there.
+_NO_FLOCK = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL}
 
 #: Seconds between two tries of a lock that another search holds (as filelock's default).
 POLL_INTERVAL = 0.05
@@ -134,7 +138,9 @@ class _FolderLock:
     the files in the folder does not end it; the operating system lets go when the
     descriptor is closed, on exit from the ``with`` block or when the process dies.
     Two descriptors of one process exclude each other too. Where there is no
-    ``fcntl`` (Windows), :meth:`acquire` succeeds at once and the file lock decides.
+    ``fcntl`` (Windows), or the folder cannot be opened or its file system does not
+    ``flock`` (some network ones), :meth:`acquire` succeeds at once and the file lock
+    alone decides, as before.
     """
 
     def __init__(self, folder):
@@ -143,7 +149,8 @@ class _FolderLock:
 
     def __enter__(self):
         if fcntl is not None:
-            self.fd = os.open(self.folder, os.O_RDONLY)
+            with contextlib.suppress(OSError):  # a folder it may not open: the file lock
+                self.fd = os.open(self.folder, os.O_RDONLY)
         return self
 
     def acquire(self, deadline):
@@ -164,6 +171,10 @@ class _FolderLock:
                 if deadline is not None and time.monotonic() >= deadline:
                     return False
                 time.sleep(POLL_INTERVAL)
+            except OSError as error:
+                if error.errno not in _NO_FLOCK:
+                    raise
+                return True  # a file system without flock (some network ones): the file lock
 
     def __exit__(self, *exc):
         if self.fd is not None:
