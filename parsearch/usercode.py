@@ -52,6 +52,7 @@ _NOT_CODE = frozenset(
         "__annotations__",
         "__orig_bases__",
         "__parameters__",
+        "__slotnames__",  # copyreg's cache, set by the first pickling
         "_abc_impl",
     }
 )

@@ -66,6 +66,22 @@ def test_the_code_digest_follows_what_the_class_does():
     assert code_digest(_net()) != code_digest(_net(size=2))  # a property
 
 
+def test_the_code_digest_is_not_changed_by_pickling_the_class():
+    import pickle
+
+    net = _net()
+    before = code_digest(net)
+    net.__module__ = "tests_pickled"  # so that pickle finds the class by name
+    sys.modules["tests_pickled"] = types.SimpleNamespace(Net=net)
+    try:
+        pickle.dumps(net())  # copyreg caches __slotnames__ on the class
+    finally:
+        del sys.modules["tests_pickled"]
+    assert "__slotnames__" in vars(net)
+    net.__module__ = "__main__"
+    assert code_digest(net) == before
+
+
 def test_the_code_digest_is_the_same_in_every_process():
     # Set constants are hashed in hash order, which differs between processes.
     script = textwrap.dedent(
