@@ -129,7 +129,8 @@ def code_digest(obj):
     uses hold where they are the user's own classes and functions (followed in turn) or
     plain constants (numbers, strings, tuples of them). For a class: its user-defined
     bases (others by name), and every entry of its body: methods, static and class
-    methods, properties, nested classes, plain class attributes.
+    methods, properties, nested classes, plain class attributes (not the entries that
+    Python keeps there itself: ``__slotnames__``, ``__parameters__`` and the like).
 
     The code is read from the objects themselves, not from ``inspect.getsource``: the
     file on disk may have changed since it was imported (then the source would claim
@@ -164,8 +165,8 @@ def _feed(obj, parts, seen):
         for base in obj.__bases__:
             _feed_value(base, parts, seen)
         for name, member in sorted(vars(obj).items()):
-            if name in _NOT_CODE:
-                continue
+            if name in _NOT_CODE or (_is_dunder(name) and not _is_code_member(member)):
+                continue  # bookkeeping of Python's (caches, type parameters, ...)
             parts.append(name)
             if isinstance(member, (staticmethod, classmethod)):
                 member = member.__func__
@@ -191,6 +192,15 @@ def _feed(obj, parts, seen):
             if is_user_code(value) or _plain_text(value) is not None:
                 parts.append(f"global {name}")
                 _feed_value(value, parts, seen)
+
+
+def _is_dunder(name):
+    return name.startswith("__") and name.endswith("__")
+
+
+def _is_code_member(member):
+    """A class body's entry that holds code: a function, a method, a property, a class."""
+    return isinstance(member, (types.FunctionType, staticmethod, classmethod, property, type))
 
 
 def _feed_code(code, parts, names):
