@@ -25,7 +25,7 @@ done
 from importlib.metadata import version
 names = ["numpy", "pandas", "scikit-learn", "scipy", "joblib", "matplotlib", "torch", "tqdm",
          "filelock", "mlxtend", "dask", "distributed", "pytest", "nbclient", "nbformat",
-         "ipykernel"]
+         "ipykernel", "skorch"]
 print("minimum versions:", ", ".join(f"{n} {version(n)}" for n in names))
 EOF
 

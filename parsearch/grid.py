@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from sklearn.base import clone
 
 from parsearch.rows import is_estimator, value_key
 
@@ -232,6 +233,14 @@ def _is_number(value):
 def check_params(estimator, grid):
     """Check that every grid parameter is a parameter of the estimator.
 
+    A name is accepted when the estimator's ``get_params(deep=True)`` lists it (or that of
+    the step a sub-grid puts in, see :func:`_first_unsettable`), or else when the
+    estimator's own ``set_params`` takes it: skorch's ``NeuralNet`` sets any
+    ``module__*``, ``optimizer__*``, ``criterion__*``, ``callbacks__*`` ... parameter that
+    its constructor was not given, as ``GridSearchCV`` relies on. ``set_params`` is tried
+    on a clone, with the parameter's first value, only for names ``get_params`` does not
+    list; a name it refuses too is refused here, before any work.
+
     Parameters
     ----------
     estimator : estimator
@@ -249,7 +258,7 @@ def check_params(estimator, grid):
     known = set(valid)
     for name in grid.axes:
         wrong = _first_unsettable(name, grid, known)
-        if wrong is None:
+        if wrong is None or (wrong[1] is None and _settable(estimator, name, grid)):
             continue
         step_name, step = wrong
         if step is not None:
@@ -268,6 +277,15 @@ def check_params(estimator, grid):
             f"Invalid parameter {name!r} for estimator {type(estimator).__name__}."
             f"{hint} Valid parameters are: {', '.join(valid)}."
         )
+
+
+def _settable(estimator, name, grid):
+    """Whether the estimator's own ``set_params`` takes ``name`` (on a clone)."""
+    try:
+        clone(estimator).set_params(**{name: grid.axes[name][0]})
+    except (ValueError, TypeError, AttributeError, KeyError):
+        return False
+    return True
 
 
 def _first_unsettable(name, grid, known):

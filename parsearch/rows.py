@@ -38,6 +38,8 @@ from enum import Enum
 import numpy as np
 import pandas as pd
 
+from parsearch.usercode import code_tag
+
 
 class _StrEnum(str, Enum):
     """An enum whose members are their string values: equal, hashed, printed alike."""
@@ -159,6 +161,12 @@ def exact_repr(value, unstable=None, params_of=None):
       ``module.Class(name=<exact text>, ...)``, nested estimators the same way;
     - a function, class or other named callable is ``module.qualname``; a
       ``functools.partial`` and a bound method are spelled out;
+    - a class or function of the user's own (defined in ``__main__``, a script or a
+      notebook, or in a module that no installed distribution holds: see
+      :mod:`parsearch.usercode`), and the class of an estimator or object of such a
+      class, is followed by a hash of its code, ``__main__.Net[code:1f0c...]``: edited
+      and run again under the same name, it is another value. Classes and functions
+      of installed packages keep their name alone, as earlier versions wrote them;
     - a numpy array, a pandas object or a sparse matrix is its type, shape and a hash of
       its contents; a numpy random state is its state;
     - sets are sorted; any other object is its ``repr``, or, where that is only the
@@ -253,7 +261,7 @@ def _exact(value, unstable, params_of, active=frozenset()):
     # A scikit-learn scorer's repr names its function by __name__ alone (a lambda too).
     scorer = hasattr(value, "_score_func") and hasattr(value, "_sign")
     if " at 0x" not in text and not scorer:  # a repr of its own: trusted to tell it apart
-        return text
+        return text + code_tag(type(value))
     state = getattr(value, "__dict__", None)
     if isinstance(state, dict):  # its class and its attributes
         attributes = ", ".join(f"{k}={exact(v)}" for k, v in sorted(state.items()))
@@ -262,9 +270,10 @@ def _exact(value, unstable, params_of, active=frozenset()):
     return text
 
 
-def _class_path(value):
+def _class_path(value, tagged=True):
+    """``module.Class`` of a value's class; a class of the user's own with its code tag."""
     cls = type(value)
-    return f"{cls.__module__}.{cls.__qualname__}"
+    return f"{cls.__module__}.{cls.__qualname__}{code_tag(cls) if tagged else ''}"
 
 
 def _named(value, unstable):
@@ -280,7 +289,7 @@ def _named(value, unstable):
     elif "<locals>" in qualname:
         why = "defined inside a function, so another process cannot find it by its name"
     elif _lookup(module, qualname) is value:
-        return f"{module}.{qualname}"
+        return f"{module}.{qualname}{code_tag(value)}"
     else:
         why = f"not found as {module}.{qualname}, so another process cannot find it"
     text = repr(value)
@@ -356,8 +365,9 @@ def canonical(value):
     tuple is the list of its items' forms. These are the keys of every earlier version.
 
     An estimator is ``{"estimator": "module.Class", "params_hash": h}``, ``h`` a hash of
-    its :func:`exact_repr`; a function or class is ``{"callable": "module.qualname"}``:
-    the same in every process, and different for different values. Anything else is
+    its :func:`exact_repr`; a function or class is ``{"callable": "module.qualname"}``
+    (with the hash of its code for the user's own, see :func:`exact_repr`): the same in
+    every process, and different for different values. Anything else is
     its :func:`exact_repr` (its ``repr`` where that is exact already).
     """
     if isinstance(value, (bool, np.bool_)):
@@ -372,7 +382,8 @@ def canonical(value):
     if isinstance(value, tuple):
         return [canonical(v) for v in value]
     if is_estimator(value):
-        return {"estimator": _class_path(value), "params_hash": _digest(exact_repr(value))}
+        path = _class_path(value, tagged=False)  # its code, if its own, is in the hash
+        return {"estimator": path, "params_hash": _digest(exact_repr(value))}
     if _is_callable_value(value):
         return {"callable": exact_repr(value)}
     # Sets sorted, random states by their state: as in any process; dicts (nested ones

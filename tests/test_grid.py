@@ -269,6 +269,55 @@ def test_check_params_accepts_nested_pipeline_names():
         check_params(pipe, expand_grid({"sgdclassifier__alpah": [1e-4]}))
 
 
+class _PrefixedParams(SGDClassifier):
+    """An estimator whose set_params, as skorch's, takes ``module__*`` names it does not list."""
+
+    def set_params(self, **params):
+        own = {k: v for k, v in params.items() if not k.startswith("module__")}
+        self.module_params_ = {k: v for k, v in params.items() if k not in own}
+        return super().set_params(**own)
+
+
+def test_check_params_accepts_what_the_estimator_s_set_params_takes():
+    check_params(_PrefixedParams(), expand_grid({"module__num_units": [10, 20]}))
+    with pytest.raises(ValueError, match=r"'alpah'.*Did you mean 'alpha'"):
+        check_params(_PrefixedParams(), expand_grid({"alpah": [1e-4]}))
+
+
+def _skorch_data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4)).astype(np.float32)
+    return X, (X[:, 0] > 0).astype(np.int64)
+
+
+def test_skorch_module_parameters_are_tuned_as_gridsearchcv_tunes_them():
+    pytest.importorskip("skorch")
+    import torch
+    from skorch import NeuralNetClassifier
+
+    from parsearch import fit_grid
+
+    class Net(torch.nn.Module):
+        def __init__(self, num_units=5):
+            super().__init__()
+            self.hidden = torch.nn.Linear(4, num_units)
+            self.out = torch.nn.Linear(num_units, 2)
+
+        def forward(self, X):
+            return torch.softmax(self.out(torch.relu(self.hidden(X))), dim=-1)
+
+    net = NeuralNetClassifier(Net, max_epochs=2, lr=0.1, train_split=None, verbose=0)
+    grid = {"module__num_units": [3, 7], "optimizer__momentum": [0.0, 0.9]}
+    check_params(net, expand_grid(grid))
+    with pytest.raises(ValueError, match=r"Invalid parameter 'lrr'"):
+        check_params(net, expand_grid({"lrr": [0.1]}))
+    X, y = _skorch_data()
+    result = fit_grid(net, grid, X[:40], y[:40], X[40:], y[40:])
+    assert list(result.table["status"]) == ["ok"] * 4
+    best_units = result.best_params["module__num_units"]
+    assert result.best_model.module_.hidden.out_features == best_units
+
+
 # ----------------------------------------------------------------------------------------
 # config_key
 # ----------------------------------------------------------------------------------------

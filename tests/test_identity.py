@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_selection import SelectKBest, f_classif, mutual_info_classif
@@ -447,3 +448,100 @@ def test_folders_written_before_the_subpackages_still_resume(tmp_path):
         True
     )
     assert list(rows) == ['{"lr": 0.1}']
+
+
+# ----------------------------------------------------------------------------------------
+# A user's own class or function: known by its code, not its name alone
+# ----------------------------------------------------------------------------------------
+
+USER_MODULE = '''
+from sklearn.linear_model import LogisticRegression
+
+SHIFT = {shift}
+
+
+class Flipped(LogisticRegression):
+    """A student's estimator: a logistic regression that predicts the other class."""
+
+    def predict(self, X):
+        return 1 - super().predict(X) + SHIFT
+
+
+def squash(X):
+    return X * {scale}
+'''
+
+
+def _user_module(tmp_path, monkeypatch, shift=0, scale=1.0):
+    """(Re)load a module of the user's own, beside the script, from ``tmp_path``."""
+    import importlib
+
+    tmp_path.mkdir(exist_ok=True)
+    path = tmp_path / "student_models.py"
+    path.write_text(USER_MODULE.format(shift=shift, scale=scale))
+    importlib.invalidate_caches()
+    loaded = sys.modules.get("student_models")
+    if loaded is not None and Path(loaded.__file__) == path:
+        return importlib.reload(loaded)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "student_models", raising=False)
+    return importlib.import_module("student_models")
+
+
+def _user_data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 3))
+    return X[:50], (X[:50, 0] > 0).astype(int), X[50:], (X[50:, 0] > 0).astype(int)
+
+
+def test_a_user_class_edited_and_rerun_is_refused_naming_it(tmp_path, monkeypatch):
+    from parsearch.results.identity import ResumeMismatch
+
+    out = tmp_path / "out"
+    models = _user_module(tmp_path / "src", monkeypatch)
+    grid = {"C": [0.1, 1.0]}
+    first = fit_grid(models.Flipped(), grid, *_user_data(), out=out, plot=False, progress=False)
+    assert list(first.table["status"]) == ["ok", "ok"]
+    # The same code again (reloaded, as a rerun of the notebook's cell): every row reused.
+    models = _user_module(tmp_path / "src", monkeypatch)
+    again = fit_grid(models.Flipped(), grid, *_user_data(), out=out, plot=False, keep_models="all")
+    assert again.models == [None, None]  # reused, not fitted
+    # The method edited (the constant it uses): its old scores are not this code's.
+    models = _user_module(tmp_path / "src", monkeypatch, shift=1)
+    scores = (out / "scores.csv").read_bytes()
+    with pytest.raises(ResumeMismatch, match=r"The code of student_models\.Flipped changed"):
+        fit_grid(models.Flipped(), grid, *_user_data(), out=out, plot=False)
+    assert (out / "scores.csv").read_bytes() == scores  # nothing lost
+    # Refitting is asked for by resume=False, as the message says.
+    refit = fit_grid(models.Flipped(), grid, *_user_data(), out=out, plot=False, resume=False)
+    assert list(refit.table["score"]) != list(first.table["score"])
+
+
+def test_a_user_function_edited_as_a_grid_value_is_fitted_again(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    models = _user_module(tmp_path / "src", monkeypatch)
+
+    def run(module):
+        model = make_pipeline(FunctionTransformer(), LogisticRegression())
+        grid = {"functiontransformer__func": [module.squash, None]}
+        return fit_grid(model, grid, *_user_data(), out=out, plot=False, keep_models="all")
+
+    first = run(models)
+    models = _user_module(tmp_path / "src", monkeypatch, scale=-3.0)
+    with pytest.warns(UserWarning, match="scores.previous"):
+        second = run(models)
+    # squash changed: its configuration is fitted again; None's row is reused.
+    assert second.models[0] is not None and second.models[1] is None
+    assert first.table["config_key"][0] != second.table["config_key"][0]
+    assert first.table["config_key"][1] == second.table["config_key"][1]
+    (previous,) = out.glob("scores.previous.*.csv")  # the old row is kept
+    assert first.table["config_key"][0] in set(pd.read_csv(previous)["config_key"])
+
+
+def test_installed_classes_keep_their_name_alone():
+    from parsearch.rows import exact_repr
+
+    assert exact_repr(LogisticRegression) == "sklearn.linear_model._logistic.LogisticRegression"
+    assert estimator_description(SGDClassifier(), ["alpha"]).startswith(
+        "sklearn.linear_model._stochastic_gradient.SGDClassifier({"
+    )

@@ -8,6 +8,7 @@ import sys
 import textwrap
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -69,6 +70,41 @@ def test_a_second_process_is_refused_at_once_with_the_holders_name(tmp_path):
     finally:
         child.kill()
         child.wait()
+
+
+@pytest.mark.parametrize("timeout", [0, 0.5])
+def test_deleting_the_lock_file_does_not_let_a_second_search_in(tmp_path, timeout):
+    # A clean-up of dot files while a search runs: its lock must hold all the same.
+    out = tmp_path / "r"
+    child = holder(out)
+    try:
+        for name in (LOCK, LOCK_OWNER):
+            (out / name).unlink()
+        start = time.monotonic()
+        with pytest.raises(FolderInUse, match="in use by another search"):
+            with hold_folder(out, timeout=timeout):
+                pytest.fail("two holders at once")
+        assert time.monotonic() - start >= timeout
+        # And a third process, started now, is kept out too.
+        third = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"from parsearch.results.lock import hold_folder\n"
+                f"with hold_folder({str(out)!r}): pass",
+            ],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=60,
+        )
+        assert third.returncode != 0
+        assert "FolderInUse" in third.stderr
+    finally:
+        child.kill()
+        child.wait()
+    with hold_folder(out):  # the holder gone, the folder is free again
+        assert (out / LOCK).exists()
 
 
 def test_a_waiting_holder_gets_the_folder_when_the_first_one_ends(tmp_path):
@@ -167,3 +203,25 @@ def test_check_lock_timeout_accepts(value):
 def test_check_lock_timeout_refuses(value, error):
     with pytest.raises(error, match="lock_timeout"):
         check_lock_timeout(value)
+
+
+def test_a_file_system_without_flock_falls_back_to_the_file_lock(tmp_path, monkeypatch):
+    import errno
+
+    from parsearch.results import lock
+
+    if lock.fcntl is None:
+        pytest.skip("no fcntl here: the file lock alone is used anyway")
+
+    def no_flock(fd, operation):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    # The folder's flock fails; filelock's own (on the real fcntl) still works.
+    fake = SimpleNamespace(flock=no_flock, LOCK_EX=lock.fcntl.LOCK_EX, LOCK_NB=lock.fcntl.LOCK_NB)
+    monkeypatch.setattr(lock, "fcntl", fake)
+    out = tmp_path / "r"
+    with hold_folder(out):
+        assert folder_owner(out)["pid"] == os.getpid()
+        with pytest.raises(FolderInUse):  # the file lock still keeps a second one out
+            with hold_folder(out):
+                pytest.fail("two holders at once")

@@ -18,6 +18,7 @@ from parsearch.checks import take_rows
 from parsearch.fused.chunk import train_chunk
 from parsearch.jobs import Outcome
 from parsearch.rows import Col, Status, failed_row, new_row
+from parsearch.usercode import expose_main_code
 
 
 def run_job(estimator, job, data, metric, on_epoch=None):
@@ -40,6 +41,7 @@ def run_job(estimator, job, data, metric, on_epoch=None):
     -------
     list of Outcome
     """
+    expose_main_code(estimator, job.params)  # in a worker: fitted models pickle back
     if job.engine is not None:
         return train_chunk(estimator, job, data, metric, on_epoch=on_epoch)
     return [run_config(estimator, i, p, data, metric) for i, p in zip(job.indices, job.params)]

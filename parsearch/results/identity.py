@@ -13,6 +13,17 @@ any change. A value with no such name (a lambda, a function defined inside a fun
 an object whose ``repr`` is its memory address) could never be recognised by a rerun:
 :func:`check_resumable` refuses it, before any work, for a search that writes a results
 folder to resume.
+
+A class or function of the user's own (in ``__main__``: a script, a notebook; or in a
+module beside them that no installed distribution holds; :mod:`parsearch.usercode`) is
+named with a hash of its code, ``__main__.Net[code:1f0c...]``, in the estimator's
+description and in configuration keys alike: edited and run again into the same folder,
+it is not taken for the old one. As the estimator's class or a fixed parameter (skorch's
+``module=Net``) it makes the rerun refuse with :class:`ResumeMismatch`, naming the class
+whose code changed (nothing is overwritten; ``resume=False`` or another folder refits);
+as a grid value its configurations are fitted again, the old rows kept in
+``scores.previous.<UTC time>.csv``. Installed classes (scikit-learn, torch, skorch,
+parsearch) keep ``module.qualname`` alone, so folders written before still resume.
 """
 
 from __future__ import annotations
@@ -20,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -27,6 +39,7 @@ import pandas as pd
 
 from parsearch.checks import is_dataframe
 from parsearch.rows import exact_repr, is_estimator
+from parsearch.usercode import code_tag
 
 
 class ResumeMismatch(ValueError):
@@ -188,7 +201,8 @@ def estimator_description(estimator, grid_names=()):
         name: exact_repr(value, None, params_of) for name, value in params_of(estimator).items()
     }
     cls = type(estimator)
-    return f"{cls.__module__}.{cls.__qualname__}({json.dumps(params, sort_keys=True)})"
+    path = f"{cls.__module__}.{cls.__qualname__}{code_tag(cls)}"
+    return f"{path}({json.dumps(params, sort_keys=True)})"
 
 
 def _fixed_params(estimator, grid_names):
@@ -209,6 +223,39 @@ def _fixed_params(estimator, grid_names):
         return {n: v for n, v in params.items() if prefix + n not in grid_names}
 
     return params_of
+
+
+#: A user's class or function in an identity's text: its name and the hash of its code.
+_TAGGED = re.compile(r"([\w.]+)\[code:([0-9a-f]+)\]")
+
+
+def changed_code(old, new):
+    """What to say when two identities differ in the code of the user's own classes.
+
+    Parameters
+    ----------
+    old, new : object
+        An entry of a stored identity and of this search's (texts, normally).
+
+    Returns
+    -------
+    str
+        A sentence naming each class or function whose code hash differs (or that one
+        side names with code and the other without), or ``""``.
+    """
+    if not isinstance(old, str) or not isinstance(new, str):
+        return ""
+    before, now = dict(_TAGGED.findall(old)), dict(_TAGGED.findall(new))
+    names = sorted(
+        n for n in before.keys() | now.keys() if before.get(n) != now.get(n) and n in new
+    )
+    if not names:
+        return ""
+    return (
+        f" The code of {', '.join(names)} changed since those rows were computed (a class or "
+        "function of your own is known by its code, not its name alone): its old scores "
+        "are not this code's."
+    )
 
 
 def metric_identity(metric):

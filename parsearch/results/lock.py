@@ -11,23 +11,46 @@ command, recorded in ``out/.parsearch.owner.json``), or waits for it if asked to
 The operating system releases the lock when its process ends, however it ends: a lock
 left by a killed search never blocks the next one (its owner record, left behind, is
 overwritten).
+
+A lock on a file alone would end with the file: a clean-up of dot files that deletes
+``.parsearch.lock`` while a search runs lets the next search create a new file and lock
+that one, and two searches write the folder. So on POSIX systems the folder itself is
+locked too (``fcntl.flock`` on a descriptor of the directory, :class:`_FolderLock`): a
+directory cannot be deleted while it holds files, and the lock is on the directory, not
+on a name in it, so it holds whatever happens to the files in it. The file lock stays
+besides (searches of earlier versions, which lock only the file, are kept out as
+before). On Windows, which has no ``fcntl``, the file lock alone holds the folder: there
+a file that a process holds open cannot be deleted, so the clean-up cannot take it away.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import math
 import numbers
 import os
 import socket
 import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
 from parsearch.results.files import LOCK, LOCK_OWNER, remove_temporaries, write_json_atomic
+
+try:
+    import fcntl
+except ImportError:  # Windows: the file lock alone (see the module's docstring)
+    fcntl = None
+
+#: Errors of ``flock`` on a file system that does not lock: the file lock alone holds there.
+_NO_FLOCK = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL}
+
+#: Seconds between two tries of a lock that another search holds (as filelock's default).
+POLL_INTERVAL = 0.05
 
 
 class FolderInUse(RuntimeError):
@@ -87,21 +110,76 @@ def hold_folder(out, timeout=0):
         return
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(out / LOCK)
-    wait = -1 if timeout is None or math.isinf(timeout) else timeout
-    try:
-        lock.acquire(timeout=wait)
-    except Timeout:
-        raise FolderInUse(_in_use_message(out, timeout)) from None
-    try:
-        write_json_atomic(out / LOCK_OWNER, _this_process())
-        remove_temporaries(out)
-        yield
-    finally:
+    deadline = None if timeout is None or math.isinf(timeout) else time.monotonic() + timeout
+    with _FolderLock(out) as folder_lock:
+        if not folder_lock.acquire(deadline):
+            raise FolderInUse(_in_use_message(out, timeout))
+        lock = FileLock(out / LOCK)
+        wait = -1 if deadline is None else max(0.0, deadline - time.monotonic())
         try:
-            (out / LOCK_OWNER).unlink(missing_ok=True)
+            lock.acquire(timeout=wait)
+        except Timeout:
+            raise FolderInUse(_in_use_message(out, timeout)) from None
+        try:
+            write_json_atomic(out / LOCK_OWNER, _this_process())
+            remove_temporaries(out)
+            yield
         finally:
-            lock.release()
+            try:
+                (out / LOCK_OWNER).unlink(missing_ok=True)
+            finally:
+                lock.release()
+
+
+class _FolderLock:
+    """An exclusive ``flock`` on the folder's own directory descriptor (POSIX only).
+
+    The lock belongs to the directory, not to a name in it, so deleting or replacing
+    the files in the folder does not end it; the operating system lets go when the
+    descriptor is closed, on exit from the ``with`` block or when the process dies.
+    Two descriptors of one process exclude each other too. Where there is no
+    ``fcntl`` (Windows), or the folder cannot be opened or its file system does not
+    ``flock`` (some network ones), :meth:`acquire` succeeds at once and the file lock
+    alone decides, as before.
+    """
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.fd = None
+
+    def __enter__(self):
+        if fcntl is not None:
+            with contextlib.suppress(OSError):  # a folder it may not open: the file lock
+                self.fd = os.open(self.folder, os.O_RDONLY)
+        return self
+
+    def acquire(self, deadline):
+        """Take the lock, waiting until ``deadline`` (``time.monotonic()``; None: forever).
+
+        Returns
+        -------
+        bool
+            Whether this process now holds it.
+        """
+        if self.fd is None:
+            return True
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if deadline is not None and time.monotonic() >= deadline:
+                    return False
+                time.sleep(POLL_INTERVAL)
+            except OSError as error:
+                if error.errno not in _NO_FLOCK:
+                    raise
+                return True  # a file system without flock (some network ones): the file lock
+
+    def __exit__(self, *exc):
+        if self.fd is not None:
+            os.close(self.fd)  # lets go of the lock, if held
+            self.fd = None
 
 
 def folder_owner(out):

@@ -30,7 +30,7 @@ from parsearch.results.files import (
     write_arrays_atomic,
     write_json_atomic,
 )
-from parsearch.results.identity import ResumeMismatch, current_identity
+from parsearch.results.identity import ResumeMismatch, changed_code, current_identity
 from parsearch.results.read import read_meta, read_scores
 from parsearch.rows import Col, csv_cell
 
@@ -144,9 +144,9 @@ class ResultStore:
 
     def _refuse_other(self, what, old):
         """Raise ResumeMismatch: the folder's rows are of another estimator, data, ..."""
-        hint = ""
+        hint = changed_code(old, self.identity.get(what))
         if what == "validation" and "folds" in str(self.identity[what]):
-            hint = (
+            hint += (
                 " Under cross-validation the folds themselves must be the same: a "
                 "splitter with shuffle=True needs a random_state to make them again."
             )
