@@ -680,6 +680,18 @@ class BestSoFar:
             self.index, self.score, self.model = index, score, model
 
 
+def slot_keys(keys):
+    """A key per grid position, unique even where the grid lists a configuration twice.
+
+    ``config_key#n``: the n-th occurrence of the key in the grid (0 for the first).
+    """
+    seen, slots = {}, []
+    for key in keys:
+        slots.append(f"{key}#{seen.get(key, 0)}")
+        seen[key] = seen.get(key, 0) + 1
+    return slots
+
+
 def new_row(params):
     """The row of a configuration before its result: its parameters, key and no error."""
     return {**params, Col.KEY: config_key(params), Col.ERROR: ""}

@@ -25,7 +25,16 @@ from parsearch.execute.tasks import run_job
 
 
 def execute(
-    jobs, estimator, data, metric, *, n_jobs=None, backend=None, on_units=None, client=None
+    jobs,
+    estimator,
+    data,
+    metric,
+    *,
+    n_jobs=None,
+    backend=None,
+    on_units=None,
+    client=None,
+    checkpoint=None,
 ):
     """Run the jobs and yield their outcomes as they finish.
 
@@ -50,6 +59,9 @@ def execute(
     client : distributed.Client, optional
         Run every job as a task on this Dask cluster (``n_jobs`` and ``backend`` are
         then unused: the cluster's worker threads decide how many run at once).
+    checkpoint : parsearch.fused.checkpoint.ChunkCheckpoint, optional
+        Where the fused chunks that run here save their models as they train (not on
+        Dask).
 
     Yields
     ------
@@ -65,7 +77,9 @@ def execute(
     fused = [job for job in jobs if job.fused]
     single = [job for job in jobs if not job.fused]
     for job in fused:
-        yield run_job(estimator, job, data, metric, on_epoch=lambda _, k: progress(k))
+        yield run_job(
+            estimator, job, data, metric, on_epoch=lambda _, k: progress(k), checkpoint=checkpoint
+        )
     if not single:
         return
     units = {job.indices[0]: job.units for job in single}

@@ -21,7 +21,7 @@ from parsearch.rows import Col, Status, failed_row, new_row
 from parsearch.usercode import expose_main_code
 
 
-def run_job(estimator, job, data, metric, on_epoch=None):
+def run_job(estimator, job, data, metric, on_epoch=None, checkpoint=None):
     """Run every configuration of a job.
 
     Parameters
@@ -36,6 +36,8 @@ def run_job(estimator, job, data, metric, on_epoch=None):
         How to score.
     on_epoch : callable, optional
         Progress callback ``on_epoch(epoch, n_models)`` of an engine's jobs.
+    checkpoint : parsearch.fused.checkpoint.ChunkCheckpoint, optional
+        Where a fused chunk's models are saved as they train (in this process only).
 
     Returns
     -------
@@ -43,7 +45,7 @@ def run_job(estimator, job, data, metric, on_epoch=None):
     """
     expose_main_code(estimator, job.params)  # in a worker: fitted models pickle back
     if job.engine is not None:
-        return train_chunk(estimator, job, data, metric, on_epoch=on_epoch)
+        return train_chunk(estimator, job, data, metric, on_epoch=on_epoch, checkpoint=checkpoint)
     return [run_config(estimator, i, p, data, metric) for i, p in zip(job.indices, job.params)]
 
 

@@ -76,11 +76,13 @@ def split_data(engine, split, model, metric):
     )
 
 
-def train_chunk(estimator, job, data, metric, on_epoch=None):
+def train_chunk(estimator, job, data, metric, on_epoch=None, checkpoint=None):
     """Train the configurations of a job at once with its engine, and score them.
 
     Each model's ``score`` is its validation score after the last epoch (the mean over
     folds under cross-validation); ``epoch_scores`` holds the score after each epoch.
+    With a ``checkpoint``, the chunk goes on from the states an earlier, killed run saved
+    there, and saves its own as it trains.
 
     Parameters
     ----------
@@ -93,7 +95,10 @@ def train_chunk(estimator, job, data, metric, on_epoch=None):
     metric : parsearch.metrics.Metric
         How to score.
     on_epoch : callable, optional
-        ``on_epoch(epoch, n_models)`` after each epoch of each fold.
+        ``on_epoch(epoch, n_models)`` after each epoch of each fold (and, going on from a
+        checkpoint, for each epoch it had saved).
+    checkpoint : parsearch.fused.checkpoint.ChunkCheckpoint, optional
+        Where the chunk's models are saved while they train, and found again.
 
     Returns
     -------
@@ -106,11 +111,7 @@ def train_chunk(estimator, job, data, metric, on_epoch=None):
         models = [clone(estimator).set_params(**p) for p in job.params]
         X = np.ascontiguousarray(data.X_train)
         classes = np.unique(np.asarray(data.y_train))
-        runs = []
-        for split in fold_splits(data, X):
-            run = engine.start(split_data(engine, split, models[0], metric), models)
-            run.train_to(job.epochs, on_epoch)
-            runs.append(run.results())
+        runs = _train_folds(engine, models, job, fold_splits(data, X), metric, on_epoch, checkpoint)
     except Exception as exc:
         seconds = (time.perf_counter() - start) / len(rows)
         tb = traceback.format_exc()
@@ -126,6 +127,43 @@ def train_chunk(estimator, job, data, metric, on_epoch=None):
         )
         for k, (index, params, model) in enumerate(zip(job.indices, job.params, models))
     ]
+
+
+def _train_folds(engine, models, job, splits, metric, on_epoch, checkpoint):
+    """Each fold's run trained to the job's epochs (from a checkpoint where one fits).
+
+    Returns
+    -------
+    list of list of FusedOutcome
+        Per fold, each model's outcome with its final weights.
+    """
+    saved = None if checkpoint is None else checkpoint.saved(job.indices, len(splits))
+    if checkpoint is not None:
+        checkpoint.start()
+    results, finished = [], []  # finished: (epochs, states) of the folds done, for saving
+    for fold, split in enumerate(splits):
+        data = split_data(engine, split, models[0], metric)
+        if saved and fold < len(saved):
+            epoch, states = saved[fold]
+            run = engine.resume(data, models, states, epoch)
+            for done in range(1, epoch + 1) if on_epoch is not None else ():
+                on_epoch(done, len(models))  # trained before the kill: progress all the same
+        else:
+            run = engine.start(data, models)
+        last = fold == len(splits) - 1
+
+        def after_epoch(epoch, n_models, run=run, last=last):
+            if on_epoch is not None:
+                on_epoch(epoch, n_models)
+            if checkpoint is not None and not (last and epoch == job.epochs) and checkpoint.due():
+                now = [run.state(k) for k in range(len(models))]
+                checkpoint.save(job.indices, [*finished, (epoch, now)])
+
+        run.train_to(job.epochs, after_epoch)
+        if checkpoint is not None and not last:
+            finished.append((job.epochs, [run.state(k) for k in range(len(models))]))
+        results.append(run.results())
+    return results
 
 
 def model_outcome(index, params, model, per_fold, data, metric, seconds, fitted_as=None):

@@ -20,7 +20,7 @@ with ``resume=True`` reuses the stored rows (pruned rows are final as soon as th
 stored), stores the checkpoint's stopped rows that a kill kept out of ``scores.csv``, and
 trains the survivors on from the checkpoint's rung: the table ends as an uninterrupted
 run's would. Entries are keyed by each configuration's ``config_key`` and its occurrence
-in the grid (:func:`slot_keys`), so a grid that lists a configuration twice keeps both.
+in the grid (``parsearch.rows.slot_keys``), so a grid that lists a configuration twice keeps both.
 The checkpoint is removed when the search ends.
 """
 
@@ -32,23 +32,11 @@ import warnings
 from parsearch.halving.schedule import describe, expected_candidates, rung_resources, survivors
 from parsearch.jobs import Outcome
 from parsearch.results.identity import current_identity
-from parsearch.rows import RESULT_COLUMNS, Col, Status, new_row
+from parsearch.rows import RESULT_COLUMNS, Col, Status, new_row, slot_keys
 
 _RESULT_NAMES = set(RESULT_COLUMNS)
 
 CHECKPOINT_VERSION = 2
-
-
-def slot_keys(keys):
-    """A key per grid position, unique even where the grid lists a configuration twice.
-
-    ``config_key#n``: the n-th occurrence of the key in the grid (0 for the first).
-    """
-    seen, slots = {}, []
-    for key in keys:
-        slots.append(f"{key}#{seen.get(key, 0)}")
-        seen[key] = seen.get(key, 0) + 1
-    return slots
 
 
 def halving_identity(halving, seed=None):

@@ -117,11 +117,20 @@ def write_arrays_atomic(path, header, arrays):
     int
         The file's size in bytes.
     """
-    encoded = np.frombuffer(json.dumps(to_jsonable(header)).encode("utf-8"), dtype=np.uint8)
+    text = json.dumps(header, default=_plain)  # NaN and infinity kept as Python writes them
+    encoded = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     with atomic_write(path, binary=True) as f:
         np.savez(f, **{_HEADER: encoded}, **arrays)
         size = f.tell()
     return size
+
+
+def _plain(value):
+    """A value JSON has no form for, as a plain one: a numpy scalar's item, else
+    ``to_jsonable``'s form."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return to_jsonable(value)
 
 
 def read_arrays(path):

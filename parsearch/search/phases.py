@@ -47,7 +47,7 @@ from parsearch.results.identity import (
 )
 from parsearch.results.read import read_meta
 from parsearch.results.store import ResultStore
-from parsearch.rows import BestSoFar, Col, Status, config_key, succeeded
+from parsearch.rows import BestSoFar, Col, Status, config_key, slot_keys, succeeded
 from parsearch.search.meta import finish_meta, start_meta
 from parsearch.search.progress import prefetch_plotting, progress_bar
 from parsearch.search.result import GridResult
@@ -274,6 +274,7 @@ def run_search(search, plan):
         unit="pass" if halving_passes else None,
     )
     try:
+        checkpoint = _chunk_checkpoint(search, plan)
         if search.halving is not None:
             outcomes = run_halving(search, plan, bar)
         else:
@@ -286,6 +287,7 @@ def run_search(search, plan):
                 backend=options.backend,
                 on_units=bar.update,
                 client=options.client,
+                checkpoint=checkpoint,
             )
         for job_outcomes in outcomes:
             for outcome in job_outcomes:
@@ -294,6 +296,8 @@ def run_search(search, plan):
                 bar.set_postfix({search.metric.name: f"{best.score:.4g}"}, refresh=False)
         if store and search.halving is not None:
             store.remove_checkpoint()  # every row is stored: nothing to go on from
+        if checkpoint is not None:
+            checkpoint.remove()
     except BaseException:  # stopped (Ctrl-C, a lost cluster): say so in meta.json
         if store:
             with contextlib.suppress(Exception):
@@ -304,6 +308,18 @@ def run_search(search, plan):
         if store:
             store.close()
     return collected
+
+
+def _chunk_checkpoint(search, plan):
+    """Where this process's fused chunks save their models as they train (with ``out``,
+    outside halving, which keeps its own, and not on Dask), or None."""
+    fused_here = any(job.fused for job in plan.jobs) and search.options.client is None
+    if plan.store is None or search.halving is not None or not fused_here:
+        return None
+    from parsearch.fused.checkpoint import ChunkCheckpoint
+
+    slots = slot_keys(plan.keys)
+    return ChunkCheckpoint(plan.store, slots, plan.identity, resume=search.options.resume)
 
 
 def _planned_units(search, plan):
