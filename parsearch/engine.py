@@ -176,6 +176,11 @@ class Engine(Protocol):
         (``parsearch.fused.live.FusedOutcome``)."""
 
 
+_ENGINE_METHODS = tuple(
+    name for name, value in vars(Engine).items() if callable(value) and not name.startswith("_")
+)
+
+
 def engine_of(estimator):
     """The fused engine an estimator declares, or None.
 
@@ -189,8 +194,32 @@ def engine_of(estimator):
     Engine or None
         What ``estimator.__parsearch_engine__()`` returns; None for an estimator that
         declares none (it is fitted one configuration per task).
+
+    Raises
+    ------
+    TypeError
+        When the declared engine lacks what :class:`Engine` asks for.
+
+    Notes
+    -----
+    The method is looked up on the estimator's class, as Python looks up special
+    methods: a wrapper that forwards attribute lookups to an estimator it holds
+    (``__getattr__``), or a mock, does not take on that estimator's engine.
     """
-    declare = getattr(estimator, ENGINE_METHOD, None)
-    if declare is None or isinstance(estimator, type):
+    if isinstance(estimator, type):
         return None
-    return declare()
+    declare = getattr(type(estimator), ENGINE_METHOD, None)
+    if declare is None:
+        return None
+    engine = declare(estimator)
+    if not isinstance(engine, Engine):
+        missing = [
+            name
+            for name in (*Engine.__annotations__, *_ENGINE_METHODS)
+            if not hasattr(engine, name)
+        ]
+        raise TypeError(
+            f"{type(estimator).__name__}.{ENGINE_METHOD}() returned {type(engine).__name__}, "
+            f"which is no parsearch.engine.Engine: it lacks {', '.join(missing)}."
+        )
+    return engine

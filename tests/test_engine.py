@@ -160,3 +160,42 @@ def test_the_toy_models_are_fused_models():
                                [0.1, 0.2], 0, 2)  # fmt: skip
     assert isinstance(toy, FusedModels)
     assert toy.order == [1, 0]  # the layout's order maps back to the configurations'
+
+
+def test_an_engine_is_declared_by_the_class_not_by_forwarded_attributes(data):
+    """A wrapper forwarding attribute lookups to a held estimator, or a mock, takes on no
+    engine: it is fitted one configuration per task."""
+    from unittest.mock import Mock
+
+    from sklearn.base import BaseEstimator, ClassifierMixin
+
+    class Forwarding(ClassifierMixin, BaseEstimator):
+        def __init__(self, estimator=None):
+            self.estimator = estimator
+
+        def __getattr__(self, name):
+            if name == "estimator":
+                raise AttributeError(name)
+            return getattr(self.estimator, name)
+
+        def fit(self, X, y):
+            self.estimator.fit(X, y)
+            self.classes_ = self.estimator.classes_
+            return self
+
+        def predict(self, X):
+            return self.estimator.predict(X)
+
+    assert engine_of(Forwarding(ToyLogReg())) is None
+    assert engine_of(Mock(spec=ToyLogReg())) is None
+    res = fit_grid(Forwarding(ToyLogReg(epochs=1)), {"estimator__lr": [0.1, 0.3]}, *data, **QUIET)
+    assert res.meta["execution"]["fused_groups"] == [] and len(res.table) == 2
+
+
+def test_an_engine_that_is_no_engine_is_refused_naming_what_it_lacks():
+    class Half(ToyLogReg):
+        def __parsearch_engine__(self):
+            return object()
+
+    with pytest.raises(TypeError, match=r"no parsearch.engine.Engine: it lacks name, resource"):
+        engine_of(Half())

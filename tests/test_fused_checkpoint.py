@@ -180,3 +180,26 @@ def test_a_sigkilled_grid_goes_on_from_its_last_epoch(data, tmp_path):
     net = MLPClassifier(depth=1, epochs=6, batch_size=64, device="cpu", dtype="float64")
     expected = _fit(net, {"lr": [0.01, 0.1], "width": [8, 16]}, X, y, Xv, yv)
     assert eval(scores) == list(expected.table[Col.SCORE])
+
+
+def test_saved_models_that_do_not_fit_train_again(data, tmp_path, monkeypatch, two_chunks):
+    """Saved weights of another shape (a damaged or foreign file) are warned of, and the
+    chunk trains from its first epoch: no failed row."""
+    from parsearch.results.files import read_arrays, write_arrays_atomic
+
+    X, y, Xv, yv = data
+    original = LiveRun._epoch
+    _counting(monkeypatch, kill_at=3)
+    with pytest.raises(_Kill):
+        _fit(MLPClassifier(**NET), GRID, X, y, Xv, yv, out=tmp_path)
+    monkeypatch.setattr(LiveRun, "_epoch", original)
+    path = tmp_path / FUSED_CHECKPOINT
+    header, arrays = read_arrays(path)
+    for name in [n for n in arrays if n.endswith("layers/0/0")]:
+        arrays[name] = arrays[name][:, :-1]
+    write_arrays_atomic(path, header, arrays)
+    with pytest.warns(RuntimeWarning, match="train again from the first epoch"):
+        resumed = fit_grid(MLPClassifier(**NET), GRID, X, y, Xv, yv, out=tmp_path,
+                           progress=False, plot=False)  # fmt: skip
+    whole = _fit(MLPClassifier(**NET), GRID, X, y, Xv, yv)
+    pd.testing.assert_frame_equal(resumed.table[COMPARED], whole.table[COMPARED])

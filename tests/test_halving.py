@@ -446,3 +446,61 @@ def test_a_crafted_checkpoint_runs_no_code(data, tmp_path, monkeypatch, where):
     compared = ["lr", "width", Col.SCORE, Col.STATUS, Col.EPOCHS_TRAINED]
     pd.testing.assert_frame_equal(resumed.table[compared], whole.table[compared])
     assert not (tmp_path / FORMER_CHECKPOINT).exists()  # removed unread when the search ends
+
+
+def _rewrite_checkpoint(path, change):
+    """Read the checkpoint, let ``change(header, arrays)`` damage it, write it back."""
+    from parsearch.results.files import read_arrays, write_arrays_atomic
+
+    header, arrays = read_arrays(path)
+    change(header, arrays)
+    write_arrays_atomic(path, header, arrays)
+
+
+def _drop_an_array(header, arrays):
+    arrays.pop(sorted(arrays)[0])
+
+
+def _wrong_shape(header, arrays):
+    name = next(n for n in sorted(arrays) if n.endswith("layers/0/0"))
+    arrays[name] = arrays[name][:, :-1]
+
+
+def _one_fold_short(header, arrays):
+    for state in header["states"].values():
+        state["folds"] = state["folds"][:1]
+
+
+def _rung_beyond(header, arrays):
+    header["rung"] = 7
+
+
+def _other_engine(header, arrays):
+    header["engine"] = "another"
+
+
+@pytest.mark.parametrize(
+    "damage", [_drop_an_array, _wrong_shape, _one_fold_short, _rung_beyond, _other_engine]
+)
+def test_a_damaged_checkpoint_is_warned_of_and_the_survivors_train_again(
+    data, tmp_path, monkeypatch, damage
+):
+    """A checkpoint that reads but does not fit the models (an array missing or of another
+    shape, a fold short, a rung this search never decides, another engine's) is not used:
+    the search ends with the table of an uninterrupted one."""
+    from parsearch.fused.rungs import FusedRungs
+
+    X, y, _, _ = data
+    net = MLPClassifier(**{**NET, "epochs": 3})
+    grid = {"lr": [0.01, 0.1, 0.3], "width": [8]}
+    undo = _interrupt_at(monkeypatch, FusedRungs, 3)
+    with pytest.raises(_Stop):
+        _quiet_fit(net, grid, X, y, cv=2, halving=True, out=tmp_path)
+    undo()
+    _rewrite_checkpoint(tmp_path / CHECKPOINT, damage)
+    with pytest.warns(RuntimeWarning, match="train again from the first epoch"):
+        resumed = fit_grid(net, grid, X, y, cv=2, halving=True, out=tmp_path, progress=False,
+                           plot=False)  # fmt: skip
+    whole = _quiet_fit(net, grid, X, y, cv=2, halving=True)
+    compared = ["lr", "width", Col.SCORE, Col.STATUS, Col.EPOCHS_TRAINED]
+    pd.testing.assert_frame_equal(resumed.table[compared], whole.table[compared])

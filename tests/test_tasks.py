@@ -171,3 +171,22 @@ def test_a_nan_fold_keeps_the_other_folds_and_ranks_last(digits):
     np.testing.assert_array_equal(
         res.cv_results_["rank_test_score"], gs.cv_results_["rank_test_score"]
     )
+
+
+class WritesThroughABuffer(ScalesInPlace):
+    """Writes into X through Python's buffer protocol (a TypeError when it is read-only)."""
+
+    def fit(self, X, y):
+        memoryview(X).cast("B")[0] = 1
+        return super().fit(X, y)
+
+
+def test_an_estimator_writing_through_a_buffer_is_fitted_on_copies(digits):
+    X, y, Xv, yv = digits
+    before = X.copy()
+    grid = {"shift": [0.0, 1.0]}
+    res = fit_grid(WritesThroughABuffer(), grid, X, y, Xv, yv, **QUIET)
+    np.testing.assert_array_equal(X, before)
+    assert list(res.table[Col.STATUS]) == [Status.OK, Status.OK]
+    expected = grid_search_cv(WritesThroughABuffer(), grid, X, y, Xv, yv)
+    np.testing.assert_allclose(res.table[Col.SCORE], expected)

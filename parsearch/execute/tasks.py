@@ -61,7 +61,7 @@ def configured(estimator, params):
 def run_config(estimator, index, params, data, metric):
     """Clone the estimator, set the parameters, fit and score one configuration.
 
-    The estimator never gets the caller's arrays to write into: on a validation set it
+    The estimator is not handed the caller's arrays to write into: on a validation set it
     fits on read-only views of them (no copy), and an estimator that writes into its input
     anyway is fitted again on private copies (one copy of the data for that
     configuration; scikit-learn's own in-place transformers, such as
@@ -82,8 +82,8 @@ def run_config(estimator, index, params, data, metric):
     try:
         try:
             model, scores = _fit_and_score(estimator, params, data, metric, read_only_view)
-        except ValueError as exc:
-            if "read-only" not in str(exc):
+        except Exception as exc:
+            if not wrote_into_input(exc):
                 raise
             model, scores = _fit_and_score(estimator, params, data, metric, private_copy)
         score = float(np.mean(scores))
@@ -143,6 +143,21 @@ def _nonfinite(metric, scores, cross_validated):
         f"the {metric.name} score is {', '.join(bad)} of {len(scores)} (the folds' scores "
         "are kept in fold_scores; the mean is NaN)"
     )
+
+
+#: How numpy, Python's buffers, ctypes and Cython say that an array cannot be written.
+_READ_ONLY_WORDS = ("read-only", "readonly", "not writable", "not writeable", "non-writable")
+
+
+def wrote_into_input(exc):
+    """Whether ``exc`` says that something tried to write into a read-only array.
+
+    numpy raises ``ValueError`` ("assignment destination is read-only"), a ``memoryview``
+    ``TypeError`` ("cannot modify read-only memory"), ctypes ``TypeError`` ("underlying
+    buffer is not writable"), Cython ``ValueError`` ("buffer source array is read-only").
+    """
+    text = str(exc).lower()
+    return any(word in text for word in _READ_ONLY_WORDS)
 
 
 def read_only_view(value):

@@ -43,12 +43,15 @@ class ChunkCheckpoint:
         Each grid position's slot key.
     identity : dict
         The search's resume identity.
+    engine : str
+        The name of the engine whose models are saved (a checkpoint of another engine's
+        is not used).
     resume : bool
         Whether to go on from a checkpoint left by an earlier run.
     """
 
-    def __init__(self, store, slots, identity, resume=True):
-        self.store, self.slots, self.identity = store, slots, identity
+    def __init__(self, store, slots, identity, engine, resume=True):
+        self.store, self.slots, self.identity, self.engine = store, slots, identity, engine
         self._earlier = self._read() if resume else {}
         self._last_save = time.monotonic()
 
@@ -61,21 +64,27 @@ class ChunkCheckpoint:
         identity = header.get("identity")
         if (
             header.get("version") != VERSION
+            or header.get("engine") != self.engine
             or not isinstance(identity, dict)
             or self.store.identity_differs(current_identity(identity)) is not None
             or not isinstance(header.get("models"), dict)
         ):
             return {}
-        return {
-            slot: [(int(f["epoch"]), f["state"], f"{slot}/{k}", arrays) for k, f in enumerate(fs)]
-            for slot, fs in header["models"].items()
-        }
+        try:
+            return {
+                slot: [
+                    (int(f["epoch"]), f["state"], f"{slot}/{k}", arrays) for k, f in enumerate(fs)
+                ]
+                for slot, fs in header["models"].items()
+            }
+        except (KeyError, TypeError, ValueError):
+            return {}
 
     def start(self):
         """A chunk starts training: its first save waits :data:`SAVE_EVERY_SECONDS`."""
         self._last_save = time.monotonic()
 
-    def saved(self, indices, n_folds):
+    def saved(self, indices, n_folds, epochs):
         """The saved states of a chunk's models, if they can go on from them.
 
         Parameters
@@ -84,6 +93,8 @@ class ChunkCheckpoint:
             The chunk's grid positions.
         n_folds : int
             Its folds.
+        epochs : int
+            The epochs its models train for.
 
         Returns
         -------
@@ -97,14 +108,16 @@ class ChunkCheckpoint:
             return None
         folds = []
         for fold in range(min(len(e) for e in entries)):
-            epochs = {e[fold][0] for e in entries}
-            if len(epochs) != 1 or not all(len(e) == len(entries[0]) for e in entries):
+            saved_at = {e[fold][0] for e in entries}
+            if len(saved_at) != 1 or not all(len(e) == len(entries[0]) for e in entries):
+                return None
+            if not 1 <= next(iter(saved_at)) <= epochs:
                 return None
             try:
                 states = [ModelState.from_record(*e[fold][1:]) for e in entries]
             except (KeyError, TypeError, ValueError):
                 return None
-            folds.append((epochs.pop(), states))
+            folds.append((saved_at.pop(), states))
         return folds
 
     def due(self):
@@ -128,7 +141,12 @@ class ChunkCheckpoint:
                 {"epoch": epoch, "state": states[k].to_record(f"{slot}/{f}", arrays)}
                 for f, (epoch, states) in enumerate(folds)
             ]
-        header = {"version": VERSION, "identity": self.identity, "models": models}
+        header = {
+            "version": VERSION,
+            "engine": self.engine,
+            "identity": self.identity,
+            "models": models,
+        }
         self.store.write_checkpoint(header, arrays, FUSED_CHECKPOINT)
         self._last_save = time.monotonic()
 

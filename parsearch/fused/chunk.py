@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import traceback
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -137,18 +138,29 @@ def _train_folds(engine, models, job, splits, metric, on_epoch, checkpoint):
     list of list of FusedOutcome
         Per fold, each model's outcome with its final weights.
     """
-    saved = None if checkpoint is None else checkpoint.saved(job.indices, len(splits))
+    saved = None if checkpoint is None else checkpoint.saved(job.indices, len(splits), job.epochs)
     if checkpoint is not None:
         checkpoint.start()
     results, finished = [], []  # finished: (epochs, states) of the folds done, for saving
     for fold, split in enumerate(splits):
         data = split_data(engine, split, models[0], metric)
+        run = None
         if saved and fold < len(saved):
             epoch, states = saved[fold]
-            run = engine.resume(data, models, states, epoch)
-            for done in range(1, epoch + 1) if on_epoch is not None else ():
-                on_epoch(done, len(models))  # trained before the kill: progress all the same
-        else:
+            try:
+                run = engine.resume(data, models, states, epoch)
+            except Exception as exc:  # states that fit the grid but not the models
+                warnings.warn(
+                    f"The saved models of a fused chunk cannot be used ({type(exc).__name__}: "
+                    f"{exc}); they train again from the first epoch.",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+                saved = None
+            else:
+                for done in range(1, epoch + 1) if on_epoch is not None else ():
+                    on_epoch(done, len(models))  # trained before the kill: progress all the same
+        if run is None:
             run = engine.start(data, models)
         last = fold == len(splits) - 1
 

@@ -69,7 +69,7 @@ def planned_units(n, halving, folds, start_rung=0, from_scratch=False):
     return units
 
 
-def resume_point(store, keys, todo, halving, reused):
+def resume_point(store, keys, todo, halving, reused, engine=None):
     """Where a halving search whose folder holds stored rows goes on from.
 
     Parameters
@@ -84,6 +84,9 @@ def resume_point(store, keys, todo, halving, reused):
         The resolved settings.
     reused : dict
         Grid position -> row reused from the folder.
+    engine : str, optional
+        The name of the fused engine whose states the checkpoint must hold (None: a
+        ``partial_fit`` estimator's).
 
     Returns
     -------
@@ -101,7 +104,8 @@ def resume_point(store, keys, todo, halving, reused):
     header, arrays = read if read is not None else (None, None)
     slots = slot_keys(keys)
     position = {slots[i]: (i, c) for i, c in todo}
-    if header is not None and _fits(header, store, position):
+    usable = header is not None and header.get("engine") == engine
+    if usable and _fits(header, store, position) and _rung_fits(header, halving):
         pending = {
             position[k][0]: {**new_row(position[k][1]), **results}
             for k, results in header["stopped"].items()
@@ -141,6 +145,17 @@ def _fits(checkpoint, store, position):
         and store.identity_differs(current_identity(identity)) is None
         and states | stopped >= set(position)
         and states <= set(position)
+    )
+
+
+def _rung_fits(header, halving):
+    """Whether the checkpoint's rung is one this search decides (not its last)."""
+    rung, candidates = header.get("rung"), header.get("candidates")
+    return (
+        isinstance(rung, int)
+        and not isinstance(rung, bool)
+        and 0 <= rung < len(rung_resources(halving)) - 1
+        and isinstance(candidates, list)
     )
 
 
@@ -228,7 +243,19 @@ def run_halving(search, plan, bar):
             states, resource = resume["states"], rungs[start - 1]
     if not todo:
         return
-    trainer = make_rungs(search, todo, states, resource)
+    try:
+        trainer = make_rungs(search, todo, states, resource)
+    except Exception as exc:  # a checkpoint that fits the grid but not the models
+        if states is None:
+            raise
+        warnings.warn(
+            f"{plan.store.checkpoint_path()} cannot be used ({type(exc).__name__}: {exc}): "
+            f"its {len(todo)} survivors train again from the first epoch, and compete from "
+            f"rung {start + 1} on.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        trainer = make_rungs(search, todo)
     record = plan.meta["halving"]
     candidates = record["candidates"]
     for k in range(start, len(rungs)):
@@ -245,7 +272,8 @@ def run_halving(search, plan, bar):
         stopped = _decide(trainer, halving.factor, search.metric.greater_is_better)
         trainer.repack()
         if plan.store:
-            header, arrays = _checkpoint(plan, k, candidates, trainer, stopped)
+            engine = None if search.engine is None else search.engine.name
+            header, arrays = _checkpoint(plan, engine, k, candidates, trainer, stopped)
             size = plan.store.write_checkpoint(header, arrays)
             record.setdefault("checkpoint_bytes", []).append(size)
             plan.store.write_meta(plan.meta)
@@ -261,7 +289,7 @@ def _decide(trainer, factor, greater_is_better):
     return trainer.stop(unscored, pruned=False) + trainer.stop(losers, pruned=True)
 
 
-def _checkpoint(plan, rung, candidates, trainer, stopped):
+def _checkpoint(plan, engine, rung, candidates, trainer, stopped):
     """What goes on from ``rung``: the survivors' states and the results of the rows
     stopped there (their parameters are the grid's).
 
@@ -274,6 +302,7 @@ def _checkpoint(plan, rung, candidates, trainer, stopped):
     configs = {o.index: o.row for o in stopped}
     header = {
         "version": CHECKPOINT_VERSION,
+        "engine": engine,
         "identity": plan.identity,
         "rung": rung,
         "candidates": list(candidates),

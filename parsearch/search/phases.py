@@ -158,7 +158,9 @@ def plan_search(search):
     todo = [(i, c) for i, c in enumerate(grid.configs) if i not in reused]
     resume = None
     if halving:
-        resume = resume_point(store if options.resume else None, keys, todo, search.halving, reused)
+        where = store if options.resume else None
+        engine = None if search.engine is None else search.engine.name
+        resume = resume_point(where, keys, todo, search.halving, reused, engine)
     budget = None
     if options.client is not None and search.engine is not None and options.engine == "auto":
         params = search.base.get_params(deep=False)
@@ -318,8 +320,8 @@ def _chunk_checkpoint(search, plan):
         return None
     from parsearch.fused.checkpoint import ChunkCheckpoint
 
-    slots = slot_keys(plan.keys)
-    return ChunkCheckpoint(plan.store, slots, plan.identity, resume=search.options.resume)
+    slots, engine = slot_keys(plan.keys), search.engine.name
+    return ChunkCheckpoint(plan.store, slots, plan.identity, engine, resume=search.options.resume)
 
 
 def _planned_units(search, plan):

@@ -295,8 +295,8 @@ def _check_halving_search(halving, model, grid, engine, options):
     """Check that this search can halve (see ``parsearch.halving.resolve_halving``)."""
     if options.client is not None and engine is not None:
         raise ValueError(
-            "halving networks runs in this process, the live fused models held between "
-            "rungs; it does not run on Dask yet: leave out backend='dask' and client "
+            f"halving {type(model).__name__} runs in this process, the live fused models held "
+            "between rungs; it does not run on Dask yet: leave out backend='dask' and client "
             "(partial_fit estimators do halve on Dask)."
         )
     return resolve_halving(halving, model, grid.configs, engine=engine, grid_axes=grid.axes)
