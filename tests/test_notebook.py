@@ -72,3 +72,13 @@ def test_notebook_runs_in_a_fresh_kernel(tmp_path, monkeypatch):
         ]
         assert len(views) == 1, (cell.source, cell.outputs)
         assert "GridResult" in views[0] and "data:image/png;base64," in views[0]
+    # What a student reads besides: no warning from the progress bar (tqdm.auto without
+    # ipywidgets warns "IProgress not found" in every cell that searches).
+    stderr = "".join(
+        out.get("text", "")
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
+        if out.get("name") == "stderr"
+    )
+    assert "IProgress" not in stderr and "TqdmWarning" not in stderr, stderr

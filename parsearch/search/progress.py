@@ -25,11 +25,23 @@ def progress_bar(enabled, total, network, n_configs, n_reused, unit=None):
     -------
     tqdm.tqdm
     """
-    from tqdm.auto import tqdm
-
+    tqdm = _tqdm_class()
     unit = unit or ("model-epoch" if network else "fit")
     desc = f"fit_grid {n_configs} configs" + (f" ({n_reused} resumed)" if n_reused else "")
     return tqdm(total=total, unit=unit, desc=desc, disable=not enabled)
+
+
+def _tqdm_class():
+    """tqdm's widget bar where Jupyter can draw it (``ipywidgets`` installed), else its
+    text bar, which a notebook shows as well: without ``ipywidgets`` ``tqdm.auto`` would
+    warn ("IProgress not found") in every student's first cell, then draw the text bar."""
+    try:
+        import ipywidgets  # noqa: F401
+    except ImportError:
+        from tqdm.std import tqdm
+    else:
+        from tqdm.auto import tqdm
+    return tqdm
 
 
 def prefetch_plotting():
