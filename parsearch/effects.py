@@ -92,8 +92,10 @@ _MLP = ("sklearn.MLPClassifier", "sklearn.MLPRegressor")
 _SGD_SOLVER = (("solver", ("sgd",)),)
 _STOCHASTIC = (("solver", ("sgd", "adam")),)
 
-#: The documented no-ops (scikit-learn 1.9's docstrings, and parsearch's MLPClassifier),
-#: each checked by fitting the estimator (``tests/test_effects.py``). Not here:
+#: The documented no-ops of scikit-learn 1.9's estimators (their docstrings), each checked by
+#: fitting the estimator (``tests/test_effects.py``). An estimator class may declare its own
+#: as a class attribute ``__parsearch_no_ops__``, a tuple of :class:`Rule` whose owners are
+#: left empty (parsearch's networks do: ``parsearch.nets.params.NO_OPS``). Not here:
 #: LogisticRegression's ``l1_ratio`` with an explicit ``penalty="l2"``, documented as
 #: unused, still changes the fit of the ``saga`` solver in scikit-learn 1.9.
 RULES = (
@@ -136,18 +138,26 @@ RULES = (
         "alpha",
         used_only_when=(("loss", ("huber", "quantile")),),
     ),
-    Rule(("parsearch.MLPClassifier",), "momentum", used_only_when=(("optimizer", ("sgd",)),)),
 )
 
-_PARAMETERS = frozenset(rule.parameter for rule in RULES)
-#: Each parameter of the table -> the names its rules read.
-_DEPENDS_ON = {
-    parameter: tuple(
-        dict.fromkeys(n for rule in RULES if rule.parameter == parameter for n in rule.depends_on)
-    )
-    for parameter in _PARAMETERS
-}
+#: The class attribute by which an estimator declares the rules of its own parameters.
+NO_OPS_ATTRIBUTE = "__parsearch_no_ops__"
 _UNSET = object()
+
+
+def _declared(cls):
+    """The rules a class declares about its own parameters (``__parsearch_no_ops__``)."""
+    return tuple(getattr(cls, NO_OPS_ATTRIBUTE, ()) or ())
+
+
+def _table(estimator, configs):
+    """Every rule that can apply: :data:`RULES`, and those the classes in play declare
+    (the estimator's, its nested estimators', and the estimators the grid puts in)."""
+    classes = {type(estimator)}
+    values = [*estimator.get_params(deep=True).values()] if hasattr(estimator, "get_params") else []
+    values += [v for config in configs for v in config.values()]
+    classes.update(type(v) for v in values if hasattr(v, "get_params"))
+    return RULES + tuple(rule for cls in classes for rule in _declared(cls))
 
 
 @dataclass(frozen=True)
@@ -196,9 +206,15 @@ def find_ignored(estimator, configs, varying):
     list of Ignored
         In the order the parameters are first met.
     """
-    names = [n for n in varying if n.rpartition("__")[2] in _PARAMETERS]
+    rules = _table(estimator, configs)
+    parameters = {rule.parameter for rule in rules}
+    names = [n for n in varying if n.rpartition("__")[2] in parameters]
     if not names:
         return []
+    depends_on = {
+        p: tuple(dict.fromkeys(n for r in rules if r.parameter == p for n in r.depends_on))
+        for p in parameters
+    }
     params_of = _ParamsCache()
     counts = {}  # (name, owner, rule) -> [ignored, configurations]
     for name in names:
@@ -207,7 +223,7 @@ def find_ignored(estimator, configs, varying):
         # that the rules about this parameter read; configurations alike there are judged once
         parts = prefix.split("__") if prefix else []
         keys = ["__".join(parts[: i + 1]) for i in range(len(parts))]
-        keys += [f"{prefix}__{n}" if prefix else n for n in _DEPENDS_ON[parameter]]
+        keys += [f"{prefix}__{n}" if prefix else n for n in depends_on[parameter]]
         verdicts = {}
         for config in configs:
             if name not in config:
@@ -334,7 +350,8 @@ def _rules(cls, parameter):
     if cls is None:
         return ()
     lineage = {f"{c.__module__.partition('.')[0]}.{c.__name__}" for c in cls.__mro__}
-    return tuple(r for r in RULES if r.parameter == parameter and lineage.intersection(r.owners))
+    known = [r for r in RULES if r.parameter == parameter and lineage.intersection(r.owners)]
+    return (*known, *(r for r in _declared(cls) if r.parameter == parameter))
 
 
 def _one_of(value, values):

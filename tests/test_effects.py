@@ -203,3 +203,27 @@ def test_a_grid_whose_parameters_all_matter_sets_up_without_warnings(small_data)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _set_up(SGDClassifier(), grid, small_data)
+
+
+def test_an_estimator_declares_its_own_no_ops_and_they_count_in_a_pipeline():
+    """A class of the user's (or parsearch's networks) states its rules as
+    ``__parsearch_no_ops__``; the table finds them on the estimator and on a pipeline step."""
+    from sklearn.base import BaseEstimator, ClassifierMixin
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from parsearch.effects import Rule
+
+    class Smoothed(ClassifierMixin, BaseEstimator):
+        __parsearch_no_ops__ = (Rule((), "window", used_only_when=(("smooth", (True,)),)),)
+
+        def __init__(self, smooth=False, window=3):
+            self.smooth, self.window = smooth, window
+
+    (found,) = _ignored(Smoothed(), {"window": [3, 5]})
+    assert (found.owner, found.ignored, found.configurations) == ("Smoothed", 2, 2)
+    assert "set smooth=True" in str(found)
+    assert _ignored(Smoothed(smooth=True), {"window": [3, 5]}) == []
+    pipe = make_pipeline(StandardScaler(), Smoothed())
+    (step,) = _ignored(pipe, {"smoothed__window": [3, 5], "smoothed__smooth": [True, False]})
+    assert (step.name, step.ignored, step.configurations) == ("smoothed__window", 2, 4)

@@ -20,7 +20,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from parsearch._optional import import_optional
-from parsearch.nets.params import check_mlp_params
+from parsearch.nets.params import NO_OPS, check_mlp_params
 
 
 class MLPClassifier(ClassifierMixin, BaseEstimator):
@@ -79,6 +79,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     dense (the estimator's ``input_tags.sparse`` is True), so a large sparse matrix
     needs the memory of its dense copy.
     """
+
+    #: Grid parameters it ignores in some settings (``parsearch.effects``).
+    __parsearch_no_ops__ = NO_OPS
 
     #: Names users often try, and the parameter they mean (for error messages).
     _param_aliases = MappingProxyType(

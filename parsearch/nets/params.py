@@ -12,9 +12,14 @@ import numbers
 
 import numpy as np
 
+from parsearch.effects import Rule
+
 DTYPES = ("float32", "float64")
 #: Update rules (``parsearch.nets.optim``): SGD with momentum, and Adam.
 OPTIMIZERS = ("sgd", "adam")
+#: What ``fit_grid`` warns of when a grid varies it where it has no effect
+#: (``parsearch.effects``): Adam takes no momentum.
+NO_OPS = (Rule((), "momentum", used_only_when=(("optimizer", ("sgd",)),)),)
 #: Parameters that may differ between the models of one fused chunk.
 FUSABLE_PARAMS = ("lr", "width", "momentum", "weight_decay")
 
