@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from parsearch.plot.labels import epochs_text
+from parsearch.plot.style import LOOKS
 from parsearch.report import INDEX, collect_folders, load_run, write_page, write_report
 from parsearch.results.files import HEATMAP, INTERRUPTED, RUNNING
 from parsearch.rows import Col, Status, metric_label, param_columns, ranked
@@ -153,10 +154,7 @@ def _halving_lines(run):
         lines.append(f"successive halving: {visible(text)}")
     pruned = run.counts.get(Status.PRUNED, 0)
     if pruned:
-        lines.append(
-            f"pruned: {pruned} stopped early by successive halving "
-            "(their scores are from the rung where they stopped, never the best)"
-        )
+        lines.append(f"pruned: {pruned} {LOOKS[Status.PRUNED].meaning}")
     return lines
 
 

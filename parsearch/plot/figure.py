@@ -25,13 +25,8 @@ import numpy as np
 from parsearch._optional import import_optional
 from parsearch.plot.labels import escape_controls
 from parsearch.plot.style import DPI
-from parsearch.rows import Status
 
 logger = logging.getLogger(__name__)
-
-#: Colour of the marks of configurations that did not succeed.
-FAILED_COLORS = {Status.FAILED: "tab:red", Status.DIVERGED: "tab:purple"}
-
 
 #: Scores beyond this magnitude are drawn at it: matplotlib's limits and tickers overflow
 #: near the largest float (1.8e308). What is written (cells, the best) is the true score.

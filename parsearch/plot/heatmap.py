@@ -18,7 +18,6 @@ import numpy as np
 
 from parsearch.plot.arrays import grid_from
 from parsearch.plot.figure import (
-    FAILED_COLORS,
     drawable,
     needs_rotation,
     new_figure,
@@ -33,9 +32,16 @@ from parsearch.plot.labels import (
     score_formatter,
     tick_indices,
 )
+from parsearch.plot.style import (
+    BEST_FRAME,
+    FAILED_COLORS,
+    FAILED_EDGE,
+    FAILED_FILL,
+    FAILED_HATCH,
+    PRUNED_HATCH,
+    PRUNED_VEIL,
+)
 from parsearch.rows import Status, best_index, metric_label
-
-_BEST_COLOR = "red"
 
 #: The most cells whose score or status is written in them.
 MAX_ANNOTATED = 900
@@ -96,9 +102,6 @@ def _heatmap_size(grid):
     return cell_w, cell_h
 
 
-#: How a pruned cell is told apart: its colour lightened by white at this opacity, dotted.
-PRUNED_VEIL = 0.45
-PRUNED_HATCH = "."
 #: The note under a figure with pruned cells.
 PRUNED_NOTE = (
     "pruned@n: stopped early by successive halving after n epochs; "
@@ -170,9 +173,9 @@ def _annotate_cells(mpl, ax, grid, *, cmap, norm, fmt, fontsize, annotate):
                     (j - 0.5, i - 0.5),
                     1,
                     1,
-                    facecolor="0.88",
-                    edgecolor="0.55",
-                    hatch="///",
+                    facecolor=FAILED_FILL,
+                    edgecolor=FAILED_EDGE,
+                    hatch=FAILED_HATCH,
                     linewidth=0,
                 )
             )
@@ -201,7 +204,7 @@ def _frame_cell(mpl, ax, cell):
             1,
             1,
             fill=False,
-            edgecolor=_BEST_COLOR,
+            edgecolor=BEST_FRAME,
             linewidth=3,
             zorder=5,
             clip_on=False,

@@ -17,7 +17,6 @@ import numpy as np
 
 from parsearch.plot.arrays import reduce_cells
 from parsearch.plot.figure import (
-    FAILED_COLORS,
     drawable,
     needs_rotation,
     new_figure,
@@ -32,6 +31,7 @@ from parsearch.plot.labels import (
     is_log_spaced,
     tick_indices,
 )
+from parsearch.plot.style import BEST, BEST_EDGE, FAILED_COLORS, LOOKS
 from parsearch.rows import Status, metric_label
 
 
@@ -89,9 +89,9 @@ def _draw_pruned(ax, line, positions):
     ax.plot(
         positions[pruned],
         scores[pruned],
-        "o",
+        LOOKS[Status.PRUNED].marker,
         markerfacecolor="none",
-        markeredgecolor="0.45",
+        markeredgecolor=LOOKS[Status.PRUNED].color,
         markersize=6,
         label="pruned@n: stopped after n epochs (its score then)",
         zorder=3,
@@ -117,12 +117,13 @@ def _draw_points(mpl, ax, line, positions, metric):
     ok = line.status == Status.OK
     scores = drawable(line.scores)
     joined = np.where(ok, scores, np.nan)  # pruned scores are not comparable: not joined
-    ax.plot(positions, joined, color="tab:blue", linewidth=1.5, zorder=2)
+    look = LOOKS[Status.OK]
+    ax.plot(positions, joined, color=look.color, linewidth=1.5, zorder=2)
     ax.plot(
         positions[ok],
         scores[ok],
-        "o",
-        color="tab:blue",
+        look.marker,
+        color=look.color,
         markersize=5,
         label=metric,
         zorder=3,
@@ -132,10 +133,10 @@ def _draw_points(mpl, ax, line, positions, metric):
         ax.plot(
             positions[line.best],
             scores[line.best],
-            "*",
+            BEST.marker,
             markersize=16,
-            color="gold",
-            markeredgecolor="black",
+            color=BEST.color,
+            markeredgecolor=BEST_EDGE,
             label=f"best: {line.scores[line.best]:.4g}",
             zorder=4,
         )
@@ -146,7 +147,7 @@ def _draw_points(mpl, ax, line, positions, metric):
             ax.plot(
                 positions[where],
                 np.full(int(where.sum()), 0.04),
-                "x",
+                LOOKS[status].marker,
                 color=color,
                 markersize=9,
                 markeredgewidth=2,
@@ -254,7 +255,9 @@ def plot_single(mpl, data, *, metric, greater_is_better, heading):
     ax = fig.add_subplot()
     if cells.best is not None:
         score, drawn = float(cells.scores), float(drawable(cells.scores))
-        ax.plot([0], [drawn], "*", markersize=18, color="gold", markeredgecolor="black")
+        ax.plot(
+            [0], [drawn], BEST.marker, markersize=18, color=BEST.color, markeredgecolor=BEST_EDGE
+        )
         ax.annotate(
             f"{score:.4g}",
             (0, drawn),

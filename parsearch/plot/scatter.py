@@ -26,7 +26,6 @@ import math
 import numpy as np
 
 from parsearch.plot.figure import (
-    FAILED_COLORS,
     drawable,
     needs_rotation,
     new_figure,
@@ -35,6 +34,7 @@ from parsearch.plot.figure import (
 )
 from parsearch.plot.heatmap import colormap, score_norm
 from parsearch.plot.labels import best_text, display_label, format_number, tick_indices
+from parsearch.plot.style import BEST, BEST_EDGE, FAILED_COLORS, LOOKS
 from parsearch.rows import Status, metric_label
 
 #: The most parameters of the matrix of pairwise scatters (the most important ones).
@@ -234,7 +234,7 @@ def draw_points(ax, points, xs, ys, *, cmap, norm, size, bottom=None):
             ax.scatter(
                 xs[where],
                 fy,
-                marker="x",
+                marker=LOOKS[status].marker,
                 s=size * 0.9,
                 c=colour,
                 linewidths=1.3,
@@ -248,10 +248,10 @@ def draw_points(ax, points, xs, ys, *, cmap, norm, size, bottom=None):
         ax.scatter(
             [xs[b]],
             [by],
-            marker="*",
+            marker=BEST.marker,
             s=size * 9,
-            c="gold",
-            edgecolors="black",
+            c=BEST.color,
+            edgecolors=BEST_EDGE,
             linewidths=0.9,
             zorder=5,
             gid=BEST_GID,
@@ -334,14 +334,16 @@ def legend_handles(mpl, points, metric, cmap, norm=None):
     for status, colour in FAILED_COLORS.items():
         if marks[status]:
             label = f"{marks[status]} {status}"
-            handles.append(mark(label, marker="x", color=colour, markeredgewidth=1.5))
+            handles.append(
+                mark(label, marker=LOOKS[status].marker, color=colour, markeredgewidth=1.5)
+            )
     if points.best is not None:
         handles.append(
             mark(
                 f"best {metric}: {points.score[points.best]:.4g}",
-                marker="*",
-                markerfacecolor="gold",
-                markeredgecolor="black",
+                marker=BEST.marker,
+                markerfacecolor=BEST.color,
+                markeredgecolor=BEST_EDGE,
                 markersize=13,
             )
         )

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from parsearch.plot.labels import escape_controls
+from parsearch.plot.style import LOOKS
 from parsearch.report.collect import Problem
 from parsearch.results.files import META
 from parsearch.rows import Col, Status
@@ -168,15 +169,13 @@ def _summary_line(run):
 
 
 def _count(status, n):
-    """One status count: failures in red, pruned ones (successive halving) apart."""
-    if status == Status.PRUNED:
-        return (
-            f'<span class="pruned" title="stopped early by successive halving: their scores '
-            f'are from the rung where they stopped">{n} {_e(status)}</span>'
-        )
-    if n and status != Status.OK:
-        return f'<span class="bad">{n} {_e(status)}</span>'
-    return f"{n} {_e(status)}"
+    """One status count in its look (:data:`parsearch.plot.style.LOOKS`): failures in
+    red, pruned ones (successive halving) apart, with what they mean as a tooltip."""
+    look = LOOKS.get(status)
+    if look is None or status == Status.OK or not (n or status == Status.PRUNED):
+        return f"{n} {_e(status)}"
+    title = f' title="{_e(look.meaning)}"' if look.meaning else ""
+    return f'<span class="{look.css}"{title}>{n} {_e(status)}</span>'
 
 
 def _section(run, index, base):
