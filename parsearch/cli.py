@@ -32,11 +32,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from parsearch.plot.labels import epochs_text
 from parsearch.plot.style import LOOKS
 from parsearch.report import INDEX, collect_folders, load_run, write_page, write_report
 from parsearch.results.files import HEATMAP, INTERRUPTED, RUNNING
 from parsearch.rows import Col, Status, metric_label, param_columns, ranked
+from parsearch.text import epochs_text, visible
 
 #: The most pruned configurations ``show`` lists.
 MAX_PRUNED_SHOWN = 5
@@ -50,29 +50,6 @@ EXIT_OK, EXIT_UNREADABLE, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
 #: Set to 1 for the traceback of an error instead of its one line.
 DEBUG_ENV = "PARSEARCH_DEBUG"
-
-
-def visible(text):
-    """``text`` with every character that is not printable escaped as Python would.
-
-    ESC becomes the four characters ``\\x1b``, a line break ``\\n``, a right-to-left
-    override ``\\u202e``, a lone surrogate (an undecodable byte of a file name)
-    ``\\udcff``: what reaches the terminal is what the data holds, shown, never
-    obeyed.
-
-    Parameters
-    ----------
-    text : object
-        Anything; it is turned into a string first.
-
-    Returns
-    -------
-    str
-    """
-    text = str(text)
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 def _one_line(text):

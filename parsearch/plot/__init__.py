@@ -23,8 +23,9 @@ The modules, one job each:
 - :mod:`~parsearch.plot.scatter`: the scatter plots of a table that is no grid;
 - :mod:`~parsearch.plot.curves`: learning curves (:func:`plot_epoch_scores`);
 - :mod:`~parsearch.plot.dispatch`: :func:`plot_scores`, which picks one of those;
-- :mod:`~parsearch.plot.figure`: importing matplotlib, shared colours and title,
-  :func:`save_figure`;
+- :mod:`~parsearch.plot.style`: how each status looks (:data:`~parsearch.plot.style.LOOKS`),
+  for every figure, the report and ``parsearch show``;
+- :mod:`~parsearch.plot.figure`: importing matplotlib, the title, :func:`save_figure`;
 - :mod:`~parsearch.plot.inline`: showing a figure in Jupyter, once.
 
 matplotlib is imported only when drawing, and ``matplotlib.pyplot`` only in a Jupyter

@@ -13,9 +13,10 @@ import pandas as pd
 
 from parsearch.plot.arrays import epochs_column
 from parsearch.plot.figure import import_matplotlib, new_figure, plain_text
-from parsearch.plot.labels import display_label, table_axes
+from parsearch.plot.labels import table_axes
 from parsearch.plot.style import LOOKS, PRUNED_CURVE
 from parsearch.rows import Col, Status, metric_label, ranked
+from parsearch.text import display_label
 
 #: The most pruned curves drawn (those that trained longest, the best among those).
 MAX_PRUNED_CURVES = 60

@@ -25,11 +25,11 @@ import warnings
 from parsearch.plot.arrays import check_param, grid_from, line_from, prepare
 from parsearch.plot.figure import import_matplotlib, plain_text
 from parsearch.plot.heatmap import plot_facets, plot_heatmap
-from parsearch.plot.labels import display_label
 from parsearch.plot.lines import plot_line, plot_single
 from parsearch.plot.points import forms_grid, points_from
 from parsearch.plot.scatter import MAX_MATRIX, plot_matrix, plot_pair, plot_score_against
 from parsearch.rows import Col, Direction
+from parsearch.text import display_label
 
 #: The most panels of small multiples; a third parameter with more values is reduced.
 MAX_PANELS = 16

@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from parsearch._optional import import_optional
-from parsearch.plot.labels import escape_controls
 from parsearch.plot.style import DPI
+from parsearch.text import escape_controls
 
 logger = logging.getLogger(__name__)
 

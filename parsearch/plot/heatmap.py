@@ -24,14 +24,7 @@ from parsearch.plot.figure import (
     rotate_x_labels,
     set_title,
 )
-from parsearch.plot.labels import (
-    best_text,
-    counts_text,
-    display_label,
-    epochs_text,
-    score_formatter,
-    tick_indices,
-)
+from parsearch.plot.labels import best_text, counts_text, score_formatter, tick_indices
 from parsearch.plot.style import (
     BEST_FRAME,
     FAILED_COLORS,
@@ -42,6 +35,7 @@ from parsearch.plot.style import (
     PRUNED_VEIL,
 )
 from parsearch.rows import Status, best_index, metric_label
+from parsearch.text import display_label, epochs_text
 
 #: The most cells whose score or status is written in them.
 MAX_ANNOTATED = 900

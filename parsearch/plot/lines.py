@@ -23,16 +23,10 @@ from parsearch.plot.figure import (
     rotate_x_labels,
     set_title,
 )
-from parsearch.plot.labels import (
-    best_text,
-    display_label,
-    epochs_text,
-    is_finite_number,
-    is_log_spaced,
-    tick_indices,
-)
+from parsearch.plot.labels import best_text, is_log_spaced, tick_indices
 from parsearch.plot.style import BEST, BEST_EDGE, FAILED_COLORS, LOOKS
 from parsearch.rows import Status, metric_label
+from parsearch.text import display_label, epochs_text, is_finite_number
 
 
 def _placeable(positions, log_x):

@@ -49,14 +49,9 @@ import numpy as np
 import pandas as pd
 
 from parsearch.plot.arrays import prepare
-from parsearch.plot.labels import (
-    MAX_TICKS,
-    display_label,
-    is_finite_number,
-    is_number,
-    is_unset,
-)
+from parsearch.plot.labels import MAX_TICKS
 from parsearch.rows import Status, best_index
+from parsearch.text import display_label, is_finite_number, is_number, is_unset
 
 #: A grid fills more than this share of the product of its varying parameters' values.
 MIN_FILL = 0.5

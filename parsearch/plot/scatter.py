@@ -33,9 +33,10 @@ from parsearch.plot.figure import (
     set_title,
 )
 from parsearch.plot.heatmap import colormap, score_norm
-from parsearch.plot.labels import best_text, display_label, format_number, tick_indices
+from parsearch.plot.labels import best_text, tick_indices
 from parsearch.plot.style import BEST, BEST_EDGE, FAILED_COLORS, LOOKS
 from parsearch.rows import Status, metric_label
+from parsearch.text import display_label, format_number
 
 #: The most parameters of the matrix of pairwise scatters (the most important ones).
 MAX_MATRIX = 4

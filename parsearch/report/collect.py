@@ -30,10 +30,10 @@ from pathlib import Path
 import pandas as pd
 
 from parsearch import rows
-from parsearch.plot.labels import epochs_text
 from parsearch.results.files import META, SCORES
 from parsearch.results.read import metric_direction, read_meta, read_scores
 from parsearch.rows import Col, Direction, Status
+from parsearch.text import epochs_text
 
 #: The statuses a ``scores.csv`` may hold, as written there.
 _STATUSES = [status.value for status in Status]
