@@ -33,8 +33,9 @@ import numpy as np
 import pandas as pd
 
 from parsearch.plot.style import LOOKS
-from parsearch.report import INDEX, collect_folders, load_run, write_page, write_report
+from parsearch.report import INDEX, collect_folders, write_page, write_report
 from parsearch.results.files import HEATMAP, INTERRUPTED, RUNNING
+from parsearch.results.read import read_run
 from parsearch.rows import Col, Status, metric_label, param_columns, ranked
 from parsearch.text import epochs_text, visible
 
@@ -136,7 +137,7 @@ def _halving_lines(run):
 
 
 def _show_lines(run, top):
-    """The lines ``show`` prints for a :class:`~parsearch.report.Run`, escaped."""
+    """The lines ``show`` prints for a :class:`~parsearch.results.read.Run`, escaped."""
     table, meta = run.table, run.meta
     label = metric_label(run.metric, run.greater_is_better)
     lines = [f"{visible(run.folder)}: {len(table)} configurations, metric {visible(label)}"]
@@ -192,11 +193,11 @@ def show(folder, top=10, file=None):
 
     Raises
     ------
-    parsearch.report.UnreadableFolder
+    parsearch.results.read.UnreadableFolder
         A :class:`ValueError` naming the file, when the folder cannot be read; nothing
         is printed then.
     """
-    lines = _show_lines(load_run(folder), top)
+    lines = _show_lines(read_run(folder), top)
     file = file or sys.stdout
     for line in lines:
         _emit(line, file)
@@ -237,14 +238,14 @@ def plot(folder, x=None, y=None, metric=None, output=None):
     Raises
     ------
     ValueError
-        When the folder cannot be read (:class:`parsearch.report.UnreadableFolder`),
+        When the folder cannot be read (:class:`parsearch.results.read.UnreadableFolder`),
         for an unknown parameter or metric, and when the figure cannot be drawn.
     OSError
         When the PNG cannot be written.
     """
     from parsearch import plot as plotting
 
-    run = load_run(folder)
+    run = read_run(folder)
     table, greater, name = run.table, run.greater_is_better, run.metric
     if metric not in (None, Col.SCORE, name):
         if metric not in PLOTTABLE or metric not in table.columns:
