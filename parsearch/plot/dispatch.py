@@ -23,7 +23,7 @@ from __future__ import annotations
 import warnings
 
 from parsearch.plot.arrays import check_param, grid_from, line_from, prepare
-from parsearch.plot.figure import import_matplotlib, plain_text
+from parsearch.plot.figure import Frame, import_matplotlib, plain_text
 from parsearch.plot.heatmap import plot_facets, plot_heatmap
 from parsearch.plot.lines import plot_line, plot_single
 from parsearch.plot.points import forms_grid, points_from
@@ -126,42 +126,39 @@ def _draw_sampled(mpl, data, x, y, title, metric, greater_is_better):
     points = points_from(data, greater_is_better)
     names = _scatter_params(points.params, x, y)
     heading = title if title is not None else _sampled_heading(metric, points, names)
-    kwargs = {"metric": metric, "greater_is_better": greater_is_better, "heading": heading}
+    frame = Frame(mpl, data, metric, greater_is_better, heading)
     if len(names) == 1:
-        return plot_score_against(mpl, data, points, names[0], **kwargs)
+        return plot_score_against(frame, points, names[0])
     if len(names) == 2:
-        return plot_pair(mpl, data, points, *names, **kwargs)
-    return plot_matrix(mpl, data, points, names, **kwargs)
+        return plot_pair(frame, points, *names)
+    return plot_matrix(frame, points, names)
 
 
 def _draw(mpl, data, table, x, y, title, metric, greater_is_better):
     """The figure of the kind that the varying parameters call for."""
     if not forms_grid(data):
         return _draw_sampled(mpl, data, x, y, title, metric, greater_is_better)
-    kwargs = {"metric": metric, "greater_is_better": greater_is_better}
+
+    def frame(heading):
+        return Frame(mpl, data, metric, greater_is_better, title if title is not None else heading)
+
     varying = [p for p in data.params if len(data.axes[p].values) > 1]
     if not varying and x is None and y is None:
-        heading = title if title is not None else _single_heading(metric, len(table))
-        return plot_single(mpl, data, heading=heading, **kwargs)
+        return plot_single(frame(_single_heading(metric, len(table))))
     line_x, x, y = _choose_axes(varying, x, y)
     if line_x is not None:
         line = line_from(data, line_x, None, greater_is_better)
         heading = title if title is not None else f"{metric} over {display_label(line_x)}"
         if line.over:
             heading += f" (best over {', '.join(display_label(p) for p in line.over)})"
-        return plot_line(mpl, data, line, heading=heading, **kwargs)
+        return plot_line(Frame(mpl, data, metric, greater_is_better, heading), line)
 
     rest = [p for p in varying if p not in (x, y)]
     if len(rest) == 1 and len(data.axes[rest[0]].values) <= MAX_PANELS:
         names = f"{display_label(x)} × {display_label(y)}, by {display_label(rest[0])}"
-        heading = title if title is not None else f"{metric} over {names}"
-        return plot_facets(mpl, data, x, y, rest[0], heading=heading, **kwargs)
+        return plot_facets(frame(f"{metric} over {names}"), x, y, rest[0])
     grid = grid_from(data, x, y, None, greater_is_better)
-    if title is not None:
-        heading = title
-    else:
-        heading = _heatmap_heading(metric, x, y, grid.over, greater_is_better)
-    return plot_heatmap(mpl, data, grid, heading=heading, **kwargs)
+    return plot_heatmap(frame(_heatmap_heading(metric, x, y, grid.over, greater_is_better)), grid)
 
 
 def plot_scores(

@@ -34,7 +34,7 @@ from parsearch.plot.style import (
     PRUNED_HATCH,
     PRUNED_VEIL,
 )
-from parsearch.rows import Status, best_index, metric_label
+from parsearch.rows import Status, best_index
 from parsearch.text import display_label, epochs_text
 
 #: The most cells whose score or status is written in them.
@@ -273,26 +273,21 @@ def draw_heatmap(mpl, ax, grid, *, cmap, norm, fmt, cell_w, cell_h, mark_best=Tr
     return image
 
 
-def plot_heatmap(mpl, data, grid, *, metric, greater_is_better, heading):
+def plot_heatmap(frame, grid):
     """The figure of one annotated heatmap with its colour bar.
 
     Parameters
     ----------
-    mpl : module
-        matplotlib.
-    data : Table
-        The encoded table (for the labels of the best configuration).
+    frame : Frame
+        matplotlib, the table, the metric and the title's first lines.
     grid : ScoreGrid
         What to draw.
-    metric : str
-    greater_is_better : bool
-    heading : str
-        First line of the title.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
+    mpl = frame.mpl
     cell_w, cell_h = _heatmap_size(grid)
     ny, nx = grid.scores.shape
     longest_y = _longest(grid.y_labels)
@@ -300,7 +295,7 @@ def plot_heatmap(mpl, data, grid, *, metric, greater_is_better, heading):
     height = max(3.6, ny * cell_h + 2.2)
     fig = new_figure(figsize=(width, height), layout="constrained")
     ax = fig.add_subplot()
-    cmap = colormap(mpl, greater_is_better)
+    cmap = colormap(mpl, frame.greater_is_better)
     norm, has_scores = score_norm(mpl, [trained_scores(grid)])
     image = draw_heatmap(
         mpl,
@@ -315,13 +310,15 @@ def plot_heatmap(mpl, data, grid, *, metric, greater_is_better, heading):
     ax.set_xlabel(display_label(grid.x, 80))
     ax.set_ylabel(display_label(grid.y, 80))
     if has_scores:
-        fig.colorbar(image, ax=ax, label=metric_label(metric, greater_is_better))
+        fig.colorbar(image, ax=ax, label=frame.metric_label)
     note_pruned(mpl, fig, [grid])
-    best_score = grid.scores[grid.best] if grid.best is not None else None
-    best = best_text(metric, best_score, grid.best_params, data.axes)
-    if grid.best is None and counts_text(grid.status):
-        best += f" (cells: {counts_text(grid.status)})"
-    set_title(fig, heading, best, width)
+    if grid.best is not None:
+        frame.title(fig, grid.scores[grid.best], grid.best_params, width)
+    else:
+        best = best_text(frame.metric, None, None, frame.data.axes)
+        if counts_text(grid.status):
+            best += f" (cells: {counts_text(grid.status)})"
+        set_title(fig, frame.heading, best, width)
     return fig
 
 
@@ -342,26 +339,21 @@ def _best_panel(grids, greater_is_better):
     return best_index(scores, status, greater_is_better)
 
 
-def plot_facets(mpl, data, x, y, z, *, metric, greater_is_better, heading):
+def plot_facets(frame, x, y, z):
     """One heatmap over ``x`` and ``y`` per value of ``z``, on one colour scale.
 
     Parameters
     ----------
-    mpl : module
-        matplotlib.
-    data : Table
-        The encoded table.
+    frame : Frame
+        matplotlib, the table, the metric and the title's first lines.
     x, y, z : str
         Parameters along the columns and rows of each panel, and across the panels.
-    metric : str
-    greater_is_better : bool
-    heading : str
-        First line of the title.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
+    mpl, data, greater_is_better = frame.mpl, frame.data, frame.greater_is_better
     grids = [grid_from(data, x, y, {z: value}, greater_is_better) for value in data.axes[z].values]
     n = len(grids)
     ncols = min(n, 4 if len(data.axes[x].values) <= 4 else 3)
@@ -409,13 +401,11 @@ def plot_facets(mpl, data, x, y, z, *, metric, greater_is_better, heading):
     for k in range(n, nrows * ncols):
         axs.flat[k].remove()
     if has_scores:
-        label = metric_label(metric, greater_is_better)
-        fig.colorbar(image, ax=[axs.flat[k] for k in range(n)], label=label)
+        fig.colorbar(image, ax=[axs.flat[k] for k in range(n)], label=frame.metric_label)
     note_pruned(mpl, fig, grids)
-    if best_panel is None:
-        best = best_text(metric, None, None, data.axes)
-    else:
-        g = grids[best_panel]
-        best = best_text(metric, g.scores[g.best], g.best_params, data.axes)
-    set_title(fig, heading, best, width)
+    score, params = None, None
+    if best_panel is not None:
+        best = grids[best_panel]
+        score, params = best.scores[best.best], best.best_params
+    frame.title(fig, score, params, width)
     return fig

@@ -25,7 +25,7 @@ from parsearch.plot.figure import (
 )
 from parsearch.plot.labels import best_text, is_log_spaced, tick_indices
 from parsearch.plot.style import BEST, BEST_EDGE, FAILED_COLORS, LOOKS
-from parsearch.rows import Status, metric_label
+from parsearch.rows import Status
 from parsearch.text import display_label, epochs_text, is_finite_number
 
 
@@ -187,26 +187,21 @@ def _set_x_axis(mpl, ax, line, positions, numeric, log_x, axes_w):
     ax.set_xlabel(display_label(line.x, 80) + (" (log scale)" if log_x else ""))
 
 
-def plot_line(mpl, data, line, *, metric, greater_is_better, heading):
+def plot_line(frame, line):
     """The figure of the score over one parameter.
 
     Parameters
     ----------
-    mpl : module
-        matplotlib.
-    data : Table
-        The encoded table (for the labels of the best configuration).
+    frame : Frame
+        matplotlib, the table, the metric and the title's first lines.
     line : ScoreLine
         What to draw.
-    metric : str
-    greater_is_better : bool
-    heading : str
-        First line of the title.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
+    mpl = frame.mpl
     positions, numeric, log_x = _positions(line.x_values)
     width = min(14.0, max(5.5, 3.0 + 0.45 * len(line.x_values)))
     fig = new_figure(figsize=(width, 4.2), layout="constrained")
@@ -215,35 +210,30 @@ def plot_line(mpl, data, line, *, metric, greater_is_better, heading):
         ax.set_xscale("log")
         ax.set_xlim(*_log_limits(positions))
     _set_y_range(ax, line)
-    _draw_points(mpl, ax, line, positions, metric)
+    _draw_points(mpl, ax, line, positions, frame.metric)
     _set_x_axis(mpl, ax, line, positions, numeric, log_x, axes_w=width - 1.5)
-    ax.set_ylabel(metric_label(metric, greater_is_better))
+    ax.set_ylabel(frame.metric_label)
     ax.grid(True, alpha=0.3)
     ax.legend(loc="best", fontsize=8)
     best_score = line.scores[line.best] if line.best is not None else None
-    set_title(fig, heading, best_text(metric, best_score, line.best_params, data.axes), width)
+    frame.title(fig, best_score, line.best_params, width)
     return fig
 
 
-def plot_single(mpl, data, *, metric, greater_is_better, heading):
+def plot_single(frame):
     """The figure of a grid of one configuration: its score as one marked point.
 
     Parameters
     ----------
-    mpl : module
-        matplotlib.
-    data : Table
-        The encoded table (its rows may repeat the one configuration).
-    metric : str
-    greater_is_better : bool
-    heading : str
-        First line of the title.
+    frame : Frame
+        matplotlib, the table, the metric and the title's first lines.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    cells = reduce_cells(data, [], None, greater_is_better)
+    data = frame.data
+    cells = reduce_cells(data, [], None, frame.greater_is_better)
     status = cells.status.item()
     fig = new_figure(figsize=(4.8, 3.8), layout="constrained")
     ax = fig.add_subplot()
@@ -262,7 +252,7 @@ def plot_single(mpl, data, *, metric, greater_is_better, heading):
         )
         pad = abs(drawn) * 0.05 or 0.05
         ax.set_ylim(drawn - pad, drawn + pad)
-        best = best_text(metric, score, cells.best_params, data.axes)
+        best = best_text(frame.metric, score, cells.best_params, data.axes)
     else:
         ax.set_yticks([])
         ax.text(
@@ -283,7 +273,7 @@ def plot_single(mpl, data, *, metric, greater_is_better, heading):
         best = f"the only configuration {status}" + (f" ({settings})" if settings else "")
     ax.set_xlim(-1, 1)
     ax.set_xticks([])
-    ax.set_ylabel(metric_label(metric, greater_is_better))
+    ax.set_ylabel(frame.metric_label)
     ax.grid(True, axis="y", alpha=0.3)
-    set_title(fig, heading, best, 4.8)
+    set_title(fig, frame.heading, best, 4.8)
     return fig
