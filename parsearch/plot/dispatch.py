@@ -12,8 +12,10 @@ A table that is no grid (a sampled search space: the rows fill at most half of t
 product of the parameters' values, or a numeric parameter has more values than a heatmap
 axis labels; :func:`parsearch.plot.points.forms_grid`) gets scatter plots instead, one
 point per configuration (:mod:`parsearch.plot.scatter`): the score against its one
-varying parameter; a scatter over the two most important ones; or, with more, a corner
-matrix over the :data:`~parsearch.plot.scatter.MAX_MATRIX` most important.
+varying parameter; a scatter over the two (the more important on x); or, with more, a
+scatter over the two that vary most (the most distinct values). The corner matrix over
+the :data:`~parsearch.plot.scatter.MAX_MATRIX` most important parameters, with their
+importances, is its own figure, asked for: :func:`plot_scatter_matrix`.
 
 Every text of the figure is drawn as plain text (:func:`parsearch.plot.figure.plain_text`).
 """
@@ -26,7 +28,7 @@ from parsearch.plot.arrays import check_param, grid_from, line_from, prepare
 from parsearch.plot.figure import Frame, import_matplotlib, plain_text
 from parsearch.plot.heatmap import plot_facets, plot_heatmap
 from parsearch.plot.lines import plot_line, plot_single
-from parsearch.plot.points import forms_grid, points_from
+from parsearch.plot.points import forms_grid, most_varied, points_from
 from parsearch.plot.scatter import MAX_MATRIX, plot_matrix, plot_pair, plot_score_against
 from parsearch.rows import Col, Direction
 from parsearch.text import display_label
@@ -88,11 +90,12 @@ def _heatmap_heading(metric, x, y, over, greater_is_better):
     return f"{metric} over {x} × {y}"
 
 
-def _scatter_params(ranked, x, y):
-    """The parameters a scatter figure draws: ``x`` and ``y`` where named, else the most
-    important (at most :data:`MAX_MATRIX`)."""
+def _scatter_params(data, points, x, y):
+    """The parameters a scatter figure draws: ``x`` and ``y`` where named; else one or
+    two varying parameters (most important first), or, of more, the two that vary most."""
+    ranked = points.params
     if x is None and y is None:
-        return ranked[:MAX_MATRIX]
+        return ranked if len(ranked) <= 2 else most_varied(data, ranked)[:2]
     others = [p for p in ranked if p not in (x, y)]
     if x is not None and y is not None:
         return [x, y]
@@ -101,16 +104,21 @@ def _scatter_params(ranked, x, y):
     return [x, others[0]] if x is not None else [others[0], y]
 
 
-def _sampled_heading(metric, points, names):
-    """What a scatter figure shows: how many configurations, over what, the importances."""
+def _sampled_heading(metric, points, names, matrix=False):
+    """What a scatter figure shows: how many configurations, over what, and either the
+    importances (the matrix, or one or two parameters) or the parameters not drawn."""
     n = len(points.score)
     if len(names) < len(points.params):
-        shown = f"the {len(names)} most important of {len(points.params)} parameters"
+        which = "most important" if matrix else "that vary most"
+        shown = f"the {len(names)} {which} of {len(points.params)} parameters"
     elif len(names) > 2:
         shown = ", ".join(display_label(p) for p in names)
     else:
         shown = " × ".join(display_label(p) for p in names)
     heading = f"{metric} of {n} configurations over {shown}"
+    if not matrix and len(names) < len(points.params):
+        rest = ", ".join(display_label(p) for p in points.params if p not in names)
+        return f"{heading}\nalso varying: {rest} (all of them: plot_scatter_matrix)"
     if len(points.params) > 1:
         weights = ", ".join(
             f"{display_label(p)} {points.importance[p]:.2f}"
@@ -122,16 +130,14 @@ def _sampled_heading(metric, points, names):
 
 
 def _draw_sampled(mpl, data, x, y, title, metric, greater_is_better):
-    """The scatter figure of a table that is no grid."""
+    """The scatter figure of a table that is no grid: one scatter, never the matrix."""
     points = points_from(data, greater_is_better)
-    names = _scatter_params(points.params, x, y)
+    names = _scatter_params(data, points, x, y)
     heading = title if title is not None else _sampled_heading(metric, points, names)
     frame = Frame(mpl, data, metric, greater_is_better, heading)
     if len(names) == 1:
         return plot_score_against(frame, points, names[0])
-    if len(names) == 2:
-        return plot_pair(frame, points, *names)
-    return plot_matrix(frame, points, names)
+    return plot_pair(frame, points, *names)
 
 
 def _draw(mpl, data, table, x, y, title, metric, greater_is_better):
@@ -185,9 +191,10 @@ def plot_scores(
     A table that is no grid (a sampled search space, see
     :func:`parsearch.plot.points.forms_grid`) is drawn as scatter plots, one point per
     configuration: the score against its one varying parameter; a scatter over the two
-    most important (or ``x`` and ``y``), coloured by the score; or a corner matrix over
-    the four most important. Importance, log axes and levels follow the rules of
-    :mod:`parsearch.plot.points`; the title gives each parameter's importance.
+    (or ``x`` and ``y``), coloured by the score; of more, a scatter over the two that vary
+    most, the title naming the others. Log axes and levels follow the rules of
+    :mod:`parsearch.plot.points`. The corner matrix of every pair, with each parameter's
+    importance, is :func:`plot_scatter_matrix`.
 
     Every text is drawn as plain text (a ``$`` is a dollar sign, never mathtext),
     control characters escaped and long values shortened; every value has a label,
@@ -239,3 +246,57 @@ def plot_scores(
     metric = display_label(metric, 80)  # as drawn: one line, not too long
     fig = _draw(mpl, data, table, x, y, title, metric, greater_is_better)
     return plain_text(fig)
+
+
+def plot_scatter_matrix(
+    table, *, axes=None, metric="score", greater_is_better=True, params=None, title=None
+):
+    """The corner matrix of a results table, its parameters ranked by importance.
+
+    Opt-in, as Optuna keeps ``plot_param_importances`` beside its default plots: below
+    the diagonal a scatter of each pair of parameters, on it the score against each, over
+    the :data:`~parsearch.plot.scatter.MAX_MATRIX` most important varying parameters
+    (Kruskal-Wallis, see :mod:`parsearch.plot.points`), whose importances the title
+    gives. Marks, colours and axes as in :func:`plot_scores`'s scatters.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Results table (``res.table`` or a read ``scores.csv``); a grid's too.
+    axes : dict of str to list, optional
+        Values of each parameter in the order of the user's grid.
+    metric : str, default "score"
+        Name of the metric.
+    greater_is_better : bool, default True
+        Whether higher scores are better.
+    params : list of str, optional
+        Parameters drawn first, in order; the rest, up to
+        :data:`~parsearch.plot.scatter.MAX_MATRIX`, are the most important others.
+    title : str, optional
+        First line of the title, instead of the automatic description.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If the table is empty or has no ``score`` column, or a name in ``params`` is
+        not one of its parameters.
+    ImportError
+        If matplotlib is not installed.
+    """
+    data = prepare(table, axes)
+    for value in params or ():
+        check_param(data, "params", value)
+    _check_direction(table, greater_is_better)
+    mpl = import_matplotlib()
+    metric = display_label(metric, 80)
+    points = points_from(data, greater_is_better)
+    names = list(dict.fromkeys(params or ()))
+    names += [p for p in points.params if p not in names][: max(MAX_MATRIX - len(names), 0)]
+    names = names or data.params[:1]
+    heading = title if title is not None else _sampled_heading(metric, points, names, True)
+    frame = Frame(mpl, data, metric, greater_is_better, heading)
+    return plain_text(plot_matrix(frame, points, names))

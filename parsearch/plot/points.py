@@ -144,6 +144,12 @@ def varying_params(data):
     return [p for p in data.params if len(np.unique(data.codes[p])) > 1]
 
 
+def most_varied(data, params):
+    """``params`` ordered by how many distinct values the rows give them, most first (ties
+    in the order given): the two a plain scatter of a sampled space draws."""
+    return sorted(params, key=lambda p: -len(np.unique(data.codes[p])))
+
+
 def _numeric(values):
     return bool(values) and all(is_number(v) for v in values)
 
