@@ -13,6 +13,8 @@ every k-th is labelled, and cells are written in only up to :data:`MAX_ANNOTATED
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -42,6 +44,14 @@ MAX_ANNOTATED = 900
 
 #: The most rows (or columns) of cells that white lines separate.
 _MAX_SEPARATED = 100
+
+
+class Paint(NamedTuple):
+    """How cells are coloured and written: the colour map, its scale, the number format."""
+
+    cmap: Any
+    norm: Any
+    fmt: Callable[[float], str]
 
 
 def colormap(mpl, greater_is_better):
@@ -123,7 +133,7 @@ def _veil_pruned(mpl, ax, i, j):
     )
 
 
-def _annotate_cells(mpl, ax, grid, *, cmap, norm, fmt, fontsize, annotate):
+def _annotate_cells(mpl, ax, grid, paint, *, fontsize, annotate):
     """Write each ok cell's score; mark the pruned, failed, diverged and missing ones.
 
     Without ``annotate`` (too many cells to write in) only the pruned, failed and
@@ -137,7 +147,7 @@ def _annotate_cells(mpl, ax, grid, *, cmap, norm, fmt, fontsize, annotate):
         if status == Status.PRUNED:
             _veil_pruned(mpl, ax, i, j)
             if annotate:
-                text = pruned_text(grid.scores[i, j], epochs[i, j], fmt)
+                text = pruned_text(grid.scores[i, j], epochs[i, j], paint.fmt)
                 ax.text(
                     j,
                     i,
@@ -149,12 +159,12 @@ def _annotate_cells(mpl, ax, grid, *, cmap, norm, fmt, fontsize, annotate):
                 )
             continue
         if status == Status.OK:
-            r, g, b, _ = cmap(norm(grid.scores[i, j]))
+            r, g, b, _ = paint.cmap(paint.norm(grid.scores[i, j]))
             dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.55
             ax.text(
                 j,
                 i,
-                fmt(grid.scores[i, j]),
+                paint.fmt(grid.scores[i, j]),
                 ha="center",
                 va="center",
                 fontsize=fontsize,
@@ -226,7 +236,7 @@ def _style_axes(ax, grid, cell_w):
         spine.set_visible(False)
 
 
-def draw_heatmap(mpl, ax, grid, *, cmap, norm, fmt, cell_w, cell_h, mark_best=True):
+def draw_heatmap(mpl, ax, grid, paint, *, cell_w, cell_h, mark_best=True):
     """Draw one ScoreGrid into ``ax``; return the image for a colour bar.
 
     Parameters
@@ -235,10 +245,8 @@ def draw_heatmap(mpl, ax, grid, *, cmap, norm, fmt, cell_w, cell_h, mark_best=Tr
         matplotlib, from :func:`parsearch.plot.figure.import_matplotlib`.
     ax : matplotlib.axes.Axes
     grid : ScoreGrid
-    cmap, norm
-        The colour map and scale.
-    fmt : callable
-        Formats a cell's score.
+    paint : Paint
+        The colour map and scale, and the cells' number format.
     cell_w, cell_h : float
         Size of a cell in inches (for the font size and the tick labels).
     mark_best : bool
@@ -251,22 +259,14 @@ def draw_heatmap(mpl, ax, grid, *, cmap, norm, fmt, cell_w, cell_h, mark_best=Tr
     ny, nx = grid.scores.shape
     image = ax.imshow(
         np.ma.masked_invalid(drawable(grid.scores)),
-        cmap=cmap,
-        norm=norm,
+        cmap=paint.cmap,
+        norm=paint.norm,
         origin="lower",
         aspect="auto",
         interpolation="nearest",
     )
-    _annotate_cells(
-        mpl,
-        ax,
-        grid,
-        cmap=cmap,
-        norm=norm,
-        fmt=fmt,
-        fontsize=float(np.clip(min(13 * cell_w, 22 * cell_h), 5, 9)),
-        annotate=nx * ny <= MAX_ANNOTATED,
-    )
+    fontsize = float(np.clip(min(13 * cell_w, 22 * cell_h), 5, 9))
+    _annotate_cells(mpl, ax, grid, paint, fontsize=fontsize, annotate=nx * ny <= MAX_ANNOTATED)
     if mark_best and grid.best is not None:
         _frame_cell(mpl, ax, grid.best)
     _style_axes(ax, grid, cell_w)
@@ -301,9 +301,7 @@ def plot_heatmap(frame, grid):
         mpl,
         ax,
         grid,
-        cmap=cmap,
-        norm=norm,
-        fmt=score_formatter(grid.scores),
+        Paint(cmap, norm, score_formatter(grid.scores)),
         cell_w=cell_w,
         cell_h=cell_h,
     )
@@ -373,7 +371,7 @@ def plot_facets(frame, x, y, z):
     norm, has_scores = score_norm(mpl, [trained_scores(g) for g in grids])
     if not has_scores:
         norm, has_scores = score_norm(mpl, [g.scores for g in grids])
-    fmt = score_formatter(np.concatenate([g.scores.ravel() for g in grids]))
+    paint = Paint(cmap, norm, score_formatter(np.concatenate([g.scores.ravel() for g in grids])))
     image = None
     for k, grid in enumerate(grids):
         row, col = divmod(k, ncols)
@@ -382,9 +380,7 @@ def plot_facets(frame, x, y, z):
             mpl,
             ax,
             grid,
-            cmap=cmap,
-            norm=norm,
-            fmt=fmt,
+            paint,
             cell_w=cell_w,
             cell_h=cell_h,
             mark_best=k == best_panel,
