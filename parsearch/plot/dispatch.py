@@ -108,9 +108,8 @@ def _sampled_heading(metric, points, names, matrix=False):
     """What a scatter figure shows: how many configurations, over what, and either the
     importances (the matrix, or one or two parameters) or the parameters not drawn."""
     n = len(points.score)
-    if len(names) < len(points.params):
-        which = "most important" if matrix else "that vary most"
-        shown = f"the {len(names)} {which} of {len(points.params)} parameters"
+    if matrix and len(names) < len(points.params):
+        shown = f"the {len(names)} most important of {len(points.params)} parameters"
     elif len(names) > 2:
         shown = ", ".join(display_label(p) for p in names)
     else:
