@@ -267,9 +267,7 @@ def load_run(folder, root=None):
     Raises
     ------
     UnreadableFolder
-        A :class:`ValueError` naming the file, for a missing folder, a file given as
-        the folder, a folder without scores.csv, and anything in scores.csv or
-        meta.json that cannot be read or used.
+        As :func:`~parsearch.results.read.read_run`, for a folder that cannot be read.
     """
     folder = Path(folder)
     run = read_run(folder)
