@@ -403,3 +403,113 @@ def products_seconds(torch, gemm, H, p, onednn, block_s, blocks) -> float:
         if backward:  # the validation pass has none
             per_epoch += count * best_seconds(lambda xb=xb, dz1=dz1: gemm.mm_t(dz1, xb.T, onednn))
     return p.epochs * per_epoch
+
+
+def measured(gemm: dict | None) -> bool:
+    """Whether the GEMM child measured its rates."""
+    return gemm is not None and gemm.get("status") == c.OK
+
+
+def print_rates(gemm: dict) -> None:
+    """The GEMM rates of every library measured, and the copy bandwidth."""
+    where = f"{gemm['threads']} torch threads" if "tf32" not in gemm else "TF32 off"
+    print(f"fp32 GEMM, {where}, GFLOP/s (best of several):")
+    transposed = "with (N, 784) weights used transposed"
+    rows = [(f"torch.mm ({gemm['blas']})", gemm, transposed)]
+    if "onednn" in gemm:
+        rows.append(
+            ("oneDNN", gemm["onednn"], "as (N x 784) @ (784 x 64), the fused step's layout")
+        )
+    if "tf32" in gemm:
+        rows.append(
+            (f"torch.mm ({gemm['blas']}), TF32 on, for reference", gemm["tf32"], transposed)
+        )
+    for name, r, how in rows:
+        sq = ", ".join(f"{n}^2 {v:,.1f}" for n, v in r["square_gflops"].items())
+        print(
+            f"  {name}: square {sq}; thin {gemm['thin_shape']} {r['thin_gflops']:,.1f}, "
+            f"{r['thin_t_gflops']:,.1f} {how}"
+        )
+    line = (
+        f"copy bandwidth (read + write, best of short blocks): {gemm['copy_mib']} MiB tensor "
+        f"{gemm['copy_gbs']:,.1f} GB/s (memory)"
+    )
+    if "cache_copy_gbs" in gemm:
+        llc = gemm.get("llc_bytes")
+        where = f"in the {llc >> 20} MiB L3" if llc else "in cache"
+        line += f"; {CACHE_COPY_MIB} MiB tensor {gemm['cache_copy_gbs']:,.1f} GB/s ({where})"
+    print(line)
+
+
+def grid_roofline(p, gemm: dict | None, passes: int = PARAM_PASSES) -> Roofline | None:
+    """``roofline`` of ``p`` at the best measured GEMM rate and bandwidth (None: not measured)."""
+    if not measured(gemm):
+        return None
+    return roofline(p, lower_bound(0.0, gemm)[0], gemm["copy_gbs"], passes)
+
+
+def cache_note(p, gemm: dict | None, measured_s: float) -> str | None:
+    """For a grid whose working set fits the CPU's L3: the roofline at the in-cache bandwidth.
+
+    Such a grid's parameters need not come from memory each step, so the roofline at the
+    memory bandwidth may not bound it; at the in-cache copy bandwidth it does. None for
+    a grid that does not fit (or where the cache was not measured).
+    """
+    if not measured(gemm) or not gemm.get("llc_bytes") or "cache_copy_gbs" not in gemm:
+        return None
+    llc, ws = gemm["llc_bytes"], working_set([w for _, w in p.configs])
+    if ws > llc:
+        return None
+    bandwidth = max(gemm["cache_copy_gbs"], gemm["copy_gbs"])  # a noisy run may invert them
+    roof = roofline(p, lower_bound(0.0, gemm)[0], bandwidth)
+    ratio = measured_s / roof.roofline_s
+    return (
+        f"working set {ws / 1e6:.1f} MB fits the {llc >> 20} MiB L3: at the in-cache bandwidth "
+        f"the roofline is {roof.roofline_s:.3f} s (measured / it {c.fmt(ratio)}x)"
+    )
+
+
+def measure_products(presets: dict, quick: bool) -> dict:
+    """The two layer-1 products of each grid alone, through the fused trainer's backend.
+
+    Per grid (``presets``: label -> Preset; H = the sum of its widths): the forward product
+    ``gemm.mm_t(W1, Xb)`` (H x 784 by 784 x b) and the weight-gradient product
+    ``gemm.mm_t(dZ1, Xb.T)`` (H x b by b x 784), for a full batch and for the epoch's last
+    short one, and the validation forward over the ``n_val`` images; each the best of
+    several timed blocks, with 2 torch threads and the trainer's heap setting; no bias, no
+    accumulation into the momentum buffer, no update. Their sum over the run is what these
+    products cost at the rates the backend reaches on their shapes: a bound that no fusion
+    of the other work can beat.
+    """
+    import torch
+
+    from parsearch.nets import gemm
+    from parsearch.nets.memory import heap_for_large_temporaries
+
+    torch.set_num_threads(2)
+    dev = torch.device("cpu")
+    onednn = gemm.use_onednn(torch.float32, dev)
+    block_s, blocks = (0.05, 3) if quick else (0.2, 5)
+    out = {"approach": "products", "status": c.OK, "backend": gemm.backend_name(torch.float32, dev)}
+    with heap_for_large_temporaries():
+        for label, p in presets.items():
+            H = sum(w for _, w in p.configs)
+            seconds = products_seconds(torch, gemm, H, p, onednn, block_s, blocks)
+            out[label] = {"H": H, "products_s": seconds}
+    return out
+
+
+def run_products(script: str, child_args: list[str]) -> dict:
+    """The products child (see ``measure_products``), with its progress line."""
+    print("  layer-1 products alone ...", end=" ", flush=True)
+    products = c.run_child(script, "products", child_args)
+    print("done" if products.get("status") == c.OK else products.get("error"))
+    return products
+
+
+def run_gemm(script: str, child_args: list[str]) -> dict:
+    """The GEMM child (rates and copy bandwidth), with its progress line."""
+    print("  GEMM rate and copy bandwidth ...", end=" ", flush=True)
+    gemm = c.run_child(script, "gemm", child_args)
+    print("done" if gemm.get("status") == c.OK else gemm.get("error"))
+    return gemm
