@@ -1,14 +1,16 @@
 """The roofline of a fused grid: what its steps cost at best, and the rates that bound them.
 
-Shared by ``bench_fused.py`` and ``bench_halving.py``. The model: a training step of a
-fused depth-1 grid (total width H over K models, batch b) costs its matrix-product FLOPs
-(``step_flops``) and at least its bytes (``step_bytes``: every parameter read by the forward
-product and, with its momentum buffer, read and written by the update, plus the
-activations); a run is bound by the sum over its steps of max(FLOPs / the best fp32 GEMM
-rate, bytes / the copy bandwidth) (``roofline``), or, counting FLOPs only, by
-``lower_bound``. The measurements (children of the benchmarks): ``measure_gemm`` (large
-squares and the fused step's thin shape, through ``torch.mm`` and oneDNN, and the copy
-bandwidth), ``products_seconds`` (the layer-1 products alone), ``device_info``.
+Shared by ``bench_fused.py``, its presets and ``bench_halving.py``. The model: a training
+step of a fused depth-1 grid (total width H over K models, batch b) costs its matrix-product
+FLOPs (``step_flops``; products and parameters are counted over the trainer's own layer
+shapes, ``parsearch.nets.fused.layer_sizes``, not a second model of them) and at least its
+bytes (``step_bytes``: every parameter read by the forward product and, with its momentum
+buffer, read and written by the update, plus the activations); a run is bound by the sum
+over its steps of max(FLOPs / the best fp32 GEMM rate, bytes / the copy bandwidth)
+(``roofline``), or, counting FLOPs only, by ``lower_bound``. The measurements (children of
+the benchmarks): ``measure_gemm`` (large squares and the fused step's thin shape, through
+``torch.mm`` and oneDNN, and the copy bandwidth), ``products_seconds`` (the layer-1
+products alone), ``device_info``.
 """
 
 from __future__ import annotations
@@ -21,11 +23,29 @@ import _common as c
 from _reference import BATCH_SIZE, N_IN, N_OUT, sync
 
 
+def _layers(width: int) -> list[tuple[int, int]]:
+    """One depth-1 model's layer shapes (out, in), from the trainer's own layout
+    (``parsearch.nets.fused.layer_sizes``), not a second model of it."""
+    from parsearch.nets.fused import layer_sizes
+
+    return layer_sizes(N_IN, width, 1, N_OUT)
+
+
+def _product_flops(width: int, rows: int, backward: bool) -> float:
+    """The matrix products of one model on ``rows`` samples: each layer's forward, and in
+    training its weight gradient and, but for the first layer, its input gradient."""
+    total = 0.0
+    for k, (fan_out, fan_in) in enumerate(_layers(width)):
+        products = (2 if k == 0 else 3) if backward else 1
+        total += products * 2.0 * rows * fan_out * fan_in
+    return total
+
+
 def grid_flops(p) -> float:
     """Floating-point operations the whole grid needs at minimum (matmuls only).
 
     A matmul (m x k) @ (k x n) is 2*m*k*n FLOPs (a multiply and an add). Per training sample
-    and model of hidden width h:
+    and model of hidden width h, over the trainer's layers (784 -> h -> 10):
       forward   2*(784*h + h*10)          layer 1 and layer 2
       backward  2*(784*h)                 layer-1 weight gradient (no input gradient needed)
               + 2*(h*10)*2                layer-2 weight gradient and its input gradient
@@ -35,8 +55,8 @@ def grid_flops(p) -> float:
     """
     total = 0.0
     for _, h in p.configs:
-        train = 2 * (2 * N_IN * h + 3 * N_OUT * h) * p.n_train
-        val = 2 * (N_IN * h + h * N_OUT) * p.n_val
+        train = _product_flops(h, p.n_train, backward=True)
+        val = _product_flops(h, p.n_val, backward=False)
         total += p.epochs * (train + val)
     return total
 
@@ -73,19 +93,18 @@ def step_flops(widths: list[int], b: int) -> float:
     ``dZ1 @ Xb`` 2*H*784*b (no input gradient), layer-2 forward, weight gradient and input
     gradient 2*H*10*b each. Per sample and model this is ``grid_flops``'s count.
     """
-    H = sum(widths)
-    return 2.0 * b * H * (2 * N_IN + 3 * N_OUT)
+    return sum(_product_flops(w, b, backward=True) for w in widths)
 
 
 def val_flops(widths: list[int], n_val: int) -> float:
     """FLOPs of one validation pass of the whole grid: the forward products, 2*n*H*(784 + 10)."""
-    return 2.0 * n_val * sum(widths) * (N_IN + N_OUT)
+    return sum(_product_flops(w, n_val, backward=False) for w in widths)
 
 
 def n_params(widths: list[int]) -> int:
-    """Parameters of the whole grid: W1 (H, 784), b1 (H,), the output layers (K, 10, h), (K, 10)."""
-    H, K = sum(widths), len(widths)
-    return H * N_IN + H + H * N_OUT + K * N_OUT
+    """Parameters of the whole grid: every model's weights and biases in the trainer's
+    layout, W1 (H, 784), b1 (H,), the output layers (K, 10, h), (K, 10)."""
+    return sum(o * i + o for w in widths for o, i in _layers(w))
 
 
 def step_bytes(widths: list[int], b: int, passes: int = PARAM_PASSES) -> float:
