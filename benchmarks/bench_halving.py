@@ -26,7 +26,6 @@ full     (a) ``parsearch.fit_grid(MLPClassifier(depth=1, epochs=27), configs)``:
 halving  (b) the same with ``halving=parsearch.Halving(factor=3, min_resource=1)``: synchronous
          successive halving, 243 -> 81 -> 27 -> 9 models at 1, 3, 9, 27 epochs, the survivors
          going on from where they stopped (243 + 81*2 + 27*6 + 9*18 = 729 model-epochs).
-         UNAVAILABLE while ``parsearch.Halving`` does not exist.
 optuna   (c) Optuna, the 243 points enqueued (``study.enqueue_trial``) into a study with
          ``RandomSampler(seed=0)`` (every trial is enqueued, so the sampler never draws) and
          ``SuccessiveHalvingPruner(min_resource=1, reduction_factor=3)``, maximize, in-memory
@@ -58,7 +57,7 @@ best accuracy within 0.5 points of (a)'s; (b) >= 4x faster than (c) and than (d)
 better best accuracy.
 
 FLOP bounds: before and after the approaches a child measures the best fp32 GEMM rates
-(``bench_fused.measure_gemm``: torch.mm and oneDNN, large squares and the fused step's thin
+(``_roofline.measure_gemm``: torch.mm and oneDNN, large squares and the fused step's thin
 shape); each approach's matrix-product FLOPs (``matmul_flops`` of the widths and epochs it
 trained) at the higher of the two best rates is its bound, the time no exact float32 training
 of the same models can beat on this machine. For each 4x target the output says how close to
@@ -85,10 +84,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import _common as c
+from _reference import BATCH_SIZE, N_IN, N_OUT, make_skorch_module, start, sync
+from _roofline import device_info, lower_bound, measure_gemm
 
-BATCH_SIZE = 64
-N_IN, N_OUT = 784, 10
 SEED = 0
+#: The summed width of bench_fused's full grids, the thin GEMM shape both benchmarks time:
+#: 5 learning rates x widths 32..256 on the CPU, 8 x widths 16..2048 on the GPU.
+FUSED_THIN_WIDTH = {"cpu": 2_400, "gpu": 32_640}
 LR_RANGE = (1e-3, 0.5)
 WIDTHS = [32, 64, 128, 256, 512]
 MOMENTA = [0.0, 0.9]
@@ -258,18 +260,6 @@ def epoch_profile(epochs: list[int]) -> dict[str, int]:
     return {str(k): v for k, v in sorted(Counter(int(e) for e in epochs).items())}
 
 
-def sync(torch, device: str) -> None:
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
-
-
-def warm_device(torch, device: str) -> None:
-    """Untimed: the CUDA context and cuBLAS made ready (nothing on the CPU)."""
-    if device.startswith("cuda"):
-        a = torch.ones(64, 64, device=device)
-        (a @ a).sum().item()
-
-
 # --------------------------------------------------------------------------------------------
 # Children: one approach each, in a fresh process; imports untimed, search() timed
 # --------------------------------------------------------------------------------------------
@@ -287,7 +277,7 @@ def fused_child(p: Preset, data, configs, halving: bool):
         model = parsearch.MLPClassifier(
             depth=1, epochs=p.epochs, batch_size=BATCH_SIZE, seed=SEED, device=p.device
         )
-        warm_device(torch, p.device)
+        start(torch, p.device, None)
         return torch, parsearch.fit_grid, model, extra
 
     def search(mods):
@@ -305,7 +295,7 @@ def fused_child(p: Preset, data, configs, halving: bool):
 def matmul_flops(width_epochs: float, n_train: int, n_val: int) -> float:
     """The matrix-product FLOPs of ``width_epochs`` (sum over models of width x epochs trained).
 
-    As ``bench_fused.grid_flops`` counts them: per training sample and hidden unit, the
+    As ``_roofline.grid_flops`` counts them: per training sample and hidden unit, the
     layer-1 forward and weight gradient (2 * 784 each, no input gradient) and layer 2's
     forward, weight gradient and input gradient (10 each), 2 * (2 * 784 + 3 * 10) FLOPs; and
     after every epoch a validation forward of 2 * (784 + 10) per validation image. Every
@@ -366,7 +356,7 @@ def optuna_child(p: Preset, data, configs):
 
         optuna.logging.set_verbosity(optuna.logging.ERROR)
         warnings.filterwarnings("ignore", module="optuna")
-        warm_device(torch, p.device)
+        start(torch, p.device, None)
         return np, optuna, torch, nn, F
 
     def search(mods):
@@ -447,23 +437,6 @@ def optuna_child(p: Preset, data, configs):
     return imports, search
 
 
-def make_skorch_module(torch, nn):
-    """The depth-1 network for skorch, returning logits, with MLPClassifier's seed-0 weights."""
-
-    class MLP(nn.Module):
-        def __init__(self, width=32):
-            super().__init__()
-            self.hidden = nn.Linear(N_IN, width)
-            self.relu = nn.ReLU()
-            self.out = nn.Linear(width, N_OUT)
-            load_seeded(torch, [self.hidden, self.out], width)
-
-        def forward(self, X):
-            return self.out(self.relu(self.hidden(X)))
-
-    return MLP
-
-
 def make_epoch_sampler(np, torch):
     """A DataLoader sampler giving MLPClassifier's batch order, one permutation per epoch.
 
@@ -510,14 +483,14 @@ def sklearn_child(p: Preset, data, configs):
         from skorch.callbacks import Callback
         from torch import nn
 
-        warm_device(torch, p.device)
+        start(torch, p.device, None)
         return np, torch, nn, NeuralNetClassifier, Callback, HalvingRandomSearchCV, PredefinedSplit
 
     def search(mods):
         np, torch, nn, NeuralNetClassifier, Callback, HalvingRandomSearchCV, PredefinedSplit = mods
         threads = 1 if p.device == "cpu" else None  # 2 workers x 1 thread on the 2 cores
         net = NeuralNetClassifier(
-            make_skorch_module(torch, nn),
+            make_skorch_module(nn, init=lambda linears, width: load_seeded(torch, linears, width)),
             module__width=WIDTHS[0],
             criterion=nn.CrossEntropyLoss,  # logits in: log-softmax + NLL, as the others
             optimizer=torch.optim.SGD,
@@ -605,16 +578,12 @@ CHILDREN = {
 
 def child(approach: str, p: Preset, setup: str | None) -> None:
     if approach == "info":
-        from bench_fused import device_info
-
         return c.emit(device_info(p.device))
     if approach == "gemm":
-        import bench_fused
-
-        # The best fp32 rates of torch.mm and oneDNN (large squares, the fused step's thin
-        # shape), 2 torch threads on the CPU, as bench_fused measures its roofline with.
-        fused_preset = bench_fused.get_preset("gpu" if p.device != "cpu" else "cpu", p.quick)
-        return c.emit(bench_fused.measure_gemm(fused_preset, p.device))
+        # The best fp32 rates of torch.mm and oneDNN (large squares, the thin shape of
+        # bench_fused's grid), 2 torch threads on the CPU, as bench_fused measures them.
+        width = FUSED_THIN_WIDTH["cpu" if p.device == "cpu" else "gpu"]
+        return c.emit(measure_gemm(p.device, p.quick, width))
     if approach not in CHILDREN:
         raise SystemExit(f"unknown approach {approach!r}; choose from {list(CHILDREN)}")
     data, configs = read_setup(setup, p)
@@ -781,14 +750,12 @@ def print_bounds(runs: dict[str, c.Runs], gemms: list[dict]) -> None:
     """Each approach's matrix products against the best fp32 rate measured on this machine.
 
     The bound of an approach is its matmul FLOPs (``matmul_flops`` of the models it trained,
-    width x epochs) at the best rate measured (``bench_fused.lower_bound``; the GEMM rates
+    width x epochs) at the best rate measured (``_roofline.lower_bound``; the GEMM rates
     are measured before and after the approaches, the higher taken, since a shared machine
     slows some blocks down): no exact float32 training of those models can search faster
     here. The line for (c) and (d) says how close to its bound (b) must come for their 4x
     target: below 1, no float32 trainer, however fused, can meet it on this machine.
     """
-    from bench_fused import lower_bound
-
     print()
     measured = [g for g in gemms if g.get("status") == c.OK]
     if not measured:

@@ -4,7 +4,8 @@
 and its direction, how many failed, and where the heatmap is; after successive halving,
 the rungs, how many were pruned, and the pruned configurations that went furthest.
 ``parsearch plot RESULTS_DIR [--x P --y P --metric M]`` redraws the figure from
-``scores.csv``: a heatmap of a grid, scatter plots of a sampled space.
+``scores.csv``: a heatmap of a grid, a scatter of a sampled space; ``--matrix`` draws the
+corner matrix of every pair of parameters, ranked by importance.
 ``parsearch report [RESULTS_ROOT] [--output FILE]`` writes one HTML page over every
 results folder under RESULTS_ROOT (default ``results``; the page goes to
 ``RESULTS_ROOT/index.html``).
@@ -32,10 +33,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from parsearch.plot.labels import epochs_text
-from parsearch.report import INDEX, collect_folders, load_run, write_page, write_report
+from parsearch.plot.style import LOOKS
+from parsearch.report import INDEX, collect_folders, write_page, write_report
 from parsearch.results.files import HEATMAP, INTERRUPTED, RUNNING
+from parsearch.results.read import read_run
 from parsearch.rows import Col, Status, metric_label, param_columns, ranked
+from parsearch.text import epochs_text, visible
+
+#: Where ``plot --matrix`` writes the corner matrix by default.
+SCATTER_MATRIX = "scatter_matrix.png"
 
 #: The most pruned configurations ``show`` lists.
 MAX_PRUNED_SHOWN = 5
@@ -49,29 +55,6 @@ EXIT_OK, EXIT_UNREADABLE, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
 #: Set to 1 for the traceback of an error instead of its one line.
 DEBUG_ENV = "PARSEARCH_DEBUG"
-
-
-def visible(text):
-    """``text`` with every character that is not printable escaped as Python would.
-
-    ESC becomes the four characters ``\\x1b``, a line break ``\\n``, a right-to-left
-    override ``\\u202e``, a lone surrogate (an undecodable byte of a file name)
-    ``\\udcff``: what reaches the terminal is what the data holds, shown, never
-    obeyed.
-
-    Parameters
-    ----------
-    text : object
-        Anything; it is turned into a string first.
-
-    Returns
-    -------
-    str
-    """
-    text = str(text)
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 def _one_line(text):
@@ -153,15 +136,12 @@ def _halving_lines(run):
         lines.append(f"successive halving: {visible(text)}")
     pruned = run.counts.get(Status.PRUNED, 0)
     if pruned:
-        lines.append(
-            f"pruned: {pruned} stopped early by successive halving "
-            "(their scores are from the rung where they stopped, never the best)"
-        )
+        lines.append(f"pruned: {pruned} {LOOKS[Status.PRUNED].meaning}")
     return lines
 
 
 def _show_lines(run, top):
-    """The lines ``show`` prints for a :class:`~parsearch.report.Run`, escaped."""
+    """The lines ``show`` prints for a :class:`~parsearch.results.read.Run`, escaped."""
     table, meta = run.table, run.meta
     label = metric_label(run.metric, run.greater_is_better)
     lines = [f"{visible(run.folder)}: {len(table)} configurations, metric {visible(label)}"]
@@ -217,11 +197,11 @@ def show(folder, top=10, file=None):
 
     Raises
     ------
-    parsearch.report.UnreadableFolder
+    parsearch.results.read.UnreadableFolder
         A :class:`ValueError` naming the file, when the folder cannot be read; nothing
         is printed then.
     """
-    lines = _show_lines(load_run(folder), top)
+    lines = _show_lines(read_run(folder), top)
     file = file or sys.stdout
     for line in lines:
         _emit(line, file)
@@ -236,7 +216,7 @@ def _writing(path):
         raise OSError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
-def plot(folder, x=None, y=None, metric=None, output=None):
+def plot(folder, x=None, y=None, metric=None, output=None, matrix=False):
     """Redraw the figure of a results folder from its ``scores.csv``.
 
     A heatmap (or line plot) of a grid; scatter plots of a sampled space, over its most
@@ -252,7 +232,12 @@ def plot(folder, x=None, y=None, metric=None, output=None):
     metric : str, optional
         Column to draw: ``score`` (default) or one of ``PLOTTABLE``.
     output : str or Path, optional
-        Where to write the PNG (default: ``folder/heatmap.png``).
+        Where to write the PNG (default: ``folder/heatmap.png``; with ``matrix``,
+        ``folder/scatter_matrix.png``).
+    matrix : bool
+        Draw the corner matrix of every pair of parameters, ranked by importance
+        (:func:`parsearch.plot.plot_scatter_matrix`), instead; ``x`` and ``y``, where
+        given, are its first parameters.
 
     Returns
     -------
@@ -262,14 +247,14 @@ def plot(folder, x=None, y=None, metric=None, output=None):
     Raises
     ------
     ValueError
-        When the folder cannot be read (:class:`parsearch.report.UnreadableFolder`),
+        When the folder cannot be read (:class:`parsearch.results.read.UnreadableFolder`),
         for an unknown parameter or metric, and when the figure cannot be drawn.
     OSError
         When the PNG cannot be written.
     """
     from parsearch import plot as plotting
 
-    run = load_run(folder)
+    run = read_run(folder)
     table, greater, name = run.table, run.greater_is_better, run.metric
     if metric not in (None, Col.SCORE, name):
         if metric not in PLOTTABLE or metric not in table.columns:
@@ -283,14 +268,17 @@ def plot(folder, x=None, y=None, metric=None, output=None):
         if axis is not None and axis not in params:
             raise ValueError(f"Unknown parameter {axis!r}; the parameters are: {params}.")
     axes = (run.meta.get("grid") or {}).get("axes")
+    kwargs = {"axes": axes, "metric": name, "greater_is_better": greater}
     try:
-        fig = plotting.plot_scores(
-            table, axes=axes, metric=name, greater_is_better=greater, x=x, y=y
-        )
+        if matrix:
+            named = [p for p in (x, y) if p is not None]
+            fig = plotting.plot_scatter_matrix(table, params=named, **kwargs)
+        else:
+            fig = plotting.plot_scores(table, x=x, y=y, **kwargs)
     except Exception as exc:
         what = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
         raise ValueError(f"cannot draw the scores of {run.folder}: {what}") from exc
-    output = Path(output) if output else run.folder / HEATMAP
+    output = Path(output) if output else run.folder / (SCATTER_MATRIX if matrix else HEATMAP)
     with _writing(output):
         return plotting.save_figure(fig, output)
 
@@ -350,6 +338,12 @@ def _parser():
     p_plot.add_argument("--x", help="parameter along the x axis")
     p_plot.add_argument("--y", help="parameter along the y axis")
     p_plot.add_argument("--metric", help="column to draw: score (default) or train_loss, ...")
+    p_plot.add_argument(
+        "--matrix",
+        action="store_true",
+        help="draw the corner matrix of every pair of parameters, ranked by importance "
+        "(default output: FOLDER/scatter_matrix.png)",
+    )
     p_plot.add_argument("--output", help="PNG to write (default: FOLDER/heatmap.png)")
     p_report = sub.add_parser(
         "report", help="write one HTML page over all results folders", epilog=_REPORT_EPILOG
@@ -370,7 +364,14 @@ def _run_show(args):
 
 
 def _run_plot(args):
-    path = plot(args.folder, x=args.x, y=args.y, metric=args.metric, output=args.output)
+    path = plot(
+        args.folder,
+        x=args.x,
+        y=args.y,
+        metric=args.metric,
+        output=args.output,
+        matrix=args.matrix,
+    )
     _emit(f"wrote {visible(path)}", sys.stdout)
     return EXIT_OK
 

@@ -889,7 +889,7 @@ def sampled(tmp_path_factory):
 
 def test_plot_a_sampled_search_draws_scatters(sampled, tmp_path, capsys, figures):
     folder, res = sampled
-    status, out, err = run(capsys, "plot", folder, "--output", tmp_path / "all.png")
+    status, out, err = run(capsys, "plot", folder, "--matrix", "--output", tmp_path / "all.png")
     assert (status, err) == (0, "")
     (fig,) = figures
     assert not [image for ax in fig.axes for image in ax.images]  # no heatmap of a diagonal

@@ -169,6 +169,7 @@ def test_the_package_re_exports_the_public_names_of_its_modules():
         "ScorePoints",
         "parameter_labels",
         "plot_epoch_scores",
+        "plot_scatter_matrix",
         "plot_scores",
         "save_figure",
         "score_grid",
@@ -178,6 +179,7 @@ def test_the_package_re_exports_the_public_names_of_its_modules():
     assert plot.score_grid is arrays.score_grid and plot.ScoreGrid is arrays.ScoreGrid
     assert plot.parameter_labels is labels.parameter_labels
     assert plot.plot_scores is dispatch.plot_scores
+    assert plot.plot_scatter_matrix is dispatch.plot_scatter_matrix
     assert plot.plot_epoch_scores is curves.plot_epoch_scores
     assert plot.save_figure is figure.save_figure
     assert plot.score_points is points.score_points and plot.ScorePoints is points.ScorePoints

@@ -138,7 +138,7 @@ def test_dollars_in_values_names_and_metric_are_plain_text(kind):
 
 
 def test_control_characters_and_long_values_are_shown_escaped_and_short():
-    from parsearch.plot.labels import MAX_LABEL_CHARS
+    from parsearch.text import MAX_LABEL_CHARS
 
     long = "v" * 5000
     table = keyed_grid_table({"a\nb": ["x\ny", "\x1b[31mred", long + "1"], "c": ["\t", long]})

@@ -83,15 +83,6 @@ def test_non_finite_values_are_read_back_from_a_csv():
     assert parameter_labels(table)["a"].tolist() == ["1", "inf", "-inf", "nan"]
 
 
-def test_display_label_escapes_control_characters_and_shortens_long_text():
-    assert labels.display_label("a\nb\x00c\x1b[31m\t\u202e") == "a\\nb\\x00c\\x1b[31m\\t\\u202e"
-    assert labels.display_label("price $5 or $6") == "price $5 or $6"  # "$" is left to the drawing
-    long = labels.display_label("x" * 5000 + "END")
-    assert len(long) <= labels.MAX_LABEL_CHARS
-    assert long.startswith("xxx") and long.endswith("END") and "…" in long
-    assert labels.display_label(42) == "42"
-
-
 def test_best_text_shows_values_as_display_labels():
     axis = make_axis(["a\nb" + "y" * 500])
     text = best_text("acc", 0.5, {"p": axis.values[0]}, {"p": axis})

@@ -9,7 +9,7 @@ from scipy import stats
 from test_plot import images, keyed_table, math_texts, render, texts_of
 
 from parsearch import fit_grid, sample_space
-from parsearch.plot import plot_scores
+from parsearch.plot import plot_scatter_matrix, plot_scores
 from parsearch.plot.scatter import BEST_GID
 from parsearch.rows import Col, Status, typed_params
 
@@ -130,9 +130,19 @@ def test_one_parameter_of_many_values_is_the_score_against_it():
     assert legend_texts(fig) == ["58 ok (colour: score)", "2 failed", best_text]
 
 
-def test_three_parameters_draw_a_corner_matrix_most_important_first():
+def test_three_parameters_draw_one_scatter_of_the_two_that_vary_most():
     table = sampled_table(n=128, momentum=[0.0, 0.9])
     fig = plot_scores(table, metric="accuracy")
+    (ax, _bar) = fig.axes
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("lr (log scale)", "width")
+    assert len(marks(ax)[Status.OK].get_offsets()) == 128
+    assert "also varying: momentum (all of them: plot_scatter_matrix)" in fig.get_suptitle()
+    assert "importance" not in fig.get_suptitle()
+
+
+def test_three_parameters_draw_a_corner_matrix_most_important_first():
+    table = sampled_table(n=128, momentum=[0.0, 0.9])
+    fig = plot_scatter_matrix(table, metric="accuracy")
     panels, bar = fig.axes[:-1], fig.axes[-1]
     assert len(panels) == 6 and bar.get_ylabel() == "accuracy (higher is better)"
     titles = [ax.get_title() for ax in panels if ax.get_title()]
@@ -157,7 +167,7 @@ def test_more_than_four_parameters_draw_the_four_most_important():
     rng = np.random.default_rng(0)
     table.insert(0, "noise", rng.uniform(0, 1, len(table)))  # varies, explains nothing
     table[Col.KEY] = None  # the columns are the parameters
-    fig = plot_scores(table)
+    fig = plot_scatter_matrix(table)
     assert len(fig.axes) == 10 + 1
     title = fig.get_suptitle()
     assert "the 4 most important of 5 parameters" in title
@@ -349,7 +359,8 @@ def test_a_sampled_search_writes_a_scatter(tmp_path):
             progress=False,
         )
     assert (out / "heatmap.png").read_bytes()[:8] == PNG_MAGIC
-    fig = res.plot()
+    assert len([ax for ax in res.plot().axes if marks(ax)]) == 1  # one scatter by default
+    fig = plot_scatter_matrix(res.table, metric=res.metric, greater_is_better=True)
     assert images(fig) == []
     panels = [ax for ax in fig.axes if marks(ax)]
     assert len(panels) == 6  # three varying parameters: the corner matrix

@@ -6,7 +6,9 @@ row) that tests can check, and :func:`plot_scores` draws a
 :class:`matplotlib.figure.Figure` from them. The plot depends on how many parameters
 vary: a marked point, a line, a heatmap, one heatmap per value of a third parameter, or
 a heatmap of the best over the others; a table that is no grid (a sampled search space)
-gets scatter plots over its most important parameters instead. Configurations pruned by
+gets a scatter instead, over the two parameters that vary most. The corner matrix of
+every pair, the parameters ranked by importance, is a figure of its own:
+:func:`plot_scatter_matrix`. Configurations pruned by
 successive halving are drawn apart, with the score and epochs of their last rung.
 
 The modules, one job each:
@@ -22,9 +24,11 @@ The modules, one job each:
 - :mod:`~parsearch.plot.lines`: the line plot and the single point;
 - :mod:`~parsearch.plot.scatter`: the scatter plots of a table that is no grid;
 - :mod:`~parsearch.plot.curves`: learning curves (:func:`plot_epoch_scores`);
-- :mod:`~parsearch.plot.dispatch`: :func:`plot_scores`, which picks one of those;
-- :mod:`~parsearch.plot.figure`: importing matplotlib, shared colours and title,
-  :func:`save_figure`;
+- :mod:`~parsearch.plot.dispatch`: :func:`plot_scores`, which picks one of those, and
+  :func:`plot_scatter_matrix`, the opt-in matrix;
+- :mod:`~parsearch.plot.style`: how each status looks (:data:`~parsearch.plot.style.LOOKS`),
+  for every figure, the report and ``parsearch show``;
+- :mod:`~parsearch.plot.figure`: importing matplotlib, the title, :func:`save_figure`;
 - :mod:`~parsearch.plot.inline`: showing a figure in Jupyter, once.
 
 matplotlib is imported only when drawing, and ``matplotlib.pyplot`` only in a Jupyter
@@ -35,7 +39,7 @@ window.
 
 from parsearch.plot.arrays import ScoreGrid, ScoreLine, score_grid, score_line
 from parsearch.plot.curves import plot_epoch_scores
-from parsearch.plot.dispatch import plot_scores
+from parsearch.plot.dispatch import plot_scatter_matrix, plot_scores
 from parsearch.plot.figure import save_figure
 from parsearch.plot.labels import parameter_labels
 from parsearch.plot.points import ScorePoints, score_points
@@ -46,6 +50,7 @@ __all__ = [
     "ScorePoints",
     "parameter_labels",
     "plot_epoch_scores",
+    "plot_scatter_matrix",
     "plot_scores",
     "save_figure",
     "score_grid",

@@ -33,9 +33,46 @@ from parsearch.rows import Col, Status, best_index, status_counts, succeeded
 MISSING = ""
 
 
-@dataclass
-class ScoreGrid:
+@dataclass(kw_only=True)
+class _Reduced:
+    """What a grid and a line share: the best row of each place, and what was reduced.
+
+    Attributes
+    ----------
+    scores : ndarray of float
+        Score of each place: the best successful score of the rows there (over all other
+        parameters when they vary); at a pruned place, the score of its pruned row at the
+        rung where it stopped; NaN where every row failed or no row exists.
+    status : ndarray of object
+        ``"ok"`` where some row succeeded, else ``"pruned"`` where some row was pruned,
+        else ``"failed"`` or ``"diverged"`` (diverged only if every row there diverged),
+        ``""`` where no row exists.
+    best_params : dict or None
+        Every parameter of the best configuration, None if nothing succeeded.
+    over : tuple of str
+        Parameters that vary at one place and were reduced by taking the best.
+    fixed : dict
+        Parameters held at one value (rows with other values were left out).
+    epochs : ndarray of float or None
+        Epochs (or passes of ``partial_fit``) that the row of each place trained, from
+        the ``epochs_trained`` column of a successive-halving search; NaN where unknown
+        (None from tables built without it).
+    """
+
+    scores: np.ndarray
+    status: np.ndarray
+    best_params: dict | None
+    over: tuple = ()
+    fixed: dict = field(default_factory=dict)
+    epochs: np.ndarray | None = None
+
+
+@dataclass(kw_only=True)
+class ScoreGrid(_Reduced):
     """Scores of a grid over two parameters, ready to draw as a heatmap.
+
+    Its ``scores``, ``status`` and ``epochs`` have shape ``(len(y_values), len(x_values))``;
+    the rest of its attributes are :class:`_Reduced`'s.
 
     Attributes
     ----------
@@ -45,26 +82,8 @@ class ScoreGrid:
         Their values in axis order (``None`` for "not set in this sub-grid").
     x_labels, y_labels : list of str
         The values formatted as tick labels.
-    scores : ndarray of float, shape (len(y_values), len(x_values))
-        Score of each cell: the best successful score of the rows in it (over all other
-        parameters when they vary); in a pruned cell, the score of its pruned row at the
-        rung where it stopped; NaN where every row failed or no row exists.
-    status : ndarray of object, shape (len(y_values), len(x_values))
-        ``"ok"`` where some row succeeded, else ``"pruned"`` where some row was pruned,
-        else ``"failed"`` or ``"diverged"`` (diverged only if every row in the cell
-        diverged), ``""`` where no row exists.
     best : tuple of int or None
         ``(row, col)`` index of the best cell, None if nothing succeeded.
-    best_params : dict or None
-        Every parameter of the best configuration, None if nothing succeeded.
-    over : tuple of str
-        Parameters that vary inside the cells and were reduced by taking the best.
-    fixed : dict
-        Parameters held at one value (rows with other values were left out).
-    epochs : ndarray of float or None, shape (len(y_values), len(x_values))
-        Epochs (or passes of ``partial_fit``) that the row of each cell trained, from
-        the ``epochs_trained`` column of a successive-halving search; NaN where unknown
-        (None from tables built without it).
     """
 
     x: str
@@ -73,18 +92,15 @@ class ScoreGrid:
     y_values: list
     x_labels: list
     y_labels: list
-    scores: np.ndarray
-    status: np.ndarray
     best: tuple[int, int] | None
-    best_params: dict | None
-    over: tuple = ()
-    fixed: dict = field(default_factory=dict)
-    epochs: np.ndarray | None = None
 
 
-@dataclass
-class ScoreLine:
+@dataclass(kw_only=True)
+class ScoreLine(_Reduced):
     """Scores over one parameter, ready to draw as a line plot.
+
+    Its ``scores``, ``status`` and ``epochs`` have shape ``(len(x_values),)``; the rest of
+    its attributes are :class:`_Reduced`'s.
 
     Attributes
     ----------
@@ -94,34 +110,14 @@ class ScoreLine:
         Its values in axis order (``None`` for "not set in this sub-grid").
     x_labels : list of str
         The values formatted as tick labels.
-    scores : ndarray of float, shape (len(x_values),)
-        Best successful score at each value (a pruned value's: at its last rung), NaN
-        where every row failed or none exists.
-    status : ndarray of object, shape (len(x_values),)
-        ``"ok"``, ``"pruned"``, ``"failed"``, ``"diverged"`` or ``""`` (no row), as in
-        :class:`ScoreGrid`.
     best : int or None
         Index of the best value, None if nothing succeeded.
-    best_params : dict or None
-        Every parameter of the best configuration, None if nothing succeeded.
-    over : tuple of str
-        Parameters that vary at one x value and were reduced by taking the best.
-    fixed : dict
-        Parameters held at one value.
-    epochs : ndarray of float or None, shape (len(x_values),)
-        Epochs trained by the row at each value, as in :class:`ScoreGrid`.
     """
 
     x: str
     x_values: list
     x_labels: list
-    scores: np.ndarray
-    status: np.ndarray
     best: int | None
-    best_params: dict | None
-    over: tuple = ()
-    fixed: dict = field(default_factory=dict)
-    epochs: np.ndarray | None = None
 
 
 @dataclass
@@ -497,12 +493,8 @@ def score_line(table, x, *, axes=None, greater_is_better=True, fixed=None):
         Results table: one column per grid parameter, then the result columns.
     x : str
         The parameter on the horizontal axis.
-    axes : dict of str to list, optional
-        Values of each parameter in the order of the user's grid, as in :func:`score_grid`.
-    greater_is_better : bool, default True
-        Whether the best score is the largest (True) or the smallest (False).
-    fixed : dict of str to value, optional
-        Keep only the rows where these parameters have these values.
+    axes, greater_is_better, fixed
+        As in :func:`score_grid`.
 
     Returns
     -------

@@ -13,8 +13,10 @@ import pandas as pd
 
 from parsearch.plot.arrays import epochs_column
 from parsearch.plot.figure import import_matplotlib, new_figure, plain_text
-from parsearch.plot.labels import display_label, table_axes
+from parsearch.plot.labels import table_axes
+from parsearch.plot.style import LOOKS, PRUNED_CURVE
 from parsearch.rows import Col, Status, metric_label, ranked
+from parsearch.text import display_label
 
 #: The most pruned curves drawn (those that trained longest, the best among those).
 MAX_PRUNED_CURVES = 60
@@ -62,13 +64,15 @@ def _draw_pruned(ax, table, greater_is_better):
         if k == 0:
             some = f"{len(shown)} of {total}" if len(shown) < total else f"{total}"
             label = f"{some} pruned, each ending where halving stopped it"
-        ax.plot(range(1, len(curve) + 1), curve, color="0.6", linewidth=0.8, alpha=0.7, zorder=1)
+        ax.plot(
+            range(1, len(curve) + 1), curve, color=PRUNED_CURVE, linewidth=0.8, alpha=0.7, zorder=1
+        )
         ax.plot(
             [len(curve)],
             [curve[-1]],
-            "o",
+            LOOKS[Status.PRUNED].marker,
             markerfacecolor="white",
-            markeredgecolor="0.45",
+            markeredgecolor=LOOKS[Status.PRUNED].color,
             markersize=4,
             label=label,
             zorder=1.5,

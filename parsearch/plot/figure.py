@@ -18,20 +18,19 @@ from __future__ import annotations
 import logging
 import textwrap
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from parsearch._optional import import_optional
-from parsearch.plot.labels import escape_controls
+from parsearch.plot.labels import best_text
 from parsearch.plot.style import DPI
-from parsearch.rows import Status
+from parsearch.rows import metric_label
+from parsearch.text import escape_controls
 
 logger = logging.getLogger(__name__)
-
-#: Colour of the marks of configurations that did not succeed.
-FAILED_COLORS = {Status.FAILED: "tab:red", Status.DIVERGED: "tab:purple"}
-
 
 #: Scores beyond this magnitude are drawn at it: matplotlib's limits and tickers overflow
 #: near the largest float (1.8e308). What is written (cells, the best) is the true score.
@@ -96,6 +95,42 @@ def _wrap(text, width_in):
     """Each line of ``text`` wrapped to the width, control characters escaped."""
     chars = max(30, int(width_in * 11))
     return "\n".join(textwrap.fill(escape_controls(line), chars) for line in text.split("\n"))
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What every figure of a results table is drawn with, handed to each drawing function.
+
+    Attributes
+    ----------
+    mpl : module
+        matplotlib, from :func:`import_matplotlib`.
+    data : parsearch.plot.arrays.Table
+        The encoded table (for the labels of the best configuration).
+    metric : str
+        The metric's name, as drawn.
+    greater_is_better : bool
+        The metric's direction.
+    heading : str
+        The first lines of the title; the line naming the best follows them.
+    """
+
+    mpl: Any
+    data: Any
+    metric: str
+    greater_is_better: bool
+    heading: str
+
+    @property
+    def metric_label(self):
+        """The score axis's label: ``"accuracy (higher is better)"``."""
+        return metric_label(self.metric, self.greater_is_better)
+
+    def title(self, fig, score, params, width_in):
+        """Title ``fig``: the heading, then the best score and configuration (or none)."""
+        set_title(
+            fig, self.heading, best_text(self.metric, score, params, self.data.axes), width_in
+        )
 
 
 def set_title(fig, heading, best, width_in):

@@ -13,35 +13,45 @@ every k-th is labelled, and cells are written in only up to :data:`MAX_ANNOTATED
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from parsearch.plot.arrays import grid_from
 from parsearch.plot.figure import (
-    FAILED_COLORS,
     drawable,
     needs_rotation,
     new_figure,
     rotate_x_labels,
     set_title,
 )
-from parsearch.plot.labels import (
-    best_text,
-    counts_text,
-    display_label,
-    epochs_text,
-    score_formatter,
-    tick_indices,
+from parsearch.plot.labels import best_text, counts_text, score_formatter, tick_indices
+from parsearch.plot.style import (
+    BEST_FRAME,
+    FAILED_COLORS,
+    FAILED_EDGE,
+    FAILED_FILL,
+    FAILED_HATCH,
+    PRUNED_HATCH,
+    PRUNED_VEIL,
 )
-from parsearch.rows import Status, best_index, metric_label
-
-_BEST_COLOR = "red"
+from parsearch.rows import Status, best_index
+from parsearch.text import display_label, epochs_text
 
 #: The most cells whose score or status is written in them.
 MAX_ANNOTATED = 900
 
 #: The most rows (or columns) of cells that white lines separate.
 _MAX_SEPARATED = 100
+
+
+class Paint(NamedTuple):
+    """How cells are coloured and written: the colour map, its scale, the number format."""
+
+    cmap: Any
+    norm: Any
+    fmt: Callable[[float], str]
 
 
 def colormap(mpl, greater_is_better):
@@ -96,9 +106,6 @@ def _heatmap_size(grid):
     return cell_w, cell_h
 
 
-#: How a pruned cell is told apart: its colour lightened by white at this opacity, dotted.
-PRUNED_VEIL = 0.45
-PRUNED_HATCH = "."
 #: The note under a figure with pruned cells.
 PRUNED_NOTE = (
     "pruned@n: stopped early by successive halving after n epochs; "
@@ -126,7 +133,7 @@ def _veil_pruned(mpl, ax, i, j):
     )
 
 
-def _annotate_cells(mpl, ax, grid, *, cmap, norm, fmt, fontsize, annotate):
+def _annotate_cells(mpl, ax, grid, paint, *, fontsize, annotate):
     """Write each ok cell's score; mark the pruned, failed, diverged and missing ones.
 
     Without ``annotate`` (too many cells to write in) only the pruned, failed and
@@ -140,7 +147,7 @@ def _annotate_cells(mpl, ax, grid, *, cmap, norm, fmt, fontsize, annotate):
         if status == Status.PRUNED:
             _veil_pruned(mpl, ax, i, j)
             if annotate:
-                text = pruned_text(grid.scores[i, j], epochs[i, j], fmt)
+                text = pruned_text(grid.scores[i, j], epochs[i, j], paint.fmt)
                 ax.text(
                     j,
                     i,
@@ -152,12 +159,12 @@ def _annotate_cells(mpl, ax, grid, *, cmap, norm, fmt, fontsize, annotate):
                 )
             continue
         if status == Status.OK:
-            r, g, b, _ = cmap(norm(grid.scores[i, j]))
+            r, g, b, _ = paint.cmap(paint.norm(grid.scores[i, j]))
             dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.55
             ax.text(
                 j,
                 i,
-                fmt(grid.scores[i, j]),
+                paint.fmt(grid.scores[i, j]),
                 ha="center",
                 va="center",
                 fontsize=fontsize,
@@ -170,9 +177,9 @@ def _annotate_cells(mpl, ax, grid, *, cmap, norm, fmt, fontsize, annotate):
                     (j - 0.5, i - 0.5),
                     1,
                     1,
-                    facecolor="0.88",
-                    edgecolor="0.55",
-                    hatch="///",
+                    facecolor=FAILED_FILL,
+                    edgecolor=FAILED_EDGE,
+                    hatch=FAILED_HATCH,
                     linewidth=0,
                 )
             )
@@ -201,7 +208,7 @@ def _frame_cell(mpl, ax, cell):
             1,
             1,
             fill=False,
-            edgecolor=_BEST_COLOR,
+            edgecolor=BEST_FRAME,
             linewidth=3,
             zorder=5,
             clip_on=False,
@@ -229,7 +236,7 @@ def _style_axes(ax, grid, cell_w):
         spine.set_visible(False)
 
 
-def draw_heatmap(mpl, ax, grid, *, cmap, norm, fmt, cell_w, cell_h, mark_best=True):
+def draw_heatmap(mpl, ax, grid, paint, *, cell_w, cell_h, mark_best=True):
     """Draw one ScoreGrid into ``ax``; return the image for a colour bar.
 
     Parameters
@@ -238,10 +245,8 @@ def draw_heatmap(mpl, ax, grid, *, cmap, norm, fmt, cell_w, cell_h, mark_best=Tr
         matplotlib, from :func:`parsearch.plot.figure.import_matplotlib`.
     ax : matplotlib.axes.Axes
     grid : ScoreGrid
-    cmap, norm
-        The colour map and scale.
-    fmt : callable
-        Formats a cell's score.
+    paint : Paint
+        The colour map and scale, and the cells' number format.
     cell_w, cell_h : float
         Size of a cell in inches (for the font size and the tick labels).
     mark_best : bool
@@ -254,48 +259,35 @@ def draw_heatmap(mpl, ax, grid, *, cmap, norm, fmt, cell_w, cell_h, mark_best=Tr
     ny, nx = grid.scores.shape
     image = ax.imshow(
         np.ma.masked_invalid(drawable(grid.scores)),
-        cmap=cmap,
-        norm=norm,
+        cmap=paint.cmap,
+        norm=paint.norm,
         origin="lower",
         aspect="auto",
         interpolation="nearest",
     )
-    _annotate_cells(
-        mpl,
-        ax,
-        grid,
-        cmap=cmap,
-        norm=norm,
-        fmt=fmt,
-        fontsize=float(np.clip(min(13 * cell_w, 22 * cell_h), 5, 9)),
-        annotate=nx * ny <= MAX_ANNOTATED,
-    )
+    fontsize = float(np.clip(min(13 * cell_w, 22 * cell_h), 5, 9))
+    _annotate_cells(mpl, ax, grid, paint, fontsize=fontsize, annotate=nx * ny <= MAX_ANNOTATED)
     if mark_best and grid.best is not None:
         _frame_cell(mpl, ax, grid.best)
     _style_axes(ax, grid, cell_w)
     return image
 
 
-def plot_heatmap(mpl, data, grid, *, metric, greater_is_better, heading):
+def plot_heatmap(frame, grid):
     """The figure of one annotated heatmap with its colour bar.
 
     Parameters
     ----------
-    mpl : module
-        matplotlib.
-    data : Table
-        The encoded table (for the labels of the best configuration).
+    frame : Frame
+        matplotlib, the table, the metric and the title's first lines.
     grid : ScoreGrid
         What to draw.
-    metric : str
-    greater_is_better : bool
-    heading : str
-        First line of the title.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
+    mpl = frame.mpl
     cell_w, cell_h = _heatmap_size(grid)
     ny, nx = grid.scores.shape
     longest_y = _longest(grid.y_labels)
@@ -303,28 +295,28 @@ def plot_heatmap(mpl, data, grid, *, metric, greater_is_better, heading):
     height = max(3.6, ny * cell_h + 2.2)
     fig = new_figure(figsize=(width, height), layout="constrained")
     ax = fig.add_subplot()
-    cmap = colormap(mpl, greater_is_better)
+    cmap = colormap(mpl, frame.greater_is_better)
     norm, has_scores = score_norm(mpl, [trained_scores(grid)])
     image = draw_heatmap(
         mpl,
         ax,
         grid,
-        cmap=cmap,
-        norm=norm,
-        fmt=score_formatter(grid.scores),
+        Paint(cmap, norm, score_formatter(grid.scores)),
         cell_w=cell_w,
         cell_h=cell_h,
     )
     ax.set_xlabel(display_label(grid.x, 80))
     ax.set_ylabel(display_label(grid.y, 80))
     if has_scores:
-        fig.colorbar(image, ax=ax, label=metric_label(metric, greater_is_better))
+        fig.colorbar(image, ax=ax, label=frame.metric_label)
     note_pruned(mpl, fig, [grid])
-    best_score = grid.scores[grid.best] if grid.best is not None else None
-    best = best_text(metric, best_score, grid.best_params, data.axes)
-    if grid.best is None and counts_text(grid.status):
-        best += f" (cells: {counts_text(grid.status)})"
-    set_title(fig, heading, best, width)
+    if grid.best is not None:
+        frame.title(fig, grid.scores[grid.best], grid.best_params, width)
+    else:
+        best = best_text(frame.metric, None, None, frame.data.axes)
+        if counts_text(grid.status):
+            best += f" (cells: {counts_text(grid.status)})"
+        set_title(fig, frame.heading, best, width)
     return fig
 
 
@@ -345,26 +337,21 @@ def _best_panel(grids, greater_is_better):
     return best_index(scores, status, greater_is_better)
 
 
-def plot_facets(mpl, data, x, y, z, *, metric, greater_is_better, heading):
+def plot_facets(frame, x, y, z):
     """One heatmap over ``x`` and ``y`` per value of ``z``, on one colour scale.
 
     Parameters
     ----------
-    mpl : module
-        matplotlib.
-    data : Table
-        The encoded table.
+    frame : Frame
+        matplotlib, the table, the metric and the title's first lines.
     x, y, z : str
         Parameters along the columns and rows of each panel, and across the panels.
-    metric : str
-    greater_is_better : bool
-    heading : str
-        First line of the title.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
+    mpl, data, greater_is_better = frame.mpl, frame.data, frame.greater_is_better
     grids = [grid_from(data, x, y, {z: value}, greater_is_better) for value in data.axes[z].values]
     n = len(grids)
     ncols = min(n, 4 if len(data.axes[x].values) <= 4 else 3)
@@ -384,7 +371,7 @@ def plot_facets(mpl, data, x, y, z, *, metric, greater_is_better, heading):
     norm, has_scores = score_norm(mpl, [trained_scores(g) for g in grids])
     if not has_scores:
         norm, has_scores = score_norm(mpl, [g.scores for g in grids])
-    fmt = score_formatter(np.concatenate([g.scores.ravel() for g in grids]))
+    paint = Paint(cmap, norm, score_formatter(np.concatenate([g.scores.ravel() for g in grids])))
     image = None
     for k, grid in enumerate(grids):
         row, col = divmod(k, ncols)
@@ -393,9 +380,7 @@ def plot_facets(mpl, data, x, y, z, *, metric, greater_is_better, heading):
             mpl,
             ax,
             grid,
-            cmap=cmap,
-            norm=norm,
-            fmt=fmt,
+            paint,
             cell_w=cell_w,
             cell_h=cell_h,
             mark_best=k == best_panel,
@@ -412,13 +397,11 @@ def plot_facets(mpl, data, x, y, z, *, metric, greater_is_better, heading):
     for k in range(n, nrows * ncols):
         axs.flat[k].remove()
     if has_scores:
-        label = metric_label(metric, greater_is_better)
-        fig.colorbar(image, ax=[axs.flat[k] for k in range(n)], label=label)
+        fig.colorbar(image, ax=[axs.flat[k] for k in range(n)], label=frame.metric_label)
     note_pruned(mpl, fig, grids)
-    if best_panel is None:
-        best = best_text(metric, None, None, data.axes)
-    else:
-        g = grids[best_panel]
-        best = best_text(metric, g.scores[g.best], g.best_params, data.axes)
-    set_title(fig, heading, best, width)
+    score, params = None, None
+    if best_panel is not None:
+        best = grids[best_panel]
+        score, params = best.scores[best.best], best.best_params
+    frame.title(fig, score, params, width)
     return fig

@@ -1,4 +1,4 @@
-"""The values of one parameter along an axis, and every text the plots write.
+"""The values of one parameter along an axis, their tick labels, and the plots' titles.
 
 An :class:`Axis` holds the distinct values of one parameter in axis order (the grid's
 order where it is known, else numbers ascending and other values in order of first
@@ -11,18 +11,17 @@ Every value gets a label, the non-finite ones too (``inf``, ``-inf``, ``nan``; `
 beside ``0``). A float NaN given as a grid value is a value of its own (``nan``); NaN in a
 CSV column without configuration keys means "unset".
 
-The rest is text: :func:`parameter_labels` (the parameter columns as the plots label
-them, for ``parsearch show``), what a label looks like when drawn (:func:`display_label`:
-control characters escaped, long text shortened) and which of many get a tick
+The rest is the plots' text: :func:`parameter_labels` (the parameter columns as the plots
+label them, for ``parsearch show``), which of many labels get a tick
 (:func:`tick_indices`), the numbers written in heatmap cells (:func:`score_formatter`),
 and the line of a title that names the best configuration (:func:`best_text`) or counts
-the cells that did not succeed (:func:`counts_text`).
+the cells that did not succeed (:func:`counts_text`). How a number or a text from the
+data is written (``1e-3``, escaped, shortened) is :mod:`parsearch.text`'s.
 """
 
 from __future__ import annotations
 
 import math
-import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,40 +35,21 @@ from parsearch.rows import (
     typed_params,
     value_key,
 )
+from parsearch.text import (
+    display_label,
+    format_number,
+    is_finite_number,
+    is_number,
+    is_unset,
+)
 
 #: Text shown for a parameter that is not set in a sub-grid (None or NaN in the table).
 UNSET_LABEL = "unset"
 
 _UNSET_KEY = ("unset",)
 
-#: The longest label drawn (a longer one keeps its start and end around an ellipsis).
-MAX_LABEL_CHARS = 40
-
 #: The most tick labels drawn along one axis (of more values, every k-th is labelled).
 MAX_TICKS = 40
-
-# Characters drawn escaped (``\n``, ``\x1b``): controls, format characters (bidi
-# overrides), surrogates, private use, line and paragraph separators.
-_ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
-
-
-def is_number(value):
-    """Whether a value is an int or a float (a bool is not), numpy scalars included."""
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
-        value, (bool, np.bool_)
-    )
-
-
-def is_unset(value):
-    """Whether a value means "not set": None, ``pd.NA`` or NaN."""
-    if value is None or value is pd.NA:
-        return True
-    return is_number(value) and math.isnan(float(value))
-
-
-def is_finite_number(value):
-    """Whether a value is a number (:func:`is_number`) that is neither infinite nor NaN."""
-    return is_number(value) and math.isfinite(float(value))
 
 
 def is_log_spaced(values, zero_too=False):
@@ -273,38 +253,6 @@ def parameter_labels(table, axes=None):
 # --- numbers ---------------------------------------------------------------------------------
 
 
-def _format_number(value, exp_style, digits):
-    f = float(value)
-    if not math.isfinite(f):
-        return repr(f)  # "inf", "-inf", "nan"
-    if f == 0:
-        return "-0" if math.copysign(1.0, f) < 0 else "0"
-    if f.is_integer() and abs(f) < 1e6:
-        return str(int(f))
-    if abs(f) < 1e-2 or abs(f) >= 1e6 or (exp_style and abs(f) < 1):
-        mantissa, exponent = f"{f:.{digits - 1}e}".split("e")
-        mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
-        return f"{mantissa}e{int(exponent)}"
-    return f"{f:.{digits}g}"
-
-
-def format_number(value, exp_style=False, digits=3):
-    """One number as a compact plain-text label: ``0``, ``32``, ``0.5``, ``1e-3``.
-
-    ``exp_style`` writes numbers below 1 with an exponent (``1e-1``), as log-spaced axes do.
-    """
-    return _format_number(value, exp_style, digits)
-
-
-def epochs_text(value):
-    """A count of epochs (or a halving factor) as printed: ``27``, ``2.5``; ``1e+300``, not
-    300 digits."""
-    number = float(value)
-    if number.is_integer() and abs(number) < 1e15:
-        return str(int(number))
-    return f"{number:.4g}"
-
-
 def format_values(values, none_label=UNSET_LABEL):
     """Compact tick labels for the values of one axis: 0, 1e-3, 32, 'adam', 'unset'.
 
@@ -318,56 +266,12 @@ def format_values(values, none_label=UNSET_LABEL):
             if v is None:
                 labels.append(none_label)
             elif is_number(v):
-                labels.append(_format_number(v, exp_style, digits))
+                labels.append(format_number(v, exp_style, digits))
             else:
                 labels.append(str(v))
         if len(set(labels)) == len(labels):
             break
     return labels
-
-
-def escape_controls(text):
-    """``text`` with its control, format and separator characters escaped (``\\n``, ``\\x1b``).
-
-    Parameters
-    ----------
-    text : object
-        Anything else is made a string first.
-
-    Returns
-    -------
-    str
-    """
-    return "".join(
-        ascii(ch)[1:-1] if unicodedata.category(ch) in _ESCAPED_CATEGORIES else ch
-        for ch in str(text)
-    )
-
-
-def display_label(text, limit=MAX_LABEL_CHARS):
-    """A label as drawn: one line, control characters escaped, at most ``limit`` characters.
-
-    A newline is drawn as ``\\n``, an escape character as ``\\x1b`` (and so on for every
-    control, format and separator character). Longer text keeps its start and its end
-    around an ellipsis, so that values differing at the end still differ. ``$`` is kept:
-    the figures draw every text as plain text, never as mathtext.
-
-    Parameters
-    ----------
-    text : object
-        The label (anything else is made a string).
-    limit : int
-        The most characters to keep.
-
-    Returns
-    -------
-    str
-    """
-    text = escape_controls(text)
-    if len(text) <= limit:
-        return text
-    head = (limit - 1) // 2
-    return f"{text[:head]}…{text[len(text) - (limit - 1 - head) :]}"
 
 
 def tick_indices(n, limit=MAX_TICKS):

@@ -17,22 +17,16 @@ import numpy as np
 
 from parsearch.plot.arrays import reduce_cells
 from parsearch.plot.figure import (
-    FAILED_COLORS,
     drawable,
     needs_rotation,
     new_figure,
     rotate_x_labels,
     set_title,
 )
-from parsearch.plot.labels import (
-    best_text,
-    display_label,
-    epochs_text,
-    is_finite_number,
-    is_log_spaced,
-    tick_indices,
-)
-from parsearch.rows import Status, metric_label
+from parsearch.plot.labels import best_text, is_log_spaced, tick_indices
+from parsearch.plot.style import BEST, BEST_EDGE, FAILED_COLORS, LOOKS
+from parsearch.rows import Status
+from parsearch.text import display_label, epochs_text, is_finite_number
 
 
 def _placeable(positions, log_x):
@@ -89,9 +83,9 @@ def _draw_pruned(ax, line, positions):
     ax.plot(
         positions[pruned],
         scores[pruned],
-        "o",
+        LOOKS[Status.PRUNED].marker,
         markerfacecolor="none",
-        markeredgecolor="0.45",
+        markeredgecolor=LOOKS[Status.PRUNED].color,
         markersize=6,
         label="pruned@n: stopped after n epochs (its score then)",
         zorder=3,
@@ -117,12 +111,13 @@ def _draw_points(mpl, ax, line, positions, metric):
     ok = line.status == Status.OK
     scores = drawable(line.scores)
     joined = np.where(ok, scores, np.nan)  # pruned scores are not comparable: not joined
-    ax.plot(positions, joined, color="tab:blue", linewidth=1.5, zorder=2)
+    look = LOOKS[Status.OK]
+    ax.plot(positions, joined, color=look.color, linewidth=1.5, zorder=2)
     ax.plot(
         positions[ok],
         scores[ok],
-        "o",
-        color="tab:blue",
+        look.marker,
+        color=look.color,
         markersize=5,
         label=metric,
         zorder=3,
@@ -132,10 +127,10 @@ def _draw_points(mpl, ax, line, positions, metric):
         ax.plot(
             positions[line.best],
             scores[line.best],
-            "*",
+            BEST.marker,
             markersize=16,
-            color="gold",
-            markeredgecolor="black",
+            color=BEST.color,
+            markeredgecolor=BEST_EDGE,
             label=f"best: {line.scores[line.best]:.4g}",
             zorder=4,
         )
@@ -146,7 +141,7 @@ def _draw_points(mpl, ax, line, positions, metric):
             ax.plot(
                 positions[where],
                 np.full(int(where.sum()), 0.04),
-                "x",
+                LOOKS[status].marker,
                 color=color,
                 markersize=9,
                 markeredgewidth=2,
@@ -192,26 +187,21 @@ def _set_x_axis(mpl, ax, line, positions, numeric, log_x, axes_w):
     ax.set_xlabel(display_label(line.x, 80) + (" (log scale)" if log_x else ""))
 
 
-def plot_line(mpl, data, line, *, metric, greater_is_better, heading):
+def plot_line(frame, line):
     """The figure of the score over one parameter.
 
     Parameters
     ----------
-    mpl : module
-        matplotlib.
-    data : Table
-        The encoded table (for the labels of the best configuration).
+    frame : Frame
+        matplotlib, the table, the metric and the title's first lines.
     line : ScoreLine
         What to draw.
-    metric : str
-    greater_is_better : bool
-    heading : str
-        First line of the title.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
+    mpl = frame.mpl
     positions, numeric, log_x = _positions(line.x_values)
     width = min(14.0, max(5.5, 3.0 + 0.45 * len(line.x_values)))
     fig = new_figure(figsize=(width, 4.2), layout="constrained")
@@ -220,41 +210,38 @@ def plot_line(mpl, data, line, *, metric, greater_is_better, heading):
         ax.set_xscale("log")
         ax.set_xlim(*_log_limits(positions))
     _set_y_range(ax, line)
-    _draw_points(mpl, ax, line, positions, metric)
+    _draw_points(mpl, ax, line, positions, frame.metric)
     _set_x_axis(mpl, ax, line, positions, numeric, log_x, axes_w=width - 1.5)
-    ax.set_ylabel(metric_label(metric, greater_is_better))
+    ax.set_ylabel(frame.metric_label)
     ax.grid(True, alpha=0.3)
     ax.legend(loc="best", fontsize=8)
     best_score = line.scores[line.best] if line.best is not None else None
-    set_title(fig, heading, best_text(metric, best_score, line.best_params, data.axes), width)
+    frame.title(fig, best_score, line.best_params, width)
     return fig
 
 
-def plot_single(mpl, data, *, metric, greater_is_better, heading):
+def plot_single(frame):
     """The figure of a grid of one configuration: its score as one marked point.
 
     Parameters
     ----------
-    mpl : module
-        matplotlib.
-    data : Table
-        The encoded table (its rows may repeat the one configuration).
-    metric : str
-    greater_is_better : bool
-    heading : str
-        First line of the title.
+    frame : Frame
+        matplotlib, the table, the metric and the title's first lines.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    cells = reduce_cells(data, [], None, greater_is_better)
+    data = frame.data
+    cells = reduce_cells(data, [], None, frame.greater_is_better)
     status = cells.status.item()
     fig = new_figure(figsize=(4.8, 3.8), layout="constrained")
     ax = fig.add_subplot()
     if cells.best is not None:
         score, drawn = float(cells.scores), float(drawable(cells.scores))
-        ax.plot([0], [drawn], "*", markersize=18, color="gold", markeredgecolor="black")
+        ax.plot(
+            [0], [drawn], BEST.marker, markersize=18, color=BEST.color, markeredgecolor=BEST_EDGE
+        )
         ax.annotate(
             f"{score:.4g}",
             (0, drawn),
@@ -265,7 +252,7 @@ def plot_single(mpl, data, *, metric, greater_is_better, heading):
         )
         pad = abs(drawn) * 0.05 or 0.05
         ax.set_ylim(drawn - pad, drawn + pad)
-        best = best_text(metric, score, cells.best_params, data.axes)
+        best = best_text(frame.metric, score, cells.best_params, data.axes)
     else:
         ax.set_yticks([])
         ax.text(
@@ -286,7 +273,7 @@ def plot_single(mpl, data, *, metric, greater_is_better, heading):
         best = f"the only configuration {status}" + (f" ({settings})" if settings else "")
     ax.set_xlim(-1, 1)
     ax.set_xticks([])
-    ax.set_ylabel(metric_label(metric, greater_is_better))
+    ax.set_ylabel(frame.metric_label)
     ax.grid(True, axis="y", alpha=0.3)
-    set_title(fig, heading, best, 4.8)
+    set_title(fig, frame.heading, best, 4.8)
     return fig

@@ -49,14 +49,9 @@ import numpy as np
 import pandas as pd
 
 from parsearch.plot.arrays import prepare
-from parsearch.plot.labels import (
-    MAX_TICKS,
-    display_label,
-    is_finite_number,
-    is_number,
-    is_unset,
-)
+from parsearch.plot.labels import MAX_TICKS
 from parsearch.rows import Status, best_index
+from parsearch.text import display_label, is_finite_number, is_number, is_unset
 
 #: A grid fills more than this share of the product of its varying parameters' values.
 MIN_FILL = 0.5
@@ -147,6 +142,12 @@ def present_values(data, name):
 def varying_params(data):
     """The parameters with more than one value among the rows, in table order."""
     return [p for p in data.params if len(np.unique(data.codes[p])) > 1]
+
+
+def most_varied(data, params):
+    """``params`` ordered by how many distinct values the rows give them, most first (ties
+    in the order given): the two a plain scatter of a sampled space draws."""
+    return sorted(params, key=lambda p: -len(np.unique(data.codes[p])))
 
 
 def _numeric(values):

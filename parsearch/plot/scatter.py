@@ -26,16 +26,16 @@ import math
 import numpy as np
 
 from parsearch.plot.figure import (
-    FAILED_COLORS,
     drawable,
     needs_rotation,
     new_figure,
     rotate_x_labels,
-    set_title,
 )
 from parsearch.plot.heatmap import colormap, score_norm
-from parsearch.plot.labels import best_text, display_label, format_number, tick_indices
-from parsearch.rows import Status, metric_label
+from parsearch.plot.labels import tick_indices
+from parsearch.plot.style import BEST, BEST_EDGE, FAILED_COLORS, LOOKS
+from parsearch.rows import Status
+from parsearch.text import display_label, format_number
 
 #: The most parameters of the matrix of pairwise scatters (the most important ones).
 MAX_MATRIX = 4
@@ -234,7 +234,7 @@ def draw_points(ax, points, xs, ys, *, cmap, norm, size, bottom=None):
             ax.scatter(
                 xs[where],
                 fy,
-                marker="x",
+                marker=LOOKS[status].marker,
                 s=size * 0.9,
                 c=colour,
                 linewidths=1.3,
@@ -248,10 +248,10 @@ def draw_points(ax, points, xs, ys, *, cmap, norm, size, bottom=None):
         ax.scatter(
             [xs[b]],
             [by],
-            marker="*",
+            marker=BEST.marker,
             s=size * 9,
-            c="gold",
-            edgecolors="black",
+            c=BEST.color,
+            edgecolors=BEST_EDGE,
             linewidths=0.9,
             zorder=5,
             gid=BEST_GID,
@@ -278,13 +278,11 @@ def draw_against(mpl, ax, points, xs, name, *, cmap, norm, size):
     ax.grid(True, alpha=0.3)
 
 
-def _colour_style(mpl, points, metric, greater_is_better):
-    """What every scatter figure shares with ``_finish``: the metric, its colour map and scale."""
+def _colour_style(frame, points):
+    """What every scatter figure shares with ``_finish``: the colour map and scale."""
     return {
-        "metric": metric,
-        "greater_is_better": greater_is_better,
-        "cmap": colormap(mpl, greater_is_better),
-        "norm": _score_scale(mpl, points),
+        "cmap": colormap(frame.mpl, frame.greater_is_better),
+        "norm": _score_scale(frame.mpl, points),
     }
 
 
@@ -334,14 +332,16 @@ def legend_handles(mpl, points, metric, cmap, norm=None):
     for status, colour in FAILED_COLORS.items():
         if marks[status]:
             label = f"{marks[status]} {status}"
-            handles.append(mark(label, marker="x", color=colour, markeredgewidth=1.5))
+            handles.append(
+                mark(label, marker=LOOKS[status].marker, color=colour, markeredgewidth=1.5)
+            )
     if points.best is not None:
         handles.append(
             mark(
                 f"best {metric}: {points.score[points.best]:.4g}",
-                marker="*",
-                markerfacecolor="gold",
-                markeredgecolor="black",
+                marker=BEST.marker,
+                markerfacecolor=BEST.color,
+                markeredgecolor=BEST_EDGE,
                 markersize=13,
             )
         )
@@ -355,87 +355,77 @@ def _best_colour(points, cmap, norm):
     return cmap(norm(float(drawable(points.score)[points.best])))
 
 
-def _finish(mpl, fig, data, points, style, *, heading, width, colorbar_axes):
+def _finish(frame, fig, points, style, *, width, colorbar_axes):
     """Colour bar, legend and title, shared by every scatter figure."""
-    metric, cmap, norm = style["metric"], style["cmap"], style["norm"]
+    mpl, cmap, norm = frame.mpl, style["cmap"], style["norm"]
     if colorbar_axes is not None and np.isfinite(drawable(points.score)).any():
         mappable = mpl.cm.ScalarMappable(norm=norm, cmap=cmap)
-        label = metric_label(metric, style["greater_is_better"])
-        fig.colorbar(mappable, ax=colorbar_axes, label=label, shrink=0.9)
-    handles = legend_handles(mpl, points, metric, cmap, norm)
+        fig.colorbar(mappable, ax=colorbar_axes, label=frame.metric_label, shrink=0.9)
+    handles = legend_handles(mpl, points, frame.metric, cmap, norm)
     ncols = 2 if len(handles) > 3 and width < 9 else len(handles)
     fig.legend(
         handles=handles, loc="outside lower center", ncols=max(ncols, 1), fontsize=8, frameon=False
     )
     best_score = points.score[points.best] if points.best is not None else None
-    set_title(fig, heading, best_text(metric, best_score, points.best_params, data.axes), width)
+    frame.title(fig, best_score, points.best_params, width)
     return fig
 
 
-def plot_score_against(mpl, data, points, name, *, metric, greater_is_better, heading):
+def plot_score_against(frame, points, name):
     """The figure of the score against one parameter, one point per configuration.
 
     Parameters
     ----------
-    mpl : module
-        matplotlib.
-    data : Table
-        The encoded table (for the labels of the best configuration).
+    frame : Frame
+        matplotlib, the table, the metric and the title's first lines.
     points : ScorePoints
     name : str
         The parameter on the x axis.
-    metric : str
-    greater_is_better : bool
-    heading : str
-        First lines of the title.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
+    mpl = frame.mpl
     width = 7.0
     fig = new_figure(figsize=(width, 4.8), layout="constrained")
     ax = fig.add_subplot()
-    style = _colour_style(mpl, points, metric, greater_is_better)
+    style = _colour_style(frame, points)
     cmap, norm = style["cmap"], style["norm"]
     xs = jittered(points)[name]
     draw_against(mpl, ax, points, xs, name, cmap=cmap, norm=norm, size=30)
     _style_axis(ax, "x", name, points.scales[name], width - 1.5)
-    ax.set_ylabel(metric_label(metric, greater_is_better))
-    return _finish(mpl, fig, data, points, style, heading=heading, width=width, colorbar_axes=None)
+    ax.set_ylabel(frame.metric_label)
+    return _finish(frame, fig, points, style, width=width, colorbar_axes=None)
 
 
-def plot_pair(mpl, data, points, x, y, *, metric, greater_is_better, heading):
+def plot_pair(frame, points, x, y):
     """The figure of one scatter over ``x`` and ``y``, coloured by the score.
 
     Parameters
     ----------
-    mpl : module
-        matplotlib.
-    data : Table
+    frame : Frame
+        matplotlib, the table, the metric and the title's first lines.
     points : ScorePoints
     x, y : str
         The parameters along the horizontal and vertical axes.
-    metric : str
-    greater_is_better : bool
-    heading : str
-        First lines of the title.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
+
     width = 7.6
     fig = new_figure(figsize=(width, 6.0), layout="constrained")
     ax = fig.add_subplot()
-    style = _colour_style(mpl, points, metric, greater_is_better)
+    style = _colour_style(frame, points)
     cmap, norm = style["cmap"], style["norm"]
     drawn = jittered(points)
     draw_points(ax, points, drawn[x], drawn[y], cmap=cmap, norm=norm, size=36)
     _style_axis(ax, "x", x, points.scales[x], width - 2.5)
     _style_axis(ax, "y", y, points.scales[y], 4.0)
     ax.grid(True, alpha=0.25)
-    return _finish(mpl, fig, data, points, style, heading=heading, width=width, colorbar_axes=ax)
+    return _finish(frame, fig, points, style, width=width, colorbar_axes=ax)
 
 
 def _matrix_panel(mpl, ax, points, drawn, row, col, names, *, cmap, norm, metric):
@@ -460,31 +450,27 @@ def _matrix_panel(mpl, ax, points, drawn, row, col, names, *, cmap, norm, metric
     ax.tick_params(labelsize=8)
 
 
-def plot_matrix(mpl, data, points, names, *, metric, greater_is_better, heading):
+def plot_matrix(frame, points, names):
     """The corner matrix over ``names``: pairs below the diagonal, the score on it.
 
     Parameters
     ----------
-    mpl : module
-        matplotlib.
-    data : Table
+    frame : Frame
+        matplotlib, the table, the metric and the title's first lines.
     points : ScorePoints
     names : list of str
         The parameters, most important first (at most :data:`MAX_MATRIX` fit well).
-    metric : str
-    greater_is_better : bool
-    heading : str
-        First lines of the title.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
+    mpl = frame.mpl
     n = len(names)
     width = 2.55 * n + 1.6
     fig = new_figure(figsize=(width, 2.45 * n + 1.7), layout="constrained")
     axs = fig.subplots(n, n, squeeze=False)
-    style = _colour_style(mpl, points, metric, greater_is_better)
+    style = _colour_style(frame, points)
     cmap, norm = style["cmap"], style["norm"]
     drawn = jittered(points)
     for row in range(n):
@@ -506,8 +492,8 @@ def plot_matrix(mpl, data, points, names, *, metric, greater_is_better, heading)
                 names,
                 cmap=cmap,
                 norm=norm,
-                metric=metric,
+                metric=frame.metric,
             )
-    axs[0, 0].set_ylabel(metric_label(metric, greater_is_better), fontsize=9)
+    axs[0, 0].set_ylabel(frame.metric_label, fontsize=9)
     kept = [axs[r, c] for r in range(n) for c in range(r + 1)]
-    return _finish(mpl, fig, data, points, style, heading=heading, width=width, colorbar_axes=kept)
+    return _finish(frame, fig, points, style, width=width, colorbar_axes=kept)

@@ -8,8 +8,10 @@ header is clicked, and the facts from ``meta.json``.
 
 Compute first, render second, one job a module:
 
-- :mod:`~parsearch.report.collect` reads the folders into :class:`Run` objects
-  (:func:`find_results`, :func:`load_run`, :func:`collect_runs`), or, one folder at a
+- :mod:`~parsearch.report.collect` finds the folders and reads each (by
+  :func:`parsearch.results.read.read_run`, the one reader that ``parsearch show`` and
+  ``plot`` use too) into a :class:`Run` with its images (:func:`find_results`,
+  :func:`load_run`, :func:`collect_runs`), or, one folder at a
   time, into a :class:`Collection` where a folder that cannot be read is a
   :class:`Problem` with the reason (:func:`collect_folders`); symlinks are followed
   inside the results root only;
@@ -24,8 +26,6 @@ Compute first, render second, one job a module:
 from parsearch.report.collect import (
     Collection,
     Problem,
-    Run,
-    UnreadableFolder,
     collect_folders,
     collect_runs,
     find_results,
@@ -33,6 +33,7 @@ from parsearch.report.collect import (
 )
 from parsearch.report.render import render_report
 from parsearch.report.write import INDEX, write_page, write_report
+from parsearch.results.read import Run, UnreadableFolder
 
 __all__ = [
     "INDEX",

@@ -15,7 +15,6 @@ network access.
 from __future__ import annotations
 
 import functools
-import html
 import os
 from importlib import resources
 from pathlib import Path
@@ -25,10 +24,11 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 
-from parsearch.plot.labels import escape_controls
+from parsearch.plot.style import LOOKS
 from parsearch.report.collect import Problem
 from parsearch.results.files import META
 from parsearch.rows import Col, Status
+from parsearch.text import html_text as _e
 
 #: Columns left out of the table: the same on every row, or a copy of the parameters.
 _HIDDEN = (Col.METRIC, Col.DIRECTION, Col.KEY)
@@ -42,20 +42,6 @@ _DEFAULT_FORMAT = ".6g"
 def _asset(name):
     """The text of ``assets/NAME``, a package data file of :mod:`parsearch.report`."""
     return (resources.files(__package__) / "assets" / name).read_text(encoding="utf-8")
-
-
-def _e(value):
-    """Escape any value for HTML text or a quoted attribute.
-
-    Control and format characters (ESC, NUL, a right-to-left override, a lone surrogate
-    from an undecodable file name) are shown escaped, ``\\x1b``, as ``parsearch show``
-    prints them: HTML has no place for them, and a lone surrogate cannot even be written
-    as UTF-8. Line breaks and tabs stay (an error's traceback keeps its lines).
-    """
-    text = str(value)
-    if not text.isprintable():
-        text = "".join(ch if ch in "\n\t" else escape_controls(ch) for ch in text)
-    return html.escape(text, quote=True)
 
 
 def _is_number_column(series):
@@ -168,15 +154,13 @@ def _summary_line(run):
 
 
 def _count(status, n):
-    """One status count: failures in red, pruned ones (successive halving) apart."""
-    if status == Status.PRUNED:
-        return (
-            f'<span class="pruned" title="stopped early by successive halving: their scores '
-            f'are from the rung where they stopped">{n} {_e(status)}</span>'
-        )
-    if n and status != Status.OK:
-        return f'<span class="bad">{n} {_e(status)}</span>'
-    return f"{n} {_e(status)}"
+    """One status count in its look (:data:`parsearch.plot.style.LOOKS`): failures in
+    red, pruned ones (successive halving) apart, with what they mean as a tooltip."""
+    look = LOOKS.get(status)
+    if look is None or status == Status.OK or not (n or status == Status.PRUNED):
+        return f"{n} {_e(status)}"
+    title = f' title="{_e(look.meaning)}"' if look.meaning else ""
+    return f'<span class="{look.css}"{title}>{n} {_e(status)}</span>'
 
 
 def _section(run, index, base):
