@@ -1,0 +1,304 @@
+"""K configurations of one module trained at once through ``torch.func``.
+
+Models of a run share everything but their optimizer hyperparameters, so they start from
+the same seeded weights (``build.build_module``). Their parameters and buffers are stacked
+with a leading model axis (``torch.func.stack_module_state``); one step is one
+``vmap(grad_and_value(loss))`` over ``functional_call`` of the module (BatchNorm's running
+statistics, stacked too, are updated per model in place), then the per-model update of
+``parsearch.torchnet.optim``.
+
+A module that ``vmap`` cannot run (one that draws random numbers in training, as dropout
+does; one that calls ``.item()`` or branches on tensor values; one that writes in place
+into a tensor every model shares) is found at the first step: the run warns once, says
+why, and trains its models one at a time from then on (plain autograd through
+``functional_call`` per model, each model with its own random state as it would have
+alone), with the same update rule, so the results are still those of each configuration
+trained alone.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch.func import functional_call, grad_and_value, stack_module_state, vmap
+
+from parsearch.torchnet.build import build_module, class_outputs, loss_of
+from parsearch.torchnet.optim import make_optimizer
+
+EVAL_CHUNK = 1024
+
+
+@dataclass
+class RunData:
+    """A fold's data on the models' device in their float type (shared by runs).
+
+    Attributes
+    ----------
+    X, y : Tensor
+        Training inputs (n, ...) and encoded labels (n,).
+    n_classes : int
+        Classes of the fold's training labels.
+    X_val : Tensor or None
+        Validation inputs.
+    score : callable or None
+        ``score(outputs)`` -> float for one model's validation outputs.
+    proba : bool
+        Whether ``score`` takes probabilities or class indices.
+    """
+
+    X: torch.Tensor
+    y: torch.Tensor
+    n_classes: int
+    X_val: torch.Tensor | None = None
+    score: object = None
+    proba: bool = True
+
+    @property
+    def scoring(self):
+        """Whether every epoch ends with a validation score."""
+        return self.X_val is not None and self.score is not None
+
+
+def hypers_of(params):
+    """The hyperparameters the update rule reads from a configuration's parameters."""
+    keys = ("lr", "momentum", "weight_decay", "nesterov", "betas", "eps")
+    return {k: params[k] for k in keys}
+
+
+class NotFusable(Warning):
+    """A module's grid trains one model at a time: ``vmap`` cannot run the module."""
+
+
+class TorchModels:
+    """K models of one module laid out to train at once (``parsearch.engine.FusedModels``).
+
+    Parameters
+    ----------
+    data : RunData
+        What the models train and are scored on.
+    params : list of dict
+        Each model's full estimator parameters (they differ only in the optimizer's
+        hyperparameters).
+    states : list of parsearch.fused.live.ModelState, optional
+        Models taken out of other runs, to go on from (else the seeded initial weights).
+    """
+
+    def __init__(self, data, params, states=None):
+        first = params[0]
+        self.data, self.loss = data, first["loss"]
+        self.batch_size, self.seed = int(first["batch_size"]), int(first["seed"])
+        self.n_models, self.order = len(params), list(range(len(params)))
+        self.n_samples = data.X.shape[0]
+        with torch.random.fork_rng(devices=_cuda(data.X)):
+            module = build_module(first, data.X[: self.batch_size])
+            self.rng = [torch.get_rng_state()] * self.n_models  # each model's state, alone
+        self.param_names = [n for n, _ in module.named_parameters()]
+        self.buffer_names = [n for n, _ in module.named_buffers()]
+        stacked, buffers = stack_module_state([module] * self.n_models)
+        self.params = {n: t.detach() for n, t in stacked.items()}
+        self.buffers = {n: t.detach() for n, t in buffers.items()}
+        self.skeleton = copy.deepcopy(module).to("meta")
+        self.opt = make_optimizer(first["optimizer"], self.params, [hypers_of(p) for p in params])
+        self.frozen = torch.zeros(self.n_models, dtype=torch.bool, device=data.X.device)
+        self.fused = None  # unknown until the first step: True, or False (one at a time)
+        self.why = None
+        if states is not None:
+            self._load(states)
+        self._step = vmap(
+            grad_and_value(self._loss), in_dims=(0, 0, None, None), randomness="error"
+        )
+
+    # --- the math -----------------------------------------------------------------------
+
+    def _loss(self, params, buffers, xb, yb):
+        outputs = functional_call(self.skeleton, (params, buffers), (xb,))
+        return loss_of(outputs, yb, self.loss)
+
+    def _fused_step(self, xb, yb):
+        """Gradients and losses of every model at once; None when ``vmap`` cannot run it."""
+        if self.fused is False:
+            return None
+        if self.fused:
+            return self._step(self.params, self.buffers, xb, yb)
+        saved = {n: b.clone() for n, b in self.buffers.items()}
+        try:
+            result = self._step(self.params, self.buffers, xb, yb)
+        except Exception as exc:  # not vmap-able: one model at a time from now on
+            for n, b in saved.items():
+                self.buffers[n].copy_(b)
+            self.fused, self.why = False, f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+            warnings.warn(
+                f"TorchClassifier: the module {_name(self.skeleton)} cannot be trained fused "
+                f"(torch.func.vmap refused it: {self.why}); its {self.n_models} "
+                "configurations train one at a time, each as it would alone. Modules that "
+                "draw random numbers in training (dropout), call .item() or branch on "
+                "tensor values cannot be fused.",
+                NotFusable,
+                stacklevel=2,
+            )
+            return None
+        self.fused = True
+        return result
+
+    def _one_step(self, k, xb, yb):
+        """Model k's gradients and loss by plain autograd, with its own random state."""
+        params = {n: t[k].detach().requires_grad_() for n, t in self.params.items()}
+        buffers = {n: t[k] for n, t in self.buffers.items()}  # views: BatchNorm writes through
+        with torch.random.fork_rng(devices=_cuda(xb)):
+            torch.set_rng_state(self.rng[k])
+            loss = self._loss(params, buffers, xb, yb)
+            grads = torch.autograd.grad(loss, list(params.values()), allow_unused=True)
+            self.rng[k] = torch.get_rng_state()
+        grads = [torch.zeros_like(p) if g is None else g for p, g in zip(params.values(), grads)]
+        return dict(zip(params, grads)), loss.detach()
+
+    def _train_step(self, xb, yb):
+        """Every model's step on one batch; each model's loss (K,)."""
+        result = self._fused_step(xb, yb)
+        if result is None:
+            steps = [self._one_step(k, xb, yb) for k in range(self.n_models)]
+            grads = {n: torch.stack([g[n] for g, _ in steps]) for n in self.params}
+            losses = torch.stack([loss for _, loss in steps])
+        else:
+            grads, losses = result
+        self.opt.step(grads)
+        if self.frozen.any():
+            self._zero(self.frozen)
+        return losses.detach()
+
+    def _outputs(self, X):
+        """Every model's outputs for ``X`` in evaluation mode, in chunks: (K, n, ...)."""
+        self.skeleton.eval()
+        try:
+            with torch.no_grad():
+                if self.fused is False:
+                    return torch.cat(
+                        [self._alone_outputs(X[s : s + EVAL_CHUNK]) for s in _chunks(X)], dim=1
+                    )
+                call = vmap(
+                    lambda p, b, x: functional_call(self.skeleton, (p, b), (x,)),
+                    in_dims=(0, 0, None),
+                )
+                parts = [call(self.params, self.buffers, X[s : s + EVAL_CHUNK]) for s in _chunks(X)]
+                return torch.cat(parts, dim=1)
+        finally:
+            self.skeleton.train()
+
+    def _alone_outputs(self, X):
+        rows = []
+        for k in range(self.n_models):
+            p = {n: t[k] for n, t in self.params.items()}
+            b = {n: t[k].clone() for n, t in self.buffers.items()}
+            rows.append(functional_call(self.skeleton, (p, b), (X,)))
+        return torch.stack(rows)
+
+    # --- FusedModels --------------------------------------------------------------------
+
+    @property
+    def steps(self):
+        """Optimizer steps taken."""
+        return self.opt.steps
+
+    def training(self):
+        """Nothing to hold while epochs run."""
+        return _Nothing()
+
+    def train_epoch(self, order):
+        """One epoch of every model in ``order``; each model's mean training loss."""
+        X, y = self.data.X, self.data.y
+        perm = torch.from_numpy(np.asarray(order)).to(X.device)
+        X_epoch, y_epoch = X.index_select(0, perm), y.index_select(0, perm)
+        loss_sum = torch.zeros(self.n_models, dtype=torch.float64, device=X.device)
+        for start in range(0, self.n_samples, self.batch_size):
+            xb = X_epoch[start : start + self.batch_size]
+            yb = y_epoch[start : start + self.batch_size]
+            loss_sum += self._train_step(xb, yb).double() * xb.shape[0]
+        return (loss_sum / self.n_samples).cpu().numpy()
+
+    def nonfinite_models(self):
+        """Which models hold a NaN or infinite parameter or buffer: bool (K,)."""
+        bad = torch.zeros(self.n_models, dtype=torch.bool, device=self.frozen.device)
+        for t in [*self.params.values(), *self.buffers.values()]:
+            if t.is_floating_point():
+                bad |= ~torch.isfinite(t).reshape(self.n_models, -1).all(dim=1)
+        return bad.cpu().numpy()
+
+    def check_outputs(self, scoring, proba):
+        """Validation outputs (when ``scoring``), and whether each model's were finite."""
+        X = self.data.X_val if scoring else self.data.X[: self.batch_size]
+        outputs = self._outputs(X)
+        finite = torch.isfinite(outputs).reshape(self.n_models, -1).all(dim=1).cpu().numpy()
+        if not scoring:
+            return None, finite
+        return class_outputs(outputs, self.data.n_classes, self.loss, proba).cpu().numpy(), finite
+
+    def freeze(self, models):
+        """Zero the parameters, buffers, optimizer state and learning rate of ``models``."""
+        mask = torch.as_tensor(np.asarray(models, dtype=bool), device=self.frozen.device)
+        self.frozen |= mask
+        self.opt.freeze(mask)
+        self._zero(mask)
+
+    def _zero(self, mask):
+        with torch.no_grad():
+            for t in [*self.params.values(), *self.buffers.values()]:
+                t[mask] = 0
+
+    def weights(self, p):
+        """Model p: ``[(parameters...), (buffers...)]`` as host arrays, in the module's order."""
+        return [_host(self.params, p), _host(self.buffers, p)]
+
+    def take(self, p):
+        """Model p's weights, and its optimizer state laid out as them."""
+        buffers = {name: [_host(state, p), ()] for name, state in self.opt.state.items()}
+        return self.weights(p), buffers
+
+    def _load(self, states):
+        with torch.no_grad():
+            for k, state in enumerate(states):
+                _put(self.params, k, state.layers[0])
+                _put(self.buffers, k, state.layers[1])
+                for name, tensors in self.opt.state.items():
+                    _put(tensors, k, state.buffers[name][0])
+        self.opt.steps = states[0].steps if states else 0
+
+
+def _host(tensors, p):
+    return tuple(t[p].detach().cpu().numpy().copy() for t in tensors.values())
+
+
+def _put(tensors, k, arrays):
+    if len(arrays) != len(tensors):
+        raise ValueError(
+            f"a saved model has {len(arrays)} tensors where the module has {len(tensors)}"
+        )
+    for t, a in zip(tensors.values(), arrays):
+        if tuple(a.shape) != tuple(t.shape[1:]):
+            raise ValueError(
+                f"a saved tensor of shape {a.shape} where the module has {tuple(t.shape[1:])}"
+            )
+        t[k] = torch.as_tensor(a).to(t.device, t.dtype)
+
+
+def _chunks(X):
+    return range(0, X.shape[0], EVAL_CHUNK)
+
+
+def _cuda(tensor):
+    return [tensor.device] if tensor.device.type == "cuda" else []
+
+
+def _name(module):
+    return type(module).__qualname__
+
+
+class _Nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
