@@ -64,6 +64,6 @@ class Branching(nn.Module):
         return torch.log_softmax(out, dim=1)
 
 
-def tiny(n_out=3):
+def tiny(n_out=10):
     """Any number of features (a lazy layer), for scikit-learn's estimator checks."""
     return nn.Sequential(nn.Flatten(), nn.LazyLinear(n_out), nn.LogSoftmax(dim=1))

@@ -62,7 +62,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         ``"auto"`` uses CUDA when available, else the CPU.
     dtype : {"float32", "float64"}, default="float32"
         Floating point type of the module and the data.
-    **module_params
+    **module__params
         ``module__*`` parameters, handed to ``module`` without the prefix.
 
     Attributes
@@ -103,7 +103,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         seed=0,
         device="auto",
         dtype="float32",
-        **module_params,
+        **module__params,
     ):
         self.module = module
         self.lr = lr
@@ -119,7 +119,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         self.seed = seed
         self.device = device
         self.dtype = dtype
-        for name, value in module_params.items():
+        for name, value in module__params.items():
             if not name.startswith(MODULE_PREFIX):
                 raise TypeError(
                     f"TorchClassifier got an unexpected keyword argument {name!r}; the "
@@ -288,7 +288,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples,)
         """
-        return self.classes_[self._outputs(X, proba=False)]
+        indices = self._outputs(X, proba=False)  # checks first that the model is fitted
+        return self.classes_[indices]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
