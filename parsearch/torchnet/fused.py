@@ -108,15 +108,51 @@ class TorchModels:
         self.why = None
         if states is not None:
             self._load(states)
-        self._step = vmap(
-            grad_and_value(self._loss), in_dims=(0, 0, None, None), randomness="error"
-        )
+        self.wide = wide_first_layer(module)
+        if self.wide is None:
+            self._step = vmap(
+                grad_and_value(self._loss), in_dims=(0, 0, None, None), randomness="error"
+            )
+        else:
+            self._step = self._wide_step
+            self._rest = vmap(
+                grad_and_value(self._rest_loss, argnums=(0, 2)),
+                in_dims=(0, 0, 1, None),
+                randomness="error",
+            )
 
     # --- the math -----------------------------------------------------------------------
 
     def _loss(self, params, buffers, xb, yb):
         outputs = functional_call(self.skeleton, (params, buffers), (xb,))
         return loss_of(outputs, yb, self.loss)
+
+    def _rest_loss(self, params, buffers, z, yb):
+        outputs = functional_call(self.wide.rest, (params, buffers), (z,))
+        return loss_of(outputs, yb, self.loss)
+
+    def _wide_step(self, params, buffers, xb, yb):
+        """The step with the first layer as one wide product for every model.
+
+        ``vmap`` would run a ``Linear`` whose input all models share as a batched product
+        over K broadcast copies of the input; here its forward is one product
+        ``x @ W.T`` with ``W`` (K*H, D) the models' weights stacked, and its weight
+        gradient one product ``dZ.T @ x``; ``vmap`` takes the rest of the module.
+        """
+        wide = self.wide
+        x = wide.prefix(xb) if wide.prefix is not None else xb  # (B, D)
+        weight = params[wide.weight]  # (K, H, D)
+        K, H, D = weight.shape
+        bias = params[wide.bias].reshape(-1) if wide.bias else None
+        flat = weight.reshape(K * H, D)
+        z = (x @ flat.T if bias is None else torch.addmm(bias, x, flat.T)).view(-1, K, H)
+        rest = {n: t for n, t in params.items() if n not in (wide.weight, wide.bias)}
+        (grads, dz), losses = self._rest(rest, buffers, z, yb)  # dz (K, B, H)
+        grads = dict(grads)
+        grads[wide.weight] = (dz.transpose(1, 2).reshape(K * H, -1) @ x).view(K, H, D)
+        if wide.bias:
+            grads[wide.bias] = dz.sum(dim=1)
+        return grads, losses
 
     def _fused_step(self, xb, yb):
         """Gradients and losses of every model at once; None when ``vmap`` cannot run it."""
@@ -265,6 +301,48 @@ class TorchModels:
                 for name, tensors in self.opt.state.items():
                     _put(tensors, k, state.buffers[name][0])
         self.opt.steps = states[0].steps if states else 0
+
+
+@dataclass(frozen=True)
+class WideFirst:
+    """A module whose first layer is a ``Linear`` on the input: run as one wide product.
+
+    Attributes
+    ----------
+    prefix : torch.nn.Module or None
+        What comes before it and holds no parameters (a ``Flatten``), applied to the batch.
+    weight, bias : str
+        The layer's parameter names (``bias`` empty when it has none).
+    rest : torch.nn.Module
+        The layers after it (on the meta device; parameter names as in the module).
+    """
+
+    prefix: object
+    weight: str
+    bias: str
+    rest: object
+
+
+def wide_first_layer(module):
+    """The :class:`WideFirst` of an ``nn.Sequential`` that starts (after parameter-free
+    ``Flatten`` layers) with an ``nn.Linear``; None for any other module."""
+    if not isinstance(module, torch.nn.Sequential):
+        return None
+    children = list(module.named_children())
+    position = 0
+    while position < len(children) and isinstance(children[position][1], torch.nn.Flatten):
+        position += 1
+    if position >= len(children) - 1 or type(children[position][1]) is not torch.nn.Linear:
+        return None
+    name, linear = children[position]
+    prefix = module[:position] if position else None
+    rest = copy.deepcopy(module[position + 1 :]).to("meta")
+    return WideFirst(
+        prefix=prefix,
+        weight=f"{name}.weight",
+        bias=f"{name}.bias" if linear.bias is not None else "",
+        rest=rest,
+    )
 
 
 def _host(tensors, p):

@@ -98,12 +98,15 @@ class SGD:
         for name, p in self.params.items():
             g = grads[name]
             if decay:
-                g = g.add(p * self.weight_decay.on(p))
+                g = _plus_product(g, p, self.weight_decay)  # g + wd * p
             if use_momentum:
                 buf = self.state["momentum"][name]
-                buf.mul_(self.momentum.on(p)).add_(g)
-                g = g.add(buf * self.momentum.on(p)) if self.nesterov else buf
-            p.sub_(g * self.lr.on(p))
+                if self.momentum.shared:
+                    buf.mul_(self.momentum.value).add_(g)
+                else:
+                    torch.addcmul(g, buf, self.momentum.on(p), out=buf)  # g + mu * buf
+                g = _plus_product(g, buf, self.momentum) if self.nesterov else buf
+            _plus_product(p, g, self.lr, -1.0, inplace=True)  # p - lr * g
 
     def freeze(self, models):
         """Zero the state and learning rate of some models (bool (K,) tensor)."""
@@ -111,6 +114,18 @@ class SGD:
         for tensors in self.state.values():
             for t in tensors.values():
                 t[models] = 0
+
+
+def _plus_product(a, b, scale, sign=1.0, inplace=False):
+    """``a + sign * scale * b`` (in place into ``a`` when ``inplace``), one pass: the
+    rounding of ``torch.optim``'s ``a.add(b, alpha=sign * scale)``."""
+    if scale.shared:
+        return (
+            a.add_(b, alpha=sign * scale.value) if inplace else a.add(b, alpha=sign * scale.value)
+        )
+    if inplace:
+        return a.addcmul_(b, scale.on(b), value=sign)
+    return torch.addcmul(a, b, scale.on(b), value=sign)
 
 
 class Adam:
