@@ -208,10 +208,23 @@ def test_the_estimator_pickles_clones_and_predicts_any_label_type(data):
         TorchClassifier(tm.mlp, hidden=8)
 
 
-def test_the_run_is_fused_models(data):
+def test_the_run_is_fused_models_with_a_wide_first_layer_where_it_can(data):
     X, y = data[:2]
     engine = TorchEngine()
-    model = TorchClassifier(tm.mlp, **BASE)
     classes, y_enc = np.unique(y, return_inverse=True)
-    run_data = engine.run_data(Split(X, y_enc, None, None, classes), model, None, True)
-    assert isinstance(TorchModels(run_data, [model.get_params()]), FusedModels)
+
+    def layout(module):
+        model = TorchClassifier(module, **BASE)
+        run_data = engine.run_data(Split(X, y_enc, None, None, classes), model, None, True)
+        return TorchModels(run_data, [model.get_params()] * 2)
+
+    mlp = layout(tm.mlp)
+    assert isinstance(mlp, FusedModels)
+    assert mlp.wide is not None and mlp.wide.weight == "0.weight"  # the exactness tests' path
+    assert layout(tm.LogReg).wide is None  # its own Parameters: vmap runs it all
+
+
+def test_images_of_another_shape_for_validation_are_refused(images):
+    X, y, Xv, yv = images
+    with pytest.raises(ValueError, match="samples of shape"):
+        fit_grid(TorchClassifier(tm.cnn, **BASE), {"lr": [0.1]}, X, y, Xv[:, :, :8], yv, **QUIET)
