@@ -26,6 +26,8 @@ import numpy as np
 import torch
 from torch.func import functional_call, grad_and_value, stack_module_state, vmap
 
+from parsearch.nets import gemm
+from parsearch.nets.memory import heap_for_large_temporaries
 from parsearch.torchnet.build import build_module, class_outputs, loss_of
 from parsearch.torchnet.optim import make_optimizer
 
@@ -109,6 +111,7 @@ class TorchModels:
         if states is not None:
             self._load(states)
         self.wide = wide_first_layer(module)
+        self.onednn = gemm.use_onednn(data.X.dtype, data.X.device)  # the wide products
         if self.wide is None:
             self._step = vmap(
                 grad_and_value(self._loss), in_dims=(0, 0, None, None), randomness="error"
@@ -144,12 +147,14 @@ class TorchModels:
         weight = params[wide.weight]  # (K, H, D)
         K, H, D = weight.shape
         bias = params[wide.bias].reshape(-1) if wide.bias else None
-        flat = weight.reshape(K * H, D)
-        z = (x @ flat.T if bias is None else torch.addmm(bias, x, flat.T)).view(-1, K, H)
+        z = gemm.mm_t(x, weight.reshape(K * H, D), self.onednn)  # (B, K*H), one product
+        if bias is not None:
+            z.add_(bias)
         rest = {n: t for n, t in params.items() if n not in (wide.weight, wide.bias)}
-        (grads, dz), losses = self._rest(rest, buffers, z, yb)  # dz (K, B, H)
+        (grads, dz), losses = self._rest(rest, buffers, z.view(-1, K, H), yb)  # dz (K, B, H)
         grads = dict(grads)
-        grads[wide.weight] = (dz.transpose(1, 2).reshape(K * H, -1) @ x).view(K, H, D)
+        dz_t = dz.transpose(1, 2).reshape(K * H, -1)  # (K*H, B)
+        grads[wide.weight] = gemm.mm_t(dz_t, x.T, self.onednn).view(K, H, D)  # dZ.T @ x
         if wide.bias:
             grads[wide.bias] = dz.sum(dim=1)
         return grads, losses
@@ -240,8 +245,8 @@ class TorchModels:
         return self.opt.steps
 
     def training(self):
-        """Nothing to hold while epochs run."""
-        return _Nothing()
+        """While epochs run, glibc keeps each step's large temporaries in the heap."""
+        return heap_for_large_temporaries()
 
     def train_epoch(self, order):
         """One epoch of every model in ``order``; each model's mean training loss."""
@@ -372,11 +377,3 @@ def _cuda(tensor):
 
 def _name(module):
     return type(module).__qualname__
-
-
-class _Nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False

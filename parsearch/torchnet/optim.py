@@ -48,7 +48,7 @@ class PerModel:
         return self.value.view(-1, *([1] * (tensor.dim() - 1)))
 
     def nonzero(self):
-        """Whether some model's value is not zero."""
+        """Whether some model's value is not zero (read once per run: it syncs a device)."""
         return bool(self.value) if self.shared else bool((self.value != 0).any())
 
     def map(self, fn):
@@ -89,12 +89,14 @@ class SGD:
         self.nesterov = bool(hypers[0]["nesterov"])
         self.state = {"momentum": {n: torch.zeros_like(p) for n, p in params.items()}}
         self.steps = 0
+        self.use_momentum = self.momentum.nonzero()
+        self.decay = self.weight_decay.nonzero()
 
     @torch.no_grad()
     def step(self, grads):
         """Update every model from its gradients (name -> (K, ...))."""
         self.steps += 1
-        use_momentum, decay = self.momentum.nonzero(), self.weight_decay.nonzero()
+        use_momentum, decay = self.use_momentum, self.decay
         for name, p in self.params.items():
             g = grads[name]
             if decay:
@@ -150,6 +152,7 @@ class Adam:
         self.beta2 = PerModel([float(h["betas"][1]) for h in hypers], like)
         self.weight_decay = PerModel([h["weight_decay"] for h in hypers], like)
         self.eps = float(hypers[0]["eps"])
+        self.decay = self.weight_decay.nonzero()
         self.state = {
             "exp_avg": {n: torch.zeros_like(p) for n, p in params.items()},
             "exp_avg_sq": {n: torch.zeros_like(p) for n, p in params.items()},
@@ -160,8 +163,7 @@ class Adam:
     def step(self, grads):
         """Update every model from its gradients (name -> (K, ...))."""
         self.steps += 1
-        step = self.steps
-        decay = self.weight_decay.nonzero()
+        step, decay = self.steps, self.decay
         bias1 = self.beta1.map(lambda b: 1 - b**step)
         bias2_sqrt = self.beta2.map(
             lambda b: math.sqrt(1 - b**step) if isinstance(b, float) else (1 - b**step).sqrt()
