@@ -73,6 +73,18 @@ def loss_of(outputs, target, loss):
     return F.cross_entropy(outputs, target)
 
 
+def batched_loss_of(outputs, target, loss):
+    """:func:`loss_of` in operations that ``vmap`` batches natively.
+
+    ``F.nll_loss`` has no batching rule: under ``vmap`` it runs a Python decomposition,
+    which is slower, and whose first use imports sympy (most of a second). This is the
+    same mean of the picked log-probabilities.
+    """
+    if loss != "nll":
+        outputs = torch.log_softmax(outputs, dim=1)
+    return -outputs.gather(1, target[:, None]).mean()
+
+
 def class_outputs(outputs, n_classes, loss, proba):
     """Class probabilities (float64 rows that sum to 1) or indices from a module's outputs.
 

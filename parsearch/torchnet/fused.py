@@ -2,10 +2,13 @@
 
 Models of a run share everything but their optimizer hyperparameters, so they start from
 the same seeded weights (``build.build_module``). Their parameters and buffers are stacked
-with a leading model axis (``torch.func.stack_module_state``); one step is one
-``vmap(grad_and_value(loss))`` over ``functional_call`` of the module (BatchNorm's running
-statistics, stacked too, are updated per model in place), then the per-model update of
-``parsearch.torchnet.optim``.
+with a leading model axis (``torch.func.stack_module_state``); one step is every model's
+loss through ``vmap`` over ``functional_call`` of the module (BatchNorm's running
+statistics, stacked too, are updated per model in place), one autograd backward pass of
+their sum (models share no parameter, so each gets its own loss's gradient), then the
+per-model update of ``parsearch.torchnet.optim``. Plain autograd rather than
+``torch.func.grad``: the latter imports ``torch._dynamo`` at its first use, most of a
+second per process.
 
 A module that ``vmap`` cannot run (one that draws random numbers in training, as dropout
 does; one that calls ``.item()`` or branches on tensor values; one that writes in place
@@ -24,11 +27,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch.func import functional_call, grad_and_value, stack_module_state, vmap
+from torch.func import functional_call, stack_module_state, vmap
 
-from parsearch.nets import gemm
 from parsearch.nets.memory import heap_for_large_temporaries
-from parsearch.torchnet.build import build_module, class_outputs, loss_of
+from parsearch.torchnet.build import batched_loss_of, build_module, class_outputs
 from parsearch.torchnet.optim import make_optimizer
 
 EVAL_CHUNK = 1024
@@ -101,7 +103,7 @@ class TorchModels:
         self.param_names = [n for n, _ in module.named_parameters()]
         self.buffer_names = [n for n, _ in module.named_buffers()]
         stacked, buffers = stack_module_state([module] * self.n_models)
-        self.params = {n: t.detach() for n, t in stacked.items()}
+        self.params = {n: t.detach().requires_grad_() for n, t in stacked.items()}
         self.buffers = {n: t.detach() for n, t in buffers.items()}
         self.skeleton = copy.deepcopy(module).to("meta")
         self.opt = make_optimizer(first["optimizer"], self.params, [hypers_of(p) for p in params])
@@ -111,63 +113,62 @@ class TorchModels:
         if states is not None:
             self._load(states)
         self.wide = wide_first_layer(module)
-        self.onednn = gemm.use_onednn(data.X.dtype, data.X.device)  # the wide products
         if self.wide is None:
-            self._step = vmap(
-                grad_and_value(self._loss), in_dims=(0, 0, None, None), randomness="error"
-            )
+            self._forward = vmap(self._loss, in_dims=(0, 0, None, None), randomness="error")
         else:
-            self._step = self._wide_step
-            self._rest = vmap(
-                grad_and_value(self._rest_loss, argnums=(0, 2)),
-                in_dims=(0, 0, 1, None),
-                randomness="error",
-            )
+            self._rest = vmap(self._rest_loss, in_dims=(0, 0, 1, None), randomness="error")
 
     # --- the math -----------------------------------------------------------------------
 
     def _loss(self, params, buffers, xb, yb):
         outputs = functional_call(self.skeleton, (params, buffers), (xb,))
-        return loss_of(outputs, yb, self.loss)
+        return batched_loss_of(outputs, yb, self.loss)
 
     def _rest_loss(self, params, buffers, z, yb):
         outputs = functional_call(self.wide.rest, (params, buffers), (z,))
-        return loss_of(outputs, yb, self.loss)
+        return batched_loss_of(outputs, yb, self.loss)
 
-    def _wide_step(self, params, buffers, xb, yb):
-        """The step with the first layer as one wide product for every model.
-
-        ``vmap`` would run a ``Linear`` whose input all models share as a batched product
-        over K broadcast copies of the input; here its forward is one product
-        ``x @ W.T`` with ``W`` (K*H, D) the models' weights stacked, and its weight
-        gradient one product ``dZ.T @ x``; ``vmap`` takes the rest of the module.
-        """
+    def _losses(self, xb, yb):
+        """Every model's loss on the batch (K,), through ``vmap``, autograd recording."""
+        if self.wide is None:
+            return self._forward(self.params, self.buffers, xb, yb)
         wide = self.wide
         x = wide.prefix(xb) if wide.prefix is not None else xb  # (B, D)
-        weight = params[wide.weight]  # (K, H, D)
+        weight = self.params[wide.weight]  # (K, H, D)
         K, H, D = weight.shape
-        bias = params[wide.bias].reshape(-1) if wide.bias else None
-        z = gemm.mm_t(x, weight.reshape(K * H, D), self.onednn)  # (B, K*H), one product
-        if bias is not None:
-            z.add_(bias)
-        rest = {n: t for n, t in params.items() if n not in (wide.weight, wide.bias)}
-        (grads, dz), losses = self._rest(rest, buffers, z.view(-1, K, H), yb)  # dz (K, B, H)
-        grads = dict(grads)
-        dz_t = dz.transpose(1, 2).reshape(K * H, -1)  # (K*H, B)
-        grads[wide.weight] = gemm.mm_t(dz_t, x.T, self.onednn).view(K, H, D)  # dZ.T @ x
+        flat = weight.reshape(K * H, D)
         if wide.bias:
-            grads[wide.bias] = dz.sum(dim=1)
-        return grads, losses
+            z = torch.addmm(self.params[wide.bias].reshape(-1), x, flat.T)  # (B, K*H)
+        else:
+            z = x @ flat.T
+        rest = {n: t for n, t in self.params.items() if n not in (wide.weight, wide.bias)}
+        return self._rest(rest, self.buffers, z.view(-1, K, H), yb)
+
+    def _step(self, xb, yb):
+        """Every model's gradients and loss, by one backward pass of the summed losses.
+
+        The models share no parameter, so the gradient of the sum with respect to model
+        k's parameters is the gradient of model k's own loss. The first ``Linear`` of a
+        :class:`WideFirst` module is one product ``x @ W.T`` over every model's weights
+        (K*H, D), and autograd's weight gradient of it one product ``dZ.T @ x``;
+        ``vmap`` alone would run it as a batched product over K broadcast copies of the
+        input.
+        """
+        losses = self._losses(xb, yb)
+        params = list(self.params.values())
+        grads = torch.autograd.grad(losses.sum(), params, allow_unused=True)
+        grads = [torch.zeros_like(p) if g is None else g for p, g in zip(params, grads)]
+        return dict(zip(self.params, grads)), losses.detach()
 
     def _fused_step(self, xb, yb):
         """Gradients and losses of every model at once; None when ``vmap`` cannot run it."""
         if self.fused is False:
             return None
         if self.fused:
-            return self._step(self.params, self.buffers, xb, yb)
+            return self._step(xb, yb)
         saved = {n: b.clone() for n, b in self.buffers.items()}
         try:
-            result = self._step(self.params, self.buffers, xb, yb)
+            result = self._step(xb, yb)
         except Exception as exc:  # not vmap-able: one model at a time from now on
             for n, b in saved.items():
                 self.buffers[n].copy_(b)
