@@ -71,8 +71,8 @@ def assert_as_alone(models, outcomes, data):
     X, y = data[:2]
     for model, outcome in zip(models, outcomes):
         alone = TorchClassifier(**model.get_params()).fit(X, y)
-        expected = [t.detach().numpy() for t in alone.module_.parameters()]
-        expected += [t.numpy() for t in alone.module_.buffers()]
+        expected = [t.detach().cpu().numpy() for t in alone.module_.parameters()]
+        expected += [t.cpu().numpy() for t in alone.module_.buffers()]
         got = [*outcome.layers[0], *outcome.layers[1]]
         assert len(got) == len(expected)
         for a, b in zip(got, expected):
@@ -228,3 +228,15 @@ def test_images_of_another_shape_for_validation_are_refused(images):
     X, y, Xv, yv = images
     with pytest.raises(ValueError, match="samples of shape"):
         fit_grid(TorchClassifier(tm.cnn, **BASE), {"lr": [0.1]}, X, y, Xv[:, :, :8], yv, **QUIET)
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA")
+@pytest.mark.parametrize("module", [tm.batchnorm, tm.dropout])
+def test_on_cuda_each_model_trains_as_alone(module, data):
+    fixed = {**BASE, "device": "auto", "optimizer": "sgd"}  # auto: CUDA where there is one
+    models = [TorchClassifier(module, **fixed, **g) for g in SGD_GRID]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotFusable)
+        outcomes = fused_outcomes(models, data)
+    assert_as_alone(models, outcomes, data)

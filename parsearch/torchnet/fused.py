@@ -99,7 +99,7 @@ class TorchModels:
         self.n_samples = data.X.shape[0]
         with torch.random.fork_rng(devices=_cuda(data.X)):
             module = build_module(first, data.X[: self.batch_size])
-            self.rng = [torch.get_rng_state()] * self.n_models  # each model's state, alone
+            self.rng = [_rng_state(data.X.device)] * self.n_models  # each model's, alone
         self.param_names = [n for n, _ in module.named_parameters()]
         self.buffer_names = [n for n, _ in module.named_buffers()]
         stacked, buffers = stack_module_state([module] * self.n_models)
@@ -191,10 +191,10 @@ class TorchModels:
         params = {n: t[k].detach().requires_grad_() for n, t in self.params.items()}
         buffers = {n: t[k] for n, t in self.buffers.items()}  # views: BatchNorm writes through
         with torch.random.fork_rng(devices=_cuda(xb)):
-            torch.set_rng_state(self.rng[k])
+            _set_rng_state(self.rng[k], xb.device)
             loss = self._loss(params, buffers, xb, yb)
             grads = torch.autograd.grad(loss, list(params.values()), allow_unused=True)
-            self.rng[k] = torch.get_rng_state()
+            self.rng[k] = _rng_state(xb.device)
         grads = [torch.zeros_like(p) if g is None else g for p, g in zip(params.values(), grads)]
         return dict(zip(params, grads)), loss.detach()
 
@@ -370,6 +370,18 @@ def _put(tensors, k, arrays):
 
 def _chunks(X):
     return range(0, X.shape[0], EVAL_CHUNK)
+
+
+def _rng_state(device):
+    """The random state a module on ``device`` draws from (the CPU's, and the GPU's)."""
+    cuda = torch.cuda.get_rng_state(device) if device.type == "cuda" else None
+    return torch.get_rng_state(), cuda
+
+
+def _set_rng_state(state, device):
+    torch.set_rng_state(state[0])
+    if state[1] is not None:
+        torch.cuda.set_rng_state(state[1], device)
 
 
 def _cuda(tensor):
