@@ -135,3 +135,19 @@ def test_a_rerun_trains_only_what_is_new_and_the_identity_names_the_module(
     other = TorchClassifier(tm.mlp, epochs=1, **FIXED)  # another module: nothing reused
     with pytest.raises(ValueError, match="other estimator"):
         _fit(other, GRID, *data, out=tmp_path)
+
+
+def test_on_dask_a_module_grid_is_one_task_with_the_scores_of_a_local_run(data, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    model = TorchClassifier(tm.mlp, epochs=1, **FIXED)
+    local = _fit(model, GRID, *data)
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster, set_as_default=False) as client,
+    ):
+        res = _fit(model, GRID, *data, client=client, out=tmp_path)
+    meta = json.loads((tmp_path / "meta.json").read_text())
+    assert meta["execution"]["backend"] == "dask" and meta["execution"]["fused_groups"] == [4]
+    assert list(res.table[Col.SCORE]) == list(local.table[Col.SCORE])
