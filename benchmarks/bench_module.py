@@ -92,7 +92,7 @@ def logits_cnn():
 # --------------------------------------------------------------------------------------------
 
 
-def child(preset, approach, n_train, n_val):
+def child(preset, approach, n_train, n_val, threads=None):
     settings = PRESETS[preset]
     grid, epochs = settings["grid"], settings["epochs"]
     X, y, Xv, yv = c.mnist_split(n_train, n_val)
@@ -106,6 +106,8 @@ def child(preset, approach, n_train, n_val):
 
         import parsearch
 
+        if threads:
+            torch.set_num_threads(threads)
         return torch, parsearch
 
     def fused(mods):
@@ -177,6 +179,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=3, help="rounds per approach (median reported)")
     p.add_argument("--quick", action="store_true", help="800 images, 1 round: a smoke run")
     p.add_argument("--approaches", help="comma-separated subset of the approaches")
+    p.add_argument(
+        "--threads",
+        type=int,
+        help="torch threads in every child (default: torch's own); 1 keeps a shared machine's "
+        "other processes from stalling the multi-threaded products",
+    )
     p.add_argument("--approach", help=argparse.SUPPRESS)  # child mode
     p.add_argument("--child-preset", help=argparse.SUPPRESS)
     p.add_argument("--n-train", type=int, default=N_TRAIN, help=argparse.SUPPRESS)
@@ -184,11 +192,12 @@ def main(argv: list[str] | None = None) -> int:
     n_train = 800 if args.quick else args.n_train
     n_val = 200 if args.quick else N_VAL
     if args.approach:
-        child(args.child_preset, args.approach, n_train, n_val)
+        child(args.child_preset, args.approach, n_train, n_val, args.threads)
         return 0
     rounds = 1 if args.quick else args.rounds
     c.print_machine(["torch", "scikit-learn", "skorch", "numpy"])
     print(c.data_line(n_train, n_val))
+    print(f"threads : {args.threads or 'torch default'} torch thread(s) per child")
     status = 0
     for preset in PRESETS if args.preset == "both" else [args.preset]:
         settings = PRESETS[preset]
@@ -200,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
         n_configs = len(settings["grid"]["lr"]) * len(settings["grid"]["momentum"])
         print(f"\n== preset {preset}: {n_configs} configurations, {settings['epochs']} epoch(s)")
         child_args = ["--child-preset", preset, "--n-train", str(n_train)]
+        if args.threads:
+            child_args += ["--threads", str(args.threads)]
         if args.quick:
             child_args.append("--quick")
         runs = c.run_rounds(__file__, approaches, child_args, rounds)
