@@ -172,11 +172,12 @@ class TorchModels:
         except Exception as exc:  # not vmap-able: one model at a time from now on
             for n, b in saved.items():
                 self.buffers[n].copy_(b)
-            self.fused, self.why = False, f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+            first_line = (str(exc).splitlines() or [""])[0]
+            self.fused, self.why = False, f"{type(exc).__name__}: {first_line}"
             warnings.warn(
                 f"TorchClassifier: the module {_name(self.skeleton)} cannot be trained fused "
-                f"(torch.func.vmap refused it: {self.why}); its {self.n_models} "
-                "configurations train one at a time, each as it would alone. Modules that "
+                f"(torch.func.vmap refused it: {self.why}); its configurations train one "
+                "at a time, each as it would alone. Modules that "
                 "draw random numbers in training (dropout), call .item() or branch on "
                 "tensor values cannot be fused.",
                 NotFusable,
