@@ -2,14 +2,20 @@
 
 Logistic regression (a network with no hidden layer), one hidden layer of 100 ReLU
 units, and two hidden layers, trained with Adam on minibatches of 64 and scored on the
-10,000 validation images; the lesson's figures beside ours.
+10,000 validation images; the lesson's figures beside ours. The lesson's own ``LogReg``
+``nn.Module`` class (its ``nn.Parameter``s and its hand-written forward) trains too, as
+it is, through ``TorchClassifier`` (its results in ``logreg_module/``).
 
     python experiments/lesson9.py [--quick] [--out DIR] [--data MNIST_DIR]
 """
 
-from _common import load_data, parse_args, search
+import copy
 
-from parsearch import MLPClassifier
+import torch
+from _common import load_data, parse_args, search
+from torch import nn
+
+from parsearch import MLPClassifier, TorchClassifier
 from parsearch.results.files import write_json_atomic
 
 #: What the lesson reports (validation accuracy).
@@ -18,6 +24,22 @@ LESSON = {
     1: ("one hidden layer, Linear(784, 100), ReLU, Linear(100, 10)", "about 96%"),
     2: ("two hidden layers of 100", "the lesson's next step (no figure given)"),
 }
+
+MODULE_ROW = ("logistic regression, the lesson's own LogReg nn.Module", "about 91-92%")
+
+
+class LogReg(nn.Module):
+    """The lesson's logistic regression, written by hand as its own module."""
+
+    def __init__(self):
+        super().__init__()
+        self.l1_w = nn.Parameter(torch.randn(28 * 28, 10) / (28 * 28))
+        self.l1_b = nn.Parameter(torch.zeros(10))
+
+    def forward(self, x):
+        x = x.view(x.size(0), -1)
+        x = x @ self.l1_w + self.l1_b
+        return torch.log(torch.exp(x) / torch.exp(x).sum(dim=1)[:, None])
 
 
 def main():
@@ -36,8 +58,13 @@ def main():
         "|---|---|---|---|",
     ]
     summary = {}
-    for row in result.table.itertuples():
-        name, lesson = LESSON[row.depth]
+    rows = [(*LESSON[row.depth], row) for row in result.table.itertuples()]
+    module_args = copy.copy(args)
+    module_args.out = args.out / "logreg_module"
+    own = TorchClassifier(LogReg, optimizer="adam", lr=1e-3, epochs=epochs, batch_size=64)
+    module_result = search(own, {"lr": [1e-3]}, data, module_args)
+    rows.append((*MODULE_ROW, next(module_result.table.itertuples())))
+    for name, lesson, row in rows:
         curve = ", ".join(f"{s:.4f}" for s in row.epoch_scores)
         lines.append(f"| {name} | {lesson} | {row.score:.4f} | {curve} |")
         summary[name] = {"lesson": lesson, "ours": row.score, "epoch_scores": row.epoch_scores}

@@ -10,7 +10,15 @@ import numpy as np
 
 
 def check_data(
-    X_train, y_train, X_val=None, y_val=None, *, classifier=True, allow_nan=False, numeric=True
+    X_train,
+    y_train,
+    X_val=None,
+    y_val=None,
+    *,
+    classifier=True,
+    allow_nan=False,
+    numeric=True,
+    images=False,
 ):
     """Check training and validation data.
 
@@ -34,6 +42,10 @@ def check_data(
     numeric : bool
         Whether X must be numeric (True for networks; a scikit-learn pipeline may encode
         text columns itself).
+    images : bool
+        Whether X may have more than two dimensions (images as ``(n, 1, 28, 28)``), for
+        an engine that says it takes them (``accepts_images``); validation inputs must
+        then have the training inputs' shape per sample.
 
     Returns
     -------
@@ -53,13 +65,17 @@ def check_data(
             f"{given} was given without {missing}: give both for a validation set, or "
             "neither to score by cross-validation."
         )
-    rules = {"allow_nan": allow_nan, "numeric": numeric}
+    rules = {"allow_nan": allow_nan, "numeric": numeric, "images": images}
     X_train, y_train = _check_xy(X_train, y_train, "X_train", "y_train", **rules)
     if X_val is None:
         if classifier:
             _refuse_one_class(y_train)
         return X_train, y_train, None, None
     X_val, y_val = _check_xy(X_val, y_val, "X_val", "y_val", **rules)
+    if images and X_train.shape[1:] != X_val.shape[1:]:
+        raise ValueError(
+            f"X_train has samples of shape {X_train.shape[1:]} but X_val of {X_val.shape[1:]}."
+        )
     if X_train.shape[1] != X_val.shape[1]:
         raise ValueError(f"X_train has {X_train.shape[1]} features but X_val has {X_val.shape[1]}.")
     _refuse_other_columns(X_train, X_val)
@@ -160,7 +176,7 @@ def take_rows(X, rows):
     return X.iloc[rows] if is_dataframe(X) else X[rows]
 
 
-def _check_xy(X, y, x_name, y_name, allow_nan=False, numeric=True):
+def _check_xy(X, y, x_name, y_name, allow_nan=False, numeric=True, images=False):
     if hasattr(X, "tocsr"):  # scipy sparse matrix or array: CSR, whose rows can be taken
         X = X.tocsr()
         parts = [X.data]
@@ -176,7 +192,7 @@ def _check_xy(X, y, x_name, y_name, allow_nan=False, numeric=True):
     else:
         X = numeric_array(X, x_name) if is_dataframe(X) else np.asarray(X)
         parts = [X]
-    if X.ndim != 2:
+    if X.ndim != 2 and not (images and X.ndim > 2):
         raise ValueError(
             f"{x_name} must be 2-D (samples x features), got shape {X.shape}. "
             "Reshape images to (n_samples, n_pixels), e.g. X.reshape(len(X), -1)."

@@ -31,6 +31,25 @@ ROOT = Path(__file__).resolve().parents[1]
     ],
 )
 def test_experiment_quick_run(tmp_path, script, files):
+    out = _quick_run(tmp_path, script, files)
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["status"] == "finished" and meta["data"]["X_train"] == [4000, 784]
+    if script == "lesson9.py":  # the lesson's own LogReg module, through TorchClassifier
+        module = json.loads((out / "logreg_module" / "meta.json").read_text())
+        assert module["execution"]["fused_engine"] == "torch.func"
+        assert "own LogReg nn.Module" in (out / "lesson_vs_ours.md").read_text()
+
+
+@pytest.mark.slow
+def test_the_cnn_experiment_trains_images_fused(tmp_path):
+    files = {"scores.csv", "meta.json", "heatmap.png", "learning_curves.png"}
+    meta = json.loads((_quick_run(tmp_path, "mnist_cnn.py", files) / "meta.json").read_text())
+    assert meta["data"]["X_train"] == [2000, 1, 28, 28]
+    assert meta["execution"]["fused_groups"] == [4]
+
+
+def _quick_run(tmp_path, script, files):
+    """Run ``script --quick`` on the embedded subset; its output folder."""
     pytest.importorskip("torch")
     env = {k: v for k, v in os.environ.items() if k != "PARSEARCH_MNIST"}
     env.update(HOME=str(tmp_path / "home"), PARSEARCH_CACHE=str(tmp_path / "cache"))
@@ -46,5 +65,4 @@ def test_experiment_quick_run(tmp_path, script, files):
     assert "embedded 5,000-image subset" in run.stdout + run.stderr
     assert "top" in run.stdout
     assert files <= {p.name for p in out.iterdir()}
-    meta = json.loads((out / "meta.json").read_text())
-    assert meta["status"] == "finished" and meta["data"]["X_train"] == [4000, 784]
+    return out

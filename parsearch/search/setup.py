@@ -188,6 +188,7 @@ device, random_state, halving, groups
         classifier=classifier,
         allow_nan=engine is None and accepts_nan(model),
         numeric=engine is not None,
+        images=bool(getattr(engine, "accepts_images", False)),
     )
     base = clone(model)
     where = {}
