@@ -404,7 +404,16 @@ def get_metric(metric="accuracy", greater_is_better=None):
         )
     if greater_is_better is not None:
         greater_is_better = bool(greater_is_better)
-    if _is_scorer(metric):
+    if isinstance(metric, Metric):
+        return metric
+    if metric is None:
+        if greater_is_better is False:
+            raise ValueError(
+                "metric=None scores by the estimator's own score method, which is greater "
+                "is better; leave greater_is_better as None."
+            )
+        return ESTIMATOR_SCORE
+    if is_scorer(metric):
         if greater_is_better is False:
             raise ValueError(
                 "A scikit-learn scorer is greater-is-better (make_scorer negates losses); "
@@ -442,6 +451,39 @@ def get_metric(metric="accuracy", greater_is_better=None):
     return known
 
 
+def estimator_score(estimator, X, y):
+    """The estimator's own ``score(X, y)``: what ``metric=None`` scores by."""
+    return estimator.score(X, y)
+
+
+#: ``metric=None``: the estimator's own ``score``, greater is better, as GridSearchCV's
+#: ``scoring=None`` (mean accuracy for a classifier, R^2 for a regressor).
+ESTIMATOR_SCORE = Metric("score", estimator_score, SCORER, _HIGHER)
+
+
+def estimator_metric(func, name=None):
+    """A metric ``func(estimator, X, y)`` called on the fitted model, greater is better.
+
+    What GridSearchCV's ``scoring`` takes as a callable; ``fit_grid`` takes a plain
+    callable as ``metric(y_true, y_pred)``, so such a function goes through this.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(estimator, X, y) -> float``.
+    name : str, optional
+        The name in the table (default: the function's).
+
+    Returns
+    -------
+    Metric
+    """
+    if not callable(func):
+        raise TypeError(f"func must be callable, got {type(func).__name__}.")
+    name = name or getattr(func, "__name__", None) or type(func).__name__
+    return Metric(name=name, func=func, response=SCORER, greater_is_better=True)
+
+
 def _negated(known, name, greater_is_better):
     """``neg_<loss>``: the loss negated, greater is better, as scikit-learn's scorer gives it."""
     if known.greater_is_better:
@@ -458,7 +500,7 @@ def _negated(known, name, greater_is_better):
     return replace(known, name=name, greater_is_better=True, sign=-1)
 
 
-def _is_scorer(metric):
+def is_scorer(metric):
     """Whether ``metric`` is a scikit-learn scorer (``make_scorer``, ``get_scorer``)."""
     return callable(metric) and hasattr(metric, "_score_func") and hasattr(metric, "_sign")
 

@@ -49,6 +49,7 @@ def fit_grid(
     random_state=0,
     lock_timeout=0,
     halving=None,
+    duplicates="refuse",
 ):
     """Fit every configuration of a parameter grid, score each, and keep the best.
 
@@ -134,6 +135,10 @@ def fit_grid(
         it would alone. ``True`` is ``Halving()`` (factor 3, from 1 epoch). With ``out``,
         a search killed mid-halving goes on from its last rung (see
         ``parsearch.halving.run``).
+    duplicates : {"refuse", "keep"}, default="refuse"
+        A value listed twice in one list of the grid: refused before any work (usually
+        a slip: ``[0.1, 0.1]``, ``["sgd", "SGD "]``), or kept, each a configuration of
+        its own, as GridSearchCV keeps them.
 
     Returns
     -------
@@ -174,6 +179,7 @@ def fit_grid(
         device=device,
         random_state=random_state,
         halving=halving,
+        duplicates=duplicates,
         n_jobs=n_jobs,
         backend=backend,
         client=client,

@@ -15,6 +15,7 @@ returns its own part, which the next phase takes:
 from __future__ import annotations
 
 import contextlib
+import functools
 import warnings
 from dataclasses import dataclass
 
@@ -406,7 +407,9 @@ def finish_search(search, plan, collected):
         out=search.options.out,
         meta=meta,
         models=collected.models if search.options.keep_models == "all" else None,
-        _refit=lambda: refit(base, best_params, data, search.halving, search.halving_seed),
+        _refit=functools.partial(
+            refit, base, best_params, data, search.halving, search.halving_seed
+        ),
         configs=[dict(c) for c in search.grid.configs],
         _sklearn_order=search.grid.sklearn_order,
     )

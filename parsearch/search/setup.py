@@ -35,6 +35,7 @@ from parsearch.grid import Grid, check_params, expand_grid
 from parsearch.halving import check_halving, resolve_halving
 from parsearch.jobs import Data
 from parsearch.metrics import (
+    ESTIMATOR_SCORE,
     Metric,
     check_fold_labels,
     check_metric_fits,
@@ -135,6 +136,7 @@ def set_up(
     random_state,
     halving=None,
     groups=None,
+    duplicates="refuse",
     **options,
 ):
     """Check every argument of ``fit_grid`` and build the :class:`Search`.
@@ -142,7 +144,7 @@ def set_up(
     Parameters
     ----------
     model, param_grid, X_train, y_train, X_val, y_val, metric, greater_is_better, cv, \
-device, random_state, halving, groups
+device, random_state, halving, groups, duplicates
         As ``fit_grid`` takes them.
     **options
         ``fit_grid``'s other keyword arguments (see :class:`Options`).
@@ -162,7 +164,7 @@ device, random_state, halving, groups
     checked = _check_options(options, cv)
     halving = check_halving(halving)
     _check_model(model)
-    grid = expand_grid(param_grid)
+    grid = expand_grid(param_grid, duplicates)
     check_params(model, grid)
     clash = set(grid.axes) & set(RESULT_COLUMNS)
     if clash:
@@ -197,6 +199,8 @@ device, random_state, halving, groups
         where = engine.prepare(base, grid, device, on_workers=checked.client is not None)
     elif random_state is not None:
         seed_unseeded(base, random_state, grid.axes)
+    if metric_obj is ESTIMATOR_SCORE and engine is not None:
+        metric_obj = _engine_score(model, metric_obj)
     check_metric_fits(metric_obj, base, grid.configs, fused=engine is not None)
     if classifier:
         check_metric_labels(metric_obj, y_train, y_val)
@@ -222,6 +226,20 @@ device, random_state, halving, groups
         halving_seed=0 if random_state is None else int(random_state),
         **where,
     )
+
+
+def _engine_score(model, metric):
+    """``metric=None`` for an engine's estimator: its ``score`` as a metric the fused models
+    are scored by (a classifier's mean accuracy is ``"accuracy"``); else unchanged, and
+    ``check_metric_fits`` says why it cannot be used."""
+    from sklearn.base import ClassifierMixin, RegressorMixin
+
+    score = getattr(type(model), "score", None)
+    if score is ClassifierMixin.score:
+        return get_metric("accuracy")
+    if score is RegressorMixin.score:
+        return get_metric("r2")
+    return metric
 
 
 def _warn_unused_cv(cv, X_val):

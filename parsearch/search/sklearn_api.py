@@ -1,0 +1,432 @@
+"""``GridSearchCV`` and ``RandomizedSearchCV``: scikit-learn's search classes over ``fit_grid``.
+
+Code written for ``sklearn.model_selection.GridSearchCV`` (a pipeline step, nested
+cross-validation with ``cross_val_score``, a notebook reading ``best_estimator_``) takes
+:class:`GridSearchCV` in its place: the same constructor, the same fitted attributes, the
+same delegating methods. Underneath, ``fit`` runs ``fit_grid``'s four phases, so networks
+still train fused, rows can be stored in a results folder (``out=``) that a rerun resumes,
+and a heatmap is drawn when asked (``plot=True``).
+
+Where the two differ, on purpose or not yet, README's "Differences from GridSearchCV"
+says so.
+"""
+
+from __future__ import annotations
+
+import numbers
+import time
+
+import numpy as np
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
+from sklearn.metrics import check_scoring, get_scorer
+from sklearn.model_selection import ParameterGrid, ParameterSampler
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
+
+from parsearch.metrics import METRIC_NAMES, estimator_metric, is_scorer
+
+__all__ = ["GridSearchCV", "RandomizedSearchCV"]
+
+
+def _check_refit(search, attr):
+    if not search.refit:
+        raise AttributeError(
+            f"This {type(search).__name__} instance was initialized with `refit=False`. "
+            f"{attr} is available only after refitting on the best parameters. You can "
+            "refit an estimator manually using the `best_params_` attribute"
+        )
+
+
+def _estimator_has(attr):
+    """Whether the search can delegate ``attr`` to its (best) estimator."""
+
+    def check(self):
+        _check_refit(self, attr)
+        if hasattr(self, "best_estimator_"):
+            getattr(self.best_estimator_, attr)  # raises AttributeError if missing
+            return True
+        getattr(self.estimator, attr)
+        return True
+
+    return check
+
+
+def _own_name(scoring):
+    """Whether ``scoring`` is a name fit_grid scores itself (as scikit-learn's scorer of it)."""
+    if not isinstance(scoring, str):
+        return False
+    return scoring in METRIC_NAMES or (scoring.startswith("neg_") and scoring[4:] in METRIC_NAMES)
+
+
+class _BaseSearch(MetaEstimatorMixin, BaseEstimator):
+    """What :class:`GridSearchCV` and :class:`RandomizedSearchCV` share: all but the grid."""
+
+    def __init__(
+        self,
+        estimator,
+        *,
+        scoring=None,
+        n_jobs=None,
+        refit=True,
+        cv=None,
+        verbose=0,
+        pre_dispatch="2*n_jobs",
+        error_score=np.nan,
+        return_train_score=False,
+        out=None,
+        validation=None,
+        engine="auto",
+        device="auto",
+        progress=False,
+        plot=False,
+    ):
+        self.estimator = estimator
+        self.scoring = scoring
+        self.n_jobs = n_jobs
+        self.refit = refit
+        self.cv = cv
+        self.verbose = verbose
+        self.pre_dispatch = pre_dispatch
+        self.error_score = error_score
+        self.return_train_score = return_train_score
+        self.out = out
+        self.validation = validation
+        self.engine = engine
+        self.device = device
+        self.progress = progress
+        self.plot = plot
+
+    def _param_grid(self):
+        raise NotImplementedError
+
+    def _metric(self):
+        """``scoring`` as fit_grid's metric (a name, a scorer, or the estimator's score)."""
+        scoring = self.scoring
+        if scoring is None:
+            check_scoring(self.estimator)  # TypeError for an estimator without score
+            return None
+        if _own_name(scoring):
+            return scoring
+        if isinstance(scoring, str):
+            return get_scorer(scoring)  # ValueError for an unknown name
+        if callable(scoring):
+            return scoring if is_scorer(scoring) else estimator_metric(scoring)
+        raise NotImplementedError(
+            f"scoring={scoring!r}: several metrics at once are not supported yet; give one "
+            "metric (see README, Differences from GridSearchCV)."
+        )
+
+    def fit(self, X, y=None, **params):
+        """Fit every candidate, score it, and refit the best on all of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,), optional
+            Targets.
+        **params
+            ``groups`` for a group splitter.
+
+        Returns
+        -------
+        self
+        """
+        from parsearch.search.fit import fit_grid
+
+        params = dict(params)
+        groups = params.pop("groups", None)
+        if params:
+            raise NotImplementedError(
+                f"fit parameters {sorted(params)} are not supported yet (see README, "
+                "Differences from GridSearchCV)."
+            )
+        X_val = y_val = None
+        if self.validation is not None:
+            X_val, y_val = self.validation
+        result = fit_grid(
+            self.estimator,
+            self._param_grid(),
+            X,
+            y,
+            X_val,
+            y_val,
+            metric=self._metric(),
+            cv=5 if self.cv is None else self.cv,
+            groups=groups,
+            n_jobs=self.n_jobs,
+            engine=self.engine,
+            device=self.device,
+            out=self.out,
+            plot=self.plot,
+            progress=self.progress,
+            random_state=None,
+            duplicates="keep",
+        )
+        self.result_ = result
+        results = result.cv_results_
+        self.cv_results_ = results
+        self.multimetric_ = False
+        self.n_splits_ = sum(1 for k in results if k.startswith("split") and "_test_" in k)
+        self.best_index_ = self._best_index(results)
+        self.best_params_ = results["params"][self.best_index_]
+        if not callable(self.refit):
+            self.best_score_ = float(results["mean_test_score"][self.best_index_])
+        self.scorer_ = check_scoring(self.estimator, self.scoring)
+        if self.refit:
+            self.best_estimator_ = clone(self.estimator).set_params(
+                **clone(self.best_params_, safe=False)
+            )
+            start = time.perf_counter()
+            self.best_estimator_.fit(X, y)
+            self.refit_time_ = time.perf_counter() - start
+            if hasattr(self.best_estimator_, "feature_names_in_"):
+                self.feature_names_in_ = self.best_estimator_.feature_names_in_
+        return self
+
+    def _best_index(self, results):
+        """The best candidate, as scikit-learn picks it: the first of rank 1, or ``refit``'s."""
+        if callable(self.refit):
+            index = self.refit(results)
+            if not isinstance(index, numbers.Integral):
+                raise TypeError("best_index_ returned is not an integer")
+            if index < 0 or index >= len(results["params"]):
+                raise IndexError("best_index_ index out of range")
+            return int(index)
+        return int(np.asarray(results["rank_test_score"]).argmin())
+
+    def score(self, X, y=None, **params):
+        """The score of the best estimator on ``(X, y)``, by ``scoring``."""
+        _check_refit(self, "score")
+        check_is_fitted(self)
+        return self.scorer_(self.best_estimator_, X, y, **params)
+
+    @available_if(_estimator_has("score_samples"))
+    def score_samples(self, X):
+        """``score_samples`` of the best estimator."""
+        check_is_fitted(self)
+        return self.best_estimator_.score_samples(X)
+
+    @available_if(_estimator_has("predict"))
+    def predict(self, X):
+        """``predict`` of the best estimator."""
+        check_is_fitted(self)
+        return self.best_estimator_.predict(X)
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X):
+        """``predict_proba`` of the best estimator."""
+        check_is_fitted(self)
+        return self.best_estimator_.predict_proba(X)
+
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X):
+        """``predict_log_proba`` of the best estimator."""
+        check_is_fitted(self)
+        return self.best_estimator_.predict_log_proba(X)
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X):
+        """``decision_function`` of the best estimator."""
+        check_is_fitted(self)
+        return self.best_estimator_.decision_function(X)
+
+    @available_if(_estimator_has("transform"))
+    def transform(self, X):
+        """``transform`` of the best estimator."""
+        check_is_fitted(self)
+        return self.best_estimator_.transform(X)
+
+    @available_if(_estimator_has("inverse_transform"))
+    def inverse_transform(self, X):
+        """``inverse_transform`` of the best estimator."""
+        check_is_fitted(self)
+        return self.best_estimator_.inverse_transform(X)
+
+    @property
+    def n_features_in_(self):
+        """Features seen by the best estimator."""
+        try:
+            check_is_fitted(self)
+        except Exception as err:
+            raise AttributeError(
+                f"{type(self).__name__} object has no n_features_in_ attribute."
+            ) from err
+        return self.best_estimator_.n_features_in_
+
+    @property
+    def classes_(self):
+        """The classes of the best estimator."""
+        _estimator_has("classes_")(self)
+        return self.best_estimator_.classes_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        sub = self.estimator.__sklearn_tags__()
+        tags.estimator_type = sub.estimator_type
+        tags.classifier_tags = sub.classifier_tags
+        tags.regressor_tags = sub.regressor_tags
+        tags.input_tags.pairwise = sub.input_tags.pairwise
+        tags.input_tags.sparse = sub.input_tags.sparse
+        tags.array_api_support = sub.array_api_support
+        return tags
+
+
+class GridSearchCV(_BaseSearch):
+    """Exhaustive search over a parameter grid, as scikit-learn's ``GridSearchCV``.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Cloned for every candidate, never changed.
+    param_grid : dict or list of dict
+        Parameter name -> list of values.
+    scoring : str, callable or None, default=None
+        None: the estimator's own ``score``; a scorer name; a scorer object; or a callable
+        ``scoring(estimator, X, y)``.
+    n_jobs : int, optional
+        Parallel jobs for per-candidate fits (fused networks train in this process).
+    refit : bool or callable, default=True
+        Refit the best candidate on all of ``X``; a callable takes ``cv_results_`` and
+        returns the best index.
+    cv : int, splitter or iterable, optional
+        The folds (None: 5; stratified for classifiers). A ``PredefinedSplit`` of one
+        split scores on the samples it holds out.
+    verbose, pre_dispatch
+        Accepted for compatibility; unused.
+    error_score : float or "raise", default=np.nan
+        Accepted; see README, Differences from GridSearchCV.
+    return_train_score : bool, default=False
+        Accepted; see README, Differences from GridSearchCV.
+    out : str or Path, optional
+        fit_grid's results folder (``scores.csv``, ``meta.json``): a rerun resumes there.
+    validation : tuple of (X_val, y_val), optional
+        Score every candidate on this held-out set instead of cross-validating.
+    engine, device
+        As ``fit_grid`` takes them (``"auto"`` trains networks fused).
+    progress, plot : bool, default=False
+        fit_grid's progress bar, and the heatmap in ``out``.
+
+    Attributes
+    ----------
+    cv_results_ : dict
+        As scikit-learn's (``parsearch.search.cv_results``).
+    best_estimator_, best_index_, best_params_, best_score_, refit_time_, scorer_,
+    n_splits_, multimetric_, classes_, n_features_in_
+        As scikit-learn's.
+    result_ : parsearch.GridResult
+        fit_grid's result: the table, ``plot()``.
+    """
+
+    def __init__(
+        self,
+        estimator,
+        param_grid,
+        *,
+        scoring=None,
+        n_jobs=None,
+        refit=True,
+        cv=None,
+        verbose=0,
+        pre_dispatch="2*n_jobs",
+        error_score=np.nan,
+        return_train_score=False,
+        out=None,
+        validation=None,
+        engine="auto",
+        device="auto",
+        progress=False,
+        plot=False,
+    ):
+        super().__init__(
+            estimator,
+            scoring=scoring,
+            n_jobs=n_jobs,
+            refit=refit,
+            cv=cv,
+            verbose=verbose,
+            pre_dispatch=pre_dispatch,
+            error_score=error_score,
+            return_train_score=return_train_score,
+            out=out,
+            validation=validation,
+            engine=engine,
+            device=device,
+            progress=progress,
+            plot=plot,
+        )
+        self.param_grid = param_grid
+
+    def _param_grid(self):
+        ParameterGrid(self.param_grid)  # scikit-learn's own checks and messages
+        return self.param_grid
+
+
+class RandomizedSearchCV(_BaseSearch):
+    """Search over ``n_iter`` candidates drawn from ``param_distributions``, as scikit-learn's.
+
+    The candidates are scikit-learn's ``ParameterSampler``'s (so the same
+    ``random_state`` draws the same ones); the rest is :class:`GridSearchCV`'s.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Cloned for every candidate.
+    param_distributions : dict or list of dict
+        Parameter name -> list of values or a ``scipy.stats`` distribution.
+    n_iter : int, default=10
+        Candidates drawn.
+    random_state : int, RandomState or None
+        Seed of the draws.
+    **kwargs
+        As :class:`GridSearchCV` takes them.
+    """
+
+    def __init__(
+        self,
+        estimator,
+        param_distributions,
+        *,
+        n_iter=10,
+        scoring=None,
+        n_jobs=None,
+        refit=True,
+        cv=None,
+        verbose=0,
+        pre_dispatch="2*n_jobs",
+        random_state=None,
+        error_score=np.nan,
+        return_train_score=False,
+        out=None,
+        validation=None,
+        engine="auto",
+        device="auto",
+        progress=False,
+        plot=False,
+    ):
+        super().__init__(
+            estimator,
+            scoring=scoring,
+            n_jobs=n_jobs,
+            refit=refit,
+            cv=cv,
+            verbose=verbose,
+            pre_dispatch=pre_dispatch,
+            error_score=error_score,
+            return_train_score=return_train_score,
+            out=out,
+            validation=validation,
+            engine=engine,
+            device=device,
+            progress=progress,
+            plot=plot,
+        )
+        self.param_distributions = param_distributions
+        self.n_iter = n_iter
+        self.random_state = random_state
+
+    def _param_grid(self):
+        sampled = ParameterSampler(
+            self.param_distributions, self.n_iter, random_state=self.random_state
+        )
+        return [{name: [value] for name, value in config.items()} for config in sampled]
