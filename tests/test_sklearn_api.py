@@ -1,0 +1,98 @@
+"""``parsearch.GridSearchCV``: a drop-in GridSearchCV over fit_grid's phases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV as SkGridSearchCV
+from sklearn.model_selection import cross_val_score
+
+from parsearch import GridSearchCV, RandomizedSearchCV
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_classification(n_samples=120, n_features=8, random_state=0)
+
+
+def test_scores_ranks_and_best_equal_sklearns(data):
+    X, y = data
+    grid = {"C": [0.01, 0.1, 1.0], "fit_intercept": [True, False]}
+    ours = GridSearchCV(LogisticRegression(), grid, cv=3).fit(X, y)
+    theirs = SkGridSearchCV(LogisticRegression(), grid, cv=3).fit(X, y)
+    for key in ("mean_test_score", "std_test_score", "rank_test_score", "split2_test_score"):
+        np.testing.assert_allclose(ours.cv_results_[key], theirs.cv_results_[key])
+    assert ours.cv_results_["params"] == theirs.cv_results_["params"]
+    assert (ours.best_index_, ours.best_params_) == (theirs.best_index_, theirs.best_params_)
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+    assert ours.score(X, y) == theirs.score(X, y)
+
+
+def test_out_folder_holds_the_rows_and_a_rerun_resumes(data, tmp_path):
+    X, y = data
+    search = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=3, out=tmp_path)
+    search.fit(X, y)
+    assert (tmp_path / "scores.csv").is_file()
+    again = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=3, out=tmp_path).fit(X, y)
+    assert again.result_.meta["execution"]["reused_rows"] == 2
+    np.testing.assert_array_equal(
+        again.cv_results_["mean_test_score"], search.cv_results_["mean_test_score"]
+    )
+
+
+def test_validation_set_scores_on_it(data):
+    X, y = data
+    search = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, validation=(X[:40], y[:40])).fit(
+        X[40:], y[40:]
+    )
+    assert search.n_splits_ == 1
+    model = LogisticRegression(C=search.best_params_["C"]).fit(X[40:], y[40:])
+    assert search.best_score_ == pytest.approx(model.score(X[:40], y[:40]))
+
+
+def test_randomized_search_draws_sklearns_candidates(data):
+    from scipy.stats import loguniform
+    from sklearn.model_selection import RandomizedSearchCV as SkRandomized
+
+    X, y = data
+    space = {"C": loguniform(1e-3, 1e2)}
+    ours = RandomizedSearchCV(LogisticRegression(), space, n_iter=4, random_state=0, cv=3)
+    theirs = SkRandomized(LogisticRegression(), space, n_iter=4, random_state=0, cv=3)
+    ours.fit(X, y)
+    theirs.fit(X, y)
+    assert ours.cv_results_["params"] == theirs.cv_results_["params"]
+    np.testing.assert_allclose(
+        ours.cv_results_["mean_test_score"], theirs.cv_results_["mean_test_score"]
+    )
+
+
+def test_nested_cross_validation_trains_each_inner_grid_fused(data, monkeypatch):
+    """cross_val_score over the search: every inner fold of every outer fold trains the
+    whole grid (4 configurations) as one live fused run, counted at LiveRun.start (each
+    run says how many models it holds)."""
+    pytest.importorskip("torch")
+    from parsearch import MLPClassifier
+    from parsearch.fused import live
+
+    X, y = data
+    X = X.astype(np.float32)
+    runs = []
+    start = live.LiveRun.start.__func__
+
+    def counted(cls, models, run_data):
+        runs.append(models.n_models)
+        return start(cls, models, run_data)
+
+    monkeypatch.setattr(live.LiveRun, "start", classmethod(counted))
+    search = GridSearchCV(
+        MLPClassifier(epochs=1, batch_size=32, device="cpu"),
+        {"lr": [0.01, 0.1], "width": [8, 16]},
+        cv=2,
+    )
+    scores = cross_val_score(search, X, y, cv=3)
+    assert scores.shape == (3,) and np.all((scores >= 0) & (scores <= 1))
+    # each outer fold: its 2 inner folds one run of the 4 models each, then the refit of
+    # the best alone; never a run per configuration
+    assert runs == [4, 4, 1] * 3, runs
