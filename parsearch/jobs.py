@@ -23,6 +23,9 @@ class Data:
         Validation data; None when scoring by cross-validation.
     folds : list of (ndarray, ndarray) or None
         Train and test indices into the training data, for cross-validation.
+    train_scores : bool
+        Whether each split's model is scored on the rows it was fitted on too
+        (GridSearchCV's ``return_train_score``).
     """
 
     X_train: object
@@ -30,6 +33,7 @@ class Data:
     X_val: object = None
     y_val: object = None
     folds: list | None = None
+    train_scores: bool = False
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ class Col:
     DIRECTION = "direction"
     SCORE_STD = "score_std"
     FOLD_SCORES = "fold_scores"
+    TRAIN_SCORES = "train_scores"
     TRAIN_LOSS = "train_loss"
     EPOCH_SCORES = "epoch_scores"
     EPOCHS_TRAINED = "epochs_trained"
@@ -78,6 +79,7 @@ RESULT_COLUMNS = (
     Col.DIRECTION,
     Col.SCORE_STD,
     Col.FOLD_SCORES,
+    Col.TRAIN_SCORES,
     Col.TRAIN_LOSS,
     Col.EPOCH_SCORES,
     Col.EPOCHS_TRAINED,

@@ -96,3 +96,38 @@ def test_nested_cross_validation_trains_each_inner_grid_fused(data, monkeypatch)
     # each outer fold: its 2 inner folds one run of the 4 models each, then the refit of
     # the best alone; never a run per configuration
     assert runs == [4, 4, 1] * 3, runs
+
+
+def test_train_scores_equal_sklearns(data):
+    X, y = data
+    grid = {"C": [0.01, 1.0]}
+    ours = GridSearchCV(LogisticRegression(), grid, cv=3, return_train_score=True).fit(X, y)
+    theirs = SkGridSearchCV(LogisticRegression(), grid, cv=3, return_train_score=True).fit(X, y)
+    for key in ("split0_train_score", "mean_train_score", "std_train_score"):
+        np.testing.assert_allclose(ours.cv_results_[key], theirs.cv_results_[key])
+    assert list(ours.cv_results_) == list(theirs.cv_results_)  # the keys, in their order
+    assert ours.result_.table["train_scores"].map(len).tolist() == [3, 3]
+
+
+def test_train_scores_of_a_fused_grid_are_refused(data):
+    pytest.importorskip("torch")
+    from parsearch import MLPClassifier, fit_grid
+
+    X, y = data
+    with pytest.raises(ValueError, match="return_train_score"):
+        fit_grid(MLPClassifier(epochs=1), {"lr": [0.1]}, X, y, return_train_score=True)
+
+
+def test_nan_scores_warn_once_as_sklearn_does(data):
+    X, y = data
+    calls = []
+
+    def sometimes_nan(estimator, X_, y_):
+        calls.append(1)
+        return np.nan if len(calls) == 2 else estimator.score(X_, y_)
+
+    search = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=3, scoring=sometimes_nan)
+    with pytest.warns(UserWarning, match="One or more of the test scores are non-finite"):
+        search.fit(X, y)
+    assert np.isnan(search.cv_results_["mean_test_score"][0])
+    assert search.best_index_ == 1

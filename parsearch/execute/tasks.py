@@ -81,11 +81,13 @@ def run_config(estimator, index, params, data, metric):
     row = new_row(params)
     try:
         try:
-            model, scores = _fit_and_score(estimator, params, data, metric, read_only_view)
+            model, scores, train = _fit_and_score(estimator, params, data, metric, read_only_view)
         except Exception as exc:
             if not wrote_into_input(exc):
                 raise
-            model, scores = _fit_and_score(estimator, params, data, metric, private_copy)
+            model, scores, train = _fit_and_score(estimator, params, data, metric, private_copy)
+        if data.train_scores:
+            row[Col.TRAIN_SCORES] = train
         score = float(np.mean(scores))
         std = None
         if data.folds is not None:
@@ -118,20 +120,26 @@ def _fit_and_score(estimator, params, data, metric, protect):
 
     Returns
     -------
-    (estimator or None, list of float)
-        The fitted model (None under cross-validation) and the score of each fold (one
-        for a validation set).
+    (estimator or None, list of float, list of float or None)
+        The fitted model (None under cross-validation), the score of each fold (one for
+        a validation set), and with ``data.train_scores`` each fold's score on its own
+        training rows (else None).
     """
     if data.folds is None:
         model = configured(estimator, params)
-        model.fit(protect(data.X_train), protect(data.y_train))
-        return model, [metric.score_model(model, protect(data.X_val), protect(data.y_val))]
-    scores = []
+        X, y = protect(data.X_train), protect(data.y_train)
+        model.fit(X, y)
+        train = [metric.score_model(model, X, y)] if data.train_scores else None
+        return model, [metric.score_model(model, protect(data.X_val), protect(data.y_val))], train
+    scores, train = [], [] if data.train_scores else None
     for tr, te in data.folds:
         model = configured(estimator, params)
-        model.fit(take_rows(data.X_train, tr), data.y_train[tr])
+        X_tr, y_tr = take_rows(data.X_train, tr), data.y_train[tr]
+        model.fit(X_tr, y_tr)
         scores.append(metric.score_model(model, take_rows(data.X_train, te), data.y_train[te]))
-    return None, scores
+        if train is not None:
+            train.append(metric.score_model(model, X_tr, y_tr))
+    return None, scores, train
 
 
 def _nonfinite(metric, scores, cross_validated):

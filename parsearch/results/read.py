@@ -75,7 +75,7 @@ def read_scores(folder):
     for column in NUMERIC_COLUMNS:
         if column in table.columns:
             table[column] = _numbers(table[column], column, path)
-    for column in (Col.EPOCH_SCORES, Col.FOLD_SCORES):
+    for column in (Col.EPOCH_SCORES, Col.FOLD_SCORES, Col.TRAIN_SCORES):
         if column in table.columns:
             table[column] = _score_lists(table[column], column, path)
     if Col.ERROR in table.columns:

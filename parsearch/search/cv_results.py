@@ -2,7 +2,9 @@
 
 Keys as scikit-learn gives them: ``params``, ``param_<name>`` (masked arrays: masked where
 a sub-grid leaves the parameter unset), ``split<k>_test_score``, ``mean_test_score``,
-``std_test_score``, ``rank_test_score``, and the timing keys. The scores are fit_grid's
+``std_test_score``, ``rank_test_score``, the timing keys (in GridSearchCV's order), and
+``split<k>_train_score``, ``mean_train_score``, ``std_train_score`` where the table has
+``train_scores`` (``return_train_score=True``). The scores are fit_grid's
 (in the metric's sign: the positive ``log_loss`` for ``metric="log_loss"``, the negated one
 for ``"neg_log_loss"``, as GridSearchCV's scorer gives it); a failed or diverged
 configuration has NaN scores and ranks last, as GridSearchCV ranks a failed fit with
@@ -58,10 +60,25 @@ def cv_results(table, configs, greater_is_better, order=None):
         trained = table[Col.EPOCHS_TRAINED].to_numpy(dtype=float)
         results["n_resources"] = trained
     results["rank_test_score"] = _ranks(scores, greater_is_better, statuses, trained)
+    if Col.TRAIN_SCORES in table.columns:
+        train = _score_lists(table[Col.TRAIN_SCORES], splits.shape[1])
+        for k, column in enumerate(train.T):
+            results[f"split{k}_train_score"] = column
+        results["mean_train_score"] = np.mean(train, axis=1)
+        results["std_train_score"] = np.std(train, axis=1)
     fit = table[Col.FIT_SECONDS].to_numpy(dtype=float) / splits.shape[1]
     nan = np.full(len(configs), np.nan)
     results.update(mean_fit_time=fit, std_fit_time=nan, mean_score_time=nan, std_score_time=nan)
-    return results
+    return _sklearn_key_order(results)
+
+
+def _sklearn_key_order(results):
+    """The keys in GridSearchCV's order: timings, parameters, test scores, train scores."""
+    first = ["mean_fit_time", "std_fit_time", "mean_score_time", "std_score_time"]
+    params = [k for k in results if k.startswith("param_")] + ["params"]
+    train = [k for k in results if k.endswith("_train_score")]
+    rest = [k for k in results if k not in {*first, *params, *train}]
+    return {k: results[k] for k in [*first, *params, *rest, *train]}
 
 
 def _param_array(name, configs):
@@ -90,8 +107,13 @@ def _split_scores(table, scores):
     """
     if Col.FOLD_SCORES not in table.columns:
         return scores[:, None]
-    lists = [s if isinstance(s, list) and len(s) else None for s in table[Col.FOLD_SCORES]]
-    n = max((len(s) for s in lists if s is not None), default=1)
+    return _score_lists(table[Col.FOLD_SCORES])
+
+
+def _score_lists(column, n=None):
+    """A column of per-split score lists as (configurations, splits); NaN where none."""
+    lists = [s if isinstance(s, list) and len(s) else None for s in column]
+    n = n or max((len(s) for s in lists if s is not None), default=1)
     rows = [s if s is not None else [np.nan] * n for s in lists]
     return np.asarray(rows, dtype=float)
 

@@ -50,6 +50,7 @@ def fit_grid(
     lock_timeout=0,
     halving=None,
     duplicates="refuse",
+    return_train_score=False,
 ):
     """Fit every configuration of a parameter grid, score each, and keep the best.
 
@@ -139,6 +140,10 @@ def fit_grid(
         A value listed twice in one list of the grid: refused before any work (usually
         a slip: ``[0.1, 0.1]``, ``["sgd", "SGD "]``), or kept, each a configuration of
         its own, as GridSearchCV keeps them.
+    return_train_score : bool, default=False
+        Score each fit on its own training rows too, in the column ``train_scores`` (a
+        list, one per split) and ``cv_results_``'s ``*_train_score``, as GridSearchCV's
+        option of that name (not for fused networks nor halving).
 
     Returns
     -------
@@ -180,6 +185,7 @@ def fit_grid(
         random_state=random_state,
         halving=halving,
         duplicates=duplicates,
+        return_train_score=return_train_score,
         n_jobs=n_jobs,
         backend=backend,
         client=client,

@@ -125,7 +125,11 @@ def plan_search(search):
     grid, data, options = search.grid, search.data, search.options
     keys = [config_key(c) for c in grid.configs]
     columns = table_columns(
-        grid, search.engine is not None, cv_scored=data.folds is not None, halving=search.halving
+        grid,
+        search.engine is not None,
+        cv_scored=data.folds is not None,
+        halving=search.halving,
+        train_scores=data.train_scores,
     )
     identity = {
         "estimator": estimator_description(search.base, grid.always_set),
@@ -136,6 +140,8 @@ def plan_search(search):
         "metric": metric_identity(search.metric),
         "validation": "holdout" if data.folds is None else folds_identity(data.folds),
     }
+    if data.train_scores:  # only then: folders without train scores still resume
+        identity["train_scores"] = True
     if search.halving is not None:  # only then: folders of other searches still resume
         seed = None if search.engine is not None else search.halving_seed  # passes' order
         identity["halving"] = halving_identity(search.halving, seed)
@@ -227,15 +233,18 @@ def _reusable(row, halving=False):
     return status == Status.DIVERGED or succeeded(status, row.get(Col.SCORE))
 
 
-def table_columns(grid, fused, cv_scored, halving=None):
+def table_columns(grid, fused, cv_scored, halving=None, train_scores=False):
     """The columns of the table and of ``scores.csv``: parameters, results, key.
 
     ``fused``: a fused engine trains the configurations (their rows have the last
-    epoch's training loss and the score after every epoch).
+    epoch's training loss and the score after every epoch). ``train_scores``: each
+    split's score on its own training rows (``return_train_score``).
     """
     result = [Col.SCORE, Col.STATUS, Col.ERROR, Col.FIT_SECONDS, Col.METRIC, Col.DIRECTION]
     if cv_scored:
         result += [Col.SCORE_STD, Col.FOLD_SCORES]
+    if train_scores:
+        result.append(Col.TRAIN_SCORES)
     if fused:
         result += [Col.TRAIN_LOSS, Col.EPOCH_SCORES]
     if halving is not None:

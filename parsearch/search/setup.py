@@ -137,6 +137,7 @@ def set_up(
     halving=None,
     groups=None,
     duplicates="refuse",
+    return_train_score=False,
     **options,
 ):
     """Check every argument of ``fit_grid`` and build the :class:`Search`.
@@ -144,7 +145,7 @@ def set_up(
     Parameters
     ----------
     model, param_grid, X_train, y_train, X_val, y_val, metric, greater_is_better, cv, \
-device, random_state, halving, groups, duplicates
+device, random_state, halving, groups, duplicates, return_train_score
         As ``fit_grid`` takes them.
     **options
         ``fit_grid``'s other keyword arguments (see :class:`Options`).
@@ -182,6 +183,11 @@ device, random_state, halving, groups, duplicates
     engine = engine_of(model)
     if halving is not None:
         halving = _check_halving_search(halving, model, grid, engine, checked)
+    if return_train_score and (engine is not None or halving is not None):
+        raise ValueError(
+            "return_train_score=True scores each fit on its training rows, which only "
+            "estimators fitted one by one do here: not fused networks nor halving searches."
+        )
     X_train, y_train, X_val, y_val = check_data(
         X_train,
         y_train,
@@ -216,7 +222,7 @@ device, random_state, halving, groups, duplicates
         base=base,
         grid=grid,
         metric=metric_obj,
-        data=Data(X_train, y_train, X_val, y_val, folds),
+        data=Data(X_train, y_train, X_val, y_val, folds, bool(return_train_score)),
         options=checked,
         engine=engine,
         classifier=classifier,

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import numbers
 import time
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
+from sklearn.exceptions import FitFailedWarning
 from sklearn.metrics import check_scoring, get_scorer
 from sklearn.model_selection import ParameterGrid, ParameterSampler
 from sklearn.utils.metaestimators import available_if
@@ -49,6 +51,27 @@ def _estimator_has(attr):
         return True
 
     return check
+
+
+def _pass_on(caught):
+    """Warn again of what fit_grid warned, but a configuration failed by a NaN score: as
+    GridSearchCV, the search says once that some scores are not finite instead."""
+    for w in caught:
+        if issubclass(w.category, FitFailedWarning) and "FloatingPointError" in str(w.message):
+            continue
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def _warn_non_finite(results):
+    """GridSearchCV's warning when some mean test (or train) score is not finite."""
+    for which in ("test", "train"):
+        means = results.get(f"mean_{which}_score")
+        if means is not None and not np.isfinite(means).all():
+            warnings.warn(
+                f"One or more of the {which} scores are non-finite: {means}",
+                category=UserWarning,
+                stacklevel=3,
+            )
 
 
 def _own_name(scoring):
@@ -132,8 +155,6 @@ class _BaseSearch(MetaEstimatorMixin, BaseEstimator):
         -------
         self
         """
-        from parsearch.search.fit import fit_grid
-
         params = dict(params)
         groups = params.pop("groups", None)
         if params:
@@ -144,27 +165,13 @@ class _BaseSearch(MetaEstimatorMixin, BaseEstimator):
         X_val = y_val = None
         if self.validation is not None:
             X_val, y_val = self.validation
-        result = fit_grid(
-            self.estimator,
-            self._param_grid(),
-            X,
-            y,
-            X_val,
-            y_val,
-            metric=self._metric(),
-            cv=5 if self.cv is None else self.cv,
-            groups=groups,
-            n_jobs=self.n_jobs,
-            engine=self.engine,
-            device=self.device,
-            out=self.out,
-            plot=self.plot,
-            progress=self.progress,
-            random_state=None,
-            duplicates="keep",
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = self._fit_grid(X, y, X_val, y_val, groups)
+        _pass_on(caught)
         self.result_ = result
         results = result.cv_results_
+        _warn_non_finite(results)
         self.cv_results_ = results
         self.multimetric_ = False
         self.n_splits_ = sum(1 for k in results if k.startswith("split") and "_test_" in k)
@@ -183,6 +190,30 @@ class _BaseSearch(MetaEstimatorMixin, BaseEstimator):
             if hasattr(self.best_estimator_, "feature_names_in_"):
                 self.feature_names_in_ = self.best_estimator_.feature_names_in_
         return self
+
+    def _fit_grid(self, X, y, X_val, y_val, groups):
+        from parsearch.search.fit import fit_grid
+
+        return fit_grid(
+            self.estimator,
+            self._param_grid(),
+            X,
+            y,
+            X_val,
+            y_val,
+            metric=self._metric(),
+            cv=5 if self.cv is None else self.cv,
+            groups=groups,
+            n_jobs=self.n_jobs,
+            engine=self.engine,
+            device=self.device,
+            out=self.out,
+            plot=self.plot,
+            progress=self.progress,
+            random_state=None,
+            duplicates="keep",
+            return_train_score=self.return_train_score,
+        )
 
     def _best_index(self, results):
         """The best candidate, as scikit-learn picks it: the first of rank 1, or ``refit``'s."""
