@@ -117,7 +117,7 @@ class Metric:
                 y_out = y_out[:, 1]
         return self.sign * float(self.func(y_true, y_out, **kwargs))
 
-    def score_model(self, model, X, y):
+    def score_model(self, model, X, y, sample_weight=None):
         """Score a fitted model on ``(X, y)``.
 
         Parameters
@@ -126,12 +126,19 @@ class Metric:
             A fitted estimator.
         X, y : array-like
             Data to score on.
+        sample_weight : array-like, optional
+            The samples' weights, given to a scorer object, the estimator's ``score`` or a
+            metric of ``(estimator, X, y)`` that takes them (as GridSearchCV passes
+            ``fit``'s ``sample_weight`` to its scorer); named metrics and
+            ``metric(y_true, y_pred)`` score unweighted.
 
         Returns
         -------
         float
         """
         if self.response == SCORER:  # make_scorer(...): its own response method and sign
+            if sample_weight is not None and takes_sample_weight(self.func):
+                return float(self.func(model, X, y, sample_weight=sample_weight))
             return float(self.func(model, X, y))
         if self.response == PROBA:
             out = _scores(model, X, self.methods, self.name)
@@ -451,9 +458,26 @@ def get_metric(metric="accuracy", greater_is_better=None):
     return known
 
 
-def estimator_score(estimator, X, y):
+def estimator_score(estimator, X, y, sample_weight=None):
     """The estimator's own ``score(X, y)``: what ``metric=None`` scores by."""
-    return estimator.score(X, y)
+    if sample_weight is None:
+        return estimator.score(X, y)
+    return estimator.score(X, y, sample_weight=sample_weight)
+
+
+def takes_sample_weight(func):
+    """Whether a scorer object or a function of ``(estimator, X, y)`` takes
+    ``sample_weight`` (a scorer: whether its metric does)."""
+    accept = getattr(func, "_accept_sample_weight", None)
+    if callable(accept):
+        return bool(accept())
+    if func is estimator_score:
+        return True
+    try:
+        params = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return False
+    return "sample_weight" in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
 
 
 #: ``metric=None``: the estimator's own ``score``, greater is better, as GridSearchCV's

@@ -74,13 +74,15 @@ def pytest_runtest_logreport(report):
     if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
         outcomes[report.nodeid.split("::", 1)[-1]] = report.outcome
         if report.failed:
-            outcomes["__why__" + report.nodeid.split("::", 1)[-1]] = _last_line(report)
+            outcomes["__why__" + report.nodeid.split("::", 1)[-1]] = _error_text(report)
 
 
-def _last_line(report):
+def _error_text(report):
+    """The error lines of a failed test's report, joined (the start and end of a long one)."""
     text = str(report.longrepr or "")
-    lines = [line for line in text.splitlines() if line.startswith("E ")]
-    return (lines[0] if lines else text[-300:]).strip()[:300]
+    lines = [line[1:].strip() for line in text.splitlines() if line.startswith("E ")]
+    text = " ".join(lines) if lines else text
+    return text if len(text) <= 500 else f"{text[:200]} ... {text[-300:]}"
 
 
 _CONFIG = []

@@ -131,3 +131,78 @@ def test_nan_scores_warn_once_as_sklearn_does(data):
         search.fit(X, y)
     assert np.isnan(search.cv_results_["mean_test_score"][0])
     assert search.best_index_ == 1
+
+
+class FailsOnBigC(LogisticRegression):
+    """A LogisticRegression whose fit raises for C > 5."""
+
+    def fit(self, X, y):
+        if self.C > 5:
+            raise ValueError("C too big")
+        return super().fit(X, y)
+
+
+@pytest.mark.parametrize("error_score", [0.0, np.nan])
+def test_error_score_scores_failed_fits_as_sklearn_does(data, error_score):
+    from sklearn.exceptions import FitFailedWarning
+
+    X, y = data
+    grid = {"C": [0.1, 10.0]}
+    with pytest.warns(FitFailedWarning, match="3 fits failed out of a total of 6"):
+        ours = GridSearchCV(FailsOnBigC(), grid, cv=3, error_score=error_score).fit(X, y)
+    with pytest.warns(FitFailedWarning):
+        theirs = SkGridSearchCV(FailsOnBigC(), grid, cv=3, error_score=error_score).fit(X, y)
+    for key in ("split1_test_score", "mean_test_score", "rank_test_score"):
+        np.testing.assert_array_equal(ours.cv_results_[key], theirs.cv_results_[key])
+    assert ours.best_index_ == theirs.best_index_ == 0
+    assert ours.result_.table["status"].tolist() == ["ok", "failed"]
+
+
+def test_error_score_raise_and_every_fit_failing(data):
+    X, y = data
+    with pytest.raises(ValueError, match="C too big"):
+        GridSearchCV(FailsOnBigC(), {"C": [0.1, 10.0]}, cv=3, error_score="raise").fit(X, y)
+    with pytest.raises(ValueError, match="All the 6 fits failed"):
+        GridSearchCV(FailsOnBigC(), {"C": [10.0, 20.0]}, cv=3).fit(X, y)
+
+
+def test_fit_grid_keeps_its_own_failure_handling_by_default(data):
+    from sklearn.exceptions import FitFailedWarning
+
+    from parsearch import fit_grid
+
+    X, y = data
+    with pytest.warns(FitFailedWarning, match="C too big"):
+        result = fit_grid(FailsOnBigC(), {"C": [0.1, 10.0]}, X, y, cv=3, progress=False)
+    assert np.isnan(result.table["score"][1])
+    with pytest.raises(RuntimeError, match="All 1 configurations failed"):
+        fit_grid(FailsOnBigC(), {"C": [10.0]}, X, y, cv=3, progress=False)
+
+
+def test_sample_weight_reaches_each_fit_and_score_as_in_sklearn(data):
+    X, y = data
+    weights = np.random.default_rng(0).integers(1, 5, len(y)).astype(float)
+    grid = {"C": [0.01, 1.0]}
+    for scoring in (None, "accuracy", "roc_auc"):
+        ours = GridSearchCV(LogisticRegression(), grid, cv=3, scoring=scoring)
+        theirs = SkGridSearchCV(LogisticRegression(), grid, cv=3, scoring=scoring)
+        ours.fit(X, y, sample_weight=weights)
+        theirs.fit(X, y, sample_weight=weights)
+        np.testing.assert_allclose(
+            ours.cv_results_["mean_test_score"], theirs.cv_results_["mean_test_score"]
+        )
+        np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X))
+
+
+def test_fit_params_are_cut_per_fold_or_passed_whole():
+    from parsearch.execute.tasks import split_params
+
+    weights, rows = np.arange(6.0), np.array([1, 4])
+    early = (np.zeros((2, 3)), np.zeros(2))
+    cut = split_params(
+        {"sample_weight": weights, "eval_set": early, "n": 6, "w": list("abcdef")}, rows, 6
+    )
+    np.testing.assert_array_equal(cut["sample_weight"], [1.0, 4.0])
+    assert cut["eval_set"] is early and cut["n"] == 6 and cut["w"] == ["b", "e"]
+    assert split_params({"sample_weight": weights}, None, 6)["sample_weight"] is weights
+    assert split_params(None, rows, 6) == {}

@@ -10,6 +10,7 @@ import copy
 import math
 import time
 import traceback
+import warnings
 
 import numpy as np
 from sklearn.base import clone
@@ -66,7 +67,9 @@ def run_config(estimator, index, params, data, metric):
     anyway is fitted again on private copies (one copy of the data for that
     configuration; scikit-learn's own in-place transformers, such as
     ``StandardScaler(copy=False)``, copy a read-only input themselves). Under
-    cross-validation every fold's rows are copies already, as GridSearchCV's are. What
+    cross-validation every fold's rows are copies already, as GridSearchCV's are; for a
+    pairwise estimator (``kernel="precomputed"``) a fold's matrices keep the training
+    columns only, as GridSearchCV cuts them. What
     ``fit`` returns is not used: the estimator object is the fitted model, as in
     scikit-learn.
 
@@ -76,16 +79,24 @@ def run_config(estimator, index, params, data, metric):
         With status ``"failed"`` and the error message if anything raised, or if the
         score (under cross-validation: the score of some fold) is not finite; a fold's
         scores are kept in the failed row, as GridSearchCV keeps every split's score.
+        With a numeric ``data.error_score`` a split that raised scores that number, the
+        row (failed) keeps the mean of its splits, and ``split_failures`` says why;
+        with ``"raise"`` the exception propagates.
     """
     start = time.perf_counter()
     row = new_row(params)
+    failures = []
     try:
         try:
-            model, scores, train = _fit_and_score(estimator, params, data, metric, read_only_view)
+            model, scores, train, failures = _fit_and_score(
+                estimator, params, data, metric, read_only_view
+            )
         except Exception as exc:
             if not wrote_into_input(exc):
                 raise
-            model, scores, train = _fit_and_score(estimator, params, data, metric, private_copy)
+            model, scores, train, failures = _fit_and_score(
+                estimator, params, data, metric, private_copy
+            )
         if data.train_scores:
             row[Col.TRAIN_SCORES] = train
         score = float(np.mean(scores))
@@ -93,9 +104,24 @@ def run_config(estimator, index, params, data, metric):
         if data.folds is not None:
             row[Col.FOLD_SCORES] = [float(s) for s in scores]
             std = float(np.std(scores))
+        if failures:
+            row.update(
+                {
+                    Col.SCORE: score,
+                    Col.STATUS: Status.FAILED,
+                    Col.ERROR: f"{len(failures)} of {len(scores)} splits failed: "
+                    + failures[0][1].strip().splitlines()[-1],
+                    Col.FIT_SECONDS: time.perf_counter() - start,
+                    Col.SCORE_STD: std,
+                }
+            )
+            fits = [text for kind, text in failures if kind == "fit"]
+            return Outcome(index, row, traceback=failures[0][1], split_failures=fits)
         if not np.isfinite(score):
             raise FloatingPointError(_nonfinite(metric, scores, data.folds is not None))
     except Exception as exc:
+        if data.error_score == "raise":
+            raise
         folds = row.get(Col.FOLD_SCORES)
         row = failed_row(params, exc, time.perf_counter() - start)
         if folds is not None:  # the good folds' scores stay in the row
@@ -120,26 +146,109 @@ def _fit_and_score(estimator, params, data, metric, protect):
 
     Returns
     -------
-    (estimator or None, list of float, list of float or None)
-        The fitted model (None under cross-validation), the score of each fold (one for
-        a validation set), and with ``data.train_scores`` each fold's score on its own
-        training rows (else None).
+    (estimator or None, list of float, list of float or None, list of str)
+        The fitted model (None under cross-validation, or after a failure), the score of
+        each fold (one for a validation set), with ``data.train_scores`` each fold's
+        score on its own training rows (else None), and the traceback of each split that
+        raised and scored ``data.error_score`` (a number; else the exception propagates),
+        as ``("fit", traceback)`` or ``("score", traceback)``; a scoring that raises is
+        warned of at once, as GridSearchCV warns of it.
     """
-    if data.folds is None:
-        model = configured(estimator, params)
-        X, y = protect(data.X_train), protect(data.y_train)
-        model.fit(X, y)
-        train = [metric.score_model(model, X, y)] if data.train_scores else None
-        return model, [metric.score_model(model, protect(data.X_val), protect(data.y_val))], train
-    scores, train = [], [] if data.train_scores else None
-    for tr, te in data.folds:
-        model = configured(estimator, params)
-        X_tr, y_tr = take_rows(data.X_train, tr), data.y_train[tr]
-        model.fit(X_tr, y_tr)
-        scores.append(metric.score_model(model, take_rows(data.X_train, te), data.y_train[te]))
+    splits = [(None, None)] if data.folds is None else data.folds
+    scores, train, failures = [], [] if data.train_scores else None, []
+    model = None
+    n = data.X_train.shape[0]
+    for tr, te in splits:
+        try:
+            model = configured(estimator, params)
+            fit_params = split_params(data.fit_params, tr, n)
+            weights = (data.fit_params or {}).get("sample_weight")
+            if tr is None:
+                X_tr, y_tr = protect(data.X_train), protect(data.y_train)
+                X_te, y_te = protect(data.X_val), protect(data.y_val)
+                test_weights = None  # the validation set's own weights are not given
+            else:
+                X_tr, y_tr = take_rows(data.X_train, tr), data.y_train[tr]
+                X_te, y_te = take_rows(data.X_train, te), data.y_train[te]
+                if is_pairwise(model):  # a kernel or distances: the training columns too
+                    X_tr, X_te = take_columns(X_tr, tr), take_columns(X_te, tr)
+                test_weights = split_params({"w": weights}, te, n)["w"]
+            model.fit(X_tr, y_tr, **fit_params)
+        except Exception as exc:
+            if not _scores_errors(data.error_score) or wrote_into_input(exc):
+                raise
+            failures.append(("fit", traceback.format_exc()))
+            test_score = train_score = float(data.error_score)
+            model = None
+        else:
+            try:
+                test_score = metric.score_model(model, X_te, y_te, test_weights)
+                train_weights = fit_params.get("sample_weight")
+                train_score = (
+                    None if train is None else metric.score_model(model, X_tr, y_tr, train_weights)
+                )
+            except Exception as exc:
+                if not _scores_errors(data.error_score) or wrote_into_input(exc):
+                    raise
+                failures.append(("score", traceback.format_exc()))
+                test_score = train_score = float(data.error_score)
+                warnings.warn(
+                    "Scoring failed. The score on this train-test partition for these "
+                    f"parameters will be set to {data.error_score}. Details: \n"
+                    f"{failures[-1][1]}",
+                    UserWarning,
+                    stacklevel=2,
+                )
+        scores.append(test_score)
         if train is not None:
-            train.append(metric.score_model(model, X_tr, y_tr))
-    return None, scores, train
+            train.append(train_score)
+    return (model if data.folds is None else None), scores, train, failures
+
+
+def is_pairwise(estimator):
+    """Whether the estimator takes a (samples x samples) matrix (``kernel="precomputed"``)."""
+    from sklearn.utils import get_tags
+
+    try:
+        return bool(get_tags(estimator).input_tags.pairwise)
+    except Exception:  # an estimator without scikit-learn's tags
+        return False
+
+
+def take_columns(X, columns):
+    """Columns ``columns`` of an array, a sparse matrix or a DataFrame."""
+    return X.iloc[:, columns] if hasattr(X, "iloc") else X[:, columns]
+
+
+def split_params(params, rows, n_samples):
+    """``fit`` keyword arguments for the training ``rows`` of a split (None: all rows).
+
+    As GridSearchCV cuts them: a value with one entry per sample (an array, a list, a
+    Series) is cut to the rows; anything else (a scalar, a callable, a tuple such as an
+    early-stopping validation set) goes as it is.
+    """
+    if not params:
+        return {}
+    if rows is None:
+        return dict(params)
+    return {name: _rows_of(value, rows, n_samples) for name, value in params.items()}
+
+
+def _rows_of(value, rows, n_samples):
+    if value is None or isinstance(value, (str, bytes, tuple)) or callable(value):
+        return value
+    if hasattr(value, "iloc") or isinstance(value, np.ndarray) or hasattr(value, "tocsr"):
+        if getattr(value, "ndim", 1) and value.shape[0] == n_samples:
+            return take_rows(value, rows)
+        return value
+    if isinstance(value, list) and len(value) == n_samples:
+        return [value[i] for i in rows]
+    return value
+
+
+def _scores_errors(error_score):
+    """Whether a split that raises scores ``error_score`` (a number) instead of raising."""
+    return error_score is not None and not isinstance(error_score, str)
 
 
 def _nonfinite(metric, scores, cross_validated):

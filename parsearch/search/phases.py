@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -48,7 +48,15 @@ from parsearch.results.identity import (
 )
 from parsearch.results.read import read_meta
 from parsearch.results.store import ResultStore
-from parsearch.rows import BestSoFar, Col, Status, config_key, slot_keys, succeeded
+from parsearch.rows import (
+    BestSoFar,
+    Col,
+    Status,
+    config_key,
+    exact_repr,
+    slot_keys,
+    succeeded,
+)
 from parsearch.search.meta import finish_meta, start_meta
 from parsearch.search.progress import prefetch_plotting, progress_bar
 from parsearch.search.result import GridResult
@@ -103,11 +111,14 @@ class Collected:
         Each configuration's fitted model (None where none, or unless kept).
     best : parsearch.rows.BestSoFar
         The best row.
+    failures : list of str
+        With a numeric ``error_score``: the traceback of every split that raised.
     """
 
     rows: list
     models: list
     best: BestSoFar
+    failures: list = field(default_factory=list)
 
 
 def plan_search(search):
@@ -140,6 +151,8 @@ def plan_search(search):
         "metric": metric_identity(search.metric),
         "validation": "holdout" if data.folds is None else folds_identity(data.folds),
     }
+    if data.fit_params:  # only then: folders of other searches still resume
+        identity["fit_params"] = {k: exact_repr(v) for k, v in sorted(data.fit_params.items())}
     if data.train_scores:  # only then: folders without train scores still resume
         identity["train_scores"] = True
     if search.halving is not None:  # only then: folders of other searches still resume
@@ -358,7 +371,11 @@ def collect(search, store, collected, outcome):
     if store:
         store.append(row)
     config = search.grid.configs[outcome.index]
-    if outcome.traceback:
+    if search.data.error_score is not None and not isinstance(search.data.error_score, str):
+        # a numeric error_score: the fits that raised are counted in one warning at the end
+        # (as GridSearchCV's), a scoring that raised was warned of as it happened
+        collected.failures.extend(outcome.split_failures)
+    elif outcome.traceback:
         warnings.warn(
             f"Configuration {config} failed: {row[Col.ERROR]}\n{outcome.traceback}",
             FitFailedWarning,
@@ -388,7 +405,10 @@ def finish_search(search, plan, collected):
     table = results_table(collected.rows, plan.columns, search.metric)
     meta, store, best = plan.meta, plan.store, collected.best
     meta.update(finish_meta(search.grid, best, search.t0, table))
-    if meta["status"] == ALL_FAILED:
+    error_score = search.data.error_score
+    if error_score is not None:
+        _fit_failures(collected.failures, len(table) * search.n_folds, error_score)
+    if meta["status"] == ALL_FAILED and error_score is None:
         if store:
             store.write_meta(meta)
         errors = [e for e in table[Col.ERROR] if e] or ["no score"]
@@ -404,6 +424,23 @@ def finish_search(search, plan, collected):
             f"All {len(table)} configurations failed or diverged; the first error: {errors[0]}"
         )
     base, data = search.base, search.data
+    if best.index is None:  # error_score given and no configuration scored: as sklearn
+        if store:
+            store.write_meta(meta)
+        return GridResult(
+            table=table,
+            best_params=None,
+            best_score=float("nan"),
+            _best_model=None,
+            metric=search.metric.name,
+            greater_is_better=search.metric.greater_is_better,
+            axes=search.grid.axes,
+            out=search.options.out,
+            meta=meta,
+            models=collected.models if search.options.keep_models == "all" else None,
+            configs=[dict(c) for c in search.grid.configs],
+            _sklearn_order=search.grid.sklearn_order,
+        )
     best_params = dict(search.grid.configs[best.index])
     result = GridResult(
         table=table,
@@ -434,6 +471,34 @@ def finish_search(search, plan, collected):
     return result
 
 
+def _fit_failures(failures, n_fits, error_score):
+    """GridSearchCV's account of fits that raised: a ValueError when every fit did, else
+    one FitFailedWarning that counts them and shows each distinct error once."""
+    if not failures:
+        return
+    counts = {}
+    for text in failures:
+        counts[text] = counts.get(text, 0) + 1
+    details = "\n".join(
+        f"{'-' * 80}\n{n} fits failed with the following error:\n{text}"
+        for text, n in counts.items()
+    )
+    if len(failures) == n_fits:
+        raise ValueError(
+            f"\nAll the {n_fits} fits failed.\nIt is very likely that your model is "
+            "misconfigured.\nYou can try to debug the error by setting error_score='raise'."
+            f"\n\nBelow are more details about the failures:\n{details}"
+        )
+    warnings.warn(
+        f"\n{len(failures)} fits failed out of a total of {n_fits}.\nThe score on these "
+        f"train-test partitions for these parameters will be set to {error_score}.\nIf "
+        "these failures are not expected, you can try to debug them by setting "
+        f"error_score='raise'.\n\nBelow are more details about the failures:\n{details}",
+        FitFailedWarning,
+        stacklevel=4,
+    )
+
+
 def refit(base, params, data, halving=None, seed=0):
     """The best configuration fitted on all the training data, as the search fitted it.
 
@@ -442,7 +507,8 @@ def refit(base, params, data, halving=None, seed=0):
     """
     model = configured(base, params)
     if halving is None or engine_of(base) is not None:
-        model.fit(data.X_train, data.y_train)  # what fit returns is not used, as in sklearn
+        # what fit returns is not used, as in sklearn
+        model.fit(data.X_train, data.y_train, **(data.fit_params or {}))
         return model
     from parsearch.halving.partial import partial_passes
 

@@ -138,6 +138,8 @@ def set_up(
     groups=None,
     duplicates="refuse",
     return_train_score=False,
+    error_score=None,
+    fit_params=None,
     **options,
 ):
     """Check every argument of ``fit_grid`` and build the :class:`Search`.
@@ -145,7 +147,7 @@ def set_up(
     Parameters
     ----------
     model, param_grid, X_train, y_train, X_val, y_val, metric, greater_is_better, cv, \
-device, random_state, halving, groups, duplicates, return_train_score
+device, random_state, halving, groups, duplicates, return_train_score, error_score, fit_params
         As ``fit_grid`` takes them.
     **options
         ``fit_grid``'s other keyword arguments (see :class:`Options`).
@@ -183,6 +185,8 @@ device, random_state, halving, groups, duplicates, return_train_score
     engine = engine_of(model)
     if halving is not None:
         halving = _check_halving_search(halving, model, grid, engine, checked)
+    error_score = _check_error_score(error_score, engine, halving)
+    fit_params = _check_fit_params(fit_params, engine, halving)
     if return_train_score and (engine is not None or halving is not None):
         raise ValueError(
             "return_train_score=True scores each fit on its training rows, which only "
@@ -222,7 +226,16 @@ device, random_state, halving, groups, duplicates, return_train_score
         base=base,
         grid=grid,
         metric=metric_obj,
-        data=Data(X_train, y_train, X_val, y_val, folds, bool(return_train_score)),
+        data=Data(
+            X_train,
+            y_train,
+            X_val,
+            y_val,
+            folds,
+            bool(return_train_score),
+            error_score,
+            fit_params,
+        ),
         options=checked,
         engine=engine,
         classifier=classifier,
@@ -232,6 +245,36 @@ device, random_state, halving, groups, duplicates, return_train_score
         halving_seed=0 if random_state is None else int(random_state),
         **where,
     )
+
+
+def _check_fit_params(fit_params, engine, halving):
+    """``fit_params`` as a dict of str (or None); only for estimators fitted one by one."""
+    if fit_params is None or not len(fit_params):
+        return None
+    if not isinstance(fit_params, dict) or not all(isinstance(k, str) for k in fit_params):
+        raise TypeError("fit_params must be a dict of fit's keyword arguments by name.")
+    if engine is not None or halving is not None:
+        raise ValueError(
+            f"fit_params {sorted(fit_params)} go to each fit of an estimator fitted one by "
+            "one; fused networks and halving searches do not take them."
+        )
+    return dict(fit_params)
+
+
+def _check_error_score(error_score, engine, halving):
+    """``error_score``: None, ``"raise"``, or a number (only for estimators fitted one by
+    one, outside halving: a fused model or a rung fails as a whole)."""
+    if error_score is None:
+        return None
+    if isinstance(error_score, str) and error_score != "raise":
+        raise ValueError(f"error_score must be None, 'raise' or a number, got {error_score!r}.")
+    if not isinstance(error_score, str) and (
+        isinstance(error_score, bool) or not isinstance(error_score, numbers.Real)
+    ):
+        raise TypeError(f"error_score must be None, 'raise' or a number, got {error_score!r}.")
+    if (engine is not None or halving is not None) and error_score != "raise":
+        return None
+    return error_score
 
 
 def _engine_score(model, metric):
@@ -302,10 +345,11 @@ def _folds(splitter, X_train, y_train, groups):
     Raises
     ------
     ValueError
-        When the splitter needs groups and none were given, saying so; or its own error.
+        When the splitter needs groups and none were given, saying so; or its own error;
+        when it gives no folds, or not as many as its ``get_n_splits`` says.
     """
     try:
-        return list(splitter.split(X_train, y_train, groups))
+        folds = list(splitter.split(X_train, y_train, groups))
     except ValueError as err:
         if groups is None and "groups" in str(err):
             raise ValueError(
@@ -313,6 +357,18 @@ def _folds(splitter, X_train, y_train, groups):
                 f"training sample, to fit_grid ({err})."
             ) from err
         raise
+    if not folds:  # GridSearchCV's words
+        raise ValueError(
+            "No fits were performed. Was the CV iterator empty? Were there no candidates? "
+            "(cv gave no folds: an iterator of folds can be read only once.)"
+        )
+    expected = splitter.get_n_splits(X_train, y_train, groups)
+    if expected != len(folds):
+        raise ValueError(
+            "cv.split and cv.get_n_splits return inconsistent results. Expected "
+            f"{expected} splits, got {len(folds)}"
+        )
+    return folds
 
 
 def _check_halving_search(halving, model, grid, engine, options):

@@ -149,7 +149,8 @@ class _BaseSearch(MetaEstimatorMixin, BaseEstimator):
         y : array-like of shape (n_samples,), optional
             Targets.
         **params
-            ``groups`` for a group splitter.
+            ``groups`` for a group splitter; the rest go to every ``fit`` (a value with
+            one entry per sample cut to each split's rows, as GridSearchCV cuts them).
 
         Returns
         -------
@@ -157,17 +158,12 @@ class _BaseSearch(MetaEstimatorMixin, BaseEstimator):
         """
         params = dict(params)
         groups = params.pop("groups", None)
-        if params:
-            raise NotImplementedError(
-                f"fit parameters {sorted(params)} are not supported yet (see README, "
-                "Differences from GridSearchCV)."
-            )
         X_val = y_val = None
         if self.validation is not None:
             X_val, y_val = self.validation
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            result = self._fit_grid(X, y, X_val, y_val, groups)
+            result = self._fit_grid(X, y, X_val, y_val, groups, params)
         _pass_on(caught)
         self.result_ = result
         results = result.cv_results_
@@ -185,14 +181,18 @@ class _BaseSearch(MetaEstimatorMixin, BaseEstimator):
                 **clone(self.best_params_, safe=False)
             )
             start = time.perf_counter()
-            self.best_estimator_.fit(X, y)
+            self.best_estimator_.fit(X, y, **params)
             self.refit_time_ = time.perf_counter() - start
             if hasattr(self.best_estimator_, "feature_names_in_"):
                 self.feature_names_in_ = self.best_estimator_.feature_names_in_
         return self
 
-    def _fit_grid(self, X, y, X_val, y_val, groups):
+    def _fit_grid(self, X, y, X_val, y_val, groups, fit_params):
         from parsearch.search.fit import fit_grid
+
+        metric = self._metric()
+        if "sample_weight" in fit_params and isinstance(metric, str):
+            metric = get_scorer(metric)  # scikit-learn's scorer weighs the test rows
 
         return fit_grid(
             self.estimator,
@@ -201,7 +201,7 @@ class _BaseSearch(MetaEstimatorMixin, BaseEstimator):
             y,
             X_val,
             y_val,
-            metric=self._metric(),
+            metric=metric,
             cv=5 if self.cv is None else self.cv,
             groups=groups,
             n_jobs=self.n_jobs,
@@ -213,6 +213,8 @@ class _BaseSearch(MetaEstimatorMixin, BaseEstimator):
             random_state=None,
             duplicates="keep",
             return_train_score=self.return_train_score,
+            error_score=self.error_score,
+            fit_params=fit_params,
         )
 
     def _best_index(self, results):
