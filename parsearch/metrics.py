@@ -54,6 +54,10 @@ class Metric:
         scorers give it (greater is better).
     registered : str or None
         The registry name the metric comes from (None for a callable or a scorer).
+    primary : str or None
+        For a scorer that may return several named scores (a dict: GridSearchCV's
+        multi-metric scoring): the name of the one the search ranks by (``""``: the
+        first returned); the others are kept too (the column ``named_scores``).
     """
 
     name: str
@@ -65,6 +69,7 @@ class Metric:
     methods: tuple = ("predict_proba",)
     sign: int = 1
     registered: str | None = None
+    primary: str | None = None
 
     @property
     def direction(self):
@@ -134,12 +139,17 @@ class Metric:
 
         Returns
         -------
-        float
+        float, or dict of str to float
+            A dict where the scorer returns several named scores (see ``primary``).
         """
         if self.response == SCORER:  # make_scorer(...): its own response method and sign
             if sample_weight is not None and takes_sample_weight(self.func):
-                return float(self.func(model, X, y, sample_weight=sample_weight))
-            return float(self.func(model, X, y))
+                value = self.func(model, X, y, sample_weight=sample_weight)
+            else:
+                value = self.func(model, X, y)
+            if isinstance(value, dict) and self.primary is not None:
+                return {str(k): float(v) for k, v in value.items()}
+            return float(value)
         if self.response == PROBA:
             out = _scores(model, X, self.methods, self.name)
         else:
@@ -506,6 +516,52 @@ def estimator_metric(func, name=None):
         raise TypeError(f"func must be callable, got {type(func).__name__}.")
     name = name or getattr(func, "__name__", None) or type(func).__name__
     return Metric(name=name, func=func, response=SCORER, greater_is_better=True)
+
+
+class NamedScorers:
+    """Several scorers at once: ``{name: scorer(estimator, X, y)}`` (GridSearchCV's
+    list or dict ``scoring``).
+
+    Parameters
+    ----------
+    scorers : dict of str to callable
+        Each ``scorer(estimator, X, y)``.
+    """
+
+    def __init__(self, scorers):
+        self.scorers = dict(scorers)
+
+    def __call__(self, estimator, X, y, sample_weight=None):
+        kw = {} if sample_weight is None else {"sample_weight": sample_weight}
+        return {
+            name: scorer(estimator, X, y, **(kw if takes_sample_weight(scorer) else {}))
+            for name, scorer in self.scorers.items()
+        }
+
+    def _accept_sample_weight(self):
+        return any(takes_sample_weight(s) for s in self.scorers.values())
+
+    def __repr__(self):
+        inner = ", ".join(f"{k!r}: {v!r}" for k, v in self.scorers.items())
+        return f"NamedScorers({{{inner}}})"
+
+
+def named_metric(scorer, primary=""):
+    """A metric of several named scores: a scorer returning a dict, or ``NamedScorers``.
+
+    Parameters
+    ----------
+    scorer : callable
+        ``scorer(estimator, X, y) -> dict`` (or a float: then one score, as usual).
+    primary : str
+        The name the search ranks by (``""``: the first returned).
+
+    Returns
+    -------
+    Metric
+    """
+    name = primary or getattr(scorer, "__name__", None) or type(scorer).__name__
+    return Metric(name=name, func=scorer, response=SCORER, greater_is_better=True, primary=primary)
 
 
 def _negated(known, name, greater_is_better):

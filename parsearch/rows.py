@@ -63,6 +63,8 @@ class Col:
     SCORE_STD = "score_std"
     FOLD_SCORES = "fold_scores"
     TRAIN_SCORES = "train_scores"
+    NAMED_SCORES = "named_scores"
+    SPLIT_SECONDS = "split_seconds"
     TRAIN_LOSS = "train_loss"
     EPOCH_SCORES = "epoch_scores"
     EPOCHS_TRAINED = "epochs_trained"
@@ -80,6 +82,8 @@ RESULT_COLUMNS = (
     Col.SCORE_STD,
     Col.FOLD_SCORES,
     Col.TRAIN_SCORES,
+    Col.NAMED_SCORES,
+    Col.SPLIT_SECONDS,
     Col.TRAIN_LOSS,
     Col.EPOCH_SCORES,
     Col.EPOCHS_TRAINED,
@@ -581,8 +585,8 @@ def axis_jsonable(value):
 
 
 def csv_cell(value):
-    """A value as one ``scores.csv`` cell: lists as JSON, None and NaN as empty."""
-    if isinstance(value, (list, tuple)):
+    """A value as one ``scores.csv`` cell: lists and dicts as JSON, None and NaN as empty."""
+    if isinstance(value, (list, tuple, dict)):
         return json.dumps(to_jsonable(value))
     if value is None:
         return ""

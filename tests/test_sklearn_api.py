@@ -206,3 +206,54 @@ def test_fit_params_are_cut_per_fold_or_passed_whole():
     assert cut["eval_set"] is early and cut["n"] == 6 and cut["w"] == ["b", "e"]
     assert split_params({"sample_weight": weights}, None, 6)["sample_weight"] is weights
     assert split_params(None, rows, 6) == {}
+
+
+@pytest.mark.parametrize(
+    "scoring", [["accuracy", "recall"], {"accuracy": "accuracy", "recall": "recall"}]
+)
+def test_several_metrics_equal_sklearns(data, scoring):
+    X, y = data
+    grid = {"C": [0.01, 0.1, 1.0]}
+    ours = GridSearchCV(LogisticRegression(), grid, cv=3, scoring=scoring, refit="recall")
+    theirs = SkGridSearchCV(LogisticRegression(), grid, cv=3, scoring=scoring, refit="recall")
+    ours.fit(X, y)
+    theirs.fit(X, y)
+    for key in theirs.cv_results_:
+        if "time" not in key and key != "params" and not key.startswith("param_"):
+            np.testing.assert_allclose(ours.cv_results_[key], theirs.cv_results_[key])
+    assert ours.multimetric_ and ours.best_index_ == theirs.best_index_
+    assert ours.best_score_ == pytest.approx(theirs.best_score_)
+    assert ours.score(X, y) == pytest.approx(theirs.score(X, y))
+    assert ours.result_.table["metric"][0] == "recall"  # fit_grid ranked by refit's
+
+
+def test_a_scorer_returning_a_dict_is_several_metrics(data):
+    X, y = data
+
+    def two(est, X_, y_):
+        return {"acc": est.score(X_, y_), "half": est.score(X_, y_) / 2}
+
+    search = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=3, scoring=two, refit="half")
+    search.fit(X, y)
+    np.testing.assert_allclose(
+        search.cv_results_["mean_test_half"], search.cv_results_["mean_test_acc"] / 2
+    )
+    with pytest.raises(ValueError, match="refit must be set to a scorer key"):
+        GridSearchCV(LogisticRegression(), {"C": [0.1]}, cv=3, scoring=two, refit="x").fit(X, y)
+
+
+def test_verbose_prints_each_split_and_score_refuses_unrouted_params(data, capsys):
+    X, y = data
+    search = GridSearchCV(LogisticRegression(), {"C": [0.1]}, cv=3, verbose=3).fit(X, y)
+    lines = [line for line in capsys.readouterr().out.splitlines() if "[CV" in line]
+    assert len(lines) == 3 and lines[0].startswith("[CV 1/3] END C=0.1;, score=")
+    with pytest.raises(ValueError, match="is only supported if enable_metadata_routing"):
+        search.score(X, y, sample_weight=np.ones(len(y)))
+
+
+def test_html_view_shows_the_best_estimator(data):
+    X, y = data
+    search = GridSearchCV(LogisticRegression(), {"C": [0.1, 5.0]}, cv=3)
+    assert "estimator: LogisticRegression" in search._repr_html_()
+    search.fit(X, y)
+    assert "best_estimator_: LogisticRegression" in search._repr_html_()

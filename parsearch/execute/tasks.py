@@ -88,15 +88,20 @@ def run_config(estimator, index, params, data, metric):
     failures = []
     try:
         try:
-            model, scores, train, failures = _fit_and_score(
+            model, scores, train, failures, seconds = _fit_and_score(
                 estimator, params, data, metric, read_only_view
             )
         except Exception as exc:
             if not wrote_into_input(exc):
                 raise
-            model, scores, train, failures = _fit_and_score(
+            model, scores, train, failures, seconds = _fit_and_score(
                 estimator, params, data, metric, private_copy
             )
+        row[Col.SPLIT_SECONDS] = seconds
+        if metric.primary is not None:  # several named scores: each kept, one ranked by
+            row[Col.NAMED_SCORES] = named_scores(scores, train, data.error_score)
+            scores = [_primary(s, metric.primary) for s in scores]
+            train = None if train is None else [_primary(s, metric.primary) for s in train]
         if data.train_scores:
             row[Col.TRAIN_SCORES] = train
         score = float(np.mean(scores))
@@ -122,9 +127,13 @@ def run_config(estimator, index, params, data, metric):
     except Exception as exc:
         if data.error_score == "raise":
             raise
+        kept = {
+            c: row[c] for c in (Col.TRAIN_SCORES, Col.NAMED_SCORES, Col.SPLIT_SECONDS) if c in row
+        }
         folds = row.get(Col.FOLD_SCORES)
         row = failed_row(params, exc, time.perf_counter() - start)
-        if folds is not None:  # the good folds' scores stay in the row
+        row.update(kept)  # the split scores stay in the row, as GridSearchCV keeps them
+        if folds is not None:
             row.update({Col.FOLD_SCORES: folds, Col.SCORE_STD: math.nan})
         return Outcome(index=index, row=row, traceback=traceback.format_exc())
     row.update(
@@ -146,19 +155,23 @@ def _fit_and_score(estimator, params, data, metric, protect):
 
     Returns
     -------
-    (estimator or None, list of float, list of float or None, list of str)
+    (estimator or None, list of float, list of float or None, list of tuple, dict)
         The fitted model (None under cross-validation, or after a failure), the score of
         each fold (one for a validation set), with ``data.train_scores`` each fold's
         score on its own training rows (else None), and the traceback of each split that
         raised and scored ``data.error_score`` (a number; else the exception propagates),
         as ``("fit", traceback)`` or ``("score", traceback)``; a scoring that raises is
-        warned of at once, as GridSearchCV warns of it.
+        warned of at once, as GridSearchCV warns of it; and ``{"fit": [...], "score":
+        [...]}``, each split's seconds of fitting and of scoring (0 after a failed fit).
     """
     splits = [(None, None)] if data.folds is None else data.folds
     scores, train, failures = [], [] if data.train_scores else None, []
     model = None
     n = data.X_train.shape[0]
+    seconds = {"fit": [], "score": []}
     for tr, te in splits:
+        t0 = time.perf_counter()
+        t1 = None
         try:
             model = configured(estimator, params)
             fit_params = split_params(data.fit_params, tr, n)
@@ -174,6 +187,7 @@ def _fit_and_score(estimator, params, data, metric, protect):
                     X_tr, X_te = take_columns(X_tr, tr), take_columns(X_te, tr)
                 test_weights = split_params({"w": weights}, te, n)["w"]
             model.fit(X_tr, y_tr, **fit_params)
+            t1 = time.perf_counter()
         except Exception as exc:
             if not _scores_errors(data.error_score) or wrote_into_input(exc):
                 raise
@@ -202,7 +216,41 @@ def _fit_and_score(estimator, params, data, metric, protect):
         scores.append(test_score)
         if train is not None:
             train.append(train_score)
-    return (model if data.folds is None else None), scores, train, failures
+        end = time.perf_counter()
+        seconds["fit"].append((t1 or end) - t0)
+        seconds["score"].append(0.0 if t1 is None else end - t1)
+    return (model if data.folds is None else None), scores, train, failures, seconds
+
+
+def _primary(score, primary):
+    """The score the search ranks by: the named one (``""``: the first) of a dict."""
+    if not isinstance(score, dict):
+        return score
+    if not score:
+        return np.nan
+    # a name the scorer does not give: NaN (GridSearchCV refuses that refit afterwards)
+    return score.get(primary, np.nan) if primary else next(iter(score.values()))
+
+
+def named_scores(scores, train, error_score):
+    """``{"test": {name: [score per split]}, "train": ...}`` of dicts of named scores; a
+    split that failed (a plain number) has ``error_score`` under every name. None when
+    the scorer returned plain numbers."""
+    names = list(dict.fromkeys(k for s in scores if isinstance(s, dict) for k in s))
+    if not names:
+        return None
+
+    def columns(values):
+        fill = np.nan if error_score is None or isinstance(error_score, str) else error_score
+        return {
+            n: [float(v.get(n, np.nan)) if isinstance(v, dict) else float(fill) for v in values]
+            for n in names
+        }
+
+    out = {"test": columns(scores)}
+    if train is not None:
+        out["train"] = columns(train)
+    return out
 
 
 def is_pairwise(estimator):

@@ -141,6 +141,7 @@ def plan_search(search):
         cv_scored=data.folds is not None,
         halving=search.halving,
         train_scores=data.train_scores,
+        named=search.metric.primary is not None,
     )
     identity = {
         "estimator": estimator_description(search.base, grid.always_set),
@@ -246,18 +247,23 @@ def _reusable(row, halving=False):
     return status == Status.DIVERGED or succeeded(status, row.get(Col.SCORE))
 
 
-def table_columns(grid, fused, cv_scored, halving=None, train_scores=False):
+def table_columns(grid, fused, cv_scored, halving=None, train_scores=False, named=False):
     """The columns of the table and of ``scores.csv``: parameters, results, key.
 
     ``fused``: a fused engine trains the configurations (their rows have the last
     epoch's training loss and the score after every epoch). ``train_scores``: each
-    split's score on its own training rows (``return_train_score``).
+    split's score on its own training rows (``return_train_score``). ``named``: a
+    scorer of several named scores (``named_scores``: each one's split scores).
     """
     result = [Col.SCORE, Col.STATUS, Col.ERROR, Col.FIT_SECONDS, Col.METRIC, Col.DIRECTION]
     if cv_scored:
         result += [Col.SCORE_STD, Col.FOLD_SCORES]
     if train_scores:
         result.append(Col.TRAIN_SCORES)
+    if named:
+        result.append(Col.NAMED_SCORES)
+    if not fused and halving is None:  # each split's fit and score seconds
+        result.append(Col.SPLIT_SECONDS)
     if fused:
         result += [Col.TRAIN_LOSS, Col.EPOCH_SCORES]
     if halving is not None:

@@ -18,6 +18,7 @@ import time
 import warnings
 
 import numpy as np
+from sklearn import get_config
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.exceptions import FitFailedWarning
 from sklearn.metrics import check_scoring, get_scorer
@@ -25,7 +26,18 @@ from sklearn.model_selection import ParameterGrid, ParameterSampler
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from parsearch.metrics import METRIC_NAMES, estimator_metric, is_scorer
+from parsearch.metrics import (
+    METRIC_NAMES,
+    NamedScorers,
+    is_scorer,
+    named_metric,
+    takes_sample_weight,
+)
+
+try:
+    from sklearn.utils._repr_html.estimator import _VisualBlock
+except ImportError:  # another scikit-learn: its default HTML view of the search
+    _VisualBlock = None
 
 __all__ = ["GridSearchCV", "RandomizedSearchCV"]
 
@@ -72,6 +84,35 @@ def _warn_non_finite(results):
                 category=UserWarning,
                 stacklevel=3,
             )
+
+
+def _print_splits(results):
+    """``verbose > 2``: each split's scores, as GridSearchCV prints them (here after the
+    search, not as each fit ends)."""
+    n = sum(1 for k in results if k.startswith("split") and k.endswith("_test_score"))
+    for i, params in enumerate(results["params"]):
+        text = ", ".join(f"{k}={v}" for k, v in params.items())
+        for k in range(n):
+            test = results[f"split{k}_test_score"][i]
+            train = results.get(f"split{k}_train_score")
+            score = f"{test:.3f}" if train is None else f"(train={train[i]:.3f}, test={test:.3f})"
+            print(f"[CV {k + 1}/{n}] END {text};, score={score}")
+
+
+def _refit_message(refit):
+    return (
+        "For multi-metric scoring, the parameter refit must be set to a scorer key or a "
+        "callable to refit an estimator with the best parameter setting on the whole data "
+        "and make the best_* attributes available for that metric. If this is not needed, "
+        f"refit should be set to False explicitly. {refit!r} was passed."
+    )
+
+
+def _named_scores(results):
+    """The names of several scores in ``cv_results_`` (empty for one score)."""
+    if "mean_test_score" in results:
+        return []
+    return [k[len("mean_test_") :] for k in results if k.startswith("mean_test_")]
 
 
 def _own_name(scoring):
@@ -123,8 +164,10 @@ class _BaseSearch(MetaEstimatorMixin, BaseEstimator):
         raise NotImplementedError
 
     def _metric(self):
-        """``scoring`` as fit_grid's metric (a name, a scorer, or the estimator's score)."""
+        """``scoring`` as fit_grid's metric (a name, a scorer, the estimator's score, or
+        several named scores ranked by ``refit``'s)."""
         scoring = self.scoring
+        primary = self.refit if isinstance(self.refit, str) else ""
         if scoring is None:
             check_scoring(self.estimator)  # TypeError for an estimator without score
             return None
@@ -133,11 +176,29 @@ class _BaseSearch(MetaEstimatorMixin, BaseEstimator):
         if isinstance(scoring, str):
             return get_scorer(scoring)  # ValueError for an unknown name
         if callable(scoring):
-            return scoring if is_scorer(scoring) else estimator_metric(scoring)
-        raise NotImplementedError(
-            f"scoring={scoring!r}: several metrics at once are not supported yet; give one "
-            "metric (see README, Differences from GridSearchCV)."
-        )
+            if is_scorer(scoring):
+                return scoring
+            return named_metric(scoring, primary)  # a float, or a dict of named scores
+        scorers = self._scorers()
+        if self.refit is not False and not callable(self.refit) and primary not in scorers:
+            raise ValueError(_refit_message(self.refit))
+        return named_metric(NamedScorers(scorers), primary)
+
+    def _scorers(self):
+        """A list, tuple or dict ``scoring`` as ``{name: scorer}``."""
+        scoring = self.scoring
+        if isinstance(scoring, (list, tuple, set)):
+            if not scoring or not all(isinstance(s, str) for s in scoring):
+                raise ValueError(
+                    f"scoring={scoring!r}: a list or tuple of scoring names (strings), "
+                    "non-empty and each once."
+                )
+            if len(set(scoring)) != len(scoring):
+                raise ValueError(f"scoring={scoring!r} holds a name twice.")
+            return {name: get_scorer(name) for name in scoring}
+        if isinstance(scoring, dict) and scoring:
+            return {k: get_scorer(v) if isinstance(v, str) else v for k, v in scoring.items()}
+        raise ValueError(f"scoring={scoring!r} is no scorer, name, list or dict of them.")
 
     def fit(self, X, y=None, **params):
         """Fit every candidate, score it, and refit the best on all of ``X``.
@@ -161,6 +222,8 @@ class _BaseSearch(MetaEstimatorMixin, BaseEstimator):
         X_val = y_val = None
         if self.validation is not None:
             X_val, y_val = self.validation
+        if "sample_weight" in params:
+            self._warn_unweighted_scorers()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             result = self._fit_grid(X, y, X_val, y_val, groups, params)
@@ -169,13 +232,26 @@ class _BaseSearch(MetaEstimatorMixin, BaseEstimator):
         results = result.cv_results_
         _warn_non_finite(results)
         self.cv_results_ = results
-        self.multimetric_ = False
-        self.n_splits_ = sum(1 for k in results if k.startswith("split") and "_test_" in k)
-        self.best_index_ = self._best_index(results)
-        self.best_params_ = results["params"][self.best_index_]
-        if not callable(self.refit):
-            self.best_score_ = float(results["mean_test_score"][self.best_index_])
-        self.scorer_ = check_scoring(self.estimator, self.scoring)
+        if self.verbose > 2:
+            _print_splits(results)
+        names = _named_scores(results)
+        self.multimetric_ = bool(names)
+        if names and self.refit is not False and not callable(self.refit):
+            if self.refit not in names:
+                raise ValueError(_refit_message(self.refit))
+        key = self.refit if names else "score"
+        self.n_splits_ = sum(1 for k in results if k.startswith("split") and f"_test_{key}" in k)
+        if self.refit or not names:
+            self.best_index_ = self._best_index(results, key)
+            self.best_params_ = results["params"][self.best_index_]
+            if not callable(self.refit):
+                self.best_score_ = float(results[f"mean_test_{key}"][self.best_index_])
+        if names and not callable(self.scoring):
+            self.scorer_ = self._scorers()
+        elif callable(self.scoring):
+            self.scorer_ = self.scoring
+        else:
+            self.scorer_ = check_scoring(self.estimator, self.scoring)
         if self.refit:
             self.best_estimator_ = clone(self.estimator).set_params(
                 **clone(self.best_params_, safe=False)
@@ -217,7 +293,23 @@ class _BaseSearch(MetaEstimatorMixin, BaseEstimator):
             fit_params=fit_params,
         )
 
-    def _best_index(self, results):
+    def _warn_unweighted_scorers(self):
+        """GridSearchCV's warning that a scorer takes no ``sample_weight``."""
+        if callable(self.scoring) or isinstance(self.scoring, str) or self.scoring is None:
+            scorers = {None: check_scoring(self.estimator, self.scoring)}
+        else:
+            scorers = self._scorers()
+        for name, scorer in scorers.items():
+            if not takes_sample_weight(scorer):
+                which = scorer if name is None else f"{name}={scorer}"
+                warnings.warn(
+                    f"The scoring {which} does not support sample_weight, which may lead to "
+                    f"statistically incorrect results when fitting {self} with sample_weight.",
+                    UserWarning,
+                    stacklevel=3,
+                )
+
+    def _best_index(self, results, key="score"):
         """The best candidate, as scikit-learn picks it: the first of rank 1, or ``refit``'s."""
         if callable(self.refit):
             index = self.refit(results)
@@ -226,13 +318,25 @@ class _BaseSearch(MetaEstimatorMixin, BaseEstimator):
             if index < 0 or index >= len(results["params"]):
                 raise IndexError("best_index_ index out of range")
             return int(index)
-        return int(np.asarray(results["rank_test_score"]).argmin())
+        return int(np.asarray(results[f"rank_test_{key}"]).argmin())
 
     def score(self, X, y=None, **params):
         """The score of the best estimator on ``(X, y)``, by ``scoring``."""
         _check_refit(self, "score")
         check_is_fitted(self)
-        return self.scorer_(self.best_estimator_, X, y, **params)
+        if params and not get_config().get("enable_metadata_routing", False):
+            raise ValueError(
+                f"Passing extra keyword arguments to {type(self).__name__}.score is only "
+                "supported if enable_metadata_routing=True, which you can set using "
+                "`sklearn.set_config`. See the Metadata Routing User Guide "
+                f"<https://scikit-learn.org/stable/metadata_routing.html> for more details. "
+                f"Extra parameters passed are: {set(params)}"
+            )
+        scorer = self.scorer_
+        if isinstance(scorer, dict):
+            scorer = scorer[self.refit]
+        score = scorer(self.best_estimator_, X, y, **params)
+        return score[self.refit] if isinstance(score, dict) else score
 
     @available_if(_estimator_has("score_samples"))
     def score_samples(self, X):
@@ -292,6 +396,22 @@ class _BaseSearch(MetaEstimatorMixin, BaseEstimator):
         """The classes of the best estimator."""
         _estimator_has("classes_")(self)
         return self.best_estimator_.classes_
+
+    def _visual_block(self):
+        """The HTML view: the best estimator once fitted, else the estimator (as sklearn)."""
+        if hasattr(self, "best_estimator_"):
+            key, estimator = "best_estimator_", self.best_estimator_
+        else:
+            key, estimator = "estimator", self.estimator
+        return _VisualBlock(
+            "parallel",
+            [estimator],
+            names=[f"{key}: {estimator.__class__.__name__}"],
+            name_details=[str(estimator)],
+        )
+
+    if _VisualBlock is not None:  # scikit-learn's private layout of its HTML view
+        _sk_visual_block_ = _visual_block
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
