@@ -434,23 +434,27 @@ class GridSearchCV(_BaseSearch):
         Cloned for every candidate, never changed.
     param_grid : dict or list of dict
         Parameter name -> list of values.
-    scoring : str, callable or None, default=None
-        None: the estimator's own ``score``; a scorer name; a scorer object; or a callable
-        ``scoring(estimator, X, y)``.
+    scoring : str, callable, list, tuple, dict or None, default=None
+        None: the estimator's own ``score``; a scorer name; a scorer object; a callable
+        ``scoring(estimator, X, y)`` returning a number or a dict of named scores; or
+        several scorers at once (a list or tuple of names, a dict of names or scorers),
+        ranked by ``refit``'s name.
     n_jobs : int, optional
         Parallel jobs for per-candidate fits (fused networks train in this process).
-    refit : bool or callable, default=True
-        Refit the best candidate on all of ``X``; a callable takes ``cv_results_`` and
-        returns the best index.
+    refit : bool, str or callable, default=True
+        Refit the best candidate on all of ``X`` (with several metrics: the name ranked
+        by); a callable takes ``cv_results_`` and returns the best index.
     cv : int, splitter or iterable, optional
         The folds (None: 5; stratified for classifiers). A ``PredefinedSplit`` of one
         split scores on the samples it holds out.
-    verbose, pre_dispatch
+    verbose : int, default=0
+        Above 2: each split's score is printed, after the search.
+    pre_dispatch
         Accepted for compatibility; unused.
     error_score : float or "raise", default=np.nan
-        Accepted; see README, Differences from GridSearchCV.
+        The score of a split whose fit or scoring raised; ``"raise"`` raises.
     return_train_score : bool, default=False
-        Accepted; see README, Differences from GridSearchCV.
+        Score each split's model on its training rows too (not for fused networks).
     out : str or Path, optional
         fit_grid's results folder (``scores.csv``, ``meta.json``): a rerun resumes there.
     validation : tuple of (X_val, y_val), optional
