@@ -33,6 +33,11 @@ class Data:
     fit_params : dict or None
         Keyword arguments of every ``fit`` (``sample_weight``, ...); a value with one
         entry per training sample is cut to each split's rows, others go as they are.
+    given : tuple or None
+        ``(X_train, y_train)`` as the caller gave them, where the checks turned them into
+        arrays (a list, a Series, a DataFrame of other columns): estimators fitted one by
+        one are fitted and scored on these (each fold's rows of them), as GridSearchCV
+        hands them; the search itself reads the arrays.
     """
 
     X_train: object
@@ -43,6 +48,7 @@ class Data:
     train_scores: bool = False
     error_score: object = None
     fit_params: dict | None = None
+    given: tuple | None = None
 
 
 @dataclass(frozen=True)

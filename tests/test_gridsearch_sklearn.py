@@ -25,11 +25,10 @@ HERE = Path(__file__).resolve().parent
 MEASURED_WITH = "1.9.1"
 
 #: Measured passing (of those that run, skips excluded) with scikit-learn 1.9.1.
-FLOOR = {"grid": 81, "random": 34}
+FLOOR = {"grid": 85, "random": 34}
 
 #: Why a test fails (README, "Differences from GridSearchCV", says the same).
 REASONS = {
-    "as_given": "X and y reach the estimator as arrays, not as given",
     "callbacks": "scikit-learn 1.9's callback hooks are not implemented",
     "result_": "our extra fitted attribute result_ (fit_grid's GridResult)",
     "routing": "metadata routing is not followed: fit params all go to fit",
@@ -40,21 +39,17 @@ REASONS = {
 #: The tests (by function; every parametrization of one) that fail, and why.
 EXPECTED_FAILURES = {
     "grid": {
-        "test_X_as_list": REASONS["as_given"],
         "test_custom_run_search": REASONS["result_"],
-        "test_grid_search_precomputed_kernel": REASONS["as_given"],
         "test_grid_search_with_multioutput_data": REASONS["y_1d"],
         "test_gridsearch_nd": REASONS["x_2d"],
         "test_gridsearch_no_predict": REASONS["y_1d"],
         "test_multi_metric_search_forwards_metadata": REASONS["routing"],
-        "test_pandas_input": REASONS["as_given"],
         "test_search_callbacks_no_propagation": REASONS["callbacks"],
         "test_search_callbacks_propagation": REASONS["callbacks"],
         "test_search_callbacks_receive_sample_weight": REASONS["callbacks"],
         "test_search_callbacks_receive_search_instance": REASONS["callbacks"],
         "test_search_callbacks_with_partial_fit_failures": REASONS["callbacks"],
         "test_unsupervised_grid_search": REASONS["y_1d"],
-        "test_y_as_list": REASONS["as_given"],
     },
     "random": {
         "test_grid_search_with_multioutput_data": REASONS["y_1d"],

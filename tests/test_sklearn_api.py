@@ -257,3 +257,22 @@ def test_html_view_shows_the_best_estimator(data):
     assert "estimator: LogisticRegression" in search._repr_html_()
     search.fit(X, y)
     assert "best_estimator_: LogisticRegression" in search._repr_html_()
+
+
+def test_data_reaches_the_estimator_as_given(data):
+    """A list stays a list, a Series a Series, in every fold's fit and score."""
+    import pandas as pd
+    from sklearn.utils._mocking import CheckingClassifier
+
+    X, y = data
+    seen = []
+
+    def is_list(x):
+        seen.append(type(x))
+        return isinstance(x, list)
+
+    clf = CheckingClassifier(check_X=is_list, methods_to_check=["fit"])
+    GridSearchCV(clf, {"foo_param": [1, 2]}, cv=3).fit(X.tolist(), y)
+    assert seen and set(seen) == {list}
+    series = CheckingClassifier(check_y=lambda v: isinstance(v, pd.Series))
+    GridSearchCV(series, {"foo_param": [1]}, cv=3).fit(X, pd.Series(y))

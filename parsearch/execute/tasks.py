@@ -176,13 +176,14 @@ def _fit_and_score(estimator, params, data, metric, protect):
             model = configured(estimator, params)
             fit_params = split_params(data.fit_params, tr, n)
             weights = (data.fit_params or {}).get("sample_weight")
+            X_all, y_all = data.given or (data.X_train, data.y_train)
             if tr is None:
-                X_tr, y_tr = protect(data.X_train), protect(data.y_train)
+                X_tr, y_tr = protect(X_all), protect(y_all)
                 X_te, y_te = protect(data.X_val), protect(data.y_val)
                 test_weights = None  # the validation set's own weights are not given
             else:
-                X_tr, y_tr = take_rows(data.X_train, tr), data.y_train[tr]
-                X_te, y_te = take_rows(data.X_train, te), data.y_train[te]
+                X_tr, y_tr = rows_of(X_all, tr), rows_of(y_all, tr)
+                X_te, y_te = rows_of(X_all, te), rows_of(y_all, te)
                 if is_pairwise(model):  # a kernel or distances: the training columns too
                     X_tr, X_te = take_columns(X_tr, tr), take_columns(X_te, tr)
                 test_weights = split_params({"w": weights}, te, n)["w"]
@@ -265,7 +266,20 @@ def is_pairwise(estimator):
 
 def take_columns(X, columns):
     """Columns ``columns`` of an array, a sparse matrix or a DataFrame."""
+    if isinstance(X, list):
+        raise ValueError(
+            "Precomputed kernels or affinity matrices have to be passed as arrays or sparse "
+            "matrices."
+        )
     return X.iloc[:, columns] if hasattr(X, "iloc") else X[:, columns]
+
+
+def rows_of(X, rows):
+    """Rows ``rows`` of X in X's own type: an array, a sparse matrix, anything with
+    ``iloc`` (a DataFrame, a Series), or a list."""
+    if isinstance(X, list):
+        return [X[i] for i in rows]
+    return X.iloc[rows] if hasattr(X, "iloc") else X[rows]
 
 
 def split_params(params, rows, n_samples):

@@ -514,7 +514,8 @@ def refit(base, params, data, halving=None, seed=0):
     model = configured(base, params)
     if halving is None or engine_of(base) is not None:
         # what fit returns is not used, as in sklearn
-        model.fit(data.X_train, data.y_train, **(data.fit_params or {}))
+        X, y = data.given or (data.X_train, data.y_train)
+        model.fit(X, y, **(data.fit_params or {}))
         return model
     from parsearch.halving.partial import partial_passes
 

@@ -192,6 +192,7 @@ device, random_state, halving, groups, duplicates, return_train_score, error_sco
             "return_train_score=True scores each fit on its training rows, which only "
             "estimators fitted one by one do here: not fused networks nor halving searches."
         )
+    given = (X_train, y_train)
     X_train, y_train, X_val, y_val = check_data(
         X_train,
         y_train,
@@ -235,6 +236,7 @@ device, random_state, halving, groups, duplicates, return_train_score, error_sco
             bool(return_train_score),
             error_score,
             fit_params,
+            _as_given(given, X_train, y_train, engine, halving),
         ),
         options=checked,
         engine=engine,
@@ -245,6 +247,19 @@ device, random_state, halving, groups, duplicates, return_train_score, error_sco
         halving_seed=0 if random_state is None else int(random_state),
         **where,
     )
+
+
+def _as_given(given, X_train, y_train, engine, halving):
+    """The caller's ``(X_train, y_train)`` where the checks changed their type (a list, a
+    Series, a DataFrame turned into an array; a sparse matrix is taken as CSR), for
+    estimators fitted one by one; else None. Fused networks and halving take the arrays."""
+    if engine is not None or halving is not None:
+        return None
+    X, y = given
+    if hasattr(X, "tocsr"):  # sparse: fitted as CSR, whose rows can be taken (as sklearn)
+        X = X_train
+    changed = type(X) is not type(X_train) or type(y) is not type(y_train)
+    return (X, y) if changed else None
 
 
 def _check_fit_params(fit_params, engine, halving):
