@@ -8,8 +8,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "GridResult",
+    "GridSearchCV",
     "Halving",
     "MLPClassifier",
+    "RandomizedSearchCV",
     "TorchClassifier",
     "fit_grid",
     "load_mnist",
@@ -20,6 +22,8 @@ __all__ = [
 _LAZY = {
     "fit_grid": "parsearch.search",
     "GridResult": "parsearch.search",
+    "GridSearchCV": "parsearch.search.sklearn_api",
+    "RandomizedSearchCV": "parsearch.search.sklearn_api",
     "Halving": "parsearch.halving",
     "MLPClassifier": "parsearch.nets.mlp",
     "TorchClassifier": "parsearch.torchnet.estimator",

@@ -62,13 +62,17 @@ class Grid:
         return len(self.configs)
 
 
-def expand_grid(param_grid):
+def expand_grid(param_grid, duplicates="refuse"):
     """Expand a parameter grid into configurations and axes.
 
     Parameters
     ----------
     param_grid : dict, list of dict or sklearn.model_selection.ParameterGrid
         Each dict maps a parameter name to a non-empty list of values.
+    duplicates : {"refuse", "keep"}, default="refuse"
+        A value listed twice in one list (``[0.1, 0.1]``, ``["sgd", "SGD "]``): refused,
+        as the slip it usually is, or kept as two configurations, as GridSearchCV keeps
+        them.
 
     Returns
     -------
@@ -79,17 +83,20 @@ def expand_grid(param_grid):
     Raises
     ------
     TypeError, ValueError
-        For a grid that is not a dict or a list of dicts, an empty grid, a value that
-        is not a list, an empty value list, or a value listed twice; the message names
-        the parameter.
+        For a grid that is not a dict or a list of dicts, an empty grid (``[]``; ``{}``
+        alone is one configuration, the estimator as it is, as in GridSearchCV), an
+        empty sub-grid among others, a value that is not a list, an empty value list, or
+        a value listed twice; the message names the parameter.
     """
+    if duplicates not in ("refuse", "keep"):
+        raise ValueError(f"duplicates must be 'refuse' or 'keep', got {duplicates!r}.")
     subgrids = _subgrids(param_grid)
     configs, order = [], []
     axes = {}
     on_axis = {}  # name -> the _same_value_key of each value on its axis
     for sub in subgrids:
         names = list(sub)
-        value_lists = [_check_values(name, sub[name]) for name in names]
+        value_lists = [_check_values(name, sub[name], duplicates) for name in names]
         for name, values in zip(names, value_lists):
             known, keys = axes.setdefault(name, []), on_axis.setdefault(name, set())
             for value in values:
@@ -128,6 +135,8 @@ def _subgrids(param_grid):
         )
     if not subgrids:
         raise ValueError("param_grid is empty: give at least one parameter with values.")
+    if len(subgrids) == 1 and isinstance(subgrids[0], Mapping) and not subgrids[0]:
+        return subgrids  # {}: one configuration, the estimator as it is (as GridSearchCV)
     for i, sub in enumerate(subgrids):
         if not isinstance(sub, Mapping):
             raise TypeError(f"param_grid[{i}] must be a dict of lists, got {type(sub).__name__}.")
@@ -139,7 +148,7 @@ def _subgrids(param_grid):
     return subgrids
 
 
-def _check_values(name, values):
+def _check_values(name, values, duplicates="refuse"):
     """The values of one parameter as a list: a list given, non-empty, each value once.
 
     Raises
@@ -157,7 +166,7 @@ def _check_values(name, values):
         raise ValueError(f"Parameter {name!r} has an empty list of values.")
     first = {}  # _duplicate_key -> the first value with it
     for value in values:
-        if len(values) == 1:  # the shape of a sampled search: nothing to compare
+        if len(values) == 1 or duplicates == "keep":  # one value (a sampled search's shape)
             break
         key = _duplicate_key(value)
         if key in first:

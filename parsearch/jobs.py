@@ -8,7 +8,7 @@ executors, the fused runs and the search can all import it without a circle.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,21 @@ class Data:
         Validation data; None when scoring by cross-validation.
     folds : list of (ndarray, ndarray) or None
         Train and test indices into the training data, for cross-validation.
+    train_scores : bool
+        Whether each split's model is scored on the rows it was fitted on too
+        (GridSearchCV's ``return_train_score``).
+    error_score : None, "raise" or float
+        What a split whose fit or scoring raises scores (GridSearchCV's ``error_score``):
+        None fails the configuration as a whole, ``"raise"`` raises, a number is that
+        split's score and the others are kept.
+    fit_params : dict or None
+        Keyword arguments of every ``fit`` (``sample_weight``, ...); a value with one
+        entry per training sample is cut to each split's rows, others go as they are.
+    given : tuple or None
+        ``(X_train, y_train)`` as the caller gave them, where the checks turned them into
+        arrays (a list, a Series, a DataFrame of other columns): estimators fitted one by
+        one are fitted and scored on these (each fold's rows of them), as GridSearchCV
+        hands them; the search itself reads the arrays.
     """
 
     X_train: object
@@ -30,6 +45,10 @@ class Data:
     X_val: object = None
     y_val: object = None
     folds: list | None = None
+    train_scores: bool = False
+    error_score: object = None
+    fit_params: dict | None = None
+    given: tuple | None = None
 
 
 @dataclass(frozen=True)
@@ -83,9 +102,12 @@ class Outcome:
         The fitted model that was scored (None after cross-validation or failure).
     traceback : str or None
         Traceback of the exception of a failed configuration.
+    split_failures : list of str
+        With a numeric ``Data.error_score``: the traceback of each split that raised.
     """
 
     index: int
     row: dict
     model: object = None
     traceback: str | None = None
+    split_failures: list = field(default_factory=list)

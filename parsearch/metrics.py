@@ -54,6 +54,10 @@ class Metric:
         scorers give it (greater is better).
     registered : str or None
         The registry name the metric comes from (None for a callable or a scorer).
+    primary : str or None
+        For a scorer that may return several named scores (a dict: GridSearchCV's
+        multi-metric scoring): the name of the one the search ranks by (``""``: the
+        first returned); the others are kept too (the column ``named_scores``).
     """
 
     name: str
@@ -65,6 +69,7 @@ class Metric:
     methods: tuple = ("predict_proba",)
     sign: int = 1
     registered: str | None = None
+    primary: str | None = None
 
     @property
     def direction(self):
@@ -117,7 +122,7 @@ class Metric:
                 y_out = y_out[:, 1]
         return self.sign * float(self.func(y_true, y_out, **kwargs))
 
-    def score_model(self, model, X, y):
+    def score_model(self, model, X, y, sample_weight=None):
         """Score a fitted model on ``(X, y)``.
 
         Parameters
@@ -126,13 +131,25 @@ class Metric:
             A fitted estimator.
         X, y : array-like
             Data to score on.
+        sample_weight : array-like, optional
+            The samples' weights, given to a scorer object, the estimator's ``score`` or a
+            metric of ``(estimator, X, y)`` that takes them (as GridSearchCV passes
+            ``fit``'s ``sample_weight`` to its scorer); named metrics and
+            ``metric(y_true, y_pred)`` score unweighted.
 
         Returns
         -------
-        float
+        float, or dict of str to float
+            A dict where the scorer returns several named scores (see ``primary``).
         """
         if self.response == SCORER:  # make_scorer(...): its own response method and sign
-            return float(self.func(model, X, y))
+            if sample_weight is not None and takes_sample_weight(self.func):
+                value = self.func(model, X, y, sample_weight=sample_weight)
+            else:
+                value = self.func(model, X, y)
+            if isinstance(value, dict) and self.primary is not None:
+                return {str(k): float(v) for k, v in value.items()}
+            return float(value)
         if self.response == PROBA:
             out = _scores(model, X, self.methods, self.name)
         else:
@@ -404,7 +421,16 @@ def get_metric(metric="accuracy", greater_is_better=None):
         )
     if greater_is_better is not None:
         greater_is_better = bool(greater_is_better)
-    if _is_scorer(metric):
+    if isinstance(metric, Metric):
+        return metric
+    if metric is None:
+        if greater_is_better is False:
+            raise ValueError(
+                "metric=None scores by the estimator's own score method, which is greater "
+                "is better; leave greater_is_better as None."
+            )
+        return ESTIMATOR_SCORE
+    if is_scorer(metric):
         if greater_is_better is False:
             raise ValueError(
                 "A scikit-learn scorer is greater-is-better (make_scorer negates losses); "
@@ -442,6 +468,102 @@ def get_metric(metric="accuracy", greater_is_better=None):
     return known
 
 
+def estimator_score(estimator, X, y, sample_weight=None):
+    """The estimator's own ``score(X, y)``: what ``metric=None`` scores by."""
+    if sample_weight is None:
+        return estimator.score(X, y)
+    return estimator.score(X, y, sample_weight=sample_weight)
+
+
+def takes_sample_weight(func):
+    """Whether a scorer object or a function of ``(estimator, X, y)`` takes
+    ``sample_weight`` (a scorer: whether its metric does)."""
+    accept = getattr(func, "_accept_sample_weight", None)
+    if callable(accept):
+        return bool(accept())
+    if func is estimator_score:
+        return True
+    try:
+        params = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return False
+    return "sample_weight" in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
+
+
+#: ``metric=None``: the estimator's own ``score``, greater is better, as GridSearchCV's
+#: ``scoring=None`` (mean accuracy for a classifier, R^2 for a regressor).
+ESTIMATOR_SCORE = Metric("score", estimator_score, SCORER, _HIGHER)
+
+
+def estimator_metric(func, name=None):
+    """A metric ``func(estimator, X, y)`` called on the fitted model, greater is better.
+
+    What GridSearchCV's ``scoring`` takes as a callable; ``fit_grid`` takes a plain
+    callable as ``metric(y_true, y_pred)``, so such a function goes through this.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(estimator, X, y) -> float``.
+    name : str, optional
+        The name in the table (default: the function's).
+
+    Returns
+    -------
+    Metric
+    """
+    if not callable(func):
+        raise TypeError(f"func must be callable, got {type(func).__name__}.")
+    name = name or getattr(func, "__name__", None) or type(func).__name__
+    return Metric(name=name, func=func, response=SCORER, greater_is_better=True)
+
+
+class NamedScorers:
+    """Several scorers at once: ``{name: scorer(estimator, X, y)}`` (GridSearchCV's
+    list or dict ``scoring``).
+
+    Parameters
+    ----------
+    scorers : dict of str to callable
+        Each ``scorer(estimator, X, y)``.
+    """
+
+    def __init__(self, scorers):
+        self.scorers = dict(scorers)
+
+    def __call__(self, estimator, X, y, sample_weight=None):
+        kw = {} if sample_weight is None else {"sample_weight": sample_weight}
+        return {
+            name: scorer(estimator, X, y, **(kw if takes_sample_weight(scorer) else {}))
+            for name, scorer in self.scorers.items()
+        }
+
+    def _accept_sample_weight(self):
+        return any(takes_sample_weight(s) for s in self.scorers.values())
+
+    def __repr__(self):
+        inner = ", ".join(f"{k!r}: {v!r}" for k, v in self.scorers.items())
+        return f"NamedScorers({{{inner}}})"
+
+
+def named_metric(scorer, primary=""):
+    """A metric of several named scores: a scorer returning a dict, or ``NamedScorers``.
+
+    Parameters
+    ----------
+    scorer : callable
+        ``scorer(estimator, X, y) -> dict`` (or a float: then one score, as usual).
+    primary : str
+        The name the search ranks by (``""``: the first returned).
+
+    Returns
+    -------
+    Metric
+    """
+    name = primary or getattr(scorer, "__name__", None) or type(scorer).__name__
+    return Metric(name=name, func=scorer, response=SCORER, greater_is_better=True, primary=primary)
+
+
 def _negated(known, name, greater_is_better):
     """``neg_<loss>``: the loss negated, greater is better, as scikit-learn's scorer gives it."""
     if known.greater_is_better:
@@ -458,7 +580,7 @@ def _negated(known, name, greater_is_better):
     return replace(known, name=name, greater_is_better=True, sign=-1)
 
 
-def _is_scorer(metric):
+def is_scorer(metric):
     """Whether ``metric`` is a scikit-learn scorer (``make_scorer``, ``get_scorer``)."""
     return callable(metric) and hasattr(metric, "_score_func") and hasattr(metric, "_sign")
 

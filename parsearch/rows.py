@@ -62,6 +62,9 @@ class Col:
     DIRECTION = "direction"
     SCORE_STD = "score_std"
     FOLD_SCORES = "fold_scores"
+    TRAIN_SCORES = "train_scores"
+    NAMED_SCORES = "named_scores"
+    SPLIT_SECONDS = "split_seconds"
     TRAIN_LOSS = "train_loss"
     EPOCH_SCORES = "epoch_scores"
     EPOCHS_TRAINED = "epochs_trained"
@@ -78,6 +81,9 @@ RESULT_COLUMNS = (
     Col.DIRECTION,
     Col.SCORE_STD,
     Col.FOLD_SCORES,
+    Col.TRAIN_SCORES,
+    Col.NAMED_SCORES,
+    Col.SPLIT_SECONDS,
     Col.TRAIN_LOSS,
     Col.EPOCH_SCORES,
     Col.EPOCHS_TRAINED,
@@ -579,8 +585,8 @@ def axis_jsonable(value):
 
 
 def csv_cell(value):
-    """A value as one ``scores.csv`` cell: lists as JSON, None and NaN as empty."""
-    if isinstance(value, (list, tuple)):
+    """A value as one ``scores.csv`` cell: lists and dicts as JSON, None and NaN as empty."""
+    if isinstance(value, (list, tuple, dict)):
         return json.dumps(to_jsonable(value))
     if value is None:
         return ""

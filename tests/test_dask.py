@@ -78,7 +78,7 @@ def split(mnist_small):
 
 
 def without_timing(table):
-    return table.drop(columns=[Col.FIT_SECONDS])
+    return table.drop(columns=[Col.FIT_SECONDS, Col.SPLIT_SECONDS], errors="ignore")
 
 
 def sgd():

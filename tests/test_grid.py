@@ -148,9 +148,12 @@ def test_empty_grid(grid):
         expand_grid(grid)
 
 
-def test_empty_dict_grid():
-    with pytest.raises(ValueError, match="empty"):
-        expand_grid({})
+@pytest.mark.parametrize("grid", [{}, [{}]])
+def test_empty_dict_grid_is_one_configuration_of_no_parameters(grid):
+    expanded = expand_grid(grid)
+    assert expanded.configs == [{}]
+    assert expanded.axes == {}
+    assert expanded.sklearn_order == [0]
 
 
 def test_empty_subgrid_names_its_position():

@@ -110,10 +110,33 @@ def test_unknown_name_without_close_match():
     assert "callable" in message
 
 
-@pytest.mark.parametrize("metric", [3, None, ["accuracy"]])
+@pytest.mark.parametrize("metric", [3, ["accuracy"]])
 def test_metric_of_the_wrong_type(metric):
     with pytest.raises(TypeError, match="metric must be a metric name or a callable"):
         get_metric(metric)
+
+
+def test_metric_none_is_the_estimators_own_score():
+    from sklearn.linear_model import Ridge
+
+    metric = get_metric(None)
+    assert metric.greater_is_better and metric.name == "score"
+    X = np.arange(20.0).reshape(10, 2)
+    y = X @ [1.0, -2.0]
+    model = Ridge().fit(X[:6], y[:6])
+    assert metric.score_model(model, X[6:], y[6:]) == model.score(X[6:], y[6:])
+    with pytest.raises(ValueError, match="greater is better"):
+        get_metric(None, greater_is_better=False)
+
+
+def test_estimator_metric_calls_the_fitted_model():
+    from sklearn.dummy import DummyClassifier
+
+    from parsearch.metrics import estimator_metric
+
+    metric = estimator_metric(lambda est, X, y: float(len(est.classes_) + len(y)), name="n")
+    model = DummyClassifier().fit([[0], [1]], [0, 1])
+    assert (metric.name, metric.score_model(model, [[0]] * 3, [0] * 3)) == ("n", 5.0)
 
 
 @pytest.mark.parametrize(

@@ -569,7 +569,7 @@ def test_sigkill_mid_grid_then_resume(split, tmp_path):
 BAD_CALLS = {
     "length mismatch": lambda d: dict(y_train=d["ytr"][:-1]),
     "X_val without y_val": lambda d: dict(y_val=None),
-    "empty grid": lambda d: dict(param_grid={}),
+    "empty grid": lambda d: dict(param_grid=[]),
     "empty values": lambda d: dict(param_grid={"alpha": []}),
     "bare scalar": lambda d: dict(param_grid={"alpha": 0.1}),
     "bare string": lambda d: dict(param_grid={"penalty": "l2"}),

@@ -10,6 +10,7 @@ import copy
 import math
 import time
 import traceback
+import warnings
 
 import numpy as np
 from sklearn.base import clone
@@ -66,7 +67,9 @@ def run_config(estimator, index, params, data, metric):
     anyway is fitted again on private copies (one copy of the data for that
     configuration; scikit-learn's own in-place transformers, such as
     ``StandardScaler(copy=False)``, copy a read-only input themselves). Under
-    cross-validation every fold's rows are copies already, as GridSearchCV's are. What
+    cross-validation every fold's rows are copies already, as GridSearchCV's are; for a
+    pairwise estimator (``kernel="precomputed"``) a fold's matrices keep the training
+    columns only, as GridSearchCV cuts them. What
     ``fit`` returns is not used: the estimator object is the fitted model, as in
     scikit-learn.
 
@@ -76,27 +79,61 @@ def run_config(estimator, index, params, data, metric):
         With status ``"failed"`` and the error message if anything raised, or if the
         score (under cross-validation: the score of some fold) is not finite; a fold's
         scores are kept in the failed row, as GridSearchCV keeps every split's score.
+        With a numeric ``data.error_score`` a split that raised scores that number, the
+        row (failed) keeps the mean of its splits, and ``split_failures`` says why;
+        with ``"raise"`` the exception propagates.
     """
     start = time.perf_counter()
     row = new_row(params)
+    failures = []
     try:
         try:
-            model, scores = _fit_and_score(estimator, params, data, metric, read_only_view)
+            model, scores, train, failures, seconds = _fit_and_score(
+                estimator, params, data, metric, read_only_view
+            )
         except Exception as exc:
             if not wrote_into_input(exc):
                 raise
-            model, scores = _fit_and_score(estimator, params, data, metric, private_copy)
+            model, scores, train, failures, seconds = _fit_and_score(
+                estimator, params, data, metric, private_copy
+            )
+        row[Col.SPLIT_SECONDS] = seconds
+        if metric.primary is not None:  # several named scores: each kept, one ranked by
+            row[Col.NAMED_SCORES] = named_scores(scores, train, data.error_score)
+            scores = [_primary(s, metric.primary) for s in scores]
+            train = None if train is None else [_primary(s, metric.primary) for s in train]
+        if data.train_scores:
+            row[Col.TRAIN_SCORES] = train
         score = float(np.mean(scores))
         std = None
         if data.folds is not None:
             row[Col.FOLD_SCORES] = [float(s) for s in scores]
             std = float(np.std(scores))
+        if failures:
+            row.update(
+                {
+                    Col.SCORE: score,
+                    Col.STATUS: Status.FAILED,
+                    Col.ERROR: f"{len(failures)} of {len(scores)} splits failed: "
+                    + failures[0][1].strip().splitlines()[-1],
+                    Col.FIT_SECONDS: time.perf_counter() - start,
+                    Col.SCORE_STD: std,
+                }
+            )
+            fits = [text for kind, text in failures if kind == "fit"]
+            return Outcome(index, row, traceback=failures[0][1], split_failures=fits)
         if not np.isfinite(score):
             raise FloatingPointError(_nonfinite(metric, scores, data.folds is not None))
     except Exception as exc:
+        if data.error_score == "raise":
+            raise
+        kept = {
+            c: row[c] for c in (Col.TRAIN_SCORES, Col.NAMED_SCORES, Col.SPLIT_SECONDS) if c in row
+        }
         folds = row.get(Col.FOLD_SCORES)
         row = failed_row(params, exc, time.perf_counter() - start)
-        if folds is not None:  # the good folds' scores stay in the row
+        row.update(kept)  # the split scores stay in the row, as GridSearchCV keeps them
+        if folds is not None:
             row.update({Col.FOLD_SCORES: folds, Col.SCORE_STD: math.nan})
         return Outcome(index=index, row=row, traceback=traceback.format_exc())
     row.update(
@@ -118,20 +155,162 @@ def _fit_and_score(estimator, params, data, metric, protect):
 
     Returns
     -------
-    (estimator or None, list of float)
-        The fitted model (None under cross-validation) and the score of each fold (one
-        for a validation set).
+    (estimator or None, list of float, list of float or None, list of tuple, dict)
+        The fitted model (None under cross-validation, or after a failure), the score of
+        each fold (one for a validation set), with ``data.train_scores`` each fold's
+        score on its own training rows (else None), and the traceback of each split that
+        raised and scored ``data.error_score`` (a number; else the exception propagates),
+        as ``("fit", traceback)`` or ``("score", traceback)``; a scoring that raises is
+        warned of at once, as GridSearchCV warns of it; and ``{"fit": [...], "score":
+        [...]}``, each split's seconds of fitting and of scoring (0 after a failed fit).
     """
-    if data.folds is None:
-        model = configured(estimator, params)
-        model.fit(protect(data.X_train), protect(data.y_train))
-        return model, [metric.score_model(model, protect(data.X_val), protect(data.y_val))]
-    scores = []
-    for tr, te in data.folds:
-        model = configured(estimator, params)
-        model.fit(take_rows(data.X_train, tr), data.y_train[tr])
-        scores.append(metric.score_model(model, take_rows(data.X_train, te), data.y_train[te]))
-    return None, scores
+    splits = [(None, None)] if data.folds is None else data.folds
+    scores, train, failures = [], [] if data.train_scores else None, []
+    model = None
+    n = data.X_train.shape[0]
+    seconds = {"fit": [], "score": []}
+    for tr, te in splits:
+        t0 = time.perf_counter()
+        t1 = None
+        try:
+            model = configured(estimator, params)
+            fit_params = split_params(data.fit_params, tr, n)
+            weights = (data.fit_params or {}).get("sample_weight")
+            X_all, y_all = data.given or (data.X_train, data.y_train)
+            if tr is None:
+                X_tr, y_tr = protect(X_all), protect(y_all)
+                X_te, y_te = protect(data.X_val), protect(data.y_val)
+                test_weights = None  # the validation set's own weights are not given
+            else:
+                X_tr, y_tr = rows_of(X_all, tr), rows_of(y_all, tr)
+                X_te, y_te = rows_of(X_all, te), rows_of(y_all, te)
+                if is_pairwise(model):  # a kernel or distances: the training columns too
+                    X_tr, X_te = take_columns(X_tr, tr), take_columns(X_te, tr)
+                test_weights = split_params({"w": weights}, te, n)["w"]
+            model.fit(X_tr, y_tr, **fit_params)
+            t1 = time.perf_counter()
+        except Exception as exc:
+            if not _scores_errors(data.error_score) or wrote_into_input(exc):
+                raise
+            failures.append(("fit", traceback.format_exc()))
+            test_score = train_score = float(data.error_score)
+            model = None
+        else:
+            try:
+                test_score = metric.score_model(model, X_te, y_te, test_weights)
+                train_weights = fit_params.get("sample_weight")
+                train_score = (
+                    None if train is None else metric.score_model(model, X_tr, y_tr, train_weights)
+                )
+            except Exception as exc:
+                if not _scores_errors(data.error_score) or wrote_into_input(exc):
+                    raise
+                failures.append(("score", traceback.format_exc()))
+                test_score = train_score = float(data.error_score)
+                warnings.warn(
+                    "Scoring failed. The score on this train-test partition for these "
+                    f"parameters will be set to {data.error_score}. Details: \n"
+                    f"{failures[-1][1]}",
+                    UserWarning,
+                    stacklevel=2,
+                )
+        scores.append(test_score)
+        if train is not None:
+            train.append(train_score)
+        end = time.perf_counter()
+        seconds["fit"].append((t1 or end) - t0)
+        seconds["score"].append(0.0 if t1 is None else end - t1)
+    return (model if data.folds is None else None), scores, train, failures, seconds
+
+
+def _primary(score, primary):
+    """The score the search ranks by: the named one (``""``: the first) of a dict."""
+    if not isinstance(score, dict):
+        return score
+    if not score:
+        return np.nan
+    # a name the scorer does not give: NaN (GridSearchCV refuses that refit afterwards)
+    return score.get(primary, np.nan) if primary else next(iter(score.values()))
+
+
+def named_scores(scores, train, error_score):
+    """``{"test": {name: [score per split]}, "train": ...}`` of dicts of named scores; a
+    split that failed (a plain number) has ``error_score`` under every name. None when
+    the scorer returned plain numbers."""
+    names = list(dict.fromkeys(k for s in scores if isinstance(s, dict) for k in s))
+    if not names:
+        return None
+
+    def columns(values):
+        fill = np.nan if error_score is None or isinstance(error_score, str) else error_score
+        return {
+            n: [float(v.get(n, np.nan)) if isinstance(v, dict) else float(fill) for v in values]
+            for n in names
+        }
+
+    out = {"test": columns(scores)}
+    if train is not None:
+        out["train"] = columns(train)
+    return out
+
+
+def is_pairwise(estimator):
+    """Whether the estimator takes a (samples x samples) matrix (``kernel="precomputed"``)."""
+    from sklearn.utils import get_tags
+
+    try:
+        return bool(get_tags(estimator).input_tags.pairwise)
+    except Exception:  # an estimator without scikit-learn's tags
+        return False
+
+
+def take_columns(X, columns):
+    """Columns ``columns`` of an array, a sparse matrix or a DataFrame."""
+    if isinstance(X, list):
+        raise ValueError(
+            "Precomputed kernels or affinity matrices have to be passed as arrays or sparse "
+            "matrices."
+        )
+    return X.iloc[:, columns] if hasattr(X, "iloc") else X[:, columns]
+
+
+def rows_of(X, rows):
+    """Rows ``rows`` of X in X's own type: an array, a sparse matrix, anything with
+    ``iloc`` (a DataFrame, a Series), or a list."""
+    if isinstance(X, list):
+        return [X[i] for i in rows]
+    return X.iloc[rows] if hasattr(X, "iloc") else X[rows]
+
+
+def split_params(params, rows, n_samples):
+    """``fit`` keyword arguments for the training ``rows`` of a split (None: all rows).
+
+    As GridSearchCV cuts them: a value with one entry per sample (an array, a list, a
+    Series) is cut to the rows; anything else (a scalar, a callable, a tuple such as an
+    early-stopping validation set) goes as it is.
+    """
+    if not params:
+        return {}
+    if rows is None:
+        return dict(params)
+    return {name: _rows_of(value, rows, n_samples) for name, value in params.items()}
+
+
+def _rows_of(value, rows, n_samples):
+    if value is None or isinstance(value, (str, bytes, tuple)) or callable(value):
+        return value
+    if hasattr(value, "iloc") or isinstance(value, np.ndarray) or hasattr(value, "tocsr"):
+        if getattr(value, "ndim", 1) and value.shape[0] == n_samples:
+            return take_rows(value, rows)
+        return value
+    if isinstance(value, list) and len(value) == n_samples:
+        return [value[i] for i in rows]
+    return value
+
+
+def _scores_errors(error_score):
+    """Whether a split that raises scores ``error_score`` (a number) instead of raising."""
+    return error_score is not None and not isinstance(error_score, str)
 
 
 def _nonfinite(metric, scores, cross_validated):

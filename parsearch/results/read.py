@@ -97,9 +97,12 @@ def read_scores(folder):
     for column in NUMERIC_COLUMNS:
         if column in table.columns:
             table[column] = _numbers(table[column], column, path)
-    for column in (Col.EPOCH_SCORES, Col.FOLD_SCORES):
+    for column in (Col.EPOCH_SCORES, Col.FOLD_SCORES, Col.TRAIN_SCORES):
         if column in table.columns:
             table[column] = _score_lists(table[column], column, path)
+    for column in (Col.NAMED_SCORES, Col.SPLIT_SECONDS):
+        if column in table.columns:
+            table[column] = [_json_dict(v) for v in table[column]]
     if Col.ERROR in table.columns:
         table[Col.ERROR] = ["" if pd.isna(v) else str(v) for v in table[Col.ERROR]]
     _check_values(table, path)
@@ -164,6 +167,18 @@ def _score_lists(column, name, path):
             )
         parsed.append(scores)
     return parsed
+
+
+def _json_dict(value):
+    """A dict cell parsed from JSON (None for an empty or unreadable one: the column only
+    adds detail, GridSearchCV's per-split times and named scores)."""
+    if not (isinstance(value, str) and value):
+        return None
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
 
 
 def _complete_records(text):

@@ -49,6 +49,10 @@ def fit_grid(
     random_state=0,
     lock_timeout=0,
     halving=None,
+    duplicates="refuse",
+    return_train_score=False,
+    error_score=None,
+    fit_params=None,
 ):
     """Fit every configuration of a parameter grid, score each, and keep the best.
 
@@ -134,6 +138,29 @@ def fit_grid(
         it would alone. ``True`` is ``Halving()`` (factor 3, from 1 epoch). With ``out``,
         a search killed mid-halving goes on from its last rung (see
         ``parsearch.halving.run``).
+    duplicates : {"refuse", "keep"}, default="refuse"
+        A value listed twice in one list of the grid: refused before any work (usually
+        a slip: ``[0.1, 0.1]``, ``["sgd", "SGD "]``), or kept, each a configuration of
+        its own, as GridSearchCV keeps them.
+    return_train_score : bool, default=False
+        Score each fit on its own training rows too, in the column ``train_scores`` (a
+        list, one per split) and ``cv_results_``'s ``*_train_score``, as GridSearchCV's
+        option of that name (not for fused networks nor halving).
+    error_score : None, "raise" or float, optional
+        A fit or scoring that raises: None (the default) fails its configuration (a
+        ``FitFailedWarning`` each; every one failing raises ``RuntimeError``). As
+        GridSearchCV's option: ``"raise"`` raises the first such error; a number (NaN
+        too) is that split's score, the configuration's row is ``failed`` with the mean
+        of its splits, one ``FitFailedWarning`` counts the failed fits, a ``ValueError``
+        says when every fit failed, and configurations that merely score NaN never stop
+        the search. Fused networks and halving fail a configuration as a whole.
+    fit_params : dict, optional
+        Keyword arguments of every ``fit``, as ``GridSearchCV.fit(X, y, **params)`` takes
+        them: a value with one entry per training sample (``sample_weight``) is cut to
+        each fold's rows, anything else goes as it is. ``sample_weight`` also weighs the
+        test rows' score for a scorer object, ``metric=None`` and a metric of
+        ``(estimator, X, y)`` that take it (named metrics score unweighted). Not for fused
+        networks nor halving; the values are in the resume identity.
 
     Returns
     -------
@@ -174,6 +201,10 @@ def fit_grid(
         device=device,
         random_state=random_state,
         halving=halving,
+        duplicates=duplicates,
+        return_train_score=return_train_score,
+        error_score=error_score,
+        fit_params=fit_params,
         n_jobs=n_jobs,
         backend=backend,
         client=client,

@@ -15,8 +15,9 @@ returns its own part, which the next phase takes:
 from __future__ import annotations
 
 import contextlib
+import functools
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -47,7 +48,15 @@ from parsearch.results.identity import (
 )
 from parsearch.results.read import read_meta
 from parsearch.results.store import ResultStore
-from parsearch.rows import BestSoFar, Col, Status, config_key, slot_keys, succeeded
+from parsearch.rows import (
+    BestSoFar,
+    Col,
+    Status,
+    config_key,
+    exact_repr,
+    slot_keys,
+    succeeded,
+)
 from parsearch.search.meta import finish_meta, start_meta
 from parsearch.search.progress import prefetch_plotting, progress_bar
 from parsearch.search.result import GridResult
@@ -102,11 +111,14 @@ class Collected:
         Each configuration's fitted model (None where none, or unless kept).
     best : parsearch.rows.BestSoFar
         The best row.
+    failures : list of str
+        With a numeric ``error_score``: the traceback of every split that raised.
     """
 
     rows: list
     models: list
     best: BestSoFar
+    failures: list = field(default_factory=list)
 
 
 def plan_search(search):
@@ -124,7 +136,12 @@ def plan_search(search):
     grid, data, options = search.grid, search.data, search.options
     keys = [config_key(c) for c in grid.configs]
     columns = table_columns(
-        grid, search.engine is not None, cv_scored=data.folds is not None, halving=search.halving
+        grid,
+        search.engine is not None,
+        cv_scored=data.folds is not None,
+        halving=search.halving,
+        train_scores=data.train_scores,
+        named=search.metric.primary is not None,
     )
     identity = {
         "estimator": estimator_description(search.base, grid.always_set),
@@ -135,6 +152,10 @@ def plan_search(search):
         "metric": metric_identity(search.metric),
         "validation": "holdout" if data.folds is None else folds_identity(data.folds),
     }
+    if data.fit_params:  # only then: folders of other searches still resume
+        identity["fit_params"] = {k: exact_repr(v) for k, v in sorted(data.fit_params.items())}
+    if data.train_scores:  # only then: folders without train scores still resume
+        identity["train_scores"] = True
     if search.halving is not None:  # only then: folders of other searches still resume
         seed = None if search.engine is not None else search.halving_seed  # passes' order
         identity["halving"] = halving_identity(search.halving, seed)
@@ -226,15 +247,23 @@ def _reusable(row, halving=False):
     return status == Status.DIVERGED or succeeded(status, row.get(Col.SCORE))
 
 
-def table_columns(grid, fused, cv_scored, halving=None):
+def table_columns(grid, fused, cv_scored, halving=None, train_scores=False, named=False):
     """The columns of the table and of ``scores.csv``: parameters, results, key.
 
     ``fused``: a fused engine trains the configurations (their rows have the last
-    epoch's training loss and the score after every epoch).
+    epoch's training loss and the score after every epoch). ``train_scores``: each
+    split's score on its own training rows (``return_train_score``). ``named``: a
+    scorer of several named scores (``named_scores``: each one's split scores).
     """
     result = [Col.SCORE, Col.STATUS, Col.ERROR, Col.FIT_SECONDS, Col.METRIC, Col.DIRECTION]
     if cv_scored:
         result += [Col.SCORE_STD, Col.FOLD_SCORES]
+    if train_scores:
+        result.append(Col.TRAIN_SCORES)
+    if named:
+        result.append(Col.NAMED_SCORES)
+    if not fused and halving is None:  # each split's fit and score seconds
+        result.append(Col.SPLIT_SECONDS)
     if fused:
         result += [Col.TRAIN_LOSS, Col.EPOCH_SCORES]
     if halving is not None:
@@ -348,7 +377,11 @@ def collect(search, store, collected, outcome):
     if store:
         store.append(row)
     config = search.grid.configs[outcome.index]
-    if outcome.traceback:
+    if search.data.error_score is not None and not isinstance(search.data.error_score, str):
+        # a numeric error_score: the fits that raised are counted in one warning at the end
+        # (as GridSearchCV's), a scoring that raised was warned of as it happened
+        collected.failures.extend(outcome.split_failures)
+    elif outcome.traceback:
         warnings.warn(
             f"Configuration {config} failed: {row[Col.ERROR]}\n{outcome.traceback}",
             FitFailedWarning,
@@ -378,7 +411,10 @@ def finish_search(search, plan, collected):
     table = results_table(collected.rows, plan.columns, search.metric)
     meta, store, best = plan.meta, plan.store, collected.best
     meta.update(finish_meta(search.grid, best, search.t0, table))
-    if meta["status"] == ALL_FAILED:
+    error_score = search.data.error_score
+    if error_score is not None:
+        _fit_failures(collected.failures, len(table) * search.n_folds, error_score)
+    if meta["status"] == ALL_FAILED and error_score is None:
         if store:
             store.write_meta(meta)
         errors = [e for e in table[Col.ERROR] if e] or ["no score"]
@@ -394,6 +430,23 @@ def finish_search(search, plan, collected):
             f"All {len(table)} configurations failed or diverged; the first error: {errors[0]}"
         )
     base, data = search.base, search.data
+    if best.index is None:  # error_score given and no configuration scored: as sklearn
+        if store:
+            store.write_meta(meta)
+        return GridResult(
+            table=table,
+            best_params=None,
+            best_score=float("nan"),
+            _best_model=None,
+            metric=search.metric.name,
+            greater_is_better=search.metric.greater_is_better,
+            axes=search.grid.axes,
+            out=search.options.out,
+            meta=meta,
+            models=collected.models if search.options.keep_models == "all" else None,
+            configs=[dict(c) for c in search.grid.configs],
+            _sklearn_order=search.grid.sklearn_order,
+        )
     best_params = dict(search.grid.configs[best.index])
     result = GridResult(
         table=table,
@@ -406,7 +459,9 @@ def finish_search(search, plan, collected):
         out=search.options.out,
         meta=meta,
         models=collected.models if search.options.keep_models == "all" else None,
-        _refit=lambda: refit(base, best_params, data, search.halving, search.halving_seed),
+        _refit=functools.partial(
+            refit, base, best_params, data, search.halving, search.halving_seed
+        ),
         configs=[dict(c) for c in search.grid.configs],
         _sklearn_order=search.grid.sklearn_order,
     )
@@ -422,6 +477,34 @@ def finish_search(search, plan, collected):
     return result
 
 
+def _fit_failures(failures, n_fits, error_score):
+    """GridSearchCV's account of fits that raised: a ValueError when every fit did, else
+    one FitFailedWarning that counts them and shows each distinct error once."""
+    if not failures:
+        return
+    counts = {}
+    for text in failures:
+        counts[text] = counts.get(text, 0) + 1
+    details = "\n".join(
+        f"{'-' * 80}\n{n} fits failed with the following error:\n{text}"
+        for text, n in counts.items()
+    )
+    if len(failures) == n_fits:
+        raise ValueError(
+            f"\nAll the {n_fits} fits failed.\nIt is very likely that your model is "
+            "misconfigured.\nYou can try to debug the error by setting error_score='raise'."
+            f"\n\nBelow are more details about the failures:\n{details}"
+        )
+    warnings.warn(
+        f"\n{len(failures)} fits failed out of a total of {n_fits}.\nThe score on these "
+        f"train-test partitions for these parameters will be set to {error_score}.\nIf "
+        "these failures are not expected, you can try to debug them by setting "
+        f"error_score='raise'.\n\nBelow are more details about the failures:\n{details}",
+        FitFailedWarning,
+        stacklevel=4,
+    )
+
+
 def refit(base, params, data, halving=None, seed=0):
     """The best configuration fitted on all the training data, as the search fitted it.
 
@@ -430,7 +513,9 @@ def refit(base, params, data, halving=None, seed=0):
     """
     model = configured(base, params)
     if halving is None or engine_of(base) is not None:
-        model.fit(data.X_train, data.y_train)  # what fit returns is not used, as in sklearn
+        # what fit returns is not used, as in sklearn
+        X, y = data.given or (data.X_train, data.y_train)
+        model.fit(X, y, **(data.fit_params or {}))
         return model
     from parsearch.halving.partial import partial_passes
 

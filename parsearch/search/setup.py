@@ -35,6 +35,7 @@ from parsearch.grid import Grid, check_params, expand_grid
 from parsearch.halving import check_halving, resolve_halving
 from parsearch.jobs import Data
 from parsearch.metrics import (
+    ESTIMATOR_SCORE,
     Metric,
     check_fold_labels,
     check_metric_fits,
@@ -135,6 +136,10 @@ def set_up(
     random_state,
     halving=None,
     groups=None,
+    duplicates="refuse",
+    return_train_score=False,
+    error_score=None,
+    fit_params=None,
     **options,
 ):
     """Check every argument of ``fit_grid`` and build the :class:`Search`.
@@ -142,7 +147,7 @@ def set_up(
     Parameters
     ----------
     model, param_grid, X_train, y_train, X_val, y_val, metric, greater_is_better, cv, \
-device, random_state, halving, groups
+device, random_state, halving, groups, duplicates, return_train_score, error_score, fit_params
         As ``fit_grid`` takes them.
     **options
         ``fit_grid``'s other keyword arguments (see :class:`Options`).
@@ -162,7 +167,7 @@ device, random_state, halving, groups
     checked = _check_options(options, cv)
     halving = check_halving(halving)
     _check_model(model)
-    grid = expand_grid(param_grid)
+    grid = expand_grid(param_grid, duplicates)
     check_params(model, grid)
     clash = set(grid.axes) & set(RESULT_COLUMNS)
     if clash:
@@ -180,6 +185,14 @@ device, random_state, halving, groups
     engine = engine_of(model)
     if halving is not None:
         halving = _check_halving_search(halving, model, grid, engine, checked)
+    error_score = _check_error_score(error_score, engine, halving)
+    fit_params = _check_fit_params(fit_params, engine, halving)
+    if return_train_score and (engine is not None or halving is not None):
+        raise ValueError(
+            "return_train_score=True scores each fit on its training rows, which only "
+            "estimators fitted one by one do here: not fused networks nor halving searches."
+        )
+    given = (X_train, y_train)
     X_train, y_train, X_val, y_val = check_data(
         X_train,
         y_train,
@@ -198,6 +211,8 @@ device, random_state, halving, groups
         where = engine.prepare(base, grid, device, on_workers=checked.client is not None)
     elif random_state is not None:
         seed_unseeded(base, random_state, grid.axes)
+    if metric_obj is ESTIMATOR_SCORE and engine is not None:
+        metric_obj = _engine_score(model, metric_obj)
     check_metric_fits(metric_obj, base, grid.configs, fused=engine is not None)
     if classifier:
         check_metric_labels(metric_obj, y_train, y_val)
@@ -213,7 +228,17 @@ device, random_state, halving, groups
         base=base,
         grid=grid,
         metric=metric_obj,
-        data=Data(X_train, y_train, X_val, y_val, folds),
+        data=Data(
+            X_train,
+            y_train,
+            X_val,
+            y_val,
+            folds,
+            bool(return_train_score),
+            error_score,
+            fit_params,
+            _as_given(given, X_train, y_train, engine, halving),
+        ),
         options=checked,
         engine=engine,
         classifier=classifier,
@@ -223,6 +248,63 @@ device, random_state, halving, groups
         halving_seed=0 if random_state is None else int(random_state),
         **where,
     )
+
+
+def _as_given(given, X_train, y_train, engine, halving):
+    """The caller's ``(X_train, y_train)`` where the checks changed their type (a list, a
+    Series, a DataFrame turned into an array; a sparse matrix is taken as CSR), for
+    estimators fitted one by one; else None. Fused networks and halving take the arrays."""
+    if engine is not None or halving is not None:
+        return None
+    X, y = given
+    if hasattr(X, "tocsr"):  # sparse: fitted as CSR, whose rows can be taken (as sklearn)
+        X = X_train
+    changed = type(X) is not type(X_train) or type(y) is not type(y_train)
+    return (X, y) if changed else None
+
+
+def _check_fit_params(fit_params, engine, halving):
+    """``fit_params`` as a dict of str (or None); only for estimators fitted one by one."""
+    if fit_params is None or not len(fit_params):
+        return None
+    if not isinstance(fit_params, dict) or not all(isinstance(k, str) for k in fit_params):
+        raise TypeError("fit_params must be a dict of fit's keyword arguments by name.")
+    if engine is not None or halving is not None:
+        raise ValueError(
+            f"fit_params {sorted(fit_params)} go to each fit of an estimator fitted one by "
+            "one; fused networks and halving searches do not take them."
+        )
+    return dict(fit_params)
+
+
+def _check_error_score(error_score, engine, halving):
+    """``error_score``: None, ``"raise"``, or a number (only for estimators fitted one by
+    one, outside halving: a fused model or a rung fails as a whole)."""
+    if error_score is None:
+        return None
+    if isinstance(error_score, str) and error_score != "raise":
+        raise ValueError(f"error_score must be None, 'raise' or a number, got {error_score!r}.")
+    if not isinstance(error_score, str) and (
+        isinstance(error_score, bool) or not isinstance(error_score, numbers.Real)
+    ):
+        raise TypeError(f"error_score must be None, 'raise' or a number, got {error_score!r}.")
+    if (engine is not None or halving is not None) and error_score != "raise":
+        return None
+    return error_score
+
+
+def _engine_score(model, metric):
+    """``metric=None`` for an engine's estimator: its ``score`` as a metric the fused models
+    are scored by (a classifier's mean accuracy is ``"accuracy"``); else unchanged, and
+    ``check_metric_fits`` says why it cannot be used."""
+    from sklearn.base import ClassifierMixin, RegressorMixin
+
+    score = getattr(type(model), "score", None)
+    if score is ClassifierMixin.score:
+        return get_metric("accuracy")
+    if score is RegressorMixin.score:
+        return get_metric("r2")
+    return metric
 
 
 def _warn_unused_cv(cv, X_val):
@@ -279,10 +361,11 @@ def _folds(splitter, X_train, y_train, groups):
     Raises
     ------
     ValueError
-        When the splitter needs groups and none were given, saying so; or its own error.
+        When the splitter needs groups and none were given, saying so; or its own error;
+        when it gives no folds, or not as many as its ``get_n_splits`` says.
     """
     try:
-        return list(splitter.split(X_train, y_train, groups))
+        folds = list(splitter.split(X_train, y_train, groups))
     except ValueError as err:
         if groups is None and "groups" in str(err):
             raise ValueError(
@@ -290,6 +373,18 @@ def _folds(splitter, X_train, y_train, groups):
                 f"training sample, to fit_grid ({err})."
             ) from err
         raise
+    if not folds:  # GridSearchCV's words
+        raise ValueError(
+            "No fits were performed. Was the CV iterator empty? Were there no candidates? "
+            "(cv gave no folds: an iterator of folds can be read only once.)"
+        )
+    expected = splitter.get_n_splits(X_train, y_train, groups)
+    if expected != len(folds):
+        raise ValueError(
+            "cv.split and cv.get_n_splits return inconsistent results. Expected "
+            f"{expected} splits, got {len(folds)}"
+        )
+    return folds
 
 
 def _check_halving_search(halving, model, grid, engine, options):
