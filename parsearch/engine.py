@@ -50,6 +50,12 @@ class FusedModels(Protocol):
         Seed of the batch order (shared by every model of the run).
     steps : int
         Optimizer steps taken so far (the same for every model).
+
+    Notes
+    -----
+    An engine that cannot train its models fused after all (a module ``vmap`` refuses)
+    may set an attribute ``alone`` to the reason while it trains them one at a time: it
+    reaches each row's outcome and ``meta.json``'s ``execution.trained_alone``.
     """
 
     n_models: int

@@ -104,6 +104,9 @@ class Outcome:
         Traceback of the exception of a failed configuration.
     split_failures : list of str
         With a numeric ``Data.error_score``: the traceback of each split that raised.
+    alone : str or None
+        Why a fused engine trained it one at a time rather than fused (``meta.json``
+        records it), or None.
     """
 
     index: int
@@ -111,3 +114,4 @@ class Outcome:
     model: object = None
     traceback: str | None = None
     split_failures: list = field(default_factory=list)
+    alone: str | None = None

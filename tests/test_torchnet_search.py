@@ -151,3 +151,18 @@ def test_on_dask_a_module_grid_is_one_task_with_the_scores_of_a_local_run(data, 
     meta = json.loads((tmp_path / "meta.json").read_text())
     assert meta["execution"]["backend"] == "dask" and meta["execution"]["fused_groups"] == [4]
     assert list(res.table[Col.SCORE]) == list(local.table[Col.SCORE])
+
+
+def test_meta_json_says_which_configurations_trained_one_at_a_time(data, tmp_path):
+    """A module vmap refuses trains one at a time (warned), and meta.json keeps it."""
+    from parsearch.torchnet.fused import NotFusable
+
+    grid = {"lr": [0.1, 0.05], "momentum": [0.0, 0.9]}
+    model = TorchClassifier(tm.dropout, epochs=1, batch_size=32, dtype="float64", device="cpu")
+    with pytest.warns(NotFusable):
+        res = fit_grid(model, grid, *data, out=tmp_path, progress=False, plot=False)
+    (alone,) = json.loads((tmp_path / "meta.json").read_text())["execution"]["trained_alone"]
+    assert alone["configurations"] == 4 and alone["why"]  # the reason vmap gave
+    assert res.meta["execution"]["trained_alone"] == [alone]
+    fused = _fit(TorchClassifier(tm.LogReg, epochs=1, batch_size=32, device="cpu"), grid, *data)
+    assert "trained_alone" not in fused.meta["execution"]

@@ -234,7 +234,8 @@ def model_outcome(index, params, model, per_fold, data, metric, seconds, fitted_
     if fitted_as is not None and data.folds is None and not diverged:
         engine, classes, n_features = fitted_as
         fitted = engine.fitted(model, classes, n_features, per_fold[0])
-    return Outcome(index=index, row=row, model=fitted)
+    alone = next((o.alone for o in per_fold if o.alone), None)
+    return Outcome(index=index, row=row, model=fitted, alone=alone)
 
 
 def _unscored(index, row, metric, why):

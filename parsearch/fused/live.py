@@ -42,6 +42,9 @@ class FusedOutcome:
     score_error : str or None
         Why the last epoch's score is missing: the metric raised for this model's
         outputs, or gave NaN or infinity (the score is then NaN or that value).
+    alone : str or None
+        Why the model trained one at a time rather than fused, where its engine had to
+        (the models' ``alone`` attribute, see ``parsearch.engine.FusedModels``).
     """
 
     layers: list
@@ -49,6 +52,7 @@ class FusedOutcome:
     epoch_scores: list = field(default_factory=list)
     diverged_epoch: int | None = None
     score_error: str | None = None
+    alone: str | None = None
 
 
 @dataclass
@@ -237,9 +241,11 @@ class LiveRun:
         newly, outputs = self._freeze_diverged(train_loss)
         self.diverged |= newly
         train_loss[self.diverged] = np.nan
+        alone = getattr(models, "alone", None)  # an engine that could not fuse these models
         for k in np.flatnonzero(newly):
             self.outcomes[k].diverged_epoch = self.epoch
         for k, outcome in enumerate(self.outcomes):
+            outcome.alone = alone
             outcome.train_loss.append(float(train_loss[k]))
             if data.scoring:
                 value, error = (

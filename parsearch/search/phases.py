@@ -113,12 +113,16 @@ class Collected:
         The best row.
     failures : list of str
         With a numeric ``error_score``: the traceback of every split that raised.
+    alone : dict
+        Why a fused engine trained some configurations one at a time -> how many
+        (``meta.json``'s ``execution.trained_alone``).
     """
 
     rows: list
     models: list
     best: BestSoFar
     failures: list = field(default_factory=list)
+    alone: dict = field(default_factory=dict)
 
 
 def plan_search(search):
@@ -391,6 +395,8 @@ def collect(search, store, collected, outcome):
         warnings.warn(
             f"Configuration {config} diverged: {row[Col.ERROR]}", RuntimeWarning, stacklevel=4
         )
+    if outcome.alone:
+        collected.alone[outcome.alone] = collected.alone.get(outcome.alone, 0) + 1
     if search.options.keep_models == "all":
         collected.models[outcome.index] = outcome.model
     collected.best.offer(outcome.index, row, outcome.model)
@@ -411,6 +417,10 @@ def finish_search(search, plan, collected):
     table = results_table(collected.rows, plan.columns, search.metric)
     meta, store, best = plan.meta, plan.store, collected.best
     meta.update(finish_meta(search.grid, best, search.t0, table))
+    if collected.alone:  # configurations of a fused engine that trained one at a time
+        meta["execution"]["trained_alone"] = [
+            {"configurations": n, "why": why} for why, n in collected.alone.items()
+        ]
     error_score = search.data.error_score
     if error_score is not None:
         _fit_failures(collected.failures, len(table) * search.n_folds, error_score)

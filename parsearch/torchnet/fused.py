@@ -160,6 +160,12 @@ class TorchModels:
         grads = [torch.zeros_like(p) if g is None else g for p, g in zip(params, grads)]
         return dict(zip(self.params, grads)), losses.detach()
 
+    @property
+    def alone(self):
+        """Why the models train one at a time (``vmap`` refused the module), or None
+        (``parsearch.engine.FusedModels``: it reaches ``meta.json``)."""
+        return self.why if self.fused is False else None
+
     def _fused_step(self, xb, yb):
         """Gradients and losses of every model at once; None when ``vmap`` cannot run it."""
         if self.fused is False:
