@@ -14,6 +14,7 @@ from toy_engine import ToyEngine, ToyLogReg
 
 from parsearch import Halving, fit_grid
 from parsearch.engine import Engine, FusedModels, engine_of
+from parsearch.fused.live import RunData
 from parsearch.results.files import CHECKPOINT
 from parsearch.rows import Col, Status
 
@@ -156,7 +157,7 @@ def test_on_dask_each_chunk_is_a_task(data, tmp_path):
 
 def test_the_toy_models_are_fused_models():
     X = np.zeros((4, 3))
-    toy = toy_engine.ToyModels(toy_engine.ToyData(X, np.zeros(4, int), 2, X, None, True),
+    toy = toy_engine.ToyModels(RunData(X, np.zeros(4, int), 2, X, None, True),
                                [0.1, 0.2], 0, 2)  # fmt: skip
     assert isinstance(toy, FusedModels)
     assert toy.order == [1, 0]  # the layout's order maps back to the configurations'

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from parsearch.fused.live import LiveRun, batch_orders
+from parsearch.fused.live import LiveRun, RunData, batch_orders
 
 #: ``n_models`` of every epoch any ToyModels trained (tests read it to count the work).
 TRAINED = []
@@ -60,20 +60,6 @@ class ToyLogReg(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
-
-
-@dataclass
-class ToyData:
-    X: np.ndarray
-    y: np.ndarray
-    n_classes: int
-    X_val: np.ndarray
-    score: object
-    proba: bool
-
-    @property
-    def scoring(self):
-        return self.X_val is not None and self.score is not None
 
 
 class ToyModels:
@@ -165,7 +151,7 @@ class ToyEngine:
 
     def run_data(self, split, model, score, proba):
         X_val = None if split.X_score is None else np.asarray(split.X_score, dtype=np.float64)
-        return ToyData(
+        return RunData(
             np.asarray(split.X_fit, np.float64),
             split.y_fit,
             len(split.classes),

@@ -147,6 +147,39 @@ class ModelState:
         )
 
 
+@dataclass
+class RunData:
+    """A fold's data in the form its engine trains on (an engine's ``run_data`` builds it),
+    shared by every run of the fold.
+
+    Attributes
+    ----------
+    X, y : array-like
+        Training inputs (n, ...) and labels encoded in ``range(n_classes)`` (n,), as the
+        engine holds them (torch tensors on the models' device, numpy arrays, ...).
+    n_classes : int
+        Classes of the fold's training labels.
+    X_val : array-like or None
+        Validation inputs, scored after every epoch with ``score``.
+    score : callable or None
+        ``score(outputs)`` -> float for one model's validation outputs.
+    proba : bool
+        Whether ``score`` takes probabilities or class indices.
+    """
+
+    X: object
+    y: object
+    n_classes: int
+    X_val: object = None
+    score: object = None
+    proba: bool = True
+
+    @property
+    def scoring(self):
+        """Whether every epoch ends with a validation score."""
+        return self.X_val is not None and self.score is not None
+
+
 def batch_orders(n_samples, epochs, seed):
     """Shuffled sample order of every epoch, fixed by the seed.
 
@@ -185,11 +218,8 @@ class LiveRun:
     ----------
     models : parsearch.engine.FusedModels
         The models, laid out by their engine.
-    data : object
-        What they are scored on: ``score`` (callable or None, ``score(outputs)`` ->
-        float for one model's validation outputs), ``proba`` (whether it takes
-        probabilities or class indices) and ``scoring`` (whether every epoch ends with a
-        validation score).
+    data : RunData
+        What they are scored on (``score``, ``proba``, ``scoring``).
     outcomes : list of FusedOutcome
         Each model's outcome so far, in the models' layout order.
     epoch : int

@@ -77,7 +77,7 @@ class MLPEngine:
         from parsearch.nets import fused
 
         dtype = model.dtype
-        return fused.RunData.of(
+        return fused.run_data(
             np.ascontiguousarray(split.X_fit, dtype=dtype),
             split.y_fit,
             len(split.classes),

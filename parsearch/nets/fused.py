@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from parsearch.fused.live import LiveRun
+from parsearch.fused.live import LiveRun, RunData
 from parsearch.nets import gemm, optim
 from parsearch.nets.memory import heap_for_large_temporaries
 from parsearch.nets.params import OPTIMIZERS
@@ -406,48 +406,17 @@ class FusedNet:
         return dz1
 
 
-@dataclass
-class RunData:
-    """The data of a fused run, on the models' device: shared by every chunk of a fold.
-
-    Attributes
-    ----------
-    X, y : Tensor
-        Training inputs (n, D) and encoded labels (n,).
-    n_classes : int
-        Number of classes.
-    X_val : Tensor or None
-        Validation inputs, scored after every epoch with ``score``.
-    score : callable or None
-        ``score(outputs)`` -> float for one model's validation outputs.
-    proba : bool
-        Whether ``score`` takes probabilities or class indices.
-    """
-
-    X: torch.Tensor
-    y: torch.Tensor
-    n_classes: int
-    X_val: torch.Tensor | None = None
-    score: object = None
-    proba: bool = True
-
-    @classmethod
-    def of(cls, X, y, n_classes, spec, X_val=None, score=None, proba=True):
-        """Put the arrays on ``spec``'s device in its float type."""
-        device, dtype = spec.device, spec.dtype
-        return cls(
-            X=torch.as_tensor(X).to(device=device, dtype=dtype),
-            y=torch.as_tensor(y).to(device=device, dtype=torch.long),
-            n_classes=n_classes,
-            X_val=None if X_val is None else torch.as_tensor(X_val).to(device=device, dtype=dtype),
-            score=score,
-            proba=proba,
-        )
-
-    @property
-    def scoring(self):
-        """Whether every epoch ends with a validation score."""
-        return self.X_val is not None and self.score is not None
+def run_data(X, y, n_classes, spec, X_val=None, score=None, proba=True):
+    """A fold's arrays as a ``RunData`` of tensors on ``spec``'s device in its float type."""
+    device, dtype = spec.device, spec.dtype
+    return RunData(
+        X=torch.as_tensor(X).to(device=device, dtype=dtype),
+        y=torch.as_tensor(y).to(device=device, dtype=torch.long),
+        n_classes=n_classes,
+        X_val=None if X_val is None else torch.as_tensor(X_val).to(device=device, dtype=dtype),
+        score=score,
+        proba=proba,
+    )
 
 
 class MLPModels:
@@ -463,7 +432,7 @@ class MLPModels:
         The models.
     opt : parsearch.nets.optim.SGD or parsearch.nets.optim.Adam
         Their update rule.
-    data : RunData
+    data : parsearch.fused.live.RunData
         What they train on and are scored on.
     """
 
@@ -590,7 +559,7 @@ def train_fused(X, y, hypers, spec, n_classes, X_val=None, score=None, proba=Tru
     list of parsearch.fused.live.FusedOutcome
         One per model, in the order of ``hypers``.
     """
-    data = RunData.of(X, y, n_classes, spec, X_val=X_val, score=score, proba=proba)
+    data = run_data(X, y, n_classes, spec, X_val=X_val, score=score, proba=proba)
     run = LiveRun.start(MLPModels.start(data, hypers, spec), data)
     run.train_to(spec.epochs, on_epoch)
     return run.results()

@@ -97,8 +97,8 @@ class TorchEngine:
         """The fold's arrays as tensors on the model's device, in its float type."""
         import torch
 
+        from parsearch.fused.live import RunData
         from parsearch.nets.devices import resolve_device
-        from parsearch.torchnet.fused import RunData
 
         device, dtype = resolve_device(model.device), getattr(torch, model.dtype)
 

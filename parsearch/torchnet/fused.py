@@ -36,37 +36,6 @@ from parsearch.torchnet.optim import make_optimizer
 EVAL_CHUNK = 1024
 
 
-@dataclass
-class RunData:
-    """A fold's data on the models' device in their float type (shared by runs).
-
-    Attributes
-    ----------
-    X, y : Tensor
-        Training inputs (n, ...) and encoded labels (n,).
-    n_classes : int
-        Classes of the fold's training labels.
-    X_val : Tensor or None
-        Validation inputs.
-    score : callable or None
-        ``score(outputs)`` -> float for one model's validation outputs.
-    proba : bool
-        Whether ``score`` takes probabilities or class indices.
-    """
-
-    X: torch.Tensor
-    y: torch.Tensor
-    n_classes: int
-    X_val: torch.Tensor | None = None
-    score: object = None
-    proba: bool = True
-
-    @property
-    def scoring(self):
-        """Whether every epoch ends with a validation score."""
-        return self.X_val is not None and self.score is not None
-
-
 def hypers_of(params):
     """The hyperparameters the update rule reads from a configuration's parameters."""
     keys = ("lr", "momentum", "weight_decay", "nesterov", "betas", "eps")
@@ -82,7 +51,7 @@ class TorchModels:
 
     Parameters
     ----------
-    data : RunData
+    data : parsearch.fused.live.RunData
         What the models train and are scored on.
     params : list of dict
         Each model's full estimator parameters (they differ only in the optimizer's
