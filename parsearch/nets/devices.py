@@ -53,28 +53,48 @@ def memory_budget(device):
     return min(available // 4, 4 << 30)
 
 
-def prepare_network(base, grid, device, on_workers=False):
-    """Apply ``device``, check every configuration's hyperparameters, resolve the device.
+def place_grid(base, grid, device, check, on_workers=False):
+    """Apply ``device`` to a grid of torch networks, check every configuration, name where
+    they train.
 
     On a Dask cluster (``on_workers``) the device is resolved where the networks train,
     on each worker, so it is only checked for its form here: the client process may well
     have no GPU while its workers do.
 
+    Parameters
+    ----------
+    base : estimator
+        The base estimator (``device`` set on it, unless the grid sets it).
+    grid : parsearch.grid.Grid
+        The configurations.
+    device : str
+        ``fit_grid``'s ``device``.
+    check : callable
+        The estimator's check of its parameters (raises ValueError).
+    on_workers : bool
+        Whether the networks train on Dask workers.
+
     Returns
     -------
-    (str, str)
-        The device(s) the networks train on, and the library that runs their layer-1
-        matrix products (see ``parsearch.nets.gemm``), for meta.json.
+    (str, set or None)
+        The device(s) the networks train on, for meta.json, and the resolved
+        ``(torch.device, torch.dtype)`` of the configurations (None on the workers).
+
+    Raises
+    ------
+    ValueError
+        For a bad configuration, a device this machine cannot give, or one device listed
+        under two names (everything would train twice).
     """
     if device != "auto" and "device" not in grid.axes:
         base.set_params(device=device)
     params = base.get_params(deep=False)
     for config in grid.configs:
-        check_mlp_params({**params, **config})
+        check({**params, **config})
     settings = {(str({**params, **c}["device"]), {**params, **c}["dtype"]) for c in grid.configs}
     if on_workers:
         names = sorted({d for d, _ in settings})
-        return ", ".join(f"{d} (on the Dask workers)" for d in names), "chosen on the workers"
+        return ", ".join(f"{d} (on the Dask workers)" for d in names), None
     if "device" in grid.axes:  # one device under two names would train everything twice
         named = {}
         for value in grid.axes["device"]:
@@ -91,6 +111,19 @@ def prepare_network(base, grid, device, on_workers=False):
                     f"device values {names} all name the same device here ({key}); list it once."
                 )
     resolved = {(resolve_device(d), getattr(torch, t)) for d, t in settings}
-    names = ", ".join(sorted({str(d) for d, _ in resolved}))
-    matmul = ", ".join(sorted({gemm.backend_name(t, d) for d, t in resolved}))
-    return names, matmul
+    return ", ".join(sorted({str(d) for d, _ in resolved})), resolved
+
+
+def prepare_network(base, grid, device, on_workers=False):
+    """Apply ``device`` to a grid of ``MLPClassifier``, check it (see :func:`place_grid`).
+
+    Returns
+    -------
+    (str, str)
+        The device(s) the networks train on, and the library that runs their layer-1
+        matrix products (see ``parsearch.nets.gemm``), for meta.json.
+    """
+    names, resolved = place_grid(base, grid, device, check_mlp_params, on_workers)
+    if resolved is None:
+        return names, "chosen on the workers"
+    return names, ", ".join(sorted({gemm.backend_name(t, d) for d, t in resolved}))

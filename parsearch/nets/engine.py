@@ -17,8 +17,32 @@ import numpy as np
 from parsearch.nets.params import FUSABLE_PARAMS, check_mlp_params
 
 
+class OnTorchDevice:
+    """The ``Engine`` methods of an engine whose estimator has torch's ``device`` and
+    ``dtype`` parameters (this one, and ``parsearch.torchnet``'s): where a configuration
+    trains, the chunk budget there, and which runs share a fold's tensors. torch is
+    imported only when they are called."""
+
+    def device(self, params):
+        """The ``device`` parameter."""
+        return params["device"]
+
+    def device_budget(self, device):
+        """Half the free GPU memory, or a quarter of RAM (<= 4 GiB) on the CPU."""
+        from parsearch.nets import devices
+
+        resolved = devices.resolve_device(device)
+        return resolved.type, int(devices.memory_budget(resolved))
+
+    def data_key(self, model):
+        """Runs on the same device in the same float type share a fold's data."""
+        from parsearch.nets import devices
+
+        return str(devices.resolve_device(model.device)), model.dtype
+
+
 @dataclass(frozen=True)
-class MLPEngine:
+class MLPEngine(OnTorchDevice):
     """The fused engine of ``parsearch.MLPClassifier`` (see ``parsearch.engine.Engine``)."""
 
     name: str = "mlp"
@@ -43,17 +67,6 @@ class MLPEngine:
             8 if params["dtype"] == "float64" else 4,
         )
 
-    def device(self, params):
-        """The ``device`` parameter."""
-        return params["device"]
-
-    def device_budget(self, device):
-        """Half the free GPU memory, or a quarter of RAM (<= 4 GiB) on the CPU."""
-        from parsearch.nets import devices
-
-        resolved = devices.resolve_device(device)
-        return resolved.type, int(devices.memory_budget(resolved))
-
     def epochs(self, params):
         """The ``epochs`` parameter, checked."""
         check_mlp_params({"epochs": params["epochs"]})
@@ -65,12 +78,6 @@ class MLPEngine:
 
         where, matmul = prepare_network(base, grid, device, on_workers=on_workers)
         return {"device": where, "matmul": matmul}
-
-    def data_key(self, model):
-        """Runs on the same device in the same float type share a fold's data."""
-        from parsearch.nets import devices
-
-        return str(devices.resolve_device(model.device)), model.dtype
 
     def run_data(self, split, model, score, proba):
         """The fold's arrays as tensors on the model's device, in its float type."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from parsearch.nets.engine import OnTorchDevice
 from parsearch.torchnet.params import FUSABLE_PARAMS, check_torch_params
 
 #: The bytes assumed for a model whose parameters cannot be counted before the data is
@@ -22,7 +23,7 @@ UNKNOWN_MODEL_BYTES = 64 << 20
 
 
 @dataclass(frozen=True)
-class TorchEngine:
+class TorchEngine(OnTorchDevice):
     """The fused engine of ``parsearch.TorchClassifier`` (see ``parsearch.engine.Engine``).
 
     Attributes
@@ -52,17 +53,6 @@ class TorchEngine:
         activations = 8 * params["batch_size"] * min(count, 1 << 16)
         return itemsize * (buffers * count + activations)
 
-    def device(self, params):
-        """The ``device`` parameter."""
-        return params["device"]
-
-    def device_budget(self, device):
-        """Half the free GPU memory, or a quarter of RAM (<= 4 GiB) on the CPU."""
-        from parsearch.nets import devices
-
-        resolved = devices.resolve_device(device)
-        return resolved.type, int(devices.memory_budget(resolved))
-
     def epochs(self, params):
         """The ``epochs`` parameter, checked."""
         check_torch_params({"epochs": params["epochs"]})
@@ -70,28 +60,10 @@ class TorchEngine:
 
     def prepare(self, base, grid, device, on_workers=False):
         """Apply ``device``, check every configuration; where the models train."""
-        from parsearch.nets.devices import resolve_device
+        from parsearch.nets.devices import place_grid
 
-        if device != "auto" and "device" not in grid.axes:
-            base.set_params(device=device)
-        params = base.get_params()
-        for config in grid.configs:
-            model = {**params, **config}
-            if model["module"] is None:
-                raise ValueError("TorchClassifier: give module, an nn.Module class or function.")
-            check_torch_params(model)
-        devices = sorted({str({**params, **c}["device"]) for c in grid.configs})
-        if on_workers:
-            where = ", ".join(f"{d} (on the Dask workers)" for d in devices)
-        else:
-            where = ", ".join(sorted({str(resolve_device(d)) for d in devices}))
+        where, _ = place_grid(base, grid, device, _check_configuration, on_workers)
         return {"device": where, "matmul": "torch.func.vmap"}
-
-    def data_key(self, model):
-        """Runs on the same device in the same float type share a fold's data."""
-        from parsearch.nets.devices import resolve_device
-
-        return str(resolve_device(model.device)), model.dtype
 
     def run_data(self, split, model, score, proba):
         """The fold's arrays as tensors on the model's device, in its float type."""
@@ -155,3 +127,10 @@ def _count(module, kwargs):
     if any(isinstance(p, torch.nn.parameter.UninitializedParameter) for p in built.parameters()):
         return None
     return sum(p.numel() for p in built.parameters())
+
+
+def _check_configuration(params):
+    """A configuration's parameters checked, a module required first."""
+    if params["module"] is None:
+        raise ValueError("TorchClassifier: give module, an nn.Module class or function.")
+    check_torch_params(params)
