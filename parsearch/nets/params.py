@@ -24,6 +24,64 @@ NO_OPS = (Rule((), "momentum", used_only_when=(("optimizer", ("sgd",)),)),)
 FUSABLE_PARAMS = ("lr", "width", "momentum", "weight_decay")
 
 
+def is_int(value):
+    """An integer, not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def is_real(value):
+    """A real number, not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+#: The rules of the parameters every torch network of parsearch has (``MLPClassifier``,
+#: ``TorchClassifier``): name -> (test, what it must be).
+TORCH_RULES = {
+    "epochs": (lambda v: is_int(v) and v >= 1, "an integer >= 1"),
+    "batch_size": (lambda v: is_int(v) and v >= 1, "an integer >= 1"),
+    "momentum": (lambda v: is_real(v) and 0 <= v < 1, "a number in [0, 1)"),
+    "weight_decay": (lambda v: is_real(v) and np.isfinite(v) and v >= 0, "a number >= 0"),
+    "dtype": (lambda v: v in DTYPES, f"one of {DTYPES}"),
+    "seed": (lambda v: is_int(v) and 0 <= v < 2**63, "an integer in [0, 2**63)"),
+    "device": (
+        lambda v: v == "auto" or (isinstance(v, str) and v.split(":")[0] in ("cpu", "cuda")),
+        "'auto', 'cpu', 'cuda' or 'cuda:N'",
+    ),
+}
+
+MLP_RULES = {
+    **TORCH_RULES,
+    "width": (lambda v: is_int(v) and v >= 1, "an integer >= 1"),
+    "depth": (lambda v: is_int(v) and v >= 0, "an integer >= 0"),
+    "lr": (lambda v: is_real(v) and np.isfinite(v) and v > 0, "a number > 0"),
+    "optimizer": (lambda v: v in OPTIMIZERS, f"one of {OPTIMIZERS}"),
+}
+
+
+def check_rules(params, rules, owner):
+    """Refuse the first parameter of ``params`` that breaks its rule, naming it.
+
+    Parameters
+    ----------
+    params : dict
+        Parameter values (a full ``get_params()`` dict or a part of it).
+    rules : dict
+        Name -> (test, what it must be), as :data:`TORCH_RULES`.
+    owner : str
+        The estimator's name, for the message.
+
+    Raises
+    ------
+    ValueError
+        ``"{owner}: {name} must be {what}, got {value!r}."``
+    """
+    for name, value in params.items():
+        if name in rules:
+            ok, expected = rules[name]
+            if not ok(value):
+                raise ValueError(f"{owner}: {name} must be {expected}, got {value!r}.")
+
+
 def check_mlp_params(params):
     """Check MLPClassifier hyperparameters, naming the bad one.
 
@@ -37,34 +95,7 @@ def check_mlp_params(params):
     ValueError
         For a value out of range or of the wrong type.
     """
-
-    def is_int(v):
-        return isinstance(v, numbers.Integral) and not isinstance(v, bool)
-
-    def is_real(v):
-        return isinstance(v, numbers.Real) and not isinstance(v, bool)
-
-    rules = {
-        "width": (lambda v: is_int(v) and v >= 1, "an integer >= 1"),
-        "depth": (lambda v: is_int(v) and v >= 0, "an integer >= 0"),
-        "epochs": (lambda v: is_int(v) and v >= 1, "an integer >= 1"),
-        "batch_size": (lambda v: is_int(v) and v >= 1, "an integer >= 1"),
-        "lr": (lambda v: is_real(v) and np.isfinite(v) and v > 0, "a number > 0"),
-        "momentum": (lambda v: is_real(v) and 0 <= v < 1, "a number in [0, 1)"),
-        "weight_decay": (lambda v: is_real(v) and np.isfinite(v) and v >= 0, "a number >= 0"),
-        "optimizer": (lambda v: v in OPTIMIZERS, f"one of {OPTIMIZERS}"),
-        "dtype": (lambda v: v in DTYPES, f"one of {DTYPES}"),
-        "seed": (lambda v: is_int(v) and 0 <= v < 2**63, "an integer in [0, 2**63)"),
-        "device": (
-            lambda v: v == "auto" or (isinstance(v, str) and v.split(":")[0] in ("cpu", "cuda")),
-            "'auto', 'cpu', 'cuda' or 'cuda:N'",
-        ),
-    }
-    for name, value in params.items():
-        if name in rules:
-            ok, expected = rules[name]
-            if not ok(value):
-                raise ValueError(f"MLPClassifier: {name} must be {expected}, got {value!r}.")
+    check_rules(params, MLP_RULES, "MLPClassifier")
     dtype = params.get("dtype")
     if dtype in DTYPES:  # a value the training's float type turns into infinity
         largest = float(np.finfo(dtype).max)

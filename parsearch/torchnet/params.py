@@ -8,11 +8,10 @@ share.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-DTYPES = ("float32", "float64")
+from parsearch.nets.params import TORCH_RULES, check_rules, is_real
+
 #: Update rules: ``torch.optim.SGD``, ``torch.optim.Adam``, ``torch.optim.AdamW``.
 OPTIMIZERS = ("sgd", "adam", "adamw")
 #: ``"nll"``: the module gives log-probabilities (the lesson's ``LogSoftmax``), NLL loss;
@@ -24,37 +23,20 @@ FUSABLE_PARAMS = ("lr", "momentum", "weight_decay", "betas")
 MODULE_PREFIX = "module__"
 
 
-def _is_int(v):
-    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
-
-
-def _is_real(v):
-    return isinstance(v, numbers.Real) and not isinstance(v, bool)
-
-
 def _betas_ok(v):
     return (
-        isinstance(v, (tuple, list)) and len(v) == 2 and all(_is_real(b) and 0 <= b < 1 for b in v)
+        isinstance(v, (tuple, list)) and len(v) == 2 and all(is_real(b) and 0 <= b < 1 for b in v)
     )
 
 
 RULES = {
-    "epochs": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
-    "batch_size": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
-    "lr": (lambda v: _is_real(v) and np.isfinite(v) and v >= 0, "a number >= 0"),
-    "momentum": (lambda v: _is_real(v) and 0 <= v < 1, "a number in [0, 1)"),
+    **TORCH_RULES,
+    "lr": (lambda v: is_real(v) and np.isfinite(v) and v >= 0, "a number >= 0"),
     "nesterov": (lambda v: isinstance(v, (bool, np.bool_)), "True or False"),
-    "weight_decay": (lambda v: _is_real(v) and np.isfinite(v) and v >= 0, "a number >= 0"),
     "betas": (_betas_ok, "a pair of numbers in [0, 1)"),
-    "eps": (lambda v: _is_real(v) and v >= 0, "a number >= 0"),
+    "eps": (lambda v: is_real(v) and v >= 0, "a number >= 0"),
     "optimizer": (lambda v: v in OPTIMIZERS, f"one of {OPTIMIZERS}"),
     "loss": (lambda v: v in LOSSES, f"one of {LOSSES}"),
-    "dtype": (lambda v: v in DTYPES, f"one of {DTYPES}"),
-    "seed": (lambda v: _is_int(v) and 0 <= v < 2**63, "an integer in [0, 2**63)"),
-    "device": (
-        lambda v: v == "auto" or (isinstance(v, str) and v.split(":")[0] in ("cpu", "cuda")),
-        "'auto', 'cpu', 'cuda' or 'cuda:N'",
-    ),
     "module": (lambda v: callable(v), "an nn.Module class or a function returning a module"),
 }
 
@@ -73,11 +55,7 @@ def check_torch_params(params):
         For a value out of range or of the wrong type, or Nesterov momentum without
         momentum (``torch.optim.SGD`` refuses it too).
     """
-    for name, value in params.items():
-        if name in RULES:
-            ok, expected = RULES[name]
-            if not ok(value):
-                raise ValueError(f"TorchClassifier: {name} must be {expected}, got {value!r}.")
+    check_rules(params, RULES, "TorchClassifier")
     if params.get("nesterov") and params.get("optimizer", "sgd") == "sgd":
         if params.get("momentum", 0) <= 0:
             raise ValueError("TorchClassifier: nesterov=True needs a momentum > 0.")
