@@ -218,6 +218,22 @@ def test_epoch_scores_with_a_nan_and_multiline_errors(tmp_path):
     assert table[Col.STATUS].tolist() == [Status.OK, Status.DIVERGED]
 
 
+def test_a_nan_in_a_score_list_reads_back_as_nan(tmp_path):
+    rows = [row(1.0, "hinge", np.nan, Status.DIVERGED, epoch_scores=(0.25, np.nan, np.inf))]
+    write_store(tmp_path, rows)
+    (scores,) = read_scores(tmp_path)[Col.EPOCH_SCORES]
+    assert scores[0] == 0.25 and math.isnan(scores[1]) and math.isnan(scores[2])
+
+
+@pytest.mark.parametrize("cell", ['"[0.5, ""high""]"', '"[true]"', '"[[0.5]]"'])
+def test_a_score_list_of_other_things_is_named(tmp_path, cell):
+    write_store(tmp_path)
+    text = (tmp_path / SCORES).read_text(encoding="utf-8")
+    (tmp_path / SCORES).write_text(text.replace('"[0.8, 0.875, 0.91]"', cell), encoding="utf-8")
+    with pytest.raises(ValueError, match="epoch_scores column, which holds JSON lists of numbers"):
+        read_scores(tmp_path)
+
+
 def test_each_appended_row_is_on_disk_before_close(tmp_path):
     store = ResultStore(tmp_path, COLUMNS, IDENTITY)
     store.open([])

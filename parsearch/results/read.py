@@ -150,7 +150,11 @@ def _numbers(column, name, path):
 
 
 def _score_lists(column, name, path):
-    """A column of score lists parsed from JSON, or a ValueError naming the row."""
+    """A column of score lists parsed from JSON, or a ValueError naming the row.
+
+    A score that was not finite is written as JSON ``null`` (:func:`parsearch.rows.to_jsonable`)
+    and read back as NaN, so that a resumed table's lists equal an uninterrupted run's.
+    """
     parsed = []
     for row, value in enumerate(column, start=1):
         if not (isinstance(value, str) and value):
@@ -160,13 +164,18 @@ def _score_lists(column, name, path):
             scores = json.loads(value)
         except ValueError:
             scores = None
-        if not isinstance(scores, list):
+        if not (isinstance(scores, list) and all(map(_is_score, scores))):
             raise ValueError(
                 f"{path} is not a valid scores file: row {row} has {value[:80]!r} in the "
                 f"{name} column, which holds JSON lists of numbers."
             )
-        parsed.append(scores)
+        parsed.append([math.nan if s is None else s for s in scores])
     return parsed
+
+
+def _is_score(value):
+    """Whether a parsed list item is a score: a number, or null for one that was not finite."""
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
 def _json_dict(value):
