@@ -20,10 +20,11 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from parsearch._optional import import_optional
+from parsearch.nets.classifier import NetClassifierMixin
 from parsearch.nets.params import NO_OPS, check_mlp_params
 
 
-class MLPClassifier(ClassifierMixin, BaseEstimator):
+class MLPClassifier(NetClassifierMixin, ClassifierMixin, BaseEstimator):
     """Multilayer perceptron classifier in PyTorch, trained with minibatch SGD or Adam.
 
     Parameters
@@ -262,37 +263,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         torch = import_optional("torch")
         return fused.predict_outputs(net, torch.from_numpy(X).to(spec.device), proba=proba)[0]
 
-    def predict_proba(self, X):
-        """Class probabilities, columns in the order of ``classes_``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Inputs with the features seen in ``fit``.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-        """
-        return self._outputs(X, proba=True)
-
-    def predict(self, X):
-        """Predicted class labels (the argmax of the network's outputs).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Inputs with the features seen in ``fit``.
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        indices = self._outputs(X, proba=False)  # checks first that the model is fitted
-        return self.classes_[indices]
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.non_deterministic = False  # the seed fixes the weights and the batch order
         tags.input_tags.sparse = True  # accepted, and made dense
         return tags

@@ -19,12 +19,13 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from parsearch._optional import import_optional
+from parsearch.nets.classifier import NetClassifierMixin
 from parsearch.torchnet.params import MODULE_PREFIX, check_torch_params
 
 PREDICT_CHUNK = 4096
 
 
-class TorchClassifier(ClassifierMixin, BaseEstimator):
+class TorchClassifier(NetClassifierMixin, ClassifierMixin, BaseEstimator):
     """A classifier of your own ``torch.nn.Module``, trained with SGD, Adam or AdamW.
 
     Parameters
@@ -263,38 +264,6 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                 out = self.module_(torch.from_numpy(X[start : start + PREDICT_CHUNK]).to(device))
                 parts.append(class_outputs(out, len(self.classes_), self.loss, proba).cpu())
         return torch.cat(parts).numpy()
-
-    def predict_proba(self, X):
-        """Class probabilities, columns in the order of ``classes_``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, ...)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-        """
-        return self._outputs(X, proba=True)
-
-    def predict(self, X):
-        """Predicted class labels (the argmax of the module's outputs).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, ...)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        indices = self._outputs(X, proba=False)  # checks first that the model is fitted
-        return self.classes_[indices]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.non_deterministic = False  # the seed fixes the weights and the batch order
-        return tags
 
 
 def _finite(module):
