@@ -208,6 +208,27 @@ def test_the_estimator_pickles_clones_and_predicts_any_label_type(data):
         TorchClassifier(tm.mlp, hidden=8)
 
 
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"lr": -0.1}, "lr must be a number >= 0"),
+        ({"lr": 1e39, "dtype": "float32"}, r"lr=1e\+39 is beyond what float32 can hold"),
+        ({"weight_decay": 1e39, "dtype": "float32"}, r"weight_decay=1e\+39 is beyond"),
+        ({"nesterov": True, "momentum": 0.0}, "nesterov=True needs a momentum > 0"),
+    ],
+)
+def test_bad_parameters_are_refused_before_any_training(data, params, message):
+    X, y = data[:2]
+    with pytest.raises(ValueError, match=f"TorchClassifier: {message}"):
+        TorchClassifier(tm.mlp, **{**BASE, **params}).fit(X, y)
+
+
+def test_float64_holds_a_learning_rate_float32_cannot():
+    from parsearch.torchnet.params import check_torch_params
+
+    check_torch_params({"lr": 1e39, "dtype": "float64"})
+
+
 def test_the_run_is_fused_models_with_a_wide_first_layer_where_it_can(data):
     X, y = data[:2]
     engine = TorchEngine()

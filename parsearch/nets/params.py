@@ -96,12 +96,32 @@ def check_mlp_params(params):
         For a value out of range or of the wrong type.
     """
     check_rules(params, MLP_RULES, "MLPClassifier")
+    check_float_range(params, "MLPClassifier")
+
+
+def check_float_range(params, owner):
+    """Refuse an ``lr`` or ``weight_decay`` that the training's float type turns into
+    infinity (``lr=1e39`` under float32).
+
+    Parameters
+    ----------
+    params : dict
+        Parameter values, already checked by :func:`check_rules`.
+    owner : str
+        The estimator's name, for the message.
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter and the largest value its ``dtype`` holds.
+    """
     dtype = params.get("dtype")
-    if dtype in DTYPES:  # a value the training's float type turns into infinity
-        largest = float(np.finfo(dtype).max)
-        for name in ("lr", "weight_decay"):
-            if name in params and params[name] > largest:
-                raise ValueError(
-                    f"MLPClassifier: {name}={params[name]!r} is beyond what {dtype} can hold "
-                    f"(at most {largest:.4g})."
-                )
+    if dtype not in DTYPES:
+        return
+    largest = float(np.finfo(dtype).max)
+    for name in ("lr", "weight_decay"):
+        if name in params and params[name] > largest:
+            raise ValueError(
+                f"{owner}: {name}={params[name]!r} is beyond what {dtype} can hold "
+                f"(at most {largest:.4g})."
+            )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from parsearch.nets.params import TORCH_RULES, check_rules, is_real
+from parsearch.nets.params import TORCH_RULES, check_float_range, check_rules, is_real
 
 #: Update rules: ``torch.optim.SGD``, ``torch.optim.Adam``, ``torch.optim.AdamW``.
 OPTIMIZERS = ("sgd", "adam", "adamw")
@@ -56,6 +56,7 @@ def check_torch_params(params):
         momentum (``torch.optim.SGD`` refuses it too).
     """
     check_rules(params, RULES, "TorchClassifier")
+    check_float_range(params, "TorchClassifier")
     if params.get("nesterov") and params.get("optimizer", "sgd") == "sgd":
         if params.get("momentum", 0) <= 0:
             raise ValueError("TorchClassifier: nesterov=True needs a momentum > 0.")
