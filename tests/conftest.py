@@ -37,3 +37,12 @@ def shared_mnist_dir():
     if not SHARED_MNIST.is_dir():
         pytest.skip(f"full MNIST not found at {SHARED_MNIST}")
     return SHARED_MNIST
+
+
+@pytest.fixture(scope="session")
+def small_digits():
+    """scikit-learn's digits, scaled to [0, 1]: 400 to train on and the next 200 to validate."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    return X[:400] / 16.0, y[:400], X[400:600] / 16.0, y[400:600]

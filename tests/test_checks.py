@@ -6,7 +6,10 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
 
+from parsearch import fit_grid
 from parsearch.checks import check_data, check_n_jobs, check_out
 
 
@@ -473,3 +476,20 @@ def test_accepts_nan_looks_into_each_composite_as_it_routes_columns():
     # a pipeline: its first step, itself a composite
     assert accepts_nan(make_pipeline(make_column_transformer((SimpleImputer(), [0])), PCA()))
     assert not accepts_nan(make_pipeline(make_union(PCA(), SimpleImputer()), SimpleImputer()))
+
+
+def test_a_text_frame_without_string_names_reaches_the_pipeline():
+    import pandas as pd
+    from sklearn.compose import make_column_transformer
+    from sklearn.preprocessing import OneHotEncoder
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({0: rng.normal(size=200), 1: rng.choice(["a", "b"], size=200)})
+    y = (frame[1] == "a").to_numpy().astype(int)
+    model = Pipeline([
+        ("encode", make_column_transformer((OneHotEncoder(), [1]), remainder="passthrough")),
+        ("clf", LogisticRegression()),
+    ])  # fmt: skip
+    res = fit_grid(model, {"clf__C": [1.0]}, frame[:150], y[:150], frame[150:], y[150:],
+                   progress=False)  # fmt: skip
+    assert res.best_score > 0.9

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from reference_search import grid_search_cv
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, PredefinedSplit, StratifiedKFold
 from sklearn.svm import SVC
@@ -73,3 +74,17 @@ def test_a_lower_is_better_metric_ranks_its_lowest_first(digits):
                    metric="log_loss", progress=False)  # fmt: skip
     results = res.cv_results_
     assert results["rank_test_score"][np.argmin(results["mean_test_score"])] == 1
+
+
+def test_cv_results_follow_grid_search_cvs_order_and_types(small_digits):
+    X, y, Xv, yv = small_digits
+    grid = {"penalty": ["l2", None], "C": [0.1, 1.0, 10.0]}  # keys not sorted
+    model = LogisticRegression(max_iter=300)
+    res = fit_grid(model, grid, X, y, Xv, yv, progress=False)
+    theirs = grid_search_cv(model, grid, X, y, Xv, yv).cv_results_
+    ours = res.cv_results_
+    assert ours["params"] == theirs["params"]
+    np.testing.assert_allclose(ours["mean_test_score"], theirs["mean_test_score"])
+    np.testing.assert_array_equal(ours["rank_test_score"], theirs["rank_test_score"])
+    assert ours["param_C"].dtype == theirs["param_C"].dtype == np.float64
+    assert res.table["C"].tolist() == [0.1, 1.0, 10.0, 0.1, 1.0, 10.0]  # the table keeps ours

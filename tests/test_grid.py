@@ -4,9 +4,16 @@ import math
 
 import numpy as np
 import pytest
-from sklearn.linear_model import SGDClassifier
+from reference_search import grid_search_cv
+from sklearn.decomposition import PCA
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.model_selection import ParameterGrid
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
 
+from parsearch import fit_grid
 from parsearch.grid import Grid, check_params, expand_grid
 from parsearch.rows import config_key
 
@@ -501,3 +508,29 @@ def test_always_set_names_the_parameters_that_every_configuration_sets():
     grid = expand_grid([{"alpha": [1e-4], "loss": ["hinge"]}, {"alpha": [1e-3], "tol": [None]}])
     assert grid.always_set == ["alpha"]
     assert expand_grid({"a": [1], "b": [2, 3]}).always_set == ["a", "b"]
+
+
+def test_an_estimator_given_as_a_grid_value_is_cloned_for_each_configuration(small_digits):
+    X, y, Xv, yv = small_digits
+    clf = LogisticRegression(max_iter=300)
+    pipe = Pipeline([("reduce", "passthrough"), ("clf", clf)])
+    grid = {"clf": [clf], "reduce": ["passthrough", PCA(2)]}
+    res = fit_grid(pipe, grid, X, y, Xv, yv, progress=False, keep_models="all")
+    assert res.best_params["reduce"] == "passthrough"
+    assert res.best_model.score(Xv, yv) == pytest.approx(res.best_score)
+    assert not hasattr(clf, "coef_")  # the caller's object is never fitted
+    assert res.models[0].named_steps["clf"] is not res.models[1].named_steps["clf"]
+
+
+def test_a_sub_grid_may_set_parameters_of_the_step_it_puts_in(small_digits):
+    X, y, Xv, yv = small_digits
+    pipe = Pipeline([("scale", StandardScaler()), ("clf", LogisticRegression())])
+    grid = [
+        {"clf": [SVC()], "clf__gamma": ["scale", 0.1]},
+        {"clf": [RandomForestClassifier(random_state=0)], "clf__max_depth": [2, 3]},
+    ]
+    res = fit_grid(pipe, grid, X, y, Xv, yv, progress=False)
+    expected = grid_search_cv(pipe, grid, X, y, Xv, yv).cv_results_["mean_test_score"]
+    np.testing.assert_allclose(res.table["score"], expected)
+    with pytest.raises(ValueError, match="Invalid parameter 'clf__gamma'"):
+        fit_grid(pipe, {"clf__gamma": [0.1]}, X, y, Xv, yv)

@@ -58,6 +58,13 @@ def test_rungs_grow_by_the_factor_up_to_the_most_epochs():
     assert expected_candidates(243, Halving(3, 1, 27)) == [243, 81, 27, 9]
 
 
+def test_survivors_and_rungs_of_a_decimal_factor_are_exact():
+    """ceil(n / factor) in floating point: 69 / 2.3 is 30.000000000000004."""
+    assert n_survivors(69, 2.3) == 30
+    assert n_survivors(138, 2.3) == 60
+    assert rung_resources(Halving(2.2, 25, 60)) == [25, 55, 60]  # 25 * 2.2 = 55.00000000000001
+
+
 def test_survivors_are_the_best_third_ties_in_grid_order_nan_never():
     scores = [(0, 0.5), (1, 0.9), (2, math.nan), (3, 0.9), (4, 0.1), (5, 0.7)]
     assert n_survivors(6, 3) == 2 and n_survivors(7, 3) == 3 and n_survivors(1, 3) == 1

@@ -1,5 +1,6 @@
 """Tests of parsearch.results.identity: what identifies a search, exactly and across processes."""
 
+import functools
 import json
 import os
 import subprocess
@@ -13,13 +14,20 @@ import pytest
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_selection import SelectKBest, f_classif, mutual_info_classif
 from sklearn.linear_model import LogisticRegression, SGDClassifier
+from sklearn.metrics import fbeta_score, make_scorer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.svm import SVC
 
 from parsearch import fit_grid
 from parsearch.grid import expand_grid
-from parsearch.results.identity import data_fingerprint, estimator_description, folds_identity
+from parsearch.results.identity import (
+    NotResumable,
+    ResumeMismatch,
+    data_fingerprint,
+    estimator_description,
+    folds_identity,
+)
 from parsearch.rows import config_key
 
 REPO = Path(__file__).resolve().parents[1]
@@ -545,3 +553,46 @@ def test_installed_classes_keep_their_name_alone():
     assert estimator_description(SGDClassifier(), ["alpha"]).startswith(
         "sklearn.linear_model._stochastic_gradient.SGDClassifier({"
     )
+
+
+def test_a_scorer_of_other_arguments_does_not_reuse_rows(small_digits, tmp_path):
+    X, y, Xv, yv = small_digits
+    b = (y >= 5).astype(int), (yv >= 5).astype(int)
+    grid = {"C": [0.01, 1.0]}
+    kwargs = dict(out=tmp_path, progress=False, plot=False)
+    fit_grid(LogisticRegression(), grid, X, b[0], Xv, b[1],
+             metric=make_scorer(fbeta_score, beta=0.1), **kwargs)  # fmt: skip
+    with pytest.raises(ResumeMismatch, match="metric"):
+        fit_grid(LogisticRegression(), grid, X, b[0], Xv, b[1],
+                 metric=make_scorer(fbeta_score, beta=10), **kwargs)  # fmt: skip
+
+
+def test_a_lambda_metric_is_refused_when_the_search_resumes(small_digits, tmp_path):
+    X, y, Xv, yv = small_digits
+    with pytest.raises(NotResumable, match="the metric"):
+        fit_grid(LogisticRegression(), {"C": [1.0]}, X, y, Xv, yv, out=tmp_path,
+                 metric=lambda t, p: float(np.mean(t == p)))  # fmt: skip
+    partial = functools.partial(fbeta_score, beta=2, average="macro")
+    res = fit_grid(LogisticRegression(), {"C": [1.0]}, X, y, Xv, yv, out=tmp_path,
+                   metric=partial, progress=False, plot=False)  # fmt: skip
+    assert res.best_score > 0.5
+
+
+def test_scipy_ufuncs_resume(tmp_path):
+    code = """
+import numpy as np, scipy.special
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.linear_model import Ridge
+from parsearch import fit_grid
+rng = np.random.default_rng(0)
+X = rng.normal(size=(120, 3)); y = scipy.special.expit(X @ [1.0, -1.0, 0.5])
+model = TransformedTargetRegressor(Ridge(), func=scipy.special.logit,
+                                   inverse_func=scipy.special.expit)
+res = fit_grid(model, {"regressor__alpha": [0.1, 1.0]}, X[:80], y[:80], X[80:], y[80:],
+               metric="r2", out=r"OUT", progress=False, plot=False)
+print(res.meta["execution"]["reused_rows"])
+""".replace("OUT", str(tmp_path))
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+            for _ in range(2)]  # fmt: skip
+    assert [r.returncode for r in runs] == [0, 0], runs[0].stderr[-2000:]
+    assert [r.stdout.split()[-1] for r in runs] == ["0", "2"]

@@ -5,10 +5,13 @@ import warnings
 
 import numpy as np
 import pytest
+from reference_search import grid_search_cv
 from sklearn import metrics as skm
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression, SGDClassifier
+from sklearn.svm import SVC, LinearSVC
 
+from parsearch import fit_grid
 from parsearch.metrics import LABELS, METRIC_NAMES, PROBA, VALUES, Metric, get_metric
 from parsearch.rows import Direction
 
@@ -599,3 +602,24 @@ def test_networks_with_string_labels_score_as_with_their_codes(digits_split):
     named = fit_grid(model, grid, X, names[y], Xv, names[yv], progress=False)
     assert (named.table["status"] == "ok").all()
     np.testing.assert_allclose(named.table["score"], coded.table["score"])
+
+
+def test_scikit_learn_scorers_keep_their_names(small_digits):
+    from sklearn.metrics import get_scorer
+
+    X, y, Xv, yv = small_digits
+    res = fit_grid(LogisticRegression(), {"C": [1.0]}, X, y, Xv, yv,
+                   metric=get_scorer("roc_auc_ovr"), progress=False)  # fmt: skip
+    assert res.metric == "roc_auc_ovr"
+
+
+@pytest.mark.parametrize("metric", ["roc_auc", "average_precision", "top_2_accuracy"])
+def test_decision_function_models_are_scored_as_grid_search_cv_scores_them(small_digits, metric):
+    X, y, Xv, yv = small_digits
+    if metric == "roc_auc":
+        y, yv = (y >= 5).astype(int), (yv >= 5).astype(int)
+    scoring = "top_k_accuracy" if metric == "top_2_accuracy" else metric
+    for model in (LinearSVC(), SVC()):
+        res = fit_grid(model, {"C": [0.1, 1.0]}, X, y, Xv, yv, metric=metric, progress=False)
+        expected = grid_search_cv(model, {"C": [0.1, 1.0]}, X, y, Xv, yv, scoring=scoring)
+        np.testing.assert_allclose(res.table["score"], expected.cv_results_["mean_test_score"])

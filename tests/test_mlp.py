@@ -242,3 +242,10 @@ def test_cuda_without_cuda_is_a_clear_error(data):
     Xtr, ytr, _, _ = data
     with pytest.raises(ValueError, match="CUDA is not available"):
         MLPClassifier(device="cuda").fit(Xtr[:100], ytr[:100])
+
+
+def test_a_seed_beyond_64_bits_is_refused_up_front():
+    from parsearch.nets.mlp import check_mlp_params
+
+    with pytest.raises(ValueError, match="seed must be an integer in"):
+        check_mlp_params({"seed": 2**64})

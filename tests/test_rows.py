@@ -2,6 +2,8 @@
 
 import json
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -186,3 +188,17 @@ def test_value_key_of_an_estimator_is_its_content():
 
     assert value_key(SVC(C=2.0)) == value_key(SVC(C=2.0))
     assert value_key(SVC(C=2.0)) != value_key(SVC(C=3.0))
+
+
+def test_set_valued_grid_values_key_the_same_in_every_process():
+    code = "from parsearch.rows import config_key; print(config_key({'s': frozenset('abcdef')}))"
+    keys = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env={"PYTHONHASHSEED": str(seed), "PATH": ""},
+        ).stdout
+        for seed in (1, 2, 3)
+    }
+    assert len(keys) == 1 and keys != {""}

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from scipy.stats import loguniform, randint, uniform
+from scipy.stats import loguniform, randint, rv_discrete, uniform
 from sklearn.linear_model import SGDClassifier
 
 from parsearch import fit_grid, sample_space
@@ -109,3 +109,9 @@ def test_a_float_width_is_refused_before_any_work():
     sample = sample_space({"width": uniform(8, 64)}, 4)
     with pytest.raises(ValueError, match="width must be an integer"):
         fit_grid(MLPClassifier(epochs=1), sample, X, y, X, y)
+
+
+def test_discrete_distributions_keep_their_values():
+    values = rv_discrete(values=([0.5, 1.5, 2.25], [0.3, 0.3, 0.4]))()
+    drawn = {c["a"][0] for c in sample_space({"a": values}, 12, seed=1)}
+    assert drawn <= {0.5, 1.5, 2.25} and len(drawn) == 3

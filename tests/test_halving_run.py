@@ -1,5 +1,7 @@
-"""Regression tests for successive halving, from a hostile review: each docstring says
-what went wrong before the fix.
+"""Successive halving's run phase (``parsearch/halving/run.py``) where things go wrong:
+networks of mixed float types, bad epochs, configurations failing at a rung, checkpoints
+that are stale, unreadable or from another seed, and reruns of a finished folder. Each
+docstring says what went wrong before its fix.
 
 Each test is small and uses real data (``mnist_small``). Data are float64 and divided by
 3, so that they are not representable in float32 (see the dtype test).
@@ -12,7 +14,6 @@ import pytest
 from sklearn.linear_model import SGDClassifier
 
 from parsearch import Halving, MLPClassifier, fit_grid
-from parsearch.halving import n_survivors, rung_resources
 from parsearch.halving.partial import PartialRungs
 from parsearch.results.files import CHECKPOINT
 from parsearch.rows import Col
@@ -126,16 +127,6 @@ def test_cv_results_rank_one_is_the_best_configuration_not_a_pruned_one(data):
     assert result.table[Col.SCORE][1] > result.best_score  # pruned at pass 1 above the best
     cv = result.cv_results_
     assert cv["params"][int(np.argmin(cv["rank_test_score"]))] == result.best_params
-
-
-# --- the arithmetic ---------------------------------------------------------------------
-
-
-def test_survivors_and_rungs_of_a_decimal_factor_are_exact():
-    """ceil(n / factor) in floating point: 69 / 2.3 is 30.000000000000004."""
-    assert n_survivors(69, 2.3) == 30
-    assert n_survivors(138, 2.3) == 60
-    assert rung_resources(Halving(2.2, 25, 60)) == [25, 55, 60]  # 25 * 2.2 = 55.00000000000001
 
 
 # --- resume -----------------------------------------------------------------------------
