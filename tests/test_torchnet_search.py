@@ -3,7 +3,13 @@
 module's class in the resume identity."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -118,6 +124,82 @@ def test_a_killed_grid_goes_on_from_its_last_saved_epoch(data, tmp_path, monkeyp
     pd.testing.assert_frame_equal(resumed.table[COMPARED], whole.table[COMPARED])
     assert list(resumed.table[Col.STATUS]) == [Status.OK, Status.OK, Status.DIVERGED]
     assert not (tmp_path / FUSED_CHECKPOINT).exists()
+
+
+KILLED_SCRIPT = textwrap.dedent(
+    """
+    import os, signal, sys
+    import numpy as np
+    import torch
+    from torch import nn
+    from parsearch import TorchClassifier, fit_grid
+    from parsearch.fused import checkpoint
+    from parsearch.fused.live import LiveRun
+
+
+    class Net(nn.Module):  # the user's own module, in the script itself
+        def __init__(self, hidden=16):
+            super().__init__()
+            self.layers = nn.Sequential(
+                nn.Linear(196, hidden), nn.BatchNorm1d(hidden), nn.ReLU(), nn.Linear(hidden, 10)
+            )
+
+        def forward(self, x):
+            return self.layers(x)
+
+
+    torch.set_num_threads(1)
+    checkpoint.SAVE_EVERY_SECONDS = 0.0
+    data = np.load(sys.argv[1])
+    kill_at = int(sys.argv[3])
+    trained = []
+    original = LiveRun._epoch
+
+    def epoch(self, order):
+        if len(trained) + 1 == kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer or kill -9 would
+        trained.append(1)
+        return original(self, order)
+
+    LiveRun._epoch = epoch
+    model = TorchClassifier(Net, epochs=5, batch_size=32, dtype="float64", device="cpu",
+                            optimizer="adam")
+    res = fit_grid(model, {"lr": [1e-3, 1e-2], "module__hidden": [8, 16]}, data["X"],
+                   data["y"], data["Xv"], data["yv"], out=sys.argv[2], progress=False,
+                   plot=False)
+    print(len(trained), res.meta["execution"]["reused_rows"], repr(list(res.table["score"])))
+    """
+)
+
+
+def test_a_sigkilled_module_grid_goes_on_from_its_last_epoch(data, tmp_path):
+    """A grid of a module defined in the user's script (two widths: two fused runs of 5
+    epochs) SIGKILLed in the second run's epoch 3, then run again: the first run's rows are
+    reused, the second goes on from its epoch 3, and the scores are the uninterrupted ones."""
+    np.savez(tmp_path / "data.npz", X=data[0], y=data[1], Xv=data[2], yv=data[3])
+    script = tmp_path / "search.py"
+    script.write_text(KILLED_SCRIPT)
+    out = tmp_path / "out"
+    paths = [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths))}
+
+    def run(folder, kill_at):
+        return subprocess.run(
+            [sys.executable, str(script), str(tmp_path / "data.npz"), str(folder), str(kill_at)],
+            capture_output=True, text=True, timeout=300, env=env,
+        )  # fmt: skip
+
+    killed = run(out, 8)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert (out / FUSED_CHECKPOINT).exists()
+    resumed = run(out, 0)
+    assert resumed.returncode == 0, resumed.stderr
+    epochs, reused, scores = resumed.stdout.split(" ", 2)
+    assert (int(epochs), int(reused)) == (3, 2)  # epochs 3 to 5 of the second run
+    whole = run(tmp_path / "whole", 0)
+    assert whole.returncode == 0, whole.stderr
+    assert eval(scores) == eval(whole.stdout.split(" ", 2)[2])
+    assert not (out / FUSED_CHECKPOINT).exists()
 
 
 def test_a_rerun_trains_only_what_is_new_and_the_identity_names_the_module(
