@@ -70,9 +70,6 @@ class Collection:
         return [e for e in self.entries if isinstance(e, Problem)]
 
 
-# --- finding the folders ------------------------------------------------------------------
-
-
 @dataclass
 class _Scan:
     """What a walk of the results root found."""
@@ -104,8 +101,8 @@ def _name(path, root):
 
 
 def _parts(path, root):
-    """Sort key: the path's parts relative to the root (the root itself first)."""
-    return Path(os.path.relpath(path, root)).parts if Path(path) != Path(root) else ()
+    """Sort key: the path's parts relative to the root (the root itself, ``()``, first)."""
+    return Path(os.path.relpath(path, root)).parts
 
 
 def _is_dir(entry, follow):
@@ -216,9 +213,6 @@ def find_results(root):
     return sorted(scan.found, key=lambda f: _parts(f, scan.root))
 
 
-# --- reading one folder -------------------------------------------------------------------
-
-
 def _images(folder, boundary):
     """The folder's PNG files, and those left out: symlinks out of ``boundary``."""
     images, skipped = [], []
@@ -253,14 +247,11 @@ def load_run(folder, root=None):
         For a folder that cannot be read.
     """
     folder = Path(folder)
+    root = folder if root is None else root
     run = read_run(folder)
-    name = _name(folder, root) if root is not None else folder.absolute().name
     with reading(folder):
-        images, skipped = _images(folder, _real(root if root is not None else folder))
-    return dataclasses.replace(run, name=name, images=images, skipped=skipped)
-
-
-# --- every folder -------------------------------------------------------------------------
+        images, skipped = _images(folder, _real(root))
+    return dataclasses.replace(run, name=_name(folder, root), images=images, skipped=skipped)
 
 
 def collect_folders(root):
@@ -276,18 +267,20 @@ def collect_folders(root):
         As :func:`find_results`.
     """
     scan = _scan(root)
-    keyed = [(_parts(problem.path, scan.root), problem) for problem in scan.unreadable]
+    entries = list(scan.unreadable)
     for folder in scan.found:
         try:
-            entry = load_run(folder, scan.root)
+            entries.append(load_run(folder, scan.root))
         except UnreadableFolder as exc:
-            entry = Problem(folder, _name(folder, scan.root), str(exc))
-        keyed.append((_parts(folder, scan.root), entry))
-    if not keyed:
+            entries.append(Problem(folder, _name(folder, scan.root), str(exc)))
+    if not entries:
         raise _no_results(scan.root, scan.skipped)
-    keyed.sort(key=lambda pair: pair[0])
-    skipped = sorted(scan.skipped, key=lambda p: _parts(p.path, scan.root))
-    return Collection(scan.root, [entry for _, entry in keyed], skipped)
+
+    def order(entry):
+        return _parts(entry.folder if isinstance(entry, Run) else entry.path, scan.root)
+
+    skipped = sorted(scan.skipped, key=order)
+    return Collection(scan.root, sorted(entries, key=order), skipped)
 
 
 def collect_runs(root):
