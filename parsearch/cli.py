@@ -25,20 +25,18 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import re
 import sys
 import warnings
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from parsearch.plot.style import LOOKS
 from parsearch.report import INDEX, collect_folders, write_page, write_report
 from parsearch.results.files import HEATMAP, INTERRUPTED, RUNNING
 from parsearch.results.read import read_run
-from parsearch.rows import Col, Status, metric_label, param_columns, ranked
-from parsearch.text import epochs_text, visible
+from parsearch.rows import Col, Status, epochs_column, metric_label, ranked
+from parsearch.text import epochs_text, one_line, visible
 
 #: Where ``plot --matrix`` writes the corner matrix by default.
 SCATTER_MATRIX = "scatter_matrix.png"
@@ -57,10 +55,6 @@ EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
 DEBUG_ENV = "PARSEARCH_DEBUG"
 
 
-def _one_line(text):
-    return re.sub(r"\s*[\r\n]+\s*", " ", str(text)).strip()
-
-
 def _emit(line, file):
     """Print one line of text that :func:`visible` made safe, in ``file``'s encoding."""
     encoding = getattr(file, "encoding", None) or "utf-8"
@@ -73,7 +67,7 @@ def _emit(line, file):
 
 def _say(kind, message):
     """One line on standard error: ``parsearch: KIND: MESSAGE``, escaped."""
-    _emit(f"parsearch: {kind}: {visible(_one_line(message))}", sys.stderr)
+    _emit(f"parsearch: {kind}: {visible(one_line(message))}", sys.stderr)
 
 
 def _positive_int(text):
@@ -87,28 +81,18 @@ def _positive_int(text):
 _positive_int.__name__ = "positive integer"  # argparse: "invalid positive integer value"
 
 
-def _epochs_text(value):
-    """An ``epochs_trained`` cell as printed: ``27``, not ``27.0``; empty where missing."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return visible(value)
-    if number != number:  # NaN
-        return ""
-    return epochs_text(number)
-
-
 def _rows_text(run, rows, results):
-    """Rows of a run as an aligned text table: parameters as the grid has them, escaped."""
-    from parsearch.plot import parameter_labels
+    """Rows of a run as an aligned text table: parameters as the figures label them, epochs
+    as ``27`` (not ``27.0``), text escaped."""
+    from parsearch.plot import parameter_labels  # looked up at each call, as tests patch it
 
-    params = param_columns(run.table.columns)
-    shown = rows[[*params, *results]].copy()
-    labels = parameter_labels(rows, (run.meta.get("grid") or {}).get("axes"))
-    for name in params:
+    shown = rows[[*run.params, *results]].copy()
+    labels = parameter_labels(rows, run.axes)
+    for name in run.params:
         shown[name] = [visible(value) for value in labels[name]]
     if Col.EPOCHS_TRAINED in shown.columns:
-        shown[Col.EPOCHS_TRAINED] = [_epochs_text(v) for v in shown[Col.EPOCHS_TRAINED]]
+        epochs = epochs_column(shown)
+        shown[Col.EPOCHS_TRAINED] = ["" if np.isnan(e) else epochs_text(e) for e in epochs]
     if Col.STATUS in shown.columns:
         shown[Col.STATUS] = [visible(v) for v in shown[Col.STATUS]]
     shown.columns = [visible(run.metric if c == Col.SCORE else c) for c in shown.columns]
@@ -117,27 +101,13 @@ def _rows_text(run, rows, results):
 
 def _furthest_pruned(run, n):
     """The ``n`` pruned rows that trained longest (the best scores among those)."""
-    from parsearch.plot.arrays import epochs_column
-
     table = run.table
     pruned = (table[Col.STATUS] == Status.PRUNED).to_numpy()
-    score = pd.to_numeric(table[Col.SCORE], errors="coerce").to_numpy(dtype=float)
+    score = table[Col.SCORE].to_numpy(dtype=float)
     signed = np.nan_to_num(score if run.greater_is_better else -score, nan=-np.inf)
     epochs = np.nan_to_num(epochs_column(table), nan=-1.0)
     order = [i for i in np.lexsort((-signed, -epochs)) if pruned[i]]
     return table.iloc[order[:n]]
-
-
-def _halving_lines(run):
-    """What ``show`` says of successive halving: its rungs, and how many it pruned."""
-    lines = []
-    text = run.halving_text(arrow="->")
-    if text:
-        lines.append(f"successive halving: {visible(text)}")
-    pruned = run.counts.get(Status.PRUNED, 0)
-    if pruned:
-        lines.append(f"pruned: {pruned} {LOOKS[Status.PRUNED].meaning}")
-    return lines
 
 
 def _show_lines(run, top):
@@ -152,12 +122,18 @@ def _show_lines(run, top):
             "before its end (meta.json): rerun fit_grid with the same arguments to finish it"
         )
     if "model" in meta:
-        model = re.sub(r"\s*\n\s*", " ", str(meta["model"]))  # sklearn's repr breaks lines
+        model = one_line(meta["model"])  # sklearn's repr breaks long lines
         lines.append(f"model: {visible(model)}")
-    lines.extend(_halving_lines(run))
-    failed = {s: n for s, n in run.counts.items() if n and s not in (Status.OK, Status.PRUNED)}
+    halving = run.halving_text(arrow="->")
+    if halving:
+        lines.append(f"successive halving: {visible(halving)}")
+    # The statuses that LOOKS gives a meaning (pruned) get a line each; the others that
+    # are not ok (failed, diverged) one line together.
+    counted = [(s, n, LOOKS[s].meaning) for s, n in run.counts.items() if n]
+    lines.extend(f"{s}: {n} {meaning}" for s, n, meaning in counted if meaning)
+    failed = [f"{n} {s}" for s, n, meaning in counted if s != Status.OK and not meaning]
     if failed:
-        lines.append("not ok: " + ", ".join(f"{n} {s}" for s, n in failed.items()))
+        lines.append("not ok: " + ", ".join(failed))
     ok = ranked(table, run.greater_is_better)
     if ok.empty:
         lines.append("no configuration succeeded")
@@ -263,12 +239,10 @@ def plot(folder, x=None, y=None, metric=None, output=None, matrix=False):
         table = table.drop(columns=[Col.SCORE, Col.DIRECTION], errors="ignore")
         table = table.rename(columns={metric: Col.SCORE})
         greater, name = PLOTTABLE[metric], metric
-    params = param_columns(table.columns)
     for axis in (x, y):
-        if axis is not None and axis not in params:
-            raise ValueError(f"Unknown parameter {axis!r}; the parameters are: {params}.")
-    axes = (run.meta.get("grid") or {}).get("axes")
-    kwargs = {"axes": axes, "metric": name, "greater_is_better": greater}
+        if axis is not None and axis not in run.params:
+            raise ValueError(f"Unknown parameter {axis!r}; the parameters are: {run.params}.")
+    kwargs = {"axes": run.axes, "metric": name, "greater_is_better": greater}
     try:
         if matrix:
             named = [p for p in (x, y) if p is not None]

@@ -17,7 +17,6 @@ import csv
 import io
 import json
 import math
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +26,7 @@ import pandas as pd
 from parsearch import rows
 from parsearch.results.files import META, SCORES
 from parsearch.rows import Col, Direction, Status
-from parsearch.text import epochs_text
+from parsearch.text import epochs_text, one_line
 
 #: Result columns that hold numbers (or nothing) in every row.
 NUMERIC_COLUMNS = (Col.SCORE, Col.SCORE_STD, Col.FIT_SECONDS, Col.TRAIN_LOSS)
@@ -259,7 +258,7 @@ class UnreadableFolder(ValueError):
     """
 
     def __init__(self, message, path):
-        super().__init__(_one_line(message))
+        super().__init__(one_line(message))
         self.path = Path(path)
 
 
@@ -331,6 +330,11 @@ class Run:
         return {p: row[p] for p in self.params}
 
     @property
+    def axes(self):
+        """meta.json's grid axes (each parameter's values, in order), or None where absent."""
+        return (self.meta.get("grid") or {}).get("axes")
+
+    @property
     def halving(self):
         """meta.json's ``halving`` (factor, rungs, candidates, ...), or None where absent."""
         halving = self.meta.get("halving")
@@ -375,10 +379,6 @@ class Run:
         return math.nan if self.best is None else float(self.table[Col.SCORE].iloc[self.best])
 
 
-def _one_line(text):
-    return re.sub(r"\s*[\r\n]+\s*", " ", str(text)).strip()
-
-
 def _describe(exc, path):
     """What went wrong reading ``path``, in words that name it."""
     if isinstance(exc, OSError) and exc.strerror:
@@ -392,7 +392,7 @@ def _describe(exc, path):
         return f"{path} is not valid JSON: {exc}"
     if isinstance(exc, RecursionError):
         return f"{path} is nested too deeply to read"
-    text = _one_line(exc) or type(exc).__name__
+    text = one_line(exc) or type(exc).__name__
     if str(path) in text:
         return text
     if isinstance(exc, (ValueError, OSError)):
