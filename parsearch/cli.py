@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from parsearch.plot.style import LOOKS
-from parsearch.report import INDEX, collect_folders, write_page, write_report
+from parsearch.report import INDEX, collect_folders, write_page
 from parsearch.results.files import HEATMAP, INTERRUPTED, RUNNING
 from parsearch.results.read import read_run
 from parsearch.rows import Col, Status, epochs_column, metric_label, ranked
@@ -142,12 +142,12 @@ def _show_lines(run, top):
         results = [c for c in columns if c in table.columns]
         lines.append(f"top {min(top, len(ok))}:")
         lines.extend(_rows_text(run, ok.head(top), results))
-    pruned = _furthest_pruned(run, min(top, MAX_PRUNED_SHOWN))
-    if not pruned.empty:
+    furthest = _furthest_pruned(run, min(top, MAX_PRUNED_SHOWN))
+    if not furthest.empty:
         columns = (Col.SCORE, Col.STATUS, Col.EPOCHS_TRAINED, Col.FIT_SECONDS)
         results = [c for c in columns if c in table.columns]
-        lines.append(f"pruned, the {len(pruned)} that went furthest (scores at their last rung):")
-        lines.extend(_rows_text(run, pruned, results))
+        lines.append(f"pruned, the {len(furthest)} that went furthest (scores at their last rung):")
+        lines.extend(_rows_text(run, furthest, results))
     heatmap = run.folder / HEATMAP
     if heatmap.exists():
         lines.append(f"heatmap: {visible(heatmap)}")
@@ -157,10 +157,7 @@ def _show_lines(run, top):
 
 
 def show(folder, top=10, file=None):
-    """Print the best configurations of a results folder.
-
-    Text from the data is printed with its control characters escaped (see
-    :func:`visible`).
+    """Print the best configurations of a results folder, control characters escaped.
 
     Parameters
     ----------
@@ -193,11 +190,7 @@ def _writing(path):
 
 
 def plot(folder, x=None, y=None, metric=None, output=None, matrix=False):
-    """Redraw the figure of a results folder from its ``scores.csv``.
-
-    A heatmap (or line plot) of a grid; scatter plots of a sampled space, over its most
-    important parameters (see :func:`parsearch.plot.plot_scores`); pruned
-    configurations of successive halving drawn as such.
+    """Redraw the figure of a results folder (:func:`parsearch.plot.plot_scores`).
 
     Parameters
     ----------
@@ -255,27 +248,6 @@ def plot(folder, x=None, y=None, metric=None, output=None, matrix=False):
     output = Path(output) if output else run.folder / (SCATTER_MATRIX if matrix else HEATMAP)
     with _writing(output):
         return plotting.save_figure(fig, output)
-
-
-def report(root="results", output=None):
-    """Write one HTML page over every results folder under ``root``.
-
-    A folder that cannot be read is listed on the page as unreadable, with the reason;
-    symlinks out of ``root`` are not followed (see :mod:`parsearch.report`).
-
-    Parameters
-    ----------
-    root : str or Path
-        Folder searched, at any depth, for folders with a ``scores.csv``.
-    output : str or Path, optional
-        The HTML file (default: ``root/index.html``).
-
-    Returns
-    -------
-    Path
-        The file written.
-    """
-    return write_report(root, output=output)
 
 
 _EPILOG = (
