@@ -23,6 +23,7 @@ from parsearch.report.collect import Problem
 from parsearch.results.files import META
 from parsearch.rows import Col, Status
 from parsearch.text import html_text as _e
+from parsearch.text import is_unset
 
 #: Columns left out of the table: the same on every row, or a copy of the parameters.
 _HIDDEN = (Col.METRIC, Col.DIRECTION, Col.KEY)
@@ -42,19 +43,9 @@ def _is_number_column(series):
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
 
-def _missing(value):
-    """Whether a cell is empty: None, NaN or pd.NA (a list or dict never is)."""
-    if isinstance(value, (list, tuple, dict)):
-        return False
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def _format(value, fmt=_DEFAULT_FORMAT):
     """A cell's text: numbers to a few significant digits, lists compactly, NaN empty."""
-    if _missing(value):
+    if is_unset(value):
         return ""
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_format(v, fmt) for v in value) + "]"
@@ -233,7 +224,7 @@ def _table(run):
         for column, value in zip(shown, record):
             text = _format(value, _FORMATS.get(column, _DEFAULT_FORMAT))
             if numeric[column]:
-                raw = "" if _missing(value) else repr(float(value))
+                raw = "" if is_unset(value) else repr(float(value))
                 cells.append(f'<td class="num" data-value="{_e(raw)}">{_e(text)}</td>')
             elif column == Col.ERROR and text:
                 cells.append(f'<td class="error" title="{_e(text)}">{_e(text)}</td>')
