@@ -1,23 +1,15 @@
-"""The ``parsearch`` command: look at results folders.
+"""The ``parsearch`` command: ``show``, ``plot`` and ``report`` over results folders.
 
-``parsearch show RESULTS_DIR [--top N]`` prints the best configurations, the metric
-and its direction, how many failed, and where the heatmap is; after successive halving,
-the rungs, how many were pruned, and the pruned configurations that went furthest.
-``parsearch plot RESULTS_DIR [--x P --y P --metric M]`` redraws the figure from
-``scores.csv``: a heatmap of a grid, a scatter of a sampled space; ``--matrix`` draws the
-corner matrix of every pair of parameters, ranked by importance.
-``parsearch report [RESULTS_ROOT] [--output FILE]`` writes one HTML page over every
-results folder under RESULTS_ROOT (default ``results``; the page goes to
-``RESULTS_ROOT/index.html``).
+``show`` prints the best configurations (after successive halving, the rungs and the
+pruned configurations that went furthest), ``plot`` redraws the figure from
+``scores.csv``, ``report`` writes one HTML page over every results folder under a root;
+each folder is read by :func:`parsearch.results.read.read_run`.
 
-Whatever the folders hold, a command ends with one line per problem on standard error,
-never a traceback: ``parsearch: error: ...`` naming the file and what is wrong, and exit
-status 2 (nothing written). ``report`` lists a folder it cannot read on the page and on
-standard error (``parsearch: unreadable: ...``) and exits with status 1; symlinks out of
-the results root are skipped (``parsearch: skipped: ...``) without changing the status.
-Set ``PARSEARCH_DEBUG=1`` for the traceback instead. Text from the data (parameter
-values, names, the model, messages) is printed with control characters escaped
-(``\\x1b`` as those four characters), so a results folder cannot drive the terminal.
+Whatever the folders hold, a command ends with one line per problem on standard error
+(``parsearch: error: ...``, naming the file), never a traceback unless
+``PARSEARCH_DEBUG=1``; the exit statuses are in ``--help`` and :func:`main`. Text from the
+data is printed with control characters escaped (``\\x1b`` as those four characters), so
+a results folder cannot drive the terminal.
 """
 
 from __future__ import annotations
