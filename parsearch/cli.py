@@ -1,23 +1,15 @@
-"""The ``parsearch`` command: look at results folders.
+"""The ``parsearch`` command: ``show``, ``plot`` and ``report`` over results folders.
 
-``parsearch show RESULTS_DIR [--top N]`` prints the best configurations, the metric
-and its direction, how many failed, and where the heatmap is; after successive halving,
-the rungs, how many were pruned, and the pruned configurations that went furthest.
-``parsearch plot RESULTS_DIR [--x P --y P --metric M]`` redraws the figure from
-``scores.csv``: a heatmap of a grid, a scatter of a sampled space; ``--matrix`` draws the
-corner matrix of every pair of parameters, ranked by importance.
-``parsearch report [RESULTS_ROOT] [--output FILE]`` writes one HTML page over every
-results folder under RESULTS_ROOT (default ``results``; the page goes to
-``RESULTS_ROOT/index.html``).
+``show`` prints the best configurations (after successive halving, the rungs and the
+pruned configurations that went furthest), ``plot`` redraws the figure from
+``scores.csv``, ``report`` writes one HTML page over every results folder under a root;
+each folder is read by :func:`parsearch.results.read.read_run`.
 
-Whatever the folders hold, a command ends with one line per problem on standard error,
-never a traceback: ``parsearch: error: ...`` naming the file and what is wrong, and exit
-status 2 (nothing written). ``report`` lists a folder it cannot read on the page and on
-standard error (``parsearch: unreadable: ...``) and exits with status 1; symlinks out of
-the results root are skipped (``parsearch: skipped: ...``) without changing the status.
-Set ``PARSEARCH_DEBUG=1`` for the traceback instead. Text from the data (parameter
-values, names, the model, messages) is printed with control characters escaped
-(``\\x1b`` as those four characters), so a results folder cannot drive the terminal.
+Whatever the folders hold, a command ends with one line per problem on standard error
+(``parsearch: error: ...``, naming the file), never a traceback unless
+``PARSEARCH_DEBUG=1``; the exit statuses are in ``--help`` and :func:`main`. Text from the
+data is printed with control characters escaped (``\\x1b`` as those four characters), so
+a results folder cannot drive the terminal.
 """
 
 from __future__ import annotations
@@ -25,20 +17,18 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import re
 import sys
 import warnings
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from parsearch.plot.style import LOOKS
-from parsearch.report import INDEX, collect_folders, write_page, write_report
+from parsearch.report import INDEX, collect_folders, write_page
 from parsearch.results.files import HEATMAP, INTERRUPTED, RUNNING
 from parsearch.results.read import read_run
-from parsearch.rows import Col, Status, metric_label, param_columns, ranked
-from parsearch.text import epochs_text, visible
+from parsearch.rows import Col, Status, epochs_column, metric_label, ranked
+from parsearch.text import epochs_text, one_line, visible
 
 #: Where ``plot --matrix`` writes the corner matrix by default.
 SCATTER_MATRIX = "scatter_matrix.png"
@@ -57,10 +47,6 @@ EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
 DEBUG_ENV = "PARSEARCH_DEBUG"
 
 
-def _one_line(text):
-    return re.sub(r"\s*[\r\n]+\s*", " ", str(text)).strip()
-
-
 def _emit(line, file):
     """Print one line of text that :func:`visible` made safe, in ``file``'s encoding."""
     encoding = getattr(file, "encoding", None) or "utf-8"
@@ -73,7 +59,7 @@ def _emit(line, file):
 
 def _say(kind, message):
     """One line on standard error: ``parsearch: KIND: MESSAGE``, escaped."""
-    _emit(f"parsearch: {kind}: {visible(_one_line(message))}", sys.stderr)
+    _emit(f"parsearch: {kind}: {visible(one_line(message))}", sys.stderr)
 
 
 def _positive_int(text):
@@ -87,28 +73,18 @@ def _positive_int(text):
 _positive_int.__name__ = "positive integer"  # argparse: "invalid positive integer value"
 
 
-def _epochs_text(value):
-    """An ``epochs_trained`` cell as printed: ``27``, not ``27.0``; empty where missing."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return visible(value)
-    if number != number:  # NaN
-        return ""
-    return epochs_text(number)
-
-
 def _rows_text(run, rows, results):
-    """Rows of a run as an aligned text table: parameters as the grid has them, escaped."""
-    from parsearch.plot import parameter_labels
+    """Rows of a run as an aligned text table: parameters as the figures label them, epochs
+    as ``27`` (not ``27.0``), text escaped."""
+    from parsearch.plot import parameter_labels  # looked up at each call, as tests patch it
 
-    params = param_columns(run.table.columns)
-    shown = rows[[*params, *results]].copy()
-    labels = parameter_labels(rows, (run.meta.get("grid") or {}).get("axes"))
-    for name in params:
+    shown = rows[[*run.params, *results]].copy()
+    labels = parameter_labels(rows, run.axes)
+    for name in run.params:
         shown[name] = [visible(value) for value in labels[name]]
     if Col.EPOCHS_TRAINED in shown.columns:
-        shown[Col.EPOCHS_TRAINED] = [_epochs_text(v) for v in shown[Col.EPOCHS_TRAINED]]
+        epochs = epochs_column(shown)
+        shown[Col.EPOCHS_TRAINED] = ["" if np.isnan(e) else epochs_text(e) for e in epochs]
     if Col.STATUS in shown.columns:
         shown[Col.STATUS] = [visible(v) for v in shown[Col.STATUS]]
     shown.columns = [visible(run.metric if c == Col.SCORE else c) for c in shown.columns]
@@ -117,27 +93,13 @@ def _rows_text(run, rows, results):
 
 def _furthest_pruned(run, n):
     """The ``n`` pruned rows that trained longest (the best scores among those)."""
-    from parsearch.plot.arrays import epochs_column
-
     table = run.table
     pruned = (table[Col.STATUS] == Status.PRUNED).to_numpy()
-    score = pd.to_numeric(table[Col.SCORE], errors="coerce").to_numpy(dtype=float)
+    score = table[Col.SCORE].to_numpy(dtype=float)
     signed = np.nan_to_num(score if run.greater_is_better else -score, nan=-np.inf)
     epochs = np.nan_to_num(epochs_column(table), nan=-1.0)
     order = [i for i in np.lexsort((-signed, -epochs)) if pruned[i]]
     return table.iloc[order[:n]]
-
-
-def _halving_lines(run):
-    """What ``show`` says of successive halving: its rungs, and how many it pruned."""
-    lines = []
-    text = run.halving_text(arrow="->")
-    if text:
-        lines.append(f"successive halving: {visible(text)}")
-    pruned = run.counts.get(Status.PRUNED, 0)
-    if pruned:
-        lines.append(f"pruned: {pruned} {LOOKS[Status.PRUNED].meaning}")
-    return lines
 
 
 def _show_lines(run, top):
@@ -152,12 +114,18 @@ def _show_lines(run, top):
             "before its end (meta.json): rerun fit_grid with the same arguments to finish it"
         )
     if "model" in meta:
-        model = re.sub(r"\s*\n\s*", " ", str(meta["model"]))  # sklearn's repr breaks lines
+        model = one_line(meta["model"])  # sklearn's repr breaks long lines
         lines.append(f"model: {visible(model)}")
-    lines.extend(_halving_lines(run))
-    failed = {s: n for s, n in run.counts.items() if n and s not in (Status.OK, Status.PRUNED)}
+    halving = run.halving_text(arrow="->")
+    if halving:
+        lines.append(f"successive halving: {visible(halving)}")
+    # The statuses that LOOKS gives a meaning (pruned) get a line each; the others that
+    # are not ok (failed, diverged) one line together.
+    counted = [(s, n, LOOKS[s].meaning) for s, n in run.counts.items() if n]
+    lines.extend(f"{s}: {n} {meaning}" for s, n, meaning in counted if meaning)
+    failed = [f"{n} {s}" for s, n, meaning in counted if s != Status.OK and not meaning]
     if failed:
-        lines.append("not ok: " + ", ".join(f"{n} {s}" for s, n in failed.items()))
+        lines.append("not ok: " + ", ".join(failed))
     ok = ranked(table, run.greater_is_better)
     if ok.empty:
         lines.append("no configuration succeeded")
@@ -166,12 +134,12 @@ def _show_lines(run, top):
         results = [c for c in columns if c in table.columns]
         lines.append(f"top {min(top, len(ok))}:")
         lines.extend(_rows_text(run, ok.head(top), results))
-    pruned = _furthest_pruned(run, min(top, MAX_PRUNED_SHOWN))
-    if not pruned.empty:
+    furthest = _furthest_pruned(run, min(top, MAX_PRUNED_SHOWN))
+    if not furthest.empty:
         columns = (Col.SCORE, Col.STATUS, Col.EPOCHS_TRAINED, Col.FIT_SECONDS)
         results = [c for c in columns if c in table.columns]
-        lines.append(f"pruned, the {len(pruned)} that went furthest (scores at their last rung):")
-        lines.extend(_rows_text(run, pruned, results))
+        lines.append(f"pruned, the {len(furthest)} that went furthest (scores at their last rung):")
+        lines.extend(_rows_text(run, furthest, results))
     heatmap = run.folder / HEATMAP
     if heatmap.exists():
         lines.append(f"heatmap: {visible(heatmap)}")
@@ -181,10 +149,7 @@ def _show_lines(run, top):
 
 
 def show(folder, top=10, file=None):
-    """Print the best configurations of a results folder.
-
-    Text from the data is printed with its control characters escaped (see
-    :func:`visible`).
+    """Print the best configurations of a results folder, control characters escaped.
 
     Parameters
     ----------
@@ -217,11 +182,7 @@ def _writing(path):
 
 
 def plot(folder, x=None, y=None, metric=None, output=None, matrix=False):
-    """Redraw the figure of a results folder from its ``scores.csv``.
-
-    A heatmap (or line plot) of a grid; scatter plots of a sampled space, over its most
-    important parameters (see :func:`parsearch.plot.plot_scores`); pruned
-    configurations of successive halving drawn as such.
+    """Redraw the figure of a results folder (:func:`parsearch.plot.plot_scores`).
 
     Parameters
     ----------
@@ -263,12 +224,10 @@ def plot(folder, x=None, y=None, metric=None, output=None, matrix=False):
         table = table.drop(columns=[Col.SCORE, Col.DIRECTION], errors="ignore")
         table = table.rename(columns={metric: Col.SCORE})
         greater, name = PLOTTABLE[metric], metric
-    params = param_columns(table.columns)
     for axis in (x, y):
-        if axis is not None and axis not in params:
-            raise ValueError(f"Unknown parameter {axis!r}; the parameters are: {params}.")
-    axes = (run.meta.get("grid") or {}).get("axes")
-    kwargs = {"axes": axes, "metric": name, "greater_is_better": greater}
+        if axis is not None and axis not in run.params:
+            raise ValueError(f"Unknown parameter {axis!r}; the parameters are: {run.params}.")
+    kwargs = {"axes": run.axes, "metric": name, "greater_is_better": greater}
     try:
         if matrix:
             named = [p for p in (x, y) if p is not None]
@@ -281,27 +240,6 @@ def plot(folder, x=None, y=None, metric=None, output=None, matrix=False):
     output = Path(output) if output else run.folder / (SCATTER_MATRIX if matrix else HEATMAP)
     with _writing(output):
         return plotting.save_figure(fig, output)
-
-
-def report(root="results", output=None):
-    """Write one HTML page over every results folder under ``root``.
-
-    A folder that cannot be read is listed on the page as unreadable, with the reason;
-    symlinks out of ``root`` are not followed (see :mod:`parsearch.report`).
-
-    Parameters
-    ----------
-    root : str or Path
-        Folder searched, at any depth, for folders with a ``scores.csv``.
-    output : str or Path, optional
-        The HTML file (default: ``root/index.html``).
-
-    Returns
-    -------
-    Path
-        The file written.
-    """
-    return write_report(root, output=output)
 
 
 _EPILOG = (

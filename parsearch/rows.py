@@ -730,6 +730,12 @@ def failed_row(params, message, seconds=0.0):
     }
 
 
+def epochs_column(table):
+    """Each row's ``epochs_trained`` as floats, NaN where missing or without the column."""
+    epochs = table.get(Col.EPOCHS_TRAINED, pd.Series(np.nan, index=table.index))
+    return pd.to_numeric(epochs, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
 def status_counts(statuses):
     """How many rows have each status: ``{"ok": n, "failed": n, "diverged": n}``.
 

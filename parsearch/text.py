@@ -6,7 +6,8 @@ nothing of parsearch): whether a value is a number or unset (:func:`is_number`,
 (:func:`format_number`, ``1e-3``, ``32``) or a count of epochs (:func:`epochs_text`),
 and text from the data made safe where it goes: drawn in a figure
 (:func:`escape_controls`, :func:`display_label`: one line, shortened), printed on a
-terminal (:func:`visible`), written into HTML (:func:`html_text`). Nothing from a results
+terminal (:func:`visible`), written into HTML (:func:`html_text`), a message on one line
+(:func:`one_line`). Nothing from a results
 folder can drive a terminal, break a page or hide itself behind a bidi override.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 import unicodedata
 
 import numpy as np
@@ -129,6 +131,11 @@ def display_label(text, limit=MAX_LABEL_CHARS):
         return text
     head = (limit - 1) // 2
     return f"{text[:head]}…{text[len(text) - (limit - 1 - head) :]}"
+
+
+def one_line(text):
+    """``text`` as one line: each line break, and the spaces around it, become one space."""
+    return re.sub(r"\s*[\r\n]+\s*", " ", str(text)).strip()
 
 
 def visible(text):

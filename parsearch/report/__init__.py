@@ -1,27 +1,11 @@
-"""One static HTML page over every results folder under a root.
+"""One static HTML page over every results folder under a root: ``parsearch report``.
 
-``parsearch report RESULTS_ROOT`` finds each folder (at any depth) that holds a
-``scores.csv`` and writes a page with one section per folder: the metric and its
-direction, the best configuration, how many configurations were ok, failed or
-diverged, the folder's PNG images, a table of all rows that sorts when a column
-header is clicked, and the facts from ``meta.json``.
-
-Compute first, render second, one job a module:
-
-- :mod:`~parsearch.report.collect` finds the folders and reads each (by
-  :func:`parsearch.results.read.read_run`, the one reader that ``parsearch show`` and
-  ``plot`` use too) into a :class:`Run` with its images (:func:`find_results`,
-  :func:`load_run`, :func:`collect_runs`), or, one folder at a
-  time, into a :class:`Collection` where a folder that cannot be read is a
-  :class:`Problem` with the reason (:func:`collect_folders`); symlinks are followed
-  inside the results root only;
-- :mod:`~parsearch.report.render` turns them into the page's text
-  (:func:`render_report`), from the package data files in ``assets/``: the page's
-  skeleton (``page.html``), its CSS (``report.css``) and its sorting script
-  (``report.js``), inlined so the page works opened straight from disk;
-- :mod:`~parsearch.report.write` does both and writes the file atomically
-  (:func:`write_report`, :func:`write_page`).
+:mod:`~parsearch.report.collect` finds the folders and reads each into a :class:`Run`
+(or a :class:`Problem`, why not); :mod:`~parsearch.report.render` makes the page's HTML;
+:func:`write_report` does both and writes the page.
 """
+
+from pathlib import Path
 
 from parsearch.report.collect import (
     Collection,
@@ -32,8 +16,54 @@ from parsearch.report.collect import (
     load_run,
 )
 from parsearch.report.render import render_report
-from parsearch.report.write import INDEX, write_page, write_report
+from parsearch.results.files import atomic_write
 from parsearch.results.read import Run, UnreadableFolder
+
+#: Default name of the page, written in the results root.
+INDEX = "index.html"
+
+
+def write_report(root="results", output=None):
+    """Write the HTML page over every results folder under ``root``.
+
+    A folder that cannot be read is listed on the page with the reason, the others shown;
+    :func:`collect_folders` and :func:`write_page` tell which.
+
+    Parameters
+    ----------
+    root : str or Path, default="results"
+        The results root.
+    output : str or Path, optional
+        The HTML file (default: ``root/index.html``); images are linked relative to it.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``root`` does not exist or holds no results folder.
+    """
+    return write_page(collect_folders(root), output=output)
+
+
+def write_page(collection, output=None):
+    """Write the page of a :class:`Collection` atomically (default: its root's index.html).
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    output = Path(output) if output is not None else collection.root / INDEX
+    title = f"parsearch report: {collection.root}"
+    page = render_report(collection.entries, output, title=title, skipped=collection.skipped)
+    with atomic_write(output) as f:
+        f.write(page)
+    return output
+
 
 __all__ = [
     "INDEX",

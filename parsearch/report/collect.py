@@ -1,21 +1,11 @@
-"""Find the results folders under a root and read each into a :class:`Run` for the report.
+"""Find the results folders under a root and read each into a :class:`Run` with its images.
 
-Reading only: each folder is read and checked by :func:`parsearch.results.read.read_run`
-(the one reader of a results folder, which ``parsearch show`` and ``plot`` use too);
-here the folders are found and each run gets its name and its images. Nothing here
-knows about HTML.
-
-Every folder is read on its own: a folder that cannot be read (binary garbage, a
-truncated or non-object ``meta.json``, a text score, an unknown status, a folder that
-cannot be listed) raises :class:`UnreadableFolder` from :func:`load_run`, with a one-line
-message that names the file and what is wrong, and :func:`collect_folders` lists it as a
-:class:`Problem` beside the folders it could read.
-
-Symlinks are followed inside the results root only. A folder, ``scores.csv``,
-``meta.json`` or PNG image reached through a symlink whose target is outside the root
-is skipped (and listed as skipped); a folder reached twice (a symlink to a folder also
-reached by its own path, or a symlink cycle) is read once, under its own path where it
-has one.
+Each folder is read and checked by :func:`parsearch.results.read.read_run`; one that
+cannot be read raises :class:`UnreadableFolder` (:func:`load_run`) or is listed as a
+:class:`Problem` (:func:`collect_folders`). Symlinks are followed inside the root only: a
+folder, ``scores.csv``, ``meta.json`` or PNG reached through one that leads out is
+skipped; a folder reached twice (or through a cycle) is read once, under its own path
+where it has one.
 """
 
 from __future__ import annotations
@@ -39,11 +29,11 @@ class Problem:
     Attributes
     ----------
     path : Path
-        The folder (or symlink, or file).
+        The folder, symlink or file.
     name : str
         Its path relative to the results root.
     reason : str
-        Why it is not shown, in one line.
+        Why, in one line.
     """
 
     path: Path
@@ -60,10 +50,9 @@ class Collection:
     root : Path
         The results root.
     entries : list of Run or Problem
-        Each results folder in the order of their paths: a :class:`Run` where it was
-        read, a :class:`Problem` (why not) where it was unreadable.
+        Each folder in the order of their paths: its :class:`Run`, or why it is unreadable.
     skipped : list of Problem
-        Folders not read because a symlink leads out of the root.
+        What was not read because a symlink leads out of the root.
     """
 
     root: Path
@@ -79,9 +68,6 @@ class Collection:
     def unreadable(self):
         """The folders that could not be read, as :class:`Problem` objects."""
         return [e for e in self.entries if isinstance(e, Problem)]
-
-
-# --- finding the folders ------------------------------------------------------------------
 
 
 @dataclass
@@ -115,8 +101,8 @@ def _name(path, root):
 
 
 def _parts(path, root):
-    """Sort key: the path's parts relative to the root (the root itself first)."""
-    return Path(os.path.relpath(path, root)).parts if Path(path) != Path(root) else ()
+    """Sort key: the path's parts relative to the root (the root itself, ``()``, first)."""
+    return Path(os.path.relpath(path, root)).parts
 
 
 def _is_dir(entry, follow):
@@ -195,20 +181,19 @@ def _no_results(root, skipped):
 
 
 def find_results(root):
-    """The results folders under ``root``: every folder, at any depth, with a scores.csv.
+    """The folders under ``root``, at any depth, that hold a scores.csv.
 
-    Folders whose name starts with a dot (``.git``, ``.ipynb_checkpoints``) are not
-    searched. Symlinks are followed inside ``root`` only, each folder found once.
+    Folders named with a leading dot (``.git``) are not searched.
 
     Parameters
     ----------
     root : str or Path
-        The results root (itself a results folder, or a folder that holds some).
+        The results root (a results folder itself, or a folder above some).
 
     Returns
     -------
     list of Path
-        The folders, sorted by their path relative to ``root``.
+        Sorted by their path relative to ``root``.
 
     Raises
     ------
@@ -216,10 +201,9 @@ def find_results(root):
         When ``root`` does not exist or holds no results folder.
     NotADirectoryError
         When ``root`` is a file.
-    ValueError
-        When a folder has a meta.json but no scores.csv (the store writes scores.csv
-        first, so one of the two was lost or moved), or a folder cannot be listed.
-        :func:`collect_folders` lists such folders instead.
+    UnreadableFolder
+        For a folder that cannot be listed, or has a meta.json but no scores.csv (which
+        the store writes first); :func:`collect_folders` lists these instead.
     """
     scan = _scan(root)
     if scan.unreadable:
@@ -227,9 +211,6 @@ def find_results(root):
     if not scan.found:
         raise _no_results(scan.root, scan.skipped)
     return sorted(scan.found, key=lambda f: _parts(f, scan.root))
-
-
-# --- reading one folder -------------------------------------------------------------------
 
 
 def _images(folder, boundary):
@@ -246,19 +227,15 @@ def _images(folder, boundary):
 
 
 def load_run(folder, root=None):
-    """Read one results folder into a :class:`~parsearch.results.read.Run`, with its images.
-
-    :func:`parsearch.results.read.read_run` reads and checks the folder; here the run
-    is named relative to the results root and given the folder's PNG images.
+    """:func:`~parsearch.results.read.read_run`, named relative to ``root``, with its PNGs.
 
     Parameters
     ----------
     folder : str or Path
         The results folder.
     root : str or Path, optional
-        The results root, for the run's name and as the boundary for its images
-        (default: ``folder`` itself): a PNG that is a symlink to outside it is left out
-        and listed in :attr:`Run.skipped`.
+        The results root (default: ``folder``): the run's name is relative to it, and a
+        PNG that is a symlink out of it is left out, listed in :attr:`Run.skipped`.
 
     Returns
     -------
@@ -267,71 +244,46 @@ def load_run(folder, root=None):
     Raises
     ------
     UnreadableFolder
-        As :func:`~parsearch.results.read.read_run`, for a folder that cannot be read.
+        For a folder that cannot be read.
     """
     folder = Path(folder)
+    root = folder if root is None else root
     run = read_run(folder)
-    name = _name(folder, root) if root is not None else folder.absolute().name
     with reading(folder):
-        images, skipped = _images(folder, _real(root if root is not None else folder))
-    return dataclasses.replace(run, name=name, images=images, skipped=skipped)
-
-
-# --- every folder -------------------------------------------------------------------------
+        images, skipped = _images(folder, _real(root))
+    return dataclasses.replace(run, name=_name(folder, root), images=images, skipped=skipped)
 
 
 def collect_folders(root):
     """Read every results folder under ``root``, listing those that cannot be read.
 
-    Parameters
-    ----------
-    root : str or Path
-        The results root.
-
     Returns
     -------
     Collection
-        A :class:`Run` per folder read and a :class:`Problem` per folder that was not,
-        in the order of their paths; the symlinks to outside the root, skipped.
 
     Raises
     ------
-    FileNotFoundError
-        When ``root`` does not exist or holds no results folder at all.
-    NotADirectoryError
-        When ``root`` is a file.
+    FileNotFoundError, NotADirectoryError
+        As :func:`find_results`.
     """
     scan = _scan(root)
-    keyed = [(_parts(problem.path, scan.root), problem) for problem in scan.unreadable]
+    entries = list(scan.unreadable)
     for folder in scan.found:
         try:
-            entry = load_run(folder, scan.root)
+            entries.append(load_run(folder, scan.root))
         except UnreadableFolder as exc:
-            entry = Problem(folder, _name(folder, scan.root), str(exc))
-        keyed.append((_parts(folder, scan.root), entry))
-    if not keyed:
+            entries.append(Problem(folder, _name(folder, scan.root), str(exc)))
+    if not entries:
         raise _no_results(scan.root, scan.skipped)
-    keyed.sort(key=lambda pair: pair[0])
-    skipped = sorted(scan.skipped, key=lambda p: _parts(p.path, scan.root))
-    return Collection(scan.root, [entry for _, entry in keyed], skipped)
+
+    def order(entry):
+        return _parts(entry.folder if isinstance(entry, Run) else entry.path, scan.root)
+
+    skipped = sorted(scan.skipped, key=order)
+    return Collection(scan.root, sorted(entries, key=order), skipped)
 
 
 def collect_runs(root):
-    """Read every results folder under ``root`` (see :func:`find_results`), strictly.
-
-    Parameters
-    ----------
-    root : str or Path
-        The results root.
-
-    Returns
-    -------
-    list of Run
-        In the order of :func:`find_results`.
-
-    Raises
-    ------
-    UnreadableFolder
-        At the first folder that cannot be read; :func:`collect_folders` lists them.
-    """
+    """The :class:`Run` of every folder of :func:`find_results`, in its order; strict: an
+    :class:`UnreadableFolder` at the first that cannot be read."""
     return [load_run(folder, root) for folder in find_results(root)]

@@ -17,7 +17,6 @@ import csv
 import io
 import json
 import math
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,17 +26,15 @@ import pandas as pd
 from parsearch import rows
 from parsearch.results.files import META, SCORES
 from parsearch.rows import Col, Direction, Status
-from parsearch.text import epochs_text
+from parsearch.text import epochs_text, one_line
 
-#: Result columns that hold numbers (or nothing) in every row.
+#: Result columns that hold numbers (or nothing) in every row, read as floats.
 NUMERIC_COLUMNS = (Col.SCORE, Col.SCORE_STD, Col.FIT_SECONDS, Col.TRAIN_LOSS)
 _MAX_FIELD = min(sys.maxsize, 2**31 - 1)  # the csv module's limit is a C long on every platform
 #: The statuses a ``scores.csv`` may hold, as written there.
 _STATUSES = [status.value for status in Status]
 #: The directions a ``scores.csv`` may hold.
 _DIRECTIONS = [direction.value for direction in Direction]
-#: Result columns that hold numbers (or nothing).
-_NUMBER_COLUMNS = (Col.SCORE, Col.FIT_SECONDS, Col.SCORE_STD, Col.TRAIN_LOSS, Col.EPOCHS_TRAINED)
 #: Fields of meta.json that are JSON objects where present.
 _META_OBJECTS = ("grid", "data", "execution", "versions", "halving")
 #: Fields of meta.json's ``halving`` that are lists of numbers where present.
@@ -94,9 +91,10 @@ def read_scores(folder):
     missing = {Col.SCORE, Col.STATUS} - set(table.columns)
     if missing:
         raise ValueError(f"{path} is not a parsearch scores file: no {sorted(missing)} column.")
-    for column in NUMERIC_COLUMNS:
-        if column in table.columns:
-            table[column] = _numbers(table[column], column, path)
+    for column in (c for c in (*NUMERIC_COLUMNS, Col.EPOCHS_TRAINED) if c in table.columns):
+        numbers = _numbers(table[column], column, path)
+        if column in NUMERIC_COLUMNS:  # epochs_trained keeps its integers
+            table[column] = numbers
     for column in (Col.EPOCH_SCORES, Col.FOLD_SCORES, Col.TRAIN_SCORES):
         if column in table.columns:
             table[column] = _score_lists(table[column], column, path)
@@ -135,16 +133,20 @@ def _any_field_size():
 
 
 def _numbers(column, name, path):
-    """A numeric result column as floats, or a ValueError naming the first text in it."""
-    if pd.api.types.is_numeric_dtype(column):
+    """A result column as floats, or a ValueError naming its first text or boolean."""
+    if pd.api.types.is_bool_dtype(column):  # True and False are not scores
+        numbers, wrong = column, column.notna()
+    elif pd.api.types.is_numeric_dtype(column):
         return column
-    numbers = pd.to_numeric(column, errors="coerce")
-    text = numbers.isna() & column.notna()
-    if text.any():
-        row = int(text.to_numpy().argmax())
+    else:
+        numbers = pd.to_numeric(column, errors="coerce")
+        wrong = numbers.isna() & column.notna()
+    if wrong.any():
+        row = int(wrong.to_numpy().argmax())
+        value = column.astype(object).iloc[row]  # True, not np.True_
         raise ValueError(
-            f"{path} is not a valid scores file: row {row + 1} has {column.iloc[row]!r} in "
-            f"the {name} column, which holds numbers (or nothing)."
+            f"{path} is not a valid scores file: row {row + 1} has {value!r} in the {name} "
+            "column, which holds numbers (or nothing)."
         )
     return numbers.astype(float)
 
@@ -268,7 +270,7 @@ class UnreadableFolder(ValueError):
     """
 
     def __init__(self, message, path):
-        super().__init__(_one_line(message))
+        super().__init__(one_line(message))
         self.path = Path(path)
 
 
@@ -340,6 +342,11 @@ class Run:
         return {p: row[p] for p in self.params}
 
     @property
+    def axes(self):
+        """meta.json's grid axes (each parameter's values, in order), or None where absent."""
+        return (self.meta.get("grid") or {}).get("axes")
+
+    @property
     def halving(self):
         """meta.json's ``halving`` (factor, rungs, candidates, ...), or None where absent."""
         halving = self.meta.get("halving")
@@ -384,10 +391,6 @@ class Run:
         return math.nan if self.best is None else float(self.table[Col.SCORE].iloc[self.best])
 
 
-def _one_line(text):
-    return re.sub(r"\s*[\r\n]+\s*", " ", str(text)).strip()
-
-
 def _describe(exc, path):
     """What went wrong reading ``path``, in words that name it."""
     if isinstance(exc, OSError) and exc.strerror:
@@ -401,7 +404,7 @@ def _describe(exc, path):
         return f"{path} is not valid JSON: {exc}"
     if isinstance(exc, RecursionError):
         return f"{path} is nested too deeply to read"
-    text = _one_line(exc) or type(exc).__name__
+    text = one_line(exc) or type(exc).__name__
     if str(path) in text:
         return text
     if isinstance(exc, (ValueError, OSError)):
@@ -444,8 +447,8 @@ def _first(mask):
 
 
 def _check_values(table, path):
-    """What every row of a table read must hold: a known status and direction, numbers
-    (not text, not booleans) in the result columns, a configuration key that reads back."""
+    """What every row of a table read must hold besides numbers (:func:`_numbers`): a known
+    status and direction, a configuration key that reads back."""
     odd = ~table[Col.STATUS].isin(_STATUSES)
     if odd.any():
         line = _first(odd)
@@ -454,19 +457,6 @@ def _check_values(table, path):
             f"row {line + 1} has status {table[Col.STATUS].iloc[line]!r}, "
             f"not one of {', '.join(_STATUSES)}.",
         )
-    for column in (c for c in _NUMBER_COLUMNS if c in table.columns):
-        values = table[column]
-        if pd.api.types.is_bool_dtype(values):  # True and False are not scores
-            text = values.notna()
-        elif pd.api.types.is_numeric_dtype(values):
-            continue
-        else:
-            text = values.notna() & pd.to_numeric(values, errors="coerce").isna()
-        if text.any():
-            line = _first(text)
-            raise _invalid(
-                path, f"row {line + 1} has {column} {values.iloc[line]!r}, not a number."
-            )
     if Col.DIRECTION in table.columns:
         odd = table[Col.DIRECTION].notna() & ~table[Col.DIRECTION].isin(_DIRECTIONS)
         if odd.any():
