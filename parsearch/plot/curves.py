@@ -14,7 +14,7 @@ import pandas as pd
 from parsearch.plot.arrays import epochs_column
 from parsearch.plot.figure import import_matplotlib, new_figure, plain_text
 from parsearch.plot.labels import table_axes
-from parsearch.plot.style import LOOKS, PRUNED_CURVE
+from parsearch.plot.style import LOOKS, PRUNED_CURVE, line_marks
 from parsearch.rows import Col, Status, metric_label, ranked
 from parsearch.text import display_label
 
@@ -67,16 +67,8 @@ def _draw_pruned(ax, table, greater_is_better):
         ax.plot(
             range(1, len(curve) + 1), curve, color=PRUNED_CURVE, linewidth=0.8, alpha=0.7, zorder=1
         )
-        ax.plot(
-            [len(curve)],
-            [curve[-1]],
-            LOOKS[Status.PRUNED].marker,
-            markerfacecolor="white",
-            markeredgecolor=LOOKS[Status.PRUNED].color,
-            markersize=4,
-            label=label,
-            zorder=1.5,
-        )
+        end = line_marks(LOOKS[Status.PRUNED], 4, markerfacecolor="white", label=label)
+        ax.plot([len(curve)], [curve[-1]], zorder=1.5, **end)  # white: hides the curve
     epochs = epochs_column(table)[(table[Col.STATUS] == Status.PRUNED).to_numpy()]
     for k, rung in enumerate(np.unique(epochs[np.isfinite(epochs)])):
         label = "the rungs of successive halving" if k == 0 else None

@@ -1,16 +1,9 @@
 """What every figure shares: importing matplotlib, the colours, the title, saving a PNG.
 
-matplotlib is imported only when drawing (:func:`import_matplotlib`), and
-``matplotlib.pyplot`` only in a Jupyter kernel: figures are made by :func:`new_figure`, a
-``matplotlib.figure.Figure`` that shows itself inline in Jupyter
-(:class:`parsearch.plot.inline.InlineFigure`), so the user's backend and global state are
-left alone and a script opens no window.
-
-Text from the data is drawn as it is: :func:`plain_text` turns off mathtext and TeX on
-every text of a finished figure (``"$a_b_c$"`` would not parse, ``"price $5 or $6"``
-would come out in italics), leaving only the tick labels of matplotlib's own formatters
-(``10^-3`` on a log axis) to draw math. :func:`save_plot_safely` draws and saves a
-figure where nothing may fail: any error becomes a warning and the returned message.
+Figures are made by :func:`new_figure`, never by pyplot, so the user's backend and global
+state are left alone and a script opens no window. Text from the data is drawn as it
+reads (:func:`plain_text`), and :func:`save_plot_safely` saves a figure where nothing may
+fail.
 """
 
 from __future__ import annotations
@@ -27,7 +20,7 @@ import numpy as np
 from parsearch._optional import import_optional
 from parsearch.plot.labels import best_text
 from parsearch.plot.style import DPI
-from parsearch.rows import metric_label
+from parsearch.rows import Status, metric_label
 from parsearch.text import escape_controls
 
 logger = logging.getLogger(__name__)
@@ -89,6 +82,42 @@ def drawable(values):
     ndarray of float
     """
     return np.clip(np.asarray(values, dtype=float), -DRAWABLE, DRAWABLE)
+
+
+def colormap(mpl, greater_is_better):
+    """Viridis, reversed for a lower-is-better metric: the best is always the bright end."""
+    cmap = mpl.colormaps["viridis"]
+    if not greater_is_better:
+        cmap = cmap.reversed()
+    return cmap.with_extremes(bad=(0, 0, 0, 0))
+
+
+def trained_scores(scores, status):
+    """The scores a colour scale spans: the fully trained ones, where there are any.
+
+    Pruned rows' rung scores would stretch it until every survivor had one colour; they
+    are drawn clipped to it instead.
+    """
+    ok = (status == Status.OK) & np.isfinite(drawable(scores))
+    return scores[ok] if ok.any() else scores
+
+
+def score_norm(mpl, arrays):
+    """The colour scale over the finite scores of ``arrays``, and whether there are any."""
+    finite = drawable(np.concatenate([np.ravel(a) for a in arrays]))
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return mpl.colors.Normalize(0.0, 1.0), False
+    lo, hi = float(finite.min()), float(finite.max())
+    if lo == hi:
+        pad = abs(lo) * 0.01 or 0.01
+        lo, hi = lo - pad, hi + pad
+    return mpl.colors.Normalize(lo, hi), True
+
+
+def along_bottom(mpl, ax):
+    """The transform of marks along the bottom of ``ax``: x in data, y in axes (0 to 1)."""
+    return mpl.transforms.blended_transform_factory(ax.transData, ax.transAxes)
 
 
 def _wrap(text, width_in):

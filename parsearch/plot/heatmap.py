@@ -1,13 +1,10 @@
 """Annotated heatmaps: one over two parameters, or one per value of a third (facets).
 
-Each cell is coloured by its score and shows it in figures; failed and diverged cells are
-hatched grey and say so, cells no row fell into say "missing", and the best cell is framed.
-A cell that successive halving pruned keeps the colour of its last score, lightened and
-dotted, and reads ``0.83`` over ``pruned@3`` (the epochs it trained); a note under the
-axes says what that means.
-The colour map is reversed for lower-is-better metrics, so that the best cells are always
-the bright ones. Facets share one colour scale and one colour bar. Of many rows or columns
-every k-th is labelled, and cells are written in only up to :data:`MAX_ANNOTATED` of them.
+Each cell is coloured by its score and shows it; failed and diverged cells are hatched
+and say so, cells no row fell into say "missing", pruned cells keep their last score's
+colour, lightened and dotted, and read ``0.83`` over ``pruned@3``; the best cell is
+framed. Facets share one colour scale. Of many rows or columns every k-th is labelled,
+and cells are written in only up to :data:`MAX_ANNOTATED` of them.
 """
 
 from __future__ import annotations
@@ -20,30 +17,46 @@ import numpy as np
 
 from parsearch.plot.arrays import grid_from
 from parsearch.plot.figure import (
+    colormap,
     drawable,
     needs_rotation,
     new_figure,
     rotate_x_labels,
+    score_norm,
     set_title,
+    trained_scores,
 )
-from parsearch.plot.labels import best_text, counts_text, score_formatter, tick_indices
+from parsearch.plot.labels import (
+    at_epochs,
+    best_text,
+    counts_text,
+    score_formatter,
+    tick_indices,
+)
 from parsearch.plot.style import (
     BEST_FRAME,
-    FAILED_COLORS,
     FAILED_EDGE,
     FAILED_FILL,
     FAILED_HATCH,
+    FAILURES,
+    LOOKS,
     PRUNED_HATCH,
     PRUNED_VEIL,
 )
 from parsearch.rows import Status, best_index
-from parsearch.text import display_label, epochs_text
+from parsearch.text import display_label
 
 #: The most cells whose score or status is written in them.
 MAX_ANNOTATED = 900
 
 #: The most rows (or columns) of cells that white lines separate.
 _MAX_SEPARATED = 100
+
+#: The note under a figure with pruned cells.
+PRUNED_NOTE = (
+    "pruned@n: stopped early by successive halving after n epochs; "
+    "its score is from then (lighter), never the best"
+)
 
 
 class Paint(NamedTuple):
@@ -52,39 +65,6 @@ class Paint(NamedTuple):
     cmap: Any
     norm: Any
     fmt: Callable[[float], str]
-
-
-def colormap(mpl, greater_is_better):
-    """Viridis, reversed for a lower-is-better metric: the best is always the bright end."""
-    cmap = mpl.colormaps["viridis"]
-    if not greater_is_better:  # better is always the bright end
-        cmap = cmap.reversed()
-    return cmap.with_extremes(bad=(0, 0, 0, 0))
-
-
-def trained_scores(grid):
-    """The scores the colour scale spans: the fully trained cells', when there are any.
-
-    Pruned cells' rung scores would stretch it until every survivor had one colour; they
-    are drawn clipped to it instead.
-    """
-    if grid.status is None:
-        return grid.scores
-    ok = np.isin(grid.status, [Status.OK, str(Status.OK)]) & np.isfinite(drawable(grid.scores))
-    return grid.scores[ok] if ok.any() else grid.scores
-
-
-def score_norm(mpl, arrays):
-    """The colour scale over the finite scores of ``arrays``, and whether there are any."""
-    finite = drawable(np.concatenate([np.ravel(a) for a in arrays]))
-    finite = finite[np.isfinite(finite)]
-    if finite.size == 0:
-        return mpl.colors.Normalize(0.0, 1.0), False
-    lo, hi = float(finite.min()), float(finite.max())
-    if lo == hi:
-        pad = abs(lo) * 0.01 or 0.01
-        lo, hi = lo - pad, hi + pad
-    return mpl.colors.Normalize(lo, hi), True
 
 
 def _shown_labels(labels):
@@ -106,114 +86,53 @@ def _heatmap_size(grid):
     return cell_w, cell_h
 
 
-#: The note under a figure with pruned cells.
-PRUNED_NOTE = (
-    "pruned@n: stopped early by successive halving after n epochs; "
-    "its score is from then (lighter), never the best"
-)
-
-
 def pruned_text(score, epochs, fmt):
     """A pruned cell's text: ``"0.83\\npruned@3"`` (no score or epochs where unknown)."""
-    tag = f"pruned@{epochs_text(epochs)}" if np.isfinite(epochs) else "pruned"
+    tag = f"pruned{at_epochs(epochs)}"
     return f"{fmt(score)}\n{tag}" if np.isfinite(score) else tag
 
 
-def _veil_pruned(mpl, ax, i, j):
-    ax.add_patch(
-        mpl.patches.Rectangle(
-            (j - 0.5, i - 0.5),
-            1,
-            1,
-            facecolor=(1, 1, 1, PRUNED_VEIL),
-            edgecolor=(0, 0, 0, 0.3),
-            hatch=PRUNED_HATCH,
-            linewidth=0,
-        )
-    )
+#: The patches over a pruned cell, a failed or diverged one, and the best one.
+_VEIL = {"facecolor": (1, 1, 1, PRUNED_VEIL), "edgecolor": (0, 0, 0, 0.3), "hatch": PRUNED_HATCH}
+_HATCHED = {"facecolor": FAILED_FILL, "edgecolor": FAILED_EDGE, "hatch": FAILED_HATCH}
+_FRAME = {"fill": False, "edgecolor": BEST_FRAME, "linewidth": 3, "zorder": 5, "clip_on": False}
+
+
+def _cover(mpl, ax, i, j, style):
+    """A patch over cell ``(i, j)``: a veil, a hatch or a frame."""
+    ax.add_patch(mpl.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, **{"linewidth": 0} | style))
 
 
 def _annotate_cells(mpl, ax, grid, paint, *, fontsize, annotate):
-    """Write each ok cell's score; mark the pruned, failed, diverged and missing ones.
+    """Write each ok cell's score; veil, hatch and name the pruned, failed and missing ones.
 
     Without ``annotate`` (too many cells to write in) only the pruned, failed and
     diverged cells are visited, to be veiled or hatched.
     """
-    marked = (Status.FAILED, Status.DIVERGED, Status.PRUNED)
+    marked = (*FAILURES, Status.PRUNED)
     cells = np.ndindex(grid.scores.shape) if annotate else np.argwhere(np.isin(grid.status, marked))
     epochs = grid.epochs if grid.epochs is not None else np.full(grid.scores.shape, np.nan)
+    box = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85}
+    named = {"fontsize": fontsize * 0.9, "bbox": box}  # a status written in, not a score
     for i, j in cells:
-        status = grid.status[i, j]
+        status, score = grid.status[i, j], grid.scores[i, j]
         if status == Status.PRUNED:
-            _veil_pruned(mpl, ax, i, j)
-            if annotate:
-                text = pruned_text(grid.scores[i, j], epochs[i, j], paint.fmt)
-                ax.text(
-                    j,
-                    i,
-                    text,
-                    ha="center",
-                    va="center",
-                    fontsize=fontsize * 0.85,
-                    bbox={"boxstyle": "round,pad=0.12", "fc": (1, 1, 1, 0.6), "ec": "none"},
-                )
-            continue
-        if status == Status.OK:
-            r, g, b, _ = paint.cmap(paint.norm(grid.scores[i, j]))
+            _cover(mpl, ax, i, j, _VEIL)
+            text = pruned_text(score, epochs[i, j], paint.fmt)
+            veiled = {"boxstyle": "round,pad=0.12", "fc": (1, 1, 1, 0.6), "ec": "none"}
+            style = {"fontsize": fontsize * 0.85, "bbox": veiled}
+        elif status == Status.OK:
+            r, g, b, _ = paint.cmap(paint.norm(score))
             dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.55
-            ax.text(
-                j,
-                i,
-                paint.fmt(grid.scores[i, j]),
-                ha="center",
-                va="center",
-                fontsize=fontsize,
-                color="white" if dark else "black",
-            )
-            continue
-        if status in (Status.FAILED, Status.DIVERGED):
-            ax.add_patch(
-                mpl.patches.Rectangle(
-                    (j - 0.5, i - 0.5),
-                    1,
-                    1,
-                    facecolor=FAILED_FILL,
-                    edgecolor=FAILED_EDGE,
-                    hatch=FAILED_HATCH,
-                    linewidth=0,
-                )
-            )
-            text, color, style = status, FAILED_COLORS[status], "normal"
+            text = paint.fmt(score)
+            style = {"fontsize": fontsize, "color": "white" if dark else "black"}
+        elif status in FAILURES:
+            _cover(mpl, ax, i, j, _HATCHED)
+            text, style = status, named | {"color": LOOKS[status].color, "style": "normal"}
         else:
-            text, color, style = "missing", "0.55", "italic"
+            text, style = "missing", named | {"color": "0.55", "style": "italic"}
         if annotate:
-            ax.text(
-                j,
-                i,
-                text,
-                ha="center",
-                va="center",
-                fontsize=fontsize * 0.9,
-                color=color,
-                style=style,
-                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
-            )
-
-
-def _frame_cell(mpl, ax, cell):
-    i, j = cell
-    ax.add_patch(
-        mpl.patches.Rectangle(
-            (j - 0.5, i - 0.5),
-            1,
-            1,
-            fill=False,
-            edgecolor=BEST_FRAME,
-            linewidth=3,
-            zorder=5,
-            clip_on=False,
-        )
-    )
+            ax.text(j, i, text, ha="center", va="center", **style)
 
 
 def _style_axes(ax, grid, cell_w):
@@ -268,7 +187,7 @@ def draw_heatmap(mpl, ax, grid, paint, *, cell_w, cell_h, mark_best=True):
     fontsize = float(np.clip(min(13 * cell_w, 22 * cell_h), 5, 9))
     _annotate_cells(mpl, ax, grid, paint, fontsize=fontsize, annotate=nx * ny <= MAX_ANNOTATED)
     if mark_best and grid.best is not None:
-        _frame_cell(mpl, ax, grid.best)
+        _cover(mpl, ax, *grid.best, _FRAME)
     _style_axes(ax, grid, cell_w)
     return image
 
@@ -296,7 +215,7 @@ def plot_heatmap(frame, grid):
     fig = new_figure(figsize=(width, height), layout="constrained")
     ax = fig.add_subplot()
     cmap = colormap(mpl, frame.greater_is_better)
-    norm, has_scores = score_norm(mpl, [trained_scores(grid)])
+    norm, has_scores = score_norm(mpl, [trained_scores(grid.scores, grid.status)])
     image = draw_heatmap(
         mpl,
         ax,
@@ -368,7 +287,7 @@ def plot_facets(frame, x, y, z):
 
     best_panel = _best_panel(grids, greater_is_better)
     cmap = colormap(mpl, greater_is_better)
-    norm, has_scores = score_norm(mpl, [trained_scores(g) for g in grids])
+    norm, has_scores = score_norm(mpl, [trained_scores(g.scores, g.status) for g in grids])
     if not has_scores:
         norm, has_scores = score_norm(mpl, [g.scores for g in grids])
     paint = Paint(cmap, norm, score_formatter(np.concatenate([g.scores.ravel() for g in grids])))

@@ -37,6 +37,7 @@ from parsearch.rows import (
 )
 from parsearch.text import (
     display_label,
+    epochs_text,
     format_number,
     is_finite_number,
     is_number,
@@ -358,6 +359,11 @@ def best_text(metric, score, params, axes):
     )
     text = f"best {metric} = {score:.4g}"
     return f"{text} at {settings}" if settings else text
+
+
+def at_epochs(epochs):
+    """``"@3"``: the epochs a pruned configuration trained ("" where unknown)."""
+    return f"@{epochs_text(epochs)}" if np.isfinite(epochs) else ""
 
 
 def counts_text(status):

@@ -17,16 +17,17 @@ import numpy as np
 
 from parsearch.plot.arrays import reduce_cells
 from parsearch.plot.figure import (
+    along_bottom,
     drawable,
     needs_rotation,
     new_figure,
     rotate_x_labels,
     set_title,
 )
-from parsearch.plot.labels import best_text, is_log_spaced, tick_indices
-from parsearch.plot.style import BEST, BEST_EDGE, FAILED_COLORS, LOOKS
+from parsearch.plot.labels import at_epochs, best_text, is_log_spaced, tick_indices
+from parsearch.plot.style import BEST, FAILURES, LOOKS, line_marks
 from parsearch.rows import Status
-from parsearch.text import display_label, epochs_text, is_finite_number
+from parsearch.text import display_label, is_finite_number
 
 
 def _placeable(positions, log_x):
@@ -75,35 +76,21 @@ _MAX_TAGGED = 30
 
 
 def _draw_pruned(ax, line, positions):
-    """Hollow circles at the pruned values' last scores, tagged with their epochs."""
+    """Hollow marks at the pruned values' last scores, tagged with their epochs."""
     pruned = np.flatnonzero((line.status == Status.PRUNED) & np.isfinite(line.scores))
     if pruned.size == 0:
         return
     scores = drawable(line.scores)
-    ax.plot(
-        positions[pruned],
-        scores[pruned],
-        LOOKS[Status.PRUNED].marker,
-        markerfacecolor="none",
-        markeredgecolor=LOOKS[Status.PRUNED].color,
-        markersize=6,
-        label="pruned@n: stopped after n epochs (its score then)",
-        zorder=3,
-    )
+    label = "pruned@n: stopped after n epochs (its score then)"
+    look = LOOKS[Status.PRUNED]
+    ax.plot(positions[pruned], scores[pruned], **line_marks(look, 6, label=label, zorder=3))
     epochs = line.epochs if line.epochs is not None else np.full(len(scores), np.nan)
     if pruned.size > _MAX_TAGGED:
         return
+    below = {"xytext": (0, -11), "textcoords": "offset points", "ha": "center"}
     for i in pruned:
-        if np.isfinite(epochs[i]):
-            ax.annotate(
-                f"@{epochs_text(epochs[i])}",
-                (positions[i], scores[i]),
-                xytext=(0, -11),
-                textcoords="offset points",
-                ha="center",
-                fontsize=7,
-                color="0.4",
-            )
+        if tag := at_epochs(epochs[i]):
+            ax.annotate(tag, (positions[i], scores[i]), fontsize=7, color="0.4", **below)
 
 
 def _draw_points(mpl, ax, line, positions, metric):
@@ -113,43 +100,17 @@ def _draw_points(mpl, ax, line, positions, metric):
     joined = np.where(ok, scores, np.nan)  # pruned scores are not comparable: not joined
     look = LOOKS[Status.OK]
     ax.plot(positions, joined, color=look.color, linewidth=1.5, zorder=2)
-    ax.plot(
-        positions[ok],
-        scores[ok],
-        look.marker,
-        color=look.color,
-        markersize=5,
-        label=metric,
-        zorder=3,
-    )
+    ax.plot(positions[ok], scores[ok], **line_marks(look, 5, label=metric, zorder=3))
     _draw_pruned(ax, line, positions)
     if line.best is not None:
-        ax.plot(
-            positions[line.best],
-            scores[line.best],
-            BEST.marker,
-            markersize=16,
-            color=BEST.color,
-            markeredgecolor=BEST_EDGE,
-            label=f"best: {line.scores[line.best]:.4g}",
-            zorder=4,
-        )
-    bottom = mpl.transforms.blended_transform_factory(ax.transData, ax.transAxes)
-    for status, color in FAILED_COLORS.items():
+        best = line_marks(BEST, 16, label=f"best: {line.scores[line.best]:.4g}", zorder=4)
+        ax.plot(positions[line.best], scores[line.best], **best)
+    bottom = {"transform": along_bottom(mpl, ax), "clip_on": False}
+    for status in FAILURES:
         where = line.status == status
         if np.any(where):
-            ax.plot(
-                positions[where],
-                np.full(int(where.sum()), 0.04),
-                LOOKS[status].marker,
-                color=color,
-                markersize=9,
-                markeredgewidth=2,
-                transform=bottom,
-                clip_on=False,
-                label=status,
-                zorder=4,
-            )
+            cross = line_marks(LOOKS[status], 9, markeredgewidth=2, label=status, zorder=4)
+            ax.plot(positions[where], np.full(int(where.sum()), 0.04), **cross, **bottom)
 
 
 def _set_y_range(ax, line):
@@ -239,9 +200,7 @@ def plot_single(frame):
     ax = fig.add_subplot()
     if cells.best is not None:
         score, drawn = float(cells.scores), float(drawable(cells.scores))
-        ax.plot(
-            [0], [drawn], BEST.marker, markersize=18, color=BEST.color, markeredgecolor=BEST_EDGE
-        )
+        ax.plot([0], [drawn], **line_marks(BEST, 18))
         ax.annotate(
             f"{score:.4g}",
             (0, drawn),
@@ -263,7 +222,7 @@ def plot_single(frame):
             ha="center",
             va="center",
             fontsize=14,
-            color=FAILED_COLORS.get(status, "0.4"),
+            color=LOOKS[status].color if status in FAILURES else "0.4",
         )
         settings = ", ".join(
             f"{display_label(p)}={display_label(data.axes[p].labels[0])}"

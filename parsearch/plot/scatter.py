@@ -26,14 +26,17 @@ import math
 import numpy as np
 
 from parsearch.plot.figure import (
+    along_bottom,
+    colormap,
     drawable,
     needs_rotation,
     new_figure,
     rotate_x_labels,
+    score_norm,
+    trained_scores,
 )
-from parsearch.plot.heatmap import colormap, score_norm
 from parsearch.plot.labels import tick_indices
-from parsearch.plot.style import BEST, BEST_EDGE, FAILED_COLORS, LOOKS
+from parsearch.plot.style import BEST, FAILURES, LOOKS, line_marks, scatter_marks
 from parsearch.rows import Status
 from parsearch.text import display_label, format_number
 
@@ -150,7 +153,7 @@ def _plain_log_ticks(axis):
 
 
 def _marks(points):
-    """Row masks: fully trained, pruned (with a score), failed and diverged."""
+    """Row masks: fully trained, pruned (with a score or not), failed and diverged."""
     status = points.status
     finite = np.isfinite(points.score)
     return {
@@ -183,79 +186,58 @@ def draw_points(ax, points, xs, ys, *, cmap, norm, size, bottom=None):
     size : float
         Area of a scored point, in points squared.
     bottom : matplotlib.transforms.Transform, optional
-        Where the scores are ``ys``: failed rows (no score) go along the bottom of the
-        axes, drawn with this blended transform at height 0.04.
+        Where the scores are ``ys``: rows without a score go along the bottom of the
+        axes, drawn with this transform (:func:`~parsearch.plot.figure.along_bottom`).
     """
     marks = _marks(points)
+    if bottom is not None:
+        ys = drawable(points.score)
+    below = {"transform": bottom, "clip_on": False}
+
+    def colours(rows):
+        return _colours(points, rows, cmap, norm)
+
+    def along_bottom(rows):
+        return np.full(int(rows.sum()), 0.04)
+
     pruned = marks[Status.PRUNED]
     if pruned.any():
-        py = ys[pruned] if bottom is None else drawable(points.score[pruned])
-        # Where the scores are the y axis, a pruned row without a score (its metric failed
-        # at the rung) goes along the bottom, as the failed rows do, in grey.
-        unscored = ~np.isfinite(py) if bottom is not None else np.zeros(py.shape, dtype=bool)
-        px, edges = xs[pruned], _colours(points, pruned, cmap, norm)
-        hollow = {"s": size * 0.55, "facecolors": "none", "linewidths": 0.9, "zorder": 2}
+        # where the scores are the y axis, a pruned row without one (its metric failed at
+        # the rung) goes along the bottom, as the failed rows do
+        unscored = pruned & ~np.isfinite(ys) if bottom is not None else np.zeros_like(pruned)
+        scored, look, gid = pruned & ~unscored, LOOKS[Status.PRUNED], str(Status.PRUNED)
+        hollow = {"linewidths": 0.9, "zorder": 2}
         ax.scatter(
-            px[~unscored],
-            py[~unscored],
-            edgecolors=edges[~unscored],
-            gid=str(Status.PRUNED),
-            **hollow,
+            xs[scored],
+            ys[scored],
+            **scatter_marks(look, size * 0.55, colours(scored), **hollow),
+            gid=gid,
         )
         if unscored.any():
-            ax.scatter(
-                px[unscored],
-                np.full(int(unscored.sum()), 0.04),
-                edgecolors=edges[unscored],
-                gid=f"{Status.PRUNED}-unscored",
-                transform=bottom,
-                clip_on=False,
-                **hollow,
-            )
+            marks_of = scatter_marks(look, size * 0.55, colours(unscored), **hollow, **below)
+            ax.scatter(xs[unscored], along_bottom(unscored), gid=f"{gid}-unscored", **marks_of)
     ok = marks[Status.OK]
     if ok.any():
-        oy = ys[ok] if bottom is None else drawable(points.score[ok])
         among_pruned = pruned.any()  # the few survivors: larger, outlined in black
-        ax.scatter(
-            xs[ok],
-            oy,
-            s=size * (1.8 if among_pruned else 1.0),
-            c=_colours(points, ok, cmap, norm),
+        filled = scatter_marks(
+            LOOKS[Status.OK],
+            size * (1.8 if among_pruned else 1.0),
+            colours(ok),
             edgecolors="black" if among_pruned else "white",
             linewidths=0.6 if among_pruned else 0.4,
-            zorder=3,
-            gid=str(Status.OK),
         )
-    for status, colour in FAILED_COLORS.items():
+        ax.scatter(xs[ok], ys[ok], zorder=3, gid=str(Status.OK), **filled)
+    for status in FAILURES:
         where = marks[status]
         if where.any():
-            extra = {} if bottom is None else {"transform": bottom, "clip_on": False}
-            fy = ys[where] if bottom is None else np.full(int(where.sum()), 0.04)
-            ax.scatter(
-                xs[where],
-                fy,
-                marker=LOOKS[status].marker,
-                s=size * 0.9,
-                c=colour,
-                linewidths=1.3,
-                zorder=4,
-                gid=str(status),
-                **extra,
-            )
+            cross = scatter_marks(LOOKS[status], size * 0.9, linewidths=1.3, zorder=4)
+            if bottom is None:
+                ax.scatter(xs[where], ys[where], gid=str(status), **cross)
+            else:
+                ax.scatter(xs[where], along_bottom(where), gid=str(status), **cross, **below)
     if points.best is not None:
-        b = points.best
-        by = ys[b] if bottom is None else drawable(points.score[b])
-        ax.scatter(
-            [xs[b]],
-            [by],
-            marker=BEST.marker,
-            s=size * 9,
-            c=BEST.color,
-            edgecolors=BEST_EDGE,
-            linewidths=0.9,
-            zorder=5,
-            gid=BEST_GID,
-        )
+        star = scatter_marks(BEST, size * 9, linewidths=0.9, zorder=5, gid=BEST_GID)
+        ax.scatter([xs[points.best]], [ys[points.best]], **star)
 
 
 def _score_range(ax, points):
@@ -272,28 +254,16 @@ def _score_range(ax, points):
 
 def draw_against(mpl, ax, points, xs, name, *, cmap, norm, size):
     """The score against one parameter in ``ax``: the score on y, failures at the bottom."""
-    bottom = mpl.transforms.blended_transform_factory(ax.transData, ax.transAxes)
+    bottom = along_bottom(mpl, ax)
     _score_range(ax, points)
     draw_points(ax, points, xs, points.score, cmap=cmap, norm=norm, size=size, bottom=bottom)
     ax.grid(True, alpha=0.3)
 
 
-def _colour_style(frame, points):
-    """What every scatter figure shares with ``_finish``: the colour map and scale."""
-    return {
-        "cmap": colormap(frame.mpl, frame.greater_is_better),
-        "norm": _score_scale(frame.mpl, points),
-    }
-
-
-def _score_scale(mpl, points):
-    """The colour scale: over the fully trained rows' scores when there are any.
-
-    Pruned rows' rung scores (after fewer epochs, often far worse) would stretch it until
-    every survivor had one colour; they are drawn clipped to it instead.
-    """
-    ok = (points.status == Status.OK) & np.isfinite(drawable(points.score))
-    return score_norm(mpl, [points.score[ok] if ok.any() else points.score])[0]
+def _colour_scale(frame, points):
+    """The colour map and scale of every scatter figure (over the fully trained rows)."""
+    scores = trained_scores(points.score, points.status)
+    return colormap(frame.mpl, frame.greater_is_better), score_norm(frame.mpl, [scores])[0]
 
 
 def legend_handles(mpl, points, metric, cmap, norm=None):
@@ -303,48 +273,24 @@ def legend_handles(mpl, points, metric, cmap, norm=None):
     """
     marks = {status: int(rows.sum()) for status, rows in _marks(points).items()}
 
-    def mark(label, **style):
-        return mpl.lines.Line2D([], [], linestyle="none", label=label, **style)
+    def mark(label, look, size, **style):
+        return mpl.lines.Line2D([], [], label=label, **line_marks(look, size, **style))
 
     handles = []
     if marks[Status.OK]:
-        label = f"{marks[Status.OK]} ok (colour: score)"
         edge = "black" if marks[Status.PRUNED] else "white"
-        handles.append(
-            mark(
-                label,
-                marker="o",
-                color=_best_colour(points, cmap, norm),
-                markeredgecolor=edge,
-                markersize=7,
-            )
-        )
+        colour = _best_colour(points, cmap, norm)
+        label = f"{marks[Status.OK]} ok (colour: score)"
+        handles.append(mark(label, LOOKS[Status.OK], 7, color=colour, markeredgecolor=edge))
     if marks[Status.PRUNED]:
-        handles.append(
-            mark(
-                f"{marks[Status.PRUNED]} pruned by successive halving (hollow: score when stopped)",
-                marker="o",
-                markerfacecolor="none",
-                markeredgecolor=cmap(0.35),
-                markersize=6,
-            )
-        )
-    for status, colour in FAILED_COLORS.items():
+        label = f"{marks[Status.PRUNED]} pruned by successive halving (hollow: score when stopped)"
+        handles.append(mark(label, LOOKS[Status.PRUNED], 6, markeredgecolor=cmap(0.35)))
+    for status in FAILURES:
         if marks[status]:
             label = f"{marks[status]} {status}"
-            handles.append(
-                mark(label, marker=LOOKS[status].marker, color=colour, markeredgewidth=1.5)
-            )
+            handles.append(mark(label, LOOKS[status], None, markeredgewidth=1.5))
     if points.best is not None:
-        handles.append(
-            mark(
-                f"best {metric}: {points.score[points.best]:.4g}",
-                marker=BEST.marker,
-                markerfacecolor=BEST.color,
-                markeredgecolor=BEST_EDGE,
-                markersize=13,
-            )
-        )
+        handles.append(mark(f"best {metric}: {points.score[points.best]:.4g}", BEST, 13))
     return handles
 
 
@@ -355,9 +301,9 @@ def _best_colour(points, cmap, norm):
     return cmap(norm(float(drawable(points.score)[points.best])))
 
 
-def _finish(frame, fig, points, style, *, width, colorbar_axes):
+def _finish(frame, fig, points, cmap, norm, *, width, colorbar_axes):
     """Colour bar, legend and title, shared by every scatter figure."""
-    mpl, cmap, norm = frame.mpl, style["cmap"], style["norm"]
+    mpl = frame.mpl
     if colorbar_axes is not None and np.isfinite(drawable(points.score)).any():
         mappable = mpl.cm.ScalarMappable(norm=norm, cmap=cmap)
         fig.colorbar(mappable, ax=colorbar_axes, label=frame.metric_label, shrink=0.9)
@@ -390,13 +336,12 @@ def plot_score_against(frame, points, name):
     width = 7.0
     fig = new_figure(figsize=(width, 4.8), layout="constrained")
     ax = fig.add_subplot()
-    style = _colour_style(frame, points)
-    cmap, norm = style["cmap"], style["norm"]
+    cmap, norm = _colour_scale(frame, points)
     xs = jittered(points)[name]
     draw_against(mpl, ax, points, xs, name, cmap=cmap, norm=norm, size=30)
     _style_axis(ax, "x", name, points.scales[name], width - 1.5)
     ax.set_ylabel(frame.metric_label)
-    return _finish(frame, fig, points, style, width=width, colorbar_axes=None)
+    return _finish(frame, fig, points, cmap, norm, width=width, colorbar_axes=None)
 
 
 def plot_pair(frame, points, x, y):
@@ -418,14 +363,13 @@ def plot_pair(frame, points, x, y):
     width = 7.6
     fig = new_figure(figsize=(width, 6.0), layout="constrained")
     ax = fig.add_subplot()
-    style = _colour_style(frame, points)
-    cmap, norm = style["cmap"], style["norm"]
+    cmap, norm = _colour_scale(frame, points)
     drawn = jittered(points)
     draw_points(ax, points, drawn[x], drawn[y], cmap=cmap, norm=norm, size=36)
     _style_axis(ax, "x", x, points.scales[x], width - 2.5)
     _style_axis(ax, "y", y, points.scales[y], 4.0)
     ax.grid(True, alpha=0.25)
-    return _finish(frame, fig, points, style, width=width, colorbar_axes=ax)
+    return _finish(frame, fig, points, cmap, norm, width=width, colorbar_axes=ax)
 
 
 def _matrix_panel(mpl, ax, points, drawn, row, col, names, *, cmap, norm, metric):
@@ -470,8 +414,7 @@ def plot_matrix(frame, points, names):
     width = 2.55 * n + 1.6
     fig = new_figure(figsize=(width, 2.45 * n + 1.7), layout="constrained")
     axs = fig.subplots(n, n, squeeze=False)
-    style = _colour_style(frame, points)
-    cmap, norm = style["cmap"], style["norm"]
+    cmap, norm = _colour_scale(frame, points)
     drawn = jittered(points)
     for row in range(n):
         for col in range(n):
@@ -496,4 +439,4 @@ def plot_matrix(frame, points, names):
             )
     axs[0, 0].set_ylabel(frame.metric_label, fontsize=9)
     kept = [axs[r, c] for r in range(n) for c in range(r + 1)]
-    return _finish(frame, fig, points, style, width=width, colorbar_axes=kept)
+    return _finish(frame, fig, points, cmap, norm, width=width, colorbar_axes=kept)

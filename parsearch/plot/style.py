@@ -1,12 +1,9 @@
-"""How every figure looks, apart from what it shows: the look of each status, and the
-constants shared by the drawing modules, the inline display, the report and
-``parsearch show``; without matplotlib.
+"""How every figure looks, apart from what it shows; without matplotlib.
 
-:data:`LOOKS` is the one table of how a status looks: ``ok``, ``failed``, ``diverged``,
-``pruned`` (successive halving), and :data:`BEST`, the best configuration. Every figure
-(heatmap, line, scatter, learning curves), the report page (its CSS class and the title
-of a count) and ``parsearch show`` (what a pruned row is) read it, so a status is decided
-once.
+:data:`LOOKS` is the one table of how each status looks (``ok``, ``failed``, ``diverged``,
+``pruned``) and :data:`BEST` how the best configuration does. Every figure draws its
+marks from them (:func:`line_marks`, :func:`scatter_marks`), and the report page and
+``parsearch show`` name them from there, so a status is decided once.
 """
 
 from __future__ import annotations
@@ -37,6 +34,8 @@ class Look:
     meaning : str
         What the status means, for a legend, a note or a tooltip ("" where it says
         nothing more than its name).
+    edge : str
+        The outline of a filled marker ("" for matplotlib's own).
     """
 
     color: str
@@ -44,6 +43,7 @@ class Look:
     hollow: bool
     css: str
     meaning: str = ""
+    edge: str = ""
 
 
 LOOKS = {
@@ -62,19 +62,52 @@ LOOKS = {
 
 #: The best configuration: a gold star outlined in black (a heatmap frames its cell in
 #: :data:`BEST_FRAME`).
-BEST = Look(color="gold", marker="*", hollow=False, css="best")
-#: The outline of the best star, and the frame of the best heatmap cell.
-BEST_EDGE = "black"
+BEST = Look(color="gold", marker="*", hollow=False, css="best", edge="black")
 BEST_FRAME = "red"
 
-#: Colour of the marks of configurations that did not succeed (failed, diverged).
-FAILED_COLORS = {s: LOOKS[s].color for s in (Status.FAILED, Status.DIVERGED)}
-
+#: The statuses of configurations that did not succeed: crosses, hatched cells.
+FAILURES = (Status.FAILED, Status.DIVERGED)
 #: A heatmap cell that did not succeed: hatched grey.
 FAILED_FILL, FAILED_EDGE, FAILED_HATCH = "0.88", "0.55", "///"
-#: How a pruned heatmap cell is told apart: its colour lightened by white at this
-#: opacity, dotted.
+#: A pruned heatmap cell: its colour lightened by white at this opacity, dotted.
 PRUNED_VEIL = 0.45
 PRUNED_HATCH = "."
 #: The grey of pruned learning curves.
 PRUNED_CURVE = "0.6"
+
+
+def line_marks(look, size, **style):
+    """Keywords of ``Axes.plot`` (or a legend's ``Line2D``) for unjoined marks in a look.
+
+    Parameters
+    ----------
+    look : Look
+        From :data:`LOOKS` or :data:`BEST`: the marker, its colour, hollow or outlined.
+    size : float or None
+        The marker size in points (None: matplotlib's).
+    **style
+        What the figure sets itself (a label, a score's colour, ...); wins.
+
+    Returns
+    -------
+    dict
+    """
+    marks = {"linestyle": "none", "marker": look.marker, "markersize": size, "color": look.color}
+    if look.hollow:
+        marks |= {"markerfacecolor": "none", "markeredgecolor": look.color}
+    if look.edge:
+        marks["markeredgecolor"] = look.edge
+    return marks | style
+
+
+def scatter_marks(look, area, colors=None, **style):
+    """Keywords of ``Axes.scatter`` for marks in a look, as :func:`line_marks`.
+
+    ``area`` is in points squared; ``colors`` (the scores' colours) replace the look's.
+    """
+    color = look.color if colors is None else colors
+    marks = {"marker": look.marker, "s": area}
+    marks |= {"facecolors": "none", "edgecolors": color} if look.hollow else {"c": color}
+    if look.edge:
+        marks["edgecolors"] = look.edge
+    return marks | style
