@@ -1,9 +1,8 @@
 """Learning curves: the validation score after each epoch of the best networks.
 
-Each curve ends at the epoch where its model stopped. After successive halving, the
-pruned models' curves are drawn too, thin and grey under the best ones, each ending in a
-hollow circle where halving stopped it, and dotted vertical lines mark the rungs (the
-epochs at which models were stopped).
+Each curve ends where its model stopped. After successive halving the pruned models'
+curves are drawn too, grey under the best ones, each ending in a hollow mark, and the
+rungs are dotted.
 """
 
 from __future__ import annotations
@@ -30,20 +29,8 @@ def _curve(value):
 
 
 def pruned_curves(table, greater_is_better, limit=MAX_PRUNED_CURVES):
-    """The pruned rows to draw: those that trained longest, the best scores among them.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        A results table, its index reset.
-    greater_is_better : bool
-    limit : int
-
-    Returns
-    -------
-    pandas.DataFrame
-        At most ``limit`` pruned rows that have epoch scores, in that order.
-    """
+    """At most ``limit`` pruned rows of a table that have epoch scores: those that trained
+    longest first, the best scores first among them."""
     length = np.array([len(_curve(v)) for v in table[Col.EPOCH_SCORES]], dtype=np.intp)
     drawn = np.flatnonzero((table[Col.STATUS] == Status.PRUNED).to_numpy() & (length > 0))
     score = pd.to_numeric(table[Col.SCORE], errors="coerce").to_numpy(dtype=float)[drawn]
@@ -78,9 +65,8 @@ def _draw_pruned(ax, table, greater_is_better):
 def plot_epoch_scores(table, *, metric="score", greater_is_better=True, top=5):
     """Learning curves: the validation score after each epoch of the best networks.
 
-    Each curve ends where its model stopped training. Rows that successive halving
-    pruned (status ``pruned``) are drawn too: up to :data:`MAX_PRUNED_CURVES` of them,
-    thin and grey, each ending in a hollow circle, with the rungs dotted.
+    Each curve ends where its model stopped training; up to :data:`MAX_PRUNED_CURVES`
+    pruned ones are drawn too, thin and grey, with the rungs dotted.
 
     Parameters
     ----------

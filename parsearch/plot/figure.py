@@ -31,21 +31,11 @@ DRAWABLE = 1e300
 
 
 def import_matplotlib():
-    """Import matplotlib and every one of its modules that the drawing uses.
+    """``matplotlib``, with every module the drawing uses imported.
 
-    ``fit_grid`` calls it in a background thread while the fits run, so that the
-    plot after the search does not wait for the import.
-
-    Returns
-    -------
-    module
-        ``matplotlib``, with ``cm``, ``colors``, ``figure``, ``lines``, ``patches``,
-        ``text``, ``ticker`` and ``transforms`` imported.
-
-    Raises
-    ------
-    ImportError
-        If matplotlib is not installed, saying how to install it.
+    ``fit_grid`` calls it in a background thread while the fits run, so that the plot
+    after the search does not wait for the import. Raises ImportError, saying how to
+    install it, if matplotlib is not installed.
     """
     return import_optional(
         "matplotlib", "cm", "colors", "figure", "lines", "patches", "text", "ticker", "transforms"
@@ -53,34 +43,15 @@ def import_matplotlib():
 
 
 def new_figure(**kwargs):
-    """A new figure, which shows itself once, inline, as a Jupyter cell's last value.
-
-    Parameters
-    ----------
-    **kwargs
-        Passed to ``matplotlib.figure.Figure`` (``figsize``, ``layout``).
-
-    Returns
-    -------
-    parsearch.plot.inline.InlineFigure
-        A ``matplotlib.figure.Figure`` that pyplot does not manage.
-    """
+    """A new :class:`~parsearch.plot.inline.InlineFigure` (``Figure``'s ``kwargs``), which
+    pyplot does not manage and which shows itself once as a Jupyter cell's last value."""
     from parsearch.plot.inline import InlineFigure
 
     return InlineFigure(**kwargs)
 
 
 def drawable(values):
-    """Scores as drawn: clipped to ``±DRAWABLE``, NaN kept.
-
-    Parameters
-    ----------
-    values : float or array-like of float
-
-    Returns
-    -------
-    ndarray of float
-    """
+    """Scores as drawn: an array of floats clipped to ``±DRAWABLE``, NaN kept."""
     return np.clip(np.asarray(values, dtype=float), -DRAWABLE, DRAWABLE)
 
 
@@ -128,21 +99,9 @@ def _wrap(text, width_in):
 
 @dataclass(frozen=True)
 class Frame:
-    """What every figure of a results table is drawn with, handed to each drawing function.
-
-    Attributes
-    ----------
-    mpl : module
-        matplotlib, from :func:`import_matplotlib`.
-    data : parsearch.plot.arrays.Table
-        The encoded table (for the labels of the best configuration).
-    metric : str
-        The metric's name, as drawn.
-    greater_is_better : bool
-        The metric's direction.
-    heading : str
-        The first lines of the title; the line naming the best follows them.
-    """
+    """What every figure of a results table is drawn with: matplotlib, the encoded
+    table (whose axes label the best), the metric's name as drawn and direction, and the
+    title's first lines (the line naming the best follows them)."""
 
     mpl: Any
     data: Any
@@ -182,24 +141,12 @@ def rotate_x_labels(ax):
 
 
 def plain_text(fig):
-    """Draw every text of a figure as plain text: no mathtext, no TeX.
+    """``fig``, every text of it drawn as plain text: no mathtext, no TeX.
 
-    The texts the plots write from the data (titles, axis labels, tick labels they set,
-    cell annotations, legends, the colour bar's label) are drawn as they read: a ``$``
-    is a dollar sign, ``_`` an underscore. The tick labels of an axis whose ticks were not
-    set (``set_xticks``) but located by matplotlib (numbers on a numeric axis, ``10^-3``
-    on a log one, the offset) keep their math. Works with matplotlib 3.7 and later
-    (``Text.set_parse_math`` is from 3.5).
-
-    Parameters
-    ----------
-    fig : matplotlib.figure.Figure
-        A finished figure; texts added to it later are left as matplotlib makes them.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        ``fig``.
+    What the plots write from the data reads as it is (a ``$`` is a dollar sign, ``_``
+    an underscore: ``"$a_b_c$"`` would not parse); only the tick labels that matplotlib's
+    own locators place (``10^-3`` on a log axis, the offset) keep their math. Texts added
+    to the figure later are left as matplotlib makes them.
     """
     mpl = import_matplotlib()
     formatted = set()  # written by matplotlib's own locators and formatters: math is theirs
@@ -259,15 +206,13 @@ def save_plot_safely(draw, path):
     """Draw a figure and save it as a PNG; never raise, warn instead.
 
     For the end of a search, whose rows are all stored by then: a plot that cannot be
-    drawn (a bug, a value no drawing foresaw, matplotlib missing) or written (a full
-    disk, a read-only folder) must not lose the result. Any :class:`Exception` becomes a
+    drawn or written must not lose the result. Any :class:`Exception` becomes a
     :class:`RuntimeWarning` and the returned message; ``path`` is then left as it was.
 
     Parameters
     ----------
     draw : callable
-        Takes no argument and returns the :class:`matplotlib.figure.Figure`, e.g.
-        ``result.plot``; called here, so that its errors are caught too.
+        Returns the figure (``result.plot``); called here, so its errors are caught too.
     path : str or os.PathLike
         Destination of the PNG (see :func:`save_figure`).
 

@@ -156,25 +156,8 @@ def _style_axes(ax, grid, cell_w):
 
 
 def draw_heatmap(mpl, ax, grid, paint, *, cell_w, cell_h, mark_best=True):
-    """Draw one ScoreGrid into ``ax``; return the image for a colour bar.
-
-    Parameters
-    ----------
-    mpl : module
-        matplotlib, from :func:`parsearch.plot.figure.import_matplotlib`.
-    ax : matplotlib.axes.Axes
-    grid : ScoreGrid
-    paint : Paint
-        The colour map and scale, and the cells' number format.
-    cell_w, cell_h : float
-        Size of a cell in inches (for the font size and the tick labels).
-    mark_best : bool
-        Whether to frame the grid's best cell.
-
-    Returns
-    -------
-    matplotlib.image.AxesImage
-    """
+    """Draw a ScoreGrid into ``ax``, cells ``cell_w`` by ``cell_h`` inches, its best cell
+    framed where ``mark_best``; return the image, for a colour bar."""
     ny, nx = grid.scores.shape
     image = ax.imshow(
         np.ma.masked_invalid(drawable(grid.scores)),
@@ -193,19 +176,7 @@ def draw_heatmap(mpl, ax, grid, paint, *, cell_w, cell_h, mark_best=True):
 
 
 def plot_heatmap(frame, grid):
-    """The figure of one annotated heatmap with its colour bar.
-
-    Parameters
-    ----------
-    frame : Frame
-        matplotlib, the table, the metric and the title's first lines.
-    grid : ScoreGrid
-        What to draw.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
+    """The figure of one annotated heatmap of a ScoreGrid, with its colour bar."""
     mpl = frame.mpl
     cell_w, cell_h = _heatmap_size(grid)
     ny, nx = grid.scores.shape
@@ -257,19 +228,8 @@ def _best_panel(grids, greater_is_better):
 
 
 def plot_facets(frame, x, y, z):
-    """One heatmap over ``x`` and ``y`` per value of ``z``, on one colour scale.
-
-    Parameters
-    ----------
-    frame : Frame
-        matplotlib, the table, the metric and the title's first lines.
-    x, y, z : str
-        Parameters along the columns and rows of each panel, and across the panels.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
+    """The figure of one heatmap over ``x`` (columns) and ``y`` (rows) per value of ``z``,
+    on one colour scale."""
     mpl, data, greater_is_better = frame.mpl, frame.data, frame.greater_is_better
     grids = [grid_from(data, x, y, {z: value}, greater_is_better) for value in data.axes[z].values]
     n = len(grids)

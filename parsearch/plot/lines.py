@@ -1,12 +1,10 @@
 """The score over one parameter (a line plot), and the single point of a one-config grid.
 
-Numeric values are placed at their value (on a log scale when they span two decades or
-more), other values evenly in axis order: strings, "unset", and any numbers among which
-one is infinite or NaN, two land on one spot (``-0`` and ``0``) or whose span overflows.
-Of many evenly placed values every k-th is labelled. Failed and diverged values are
-crosses along the bottom of the axes, and the best one is a star. Values that successive
-halving pruned are hollow circles at the score of their last rung (the line joins only
-fully trained ones), tagged ``@n`` with the epochs they trained.
+Numbers are placed at their value (on a log scale when they span two decades), other
+values evenly in axis order, as are numbers among which one is not finite, two land on
+one spot (``-0`` and ``0``) or whose span overflows. The line joins the fully trained
+values; pruned ones are hollow at their last rung's score, tagged ``@n`` with their
+epochs; failed and diverged ones are crosses along the bottom; the best is a star.
 """
 
 from __future__ import annotations
@@ -149,19 +147,7 @@ def _set_x_axis(mpl, ax, line, positions, numeric, log_x, axes_w):
 
 
 def plot_line(frame, line):
-    """The figure of the score over one parameter.
-
-    Parameters
-    ----------
-    frame : Frame
-        matplotlib, the table, the metric and the title's first lines.
-    line : ScoreLine
-        What to draw.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
+    """The figure of a ScoreLine: the score over one parameter."""
     mpl = frame.mpl
     positions, numeric, log_x = _positions(line.x_values)
     width = min(14.0, max(5.5, 3.0 + 0.45 * len(line.x_values)))
@@ -182,17 +168,7 @@ def plot_line(frame, line):
 
 
 def plot_single(frame):
-    """The figure of a grid of one configuration: its score as one marked point.
-
-    Parameters
-    ----------
-    frame : Frame
-        matplotlib, the table, the metric and the title's first lines.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
+    """The figure of a grid of one configuration: its score as one marked point."""
     data = frame.data
     cells = reduce_cells(data, [], None, frame.greater_is_better)
     status = cells.status.item()

@@ -1,22 +1,12 @@
 """Scatter plots of a table that is no grid (a sampled search space): one point a row.
 
-Drawn from a :class:`~parsearch.plot.points.ScorePoints`:
-
-- one varying parameter: the score against it (:func:`plot_score_against`);
-- two: a scatter over both, coloured by the score, with a colour bar (:func:`plot_pair`);
-- more: a corner matrix over the :data:`MAX_MATRIX` most important ones
-  (:func:`plot_matrix`): below the diagonal a scatter of each pair, on the diagonal the
-  score against each parameter.
-
-Every point is one configuration. Fully trained ones are filled circles in the colour of
-their score (bright is best, in either direction); pruned ones (successive halving) are
-smaller hollow circles in the colour of the score of their last rung; failed and diverged
-ones are crosses (where the score is the axis, along its bottom); the best is a gold
-star. Each kind of mark is one collection whose ``gid`` names it (the status, or
-:data:`BEST_GID`), for tests and for anyone restyling the figure. A parameter is drawn
-on a log axis, a linear one, or as evenly spaced levels with the points jittered across
-them (see :mod:`parsearch.plot.points` for the rules). The legend, under the axes, says
-what each mark is and how many there are.
+From a :class:`~parsearch.plot.points.ScorePoints`: the score against one parameter
+(:func:`plot_score_against`), a scatter over two coloured by the score
+(:func:`plot_pair`), or the corner matrix over the :data:`MAX_MATRIX` most important
+(:func:`plot_matrix`). Fully trained rows are filled in their score's colour, pruned ones
+hollow in their last rung's, failed and diverged ones crosses (along the bottom where
+the score is the axis), the best a star, each kind one collection whose ``gid`` names it.
+Parameters go on a log axis, a linear one, or on levels with the points jittered.
 """
 
 from __future__ import annotations
@@ -50,18 +40,8 @@ _SEED = 0
 
 
 def jittered(points):
-    """Where each row is drawn along each parameter: levels jittered, values as they are.
-
-    The same every time (a fixed seed), so a point sits at the same place in every panel.
-
-    Parameters
-    ----------
-    points : ScorePoints
-
-    Returns
-    -------
-    dict of str to ndarray of float
-    """
+    """Where each row is drawn along each parameter: levels jittered (with a fixed seed,
+    so a point sits at the same place in every panel), values as they are."""
     rng = np.random.default_rng(_SEED)
     drawn = {}
     for p, scale in points.scales.items():
@@ -173,21 +153,10 @@ def _colours(points, rows, cmap, norm):
 
 
 def draw_points(ax, points, xs, ys, *, cmap, norm, size, bottom=None):
-    """The marks of every row at ``(xs, ys)``: scored, pruned, failed, the best.
+    """The marks of every row at ``(xs, ys)``, a scored one ``size`` points squared.
 
-    Parameters
-    ----------
-    ax : matplotlib.axes.Axes
-    points : ScorePoints
-    xs, ys : ndarray of float, shape (n_rows,)
-        Where each row goes; ``ys`` may be the scores.
-    cmap, norm
-        The colour map and scale of the scores.
-    size : float
-        Area of a scored point, in points squared.
-    bottom : matplotlib.transforms.Transform, optional
-        Where the scores are ``ys``: rows without a score go along the bottom of the
-        axes, drawn with this transform (:func:`~parsearch.plot.figure.along_bottom`).
+    With ``bottom`` (:func:`~parsearch.plot.figure.along_bottom`) the scores are the y
+    axis, and the rows without one go along its bottom.
     """
     marks = _marks(points)
     if bottom is not None:
@@ -318,20 +287,7 @@ def _finish(frame, fig, points, cmap, norm, *, width, colorbar_axes):
 
 
 def plot_score_against(frame, points, name):
-    """The figure of the score against one parameter, one point per configuration.
-
-    Parameters
-    ----------
-    frame : Frame
-        matplotlib, the table, the metric and the title's first lines.
-    points : ScorePoints
-    name : str
-        The parameter on the x axis.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
+    """The figure of the score against the parameter ``name``, a point per row."""
     mpl = frame.mpl
     width = 7.0
     fig = new_figure(figsize=(width, 4.8), layout="constrained")
@@ -345,21 +301,7 @@ def plot_score_against(frame, points, name):
 
 
 def plot_pair(frame, points, x, y):
-    """The figure of one scatter over ``x`` and ``y``, coloured by the score.
-
-    Parameters
-    ----------
-    frame : Frame
-        matplotlib, the table, the metric and the title's first lines.
-    points : ScorePoints
-    x, y : str
-        The parameters along the horizontal and vertical axes.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-
+    """The figure of one scatter over ``x`` and ``y``, coloured by the score."""
     width = 7.6
     fig = new_figure(figsize=(width, 6.0), layout="constrained")
     ax = fig.add_subplot()
@@ -395,20 +337,8 @@ def _matrix_panel(mpl, ax, points, drawn, row, col, names, *, cmap, norm, metric
 
 
 def plot_matrix(frame, points, names):
-    """The corner matrix over ``names``: pairs below the diagonal, the score on it.
-
-    Parameters
-    ----------
-    frame : Frame
-        matplotlib, the table, the metric and the title's first lines.
-    points : ScorePoints
-    names : list of str
-        The parameters, most important first (at most :data:`MAX_MATRIX` fit well).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
+    """The corner matrix over ``names`` (at most :data:`MAX_MATRIX` fit well): pairs below
+    the diagonal, the score on it."""
     mpl = frame.mpl
     n = len(names)
     width = 2.55 * n + 1.6
