@@ -114,6 +114,15 @@ class Frame:
         """The score axis's label: ``"accuracy (higher is better)"``."""
         return metric_label(self.metric, self.greater_is_better)
 
+    def score_colours(self, places):
+        """``(cmap, norm, has_scores)``: the colour map, the best bright, and its scale
+        over the finite scores of ``places`` (``(scores, status)`` pairs), their fully
+        trained ones where there are any (:func:`trained_scores`)."""
+        norm, has_scores = score_norm(self.mpl, [trained_scores(*place) for place in places])
+        if not has_scores:
+            norm, has_scores = score_norm(self.mpl, [scores for scores, _ in places])
+        return colormap(self.mpl, self.greater_is_better), norm, has_scores
+
     def title(self, fig, score, params, width_in):
         """Title ``fig``: the heading, then the best score and configuration (or none)."""
         set_title(

@@ -17,14 +17,11 @@ import numpy as np
 
 from parsearch.plot.arrays import grid_from
 from parsearch.plot.figure import (
-    colormap,
     drawable,
     needs_rotation,
     new_figure,
     rotate_x_labels,
-    score_norm,
     set_title,
-    trained_scores,
 )
 from parsearch.plot.labels import (
     at_epochs,
@@ -185,8 +182,7 @@ def plot_heatmap(frame, grid):
     height = max(3.6, ny * cell_h + 2.2)
     fig = new_figure(figsize=(width, height), layout="constrained")
     ax = fig.add_subplot()
-    cmap = colormap(mpl, frame.greater_is_better)
-    norm, has_scores = score_norm(mpl, [trained_scores(grid.scores, grid.status)])
+    cmap, norm, has_scores = frame.score_colours([(grid.scores, grid.status)])
     image = draw_heatmap(
         mpl,
         ax,
@@ -246,10 +242,7 @@ def plot_facets(frame, x, y, z):
     axs = fig.subplots(nrows, ncols, squeeze=False)
 
     best_panel = _best_panel(grids, greater_is_better)
-    cmap = colormap(mpl, greater_is_better)
-    norm, has_scores = score_norm(mpl, [trained_scores(g.scores, g.status) for g in grids])
-    if not has_scores:
-        norm, has_scores = score_norm(mpl, [g.scores for g in grids])
+    cmap, norm, has_scores = frame.score_colours([(g.scores, g.status) for g in grids])
     paint = Paint(cmap, norm, score_formatter(np.concatenate([g.scores.ravel() for g in grids])))
     image = None
     for k, grid in enumerate(grids):

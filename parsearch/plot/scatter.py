@@ -17,13 +17,10 @@ import numpy as np
 
 from parsearch.plot.figure import (
     along_bottom,
-    colormap,
     drawable,
     needs_rotation,
     new_figure,
     rotate_x_labels,
-    score_norm,
-    trained_scores,
 )
 from parsearch.plot.labels import tick_indices
 from parsearch.plot.style import BEST, FAILURES, LOOKS, line_marks, scatter_marks
@@ -161,52 +158,45 @@ def draw_points(ax, points, xs, ys, *, cmap, norm, size, bottom=None):
     marks = _marks(points)
     if bottom is not None:
         ys = drawable(points.score)
-    below = {"transform": bottom, "clip_on": False}
 
-    def colours(rows):
-        return _colours(points, rows, cmap, norm)
-
-    def along_bottom(rows):
-        return np.full(int(rows.sum()), 0.04)
+    def scatter(rows, look, area, *, by_score=False, low=False, **style):
+        """The marks of ``rows`` in ``look`` (in their scores' colours where ``by_score``),
+        along the bottom where ``low``."""
+        colours = _colours(points, rows, cmap, norm) if by_score else None
+        at = {"transform": bottom, "clip_on": False} if low else {}
+        y = np.full(int(rows.sum()), 0.04) if low else ys[rows]
+        ax.scatter(xs[rows], y, **scatter_marks(look, area, colours, **style), **at)
 
     pruned = marks[Status.PRUNED]
     if pruned.any():
         # where the scores are the y axis, a pruned row without one (its metric failed at
         # the rung) goes along the bottom, as the failed rows do
         unscored = pruned & ~np.isfinite(ys) if bottom is not None else np.zeros_like(pruned)
-        scored, look, gid = pruned & ~unscored, LOOKS[Status.PRUNED], str(Status.PRUNED)
-        hollow = {"linewidths": 0.9, "zorder": 2}
-        ax.scatter(
-            xs[scored],
-            ys[scored],
-            **scatter_marks(look, size * 0.55, colours(scored), **hollow),
-            gid=gid,
-        )
+        hollow = {"by_score": True, "linewidths": 0.9, "zorder": 2}
+        look, area = LOOKS[Status.PRUNED], size * 0.55
+        scatter(pruned & ~unscored, look, area, gid=str(Status.PRUNED), **hollow)
         if unscored.any():
-            marks_of = scatter_marks(look, size * 0.55, colours(unscored), **hollow, **below)
-            ax.scatter(xs[unscored], along_bottom(unscored), gid=f"{gid}-unscored", **marks_of)
+            scatter(unscored, look, area, low=True, gid=f"{Status.PRUNED}-unscored", **hollow)
     ok = marks[Status.OK]
     if ok.any():
         among_pruned = pruned.any()  # the few survivors: larger, outlined in black
-        filled = scatter_marks(
+        scatter(
+            ok,
             LOOKS[Status.OK],
             size * (1.8 if among_pruned else 1.0),
-            colours(ok),
+            by_score=True,
             edgecolors="black" if among_pruned else "white",
             linewidths=0.6 if among_pruned else 0.4,
+            zorder=3,
+            gid=str(Status.OK),
         )
-        ax.scatter(xs[ok], ys[ok], zorder=3, gid=str(Status.OK), **filled)
     for status in FAILURES:
-        where = marks[status]
-        if where.any():
-            cross = scatter_marks(LOOKS[status], size * 0.9, linewidths=1.3, zorder=4)
-            if bottom is None:
-                ax.scatter(xs[where], ys[where], gid=str(status), **cross)
-            else:
-                ax.scatter(xs[where], along_bottom(where), gid=str(status), **cross, **below)
+        if marks[status].any():
+            cross = {"linewidths": 1.3, "zorder": 4, "gid": str(status)}
+            scatter(marks[status], LOOKS[status], size * 0.9, low=bottom is not None, **cross)
     if points.best is not None:
-        star = scatter_marks(BEST, size * 9, linewidths=0.9, zorder=5, gid=BEST_GID)
-        ax.scatter([xs[points.best]], [ys[points.best]], **star)
+        best = np.arange(len(xs)) == points.best
+        scatter(best, BEST, size * 9, linewidths=0.9, zorder=5, gid=BEST_GID)
 
 
 def _score_range(ax, points):
@@ -227,12 +217,6 @@ def draw_against(mpl, ax, points, xs, name, *, cmap, norm, size):
     _score_range(ax, points)
     draw_points(ax, points, xs, points.score, cmap=cmap, norm=norm, size=size, bottom=bottom)
     ax.grid(True, alpha=0.3)
-
-
-def _colour_scale(frame, points):
-    """The colour map and scale of every scatter figure (over the fully trained rows)."""
-    scores = trained_scores(points.score, points.status)
-    return colormap(frame.mpl, frame.greater_is_better), score_norm(frame.mpl, [scores])[0]
 
 
 def legend_handles(mpl, points, metric, cmap, norm=None):
@@ -292,7 +276,7 @@ def plot_score_against(frame, points, name):
     width = 7.0
     fig = new_figure(figsize=(width, 4.8), layout="constrained")
     ax = fig.add_subplot()
-    cmap, norm = _colour_scale(frame, points)
+    cmap, norm, _ = frame.score_colours([(points.score, points.status)])
     xs = jittered(points)[name]
     draw_against(mpl, ax, points, xs, name, cmap=cmap, norm=norm, size=30)
     _style_axis(ax, "x", name, points.scales[name], width - 1.5)
@@ -305,7 +289,7 @@ def plot_pair(frame, points, x, y):
     width = 7.6
     fig = new_figure(figsize=(width, 6.0), layout="constrained")
     ax = fig.add_subplot()
-    cmap, norm = _colour_scale(frame, points)
+    cmap, norm, _ = frame.score_colours([(points.score, points.status)])
     drawn = jittered(points)
     draw_points(ax, points, drawn[x], drawn[y], cmap=cmap, norm=norm, size=36)
     _style_axis(ax, "x", x, points.scales[x], width - 2.5)
@@ -314,18 +298,18 @@ def plot_pair(frame, points, x, y):
     return _finish(frame, fig, points, cmap, norm, width=width, colorbar_axes=ax)
 
 
-def _matrix_panel(mpl, ax, points, drawn, row, col, names, *, cmap, norm, metric):
+def _matrix_panel(mpl, ax, points, drawn, row, col, names, paint, metric):
     """Panel (row, col) of the matrix: a pair below the diagonal, the score on it."""
     n = len(names)
     x = names[col]
     if row == col:
-        draw_against(mpl, ax, points, drawn[x], x, cmap=cmap, norm=norm, size=14)
+        draw_against(mpl, ax, points, drawn[x], x, size=14, **paint)
         ax.set_title(f"{metric} over {display_label(x)}", fontsize=9)
         if row > 0:
             ax.yaxis.tick_right()
     else:
         y = names[row]
-        draw_points(ax, points, drawn[x], drawn[y], cmap=cmap, norm=norm, size=14)
+        draw_points(ax, points, drawn[x], drawn[y], size=14, **paint)
         ax.grid(True, alpha=0.25)
         _style_axis(ax, "y", y, points.scales[y], 2.4, label=col == 0)
         if col > 0:
@@ -344,8 +328,8 @@ def plot_matrix(frame, points, names):
     width = 2.55 * n + 1.6
     fig = new_figure(figsize=(width, 2.45 * n + 1.7), layout="constrained")
     axs = fig.subplots(n, n, squeeze=False)
-    cmap, norm = _colour_scale(frame, points)
-    drawn = jittered(points)
+    cmap, norm, _ = frame.score_colours([(points.score, points.status)])
+    paint, drawn = {"cmap": cmap, "norm": norm}, jittered(points)
     for row in range(n):
         for col in range(n):
             if col > row:
@@ -355,18 +339,7 @@ def plot_matrix(frame, points, names):
                 axs[row, col].sharex(axs[n - 1, col])
             if 0 < col < row:
                 axs[row, col].sharey(axs[row, 0])
-            _matrix_panel(
-                mpl,
-                axs[row, col],
-                points,
-                drawn,
-                row,
-                col,
-                names,
-                cmap=cmap,
-                norm=norm,
-                metric=frame.metric,
-            )
+            _matrix_panel(mpl, axs[row, col], points, drawn, row, col, names, paint, frame.metric)
     axs[0, 0].set_ylabel(frame.metric_label, fontsize=9)
     kept = [axs[r, c] for r in range(n) for c in range(r + 1)]
     return _finish(frame, fig, points, cmap, norm, width=width, colorbar_axes=kept)
