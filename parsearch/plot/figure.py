@@ -91,6 +91,11 @@ def along_bottom(mpl, ax):
     return mpl.transforms.blended_transform_factory(ax.transData, ax.transAxes)
 
 
+def axes_message(ax, text, **style):
+    """Write ``text`` in the middle of ``ax`` (where there is no score to draw)."""
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", **style)
+
+
 def _wrap(text, width_in):
     """Each line of ``text`` wrapped to the width, control characters escaped."""
     chars = max(30, int(width_in * 11))

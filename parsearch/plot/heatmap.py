@@ -30,16 +30,7 @@ from parsearch.plot.labels import (
     score_formatter,
     tick_indices,
 )
-from parsearch.plot.style import (
-    BEST_FRAME,
-    FAILED_EDGE,
-    FAILED_FILL,
-    FAILED_HATCH,
-    FAILURES,
-    LOOKS,
-    PRUNED_HATCH,
-    PRUNED_VEIL,
-)
+from parsearch.plot.style import BEST_FRAME, FAILURES, LOOKS
 from parsearch.rows import Status, best_index
 from parsearch.text import display_label
 
@@ -89,9 +80,7 @@ def pruned_text(score, epochs, fmt):
     return f"{fmt(score)}\n{tag}" if np.isfinite(score) else tag
 
 
-#: The patches over a pruned cell, a failed or diverged one, and the best one.
-_VEIL = {"facecolor": (1, 1, 1, PRUNED_VEIL), "edgecolor": (0, 0, 0, 0.3), "hatch": PRUNED_HATCH}
-_HATCHED = {"facecolor": FAILED_FILL, "edgecolor": FAILED_EDGE, "hatch": FAILED_HATCH}
+#: The frame of the best cell.
 _FRAME = {"fill": False, "edgecolor": BEST_FRAME, "linewidth": 3, "zorder": 5, "clip_on": False}
 
 
@@ -113,8 +102,11 @@ def _annotate_cells(mpl, ax, grid, paint, *, fontsize, annotate):
     named = {"fontsize": fontsize * 0.9, "bbox": box}  # a status written in, not a score
     for i, j in cells:
         status, score = grid.status[i, j], grid.scores[i, j]
+        look = LOOKS.get(status)
+        if look is not None and look.hatch:  # pruned veiled, failed and diverged hatched
+            cover = {"facecolor": look.cell_face, "edgecolor": look.cell_edge}
+            _cover(mpl, ax, i, j, {"hatch": look.hatch, **cover})
         if status == Status.PRUNED:
-            _cover(mpl, ax, i, j, _VEIL)
             text = pruned_text(score, epochs[i, j], paint.fmt)
             veiled = {"boxstyle": "round,pad=0.12", "fc": (1, 1, 1, 0.6), "ec": "none"}
             style = {"fontsize": fontsize * 0.85, "bbox": veiled}
@@ -124,7 +116,6 @@ def _annotate_cells(mpl, ax, grid, paint, *, fontsize, annotate):
             text = paint.fmt(score)
             style = {"fontsize": fontsize, "color": "white" if dark else "black"}
         elif status in FAILURES:
-            _cover(mpl, ax, i, j, _HATCHED)
             text, style = status, named | {"color": LOOKS[status].color, "style": "normal"}
         else:
             text, style = "missing", named | {"color": "0.55", "style": "italic"}
@@ -156,14 +147,9 @@ def draw_heatmap(mpl, ax, grid, paint, *, cell_w, cell_h, mark_best=True):
     """Draw a ScoreGrid into ``ax``, cells ``cell_w`` by ``cell_h`` inches, its best cell
     framed where ``mark_best``; return the image, for a colour bar."""
     ny, nx = grid.scores.shape
-    image = ax.imshow(
-        np.ma.masked_invalid(drawable(grid.scores)),
-        cmap=paint.cmap,
-        norm=paint.norm,
-        origin="lower",
-        aspect="auto",
-        interpolation="nearest",
-    )
+    scores = np.ma.masked_invalid(drawable(grid.scores))
+    placed = {"origin": "lower", "aspect": "auto", "interpolation": "nearest"}
+    image = ax.imshow(scores, cmap=paint.cmap, norm=paint.norm, **placed)
     fontsize = float(np.clip(min(13 * cell_w, 22 * cell_h), 5, 9))
     _annotate_cells(mpl, ax, grid, paint, fontsize=fontsize, annotate=nx * ny <= MAX_ANNOTATED)
     if mark_best and grid.best is not None:
@@ -183,14 +169,8 @@ def plot_heatmap(frame, grid):
     fig = new_figure(figsize=(width, height), layout="constrained")
     ax = fig.add_subplot()
     cmap, norm, has_scores = frame.score_colours([(grid.scores, grid.status)])
-    image = draw_heatmap(
-        mpl,
-        ax,
-        grid,
-        Paint(cmap, norm, score_formatter(grid.scores)),
-        cell_w=cell_w,
-        cell_h=cell_h,
-    )
+    paint = Paint(cmap, norm, score_formatter(grid.scores))
+    image = draw_heatmap(mpl, ax, grid, paint, cell_w=cell_w, cell_h=cell_h)
     ax.set_xlabel(display_label(grid.x, 80))
     ax.set_ylabel(display_label(grid.y, 80))
     if has_scores:
@@ -210,9 +190,8 @@ def note_pruned(mpl, fig, grids):
     """Under the axes, what a pruned cell is, where any grid has one."""
     if not any(np.any(g.status == Status.PRUNED) for g in grids):
         return
-    swatch = mpl.patches.Patch(
-        facecolor="0.85", edgecolor="0.4", hatch=PRUNED_HATCH, label=PRUNED_NOTE
-    )
+    hatch = LOOKS[Status.PRUNED].hatch
+    swatch = mpl.patches.Patch(facecolor="0.85", edgecolor="0.4", hatch=hatch, label=PRUNED_NOTE)
     fig.legend(handles=[swatch], loc="outside lower center", fontsize=8, frameon=False)
 
 
@@ -248,15 +227,8 @@ def plot_facets(frame, x, y, z):
     for k, grid in enumerate(grids):
         row, col = divmod(k, ncols)
         ax = axs[row, col]
-        image = draw_heatmap(
-            mpl,
-            ax,
-            grid,
-            paint,
-            cell_w=cell_w,
-            cell_h=cell_h,
-            mark_best=k == best_panel,
-        )
+        cell = {"cell_w": cell_w, "cell_h": cell_h}
+        image = draw_heatmap(mpl, ax, grid, paint, mark_best=k == best_panel, **cell)
         ax.set_title(f"{display_label(z)} = {display_label(data.axes[z].labels[k])}", fontsize=10)
         if col == 0:
             ax.set_ylabel(display_label(y, 80))

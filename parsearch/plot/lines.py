@@ -16,6 +16,7 @@ import numpy as np
 from parsearch.plot.arrays import reduce_cells
 from parsearch.plot.figure import (
     along_bottom,
+    axes_message,
     drawable,
     needs_rotation,
     new_figure,
@@ -114,15 +115,7 @@ def _draw_points(mpl, ax, line, positions, metric):
 def _set_y_range(ax, line):
     if not np.any(np.isfinite(line.scores)):
         ax.set_ylim(0, 1)
-        ax.text(
-            0.5,
-            0.5,
-            "no configuration succeeded",
-            transform=ax.transAxes,
-            ha="center",
-            va="center",
-            color="0.4",
-        )
+        axes_message(ax, "no configuration succeeded", color="0.4")
     else:
         scores = drawable(line.scores)
         lo, hi = np.nanmin(scores), np.nanmax(scores)
@@ -177,29 +170,15 @@ def plot_single(frame):
     if cells.best is not None:
         score, drawn = float(cells.scores), float(drawable(cells.scores))
         ax.plot([0], [drawn], **line_marks(BEST, 18))
-        ax.annotate(
-            f"{score:.4g}",
-            (0, drawn),
-            xytext=(0, 12),
-            textcoords="offset points",
-            ha="center",
-            fontsize=11,
-        )
+        above = {"xytext": (0, 12), "textcoords": "offset points", "ha": "center"}
+        ax.annotate(f"{score:.4g}", (0, drawn), fontsize=11, **above)
         pad = abs(drawn) * 0.05 or 0.05
         ax.set_ylim(drawn - pad, drawn + pad)
         best = best_text(frame.metric, score, cells.best_params, data.axes)
     else:
         ax.set_yticks([])
-        ax.text(
-            0.5,
-            0.5,
-            str(status),
-            transform=ax.transAxes,
-            ha="center",
-            va="center",
-            fontsize=14,
-            color=LOOKS[status].color if status in FAILURES else "0.4",
-        )
+        color = LOOKS[status].color if status in FAILURES else "0.4"
+        axes_message(ax, str(status), fontsize=14, color=color)
         settings = ", ".join(
             f"{display_label(p)}={display_label(data.axes[p].labels[0])}"
             for p in data.params

@@ -9,6 +9,7 @@ marks from them (:func:`line_marks`, :func:`scatter_marks`), and the report page
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from parsearch.rows import Status
 
@@ -36,6 +37,10 @@ class Look:
         nothing more than its name).
     edge : str
         The outline of a filled marker ("" for matplotlib's own).
+    hatch : str
+        The patch over their heatmap cells ("" where a cell shows its score plainly).
+    cell_face, cell_edge : matplotlib colour or None
+        That patch's face (over the cell's colour) and outline.
     """
 
     color: str
@@ -44,12 +49,20 @@ class Look:
     css: str
     meaning: str = ""
     edge: str = ""
+    hatch: str = ""
+    cell_face: Any = None
+    cell_edge: Any = None
 
+
+#: A pruned heatmap cell keeps its colour, lightened by white at this opacity, dotted.
+PRUNED_VEIL, PRUNED_HATCH = 0.45, "."
+#: A heatmap cell that did not succeed: hatched grey.
+_FAILED_CELL = {"hatch": "///", "cell_face": "0.88", "cell_edge": "0.55"}
 
 LOOKS = {
     Status.OK: Look(color="tab:blue", marker="o", hollow=False, css="ok"),
-    Status.FAILED: Look(color="tab:red", marker="x", hollow=False, css="bad"),
-    Status.DIVERGED: Look(color="tab:purple", marker="x", hollow=False, css="bad"),
+    Status.FAILED: Look(color="tab:red", marker="x", hollow=False, css="bad", **_FAILED_CELL),
+    Status.DIVERGED: Look(color="tab:purple", marker="x", hollow=False, css="bad", **_FAILED_CELL),
     Status.PRUNED: Look(
         color="0.45",
         marker="o",
@@ -57,6 +70,9 @@ LOOKS = {
         css="pruned",
         meaning="stopped early by successive halving (scores from the last rung reached, "
         "never the best)",
+        hatch=PRUNED_HATCH,
+        cell_face=(1, 1, 1, PRUNED_VEIL),
+        cell_edge=(0, 0, 0, 0.3),
     ),
 }
 
@@ -67,11 +83,6 @@ BEST_FRAME = "red"
 
 #: The statuses of configurations that did not succeed: crosses, hatched cells.
 FAILURES = (Status.FAILED, Status.DIVERGED)
-#: A heatmap cell that did not succeed: hatched grey.
-FAILED_FILL, FAILED_EDGE, FAILED_HATCH = "0.88", "0.55", "///"
-#: A pruned heatmap cell: its colour lightened by white at this opacity, dotted.
-PRUNED_VEIL = 0.45
-PRUNED_HATCH = "."
 #: The grey of pruned learning curves.
 PRUNED_CURVE = "0.6"
 
@@ -79,18 +90,8 @@ PRUNED_CURVE = "0.6"
 def line_marks(look, size, **style):
     """Keywords of ``Axes.plot`` (or a legend's ``Line2D``) for unjoined marks in a look.
 
-    Parameters
-    ----------
-    look : Look
-        From :data:`LOOKS` or :data:`BEST`: the marker, its colour, hollow or outlined.
-    size : float or None
-        The marker size in points (None: matplotlib's).
-    **style
-        What the figure sets itself (a label, a score's colour, ...); wins.
-
-    Returns
-    -------
-    dict
+    ``size`` is the marker size in points (None: matplotlib's); ``style``, what the figure
+    sets itself (a label, a score's colour, ...), wins over the look.
     """
     marks = {"linestyle": "none", "marker": look.marker, "markersize": size, "color": look.color}
     if look.hollow:
