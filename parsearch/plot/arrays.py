@@ -120,6 +120,10 @@ class Table:
     status: np.ndarray
     epochs: np.ndarray = None
 
+    def params_of(self, row):
+        """Every parameter's value in one row, as the grid holds it."""
+        return {p: self.axes[p].values[self.codes[p][row]] for p in self.params}
+
 
 def _check_table(table, axes):
     if not isinstance(table, pd.DataFrame):
@@ -285,10 +289,7 @@ def reduce_cells(data, keys, fixed, greater_is_better):
 
     best = best_index(scores[occupied], status[occupied], greater_is_better)
     best = None if best is None else int(occupied[best])  # the first cell among ties
-    best_params = None
-    if best is not None:
-        r = best_row[best]
-        best_params = {p: data.axes[p].values[data.codes[p][r]] for p in data.params}
+    best_params = None if best is None else data.params_of(best_row[best])
     over = tuple(
         p for p in data.params if p not in keys and len(np.unique(data.codes[p][rows])) > 1
     )

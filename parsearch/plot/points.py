@@ -283,9 +283,7 @@ def points_from(data, greater_is_better):
     weight = importance(data, varying, greater_is_better)
     params = sorted(varying, key=lambda p: -weight[p])  # stable: ties in table order
     best = best_index(data.score, data.status, greater_is_better)
-    best_params = None
-    if best is not None:
-        best_params = {p: data.axes[p].values[data.codes[p][best]] for p in data.params}
+    best_params = None if best is None else data.params_of(best)
     return ScorePoints(
         params=params,
         importance={p: weight[p] for p in params},

@@ -47,11 +47,6 @@ def jittered(points):
     return drawn
 
 
-def axis_label(name, scale):
-    """A parameter's axis label: its name, and "(log scale)" on a log axis."""
-    return display_label(name, 80) + (" (log scale)" if scale.kind == "log" else "")
-
-
 def _style_axis(ax, which, name, scale, space_in, label=True):
     """A parameter's scale, ticks and label on the x or y axis of ``ax``."""
     axis = ax.xaxis if which == "x" else ax.yaxis
@@ -68,7 +63,8 @@ def _style_axis(ax, which, name, scale, space_in, label=True):
         if which == "x" and needs_rotation(labels, space_in / max(len(shown), 1), 8):
             rotate_x_labels(ax)
     if label:
-        axis.set_label_text(axis_label(name, scale))
+        log = " (log scale)" if scale.kind == "log" else ""
+        axis.set_label_text(display_label(name, 80) + log)
 
 
 def _unset_tick(ax, axis, which, scale):
@@ -254,7 +250,7 @@ def _best_colour(points, cmap, norm):
     return cmap(norm(float(drawable(points.score)[points.best])))
 
 
-def _finish(frame, fig, points, cmap, norm, *, width, colorbar_axes):
+def _finish(frame, fig, points, *, cmap, norm, width, colorbar_axes):
     """Colour bar, legend and title, shared by every scatter figure."""
     mpl = frame.mpl
     if colorbar_axes is not None and np.isfinite(drawable(points.score)).any():
@@ -270,32 +266,35 @@ def _finish(frame, fig, points, cmap, norm, *, width, colorbar_axes):
     return fig
 
 
+def _open(frame, points, figsize, n=1):
+    """A new scatter figure of ``n`` by ``n`` axes, its colour scale and where rows go."""
+    fig = new_figure(figsize=figsize, layout="constrained")
+    cmap, norm, _ = frame.score_colours([(points.score, points.status)])
+    axs = fig.subplots(n, n, squeeze=False)
+    return fig, axs, {"cmap": cmap, "norm": norm}, jittered(points)
+
+
 def plot_score_against(frame, points, name):
     """The figure of the score against the parameter ``name``, a point per row."""
-    mpl = frame.mpl
     width = 7.0
-    fig = new_figure(figsize=(width, 4.8), layout="constrained")
-    ax = fig.add_subplot()
-    cmap, norm, _ = frame.score_colours([(points.score, points.status)])
-    xs = jittered(points)[name]
-    draw_against(mpl, ax, points, xs, name, cmap=cmap, norm=norm, size=30)
+    fig, axs, paint, drawn = _open(frame, points, (width, 4.8))
+    ax = axs[0, 0]
+    draw_against(frame.mpl, ax, points, drawn[name], name, size=30, **paint)
     _style_axis(ax, "x", name, points.scales[name], width - 1.5)
     ax.set_ylabel(frame.metric_label)
-    return _finish(frame, fig, points, cmap, norm, width=width, colorbar_axes=None)
+    return _finish(frame, fig, points, width=width, colorbar_axes=None, **paint)
 
 
 def plot_pair(frame, points, x, y):
     """The figure of one scatter over ``x`` and ``y``, coloured by the score."""
     width = 7.6
-    fig = new_figure(figsize=(width, 6.0), layout="constrained")
-    ax = fig.add_subplot()
-    cmap, norm, _ = frame.score_colours([(points.score, points.status)])
-    drawn = jittered(points)
-    draw_points(ax, points, drawn[x], drawn[y], cmap=cmap, norm=norm, size=36)
+    fig, axs, paint, drawn = _open(frame, points, (width, 6.0))
+    ax = axs[0, 0]
+    draw_points(ax, points, drawn[x], drawn[y], size=36, **paint)
     _style_axis(ax, "x", x, points.scales[x], width - 2.5)
     _style_axis(ax, "y", y, points.scales[y], 4.0)
     ax.grid(True, alpha=0.25)
-    return _finish(frame, fig, points, cmap, norm, width=width, colorbar_axes=ax)
+    return _finish(frame, fig, points, width=width, colorbar_axes=ax, **paint)
 
 
 def _matrix_panel(mpl, ax, points, drawn, row, col, names, paint, metric):
@@ -323,13 +322,9 @@ def _matrix_panel(mpl, ax, points, drawn, row, col, names, paint, metric):
 def plot_matrix(frame, points, names):
     """The corner matrix over ``names`` (at most :data:`MAX_MATRIX` fit well): pairs below
     the diagonal, the score on it."""
-    mpl = frame.mpl
     n = len(names)
     width = 2.55 * n + 1.6
-    fig = new_figure(figsize=(width, 2.45 * n + 1.7), layout="constrained")
-    axs = fig.subplots(n, n, squeeze=False)
-    cmap, norm, _ = frame.score_colours([(points.score, points.status)])
-    paint, drawn = {"cmap": cmap, "norm": norm}, jittered(points)
+    fig, axs, paint, drawn = _open(frame, points, (width, 2.45 * n + 1.7), n)
     for row in range(n):
         for col in range(n):
             if col > row:
@@ -339,7 +334,8 @@ def plot_matrix(frame, points, names):
                 axs[row, col].sharex(axs[n - 1, col])
             if 0 < col < row:
                 axs[row, col].sharey(axs[row, 0])
-            _matrix_panel(mpl, axs[row, col], points, drawn, row, col, names, paint, frame.metric)
+            panel = (row, col, names, paint, frame.metric)
+            _matrix_panel(frame.mpl, axs[row, col], points, drawn, *panel)
     axs[0, 0].set_ylabel(frame.metric_label, fontsize=9)
     kept = [axs[r, c] for r in range(n) for c in range(r + 1)]
-    return _finish(frame, fig, points, cmap, norm, width=width, colorbar_axes=kept)
+    return _finish(frame, fig, points, width=width, colorbar_axes=kept, **paint)
