@@ -13,7 +13,7 @@ import pandas as pd
 from parsearch.plot.arrays import epochs_column
 from parsearch.plot.figure import import_matplotlib, new_figure, plain_text
 from parsearch.plot.labels import table_axes
-from parsearch.plot.style import LOOKS, PRUNED_CURVE, line_marks
+from parsearch.plot.style import LOOKS, line_marks
 from parsearch.rows import Col, Status, metric_label, ranked
 from parsearch.text import display_label
 
@@ -40,23 +40,23 @@ def pruned_curves(table, greater_is_better, limit=MAX_PRUNED_CURVES):
 
 
 def _draw_pruned(ax, table, greater_is_better):
-    """The pruned curves, grey, each ending in a hollow circle; the rungs, dotted."""
+    """The pruned curves, thin, each ending in a hollow mark; the rungs, dotted."""
     shown = pruned_curves(table, greater_is_better)
     if shown.empty:
         return
-    total = int((table[Col.STATUS] == Status.PRUNED).sum())
+    look, pruned = LOOKS[Status.PRUNED], (table[Col.STATUS] == Status.PRUNED).to_numpy()
+    total = int(pruned.sum())
     for k, value in enumerate(shown[Col.EPOCH_SCORES]):
         curve = _curve(value)
         label = None
         if k == 0:
             some = f"{len(shown)} of {total}" if len(shown) < total else f"{total}"
             label = f"{some} pruned, each ending where halving stopped it"
-        ax.plot(
-            range(1, len(curve) + 1), curve, color=PRUNED_CURVE, linewidth=0.8, alpha=0.7, zorder=1
-        )
-        end = line_marks(LOOKS[Status.PRUNED], 4, markerfacecolor="white", label=label)
+        thin = {"color": look.curve, "linewidth": 0.8, "alpha": 0.7, "zorder": 1}
+        ax.plot(range(1, len(curve) + 1), curve, **thin)
+        end = line_marks(look, 4, markerfacecolor="white", label=label)
         ax.plot([len(curve)], [curve[-1]], zorder=1.5, **end)  # white: hides the curve
-    epochs = epochs_column(table)[(table[Col.STATUS] == Status.PRUNED).to_numpy()]
+    epochs = epochs_column(table)[pruned]
     for k, rung in enumerate(np.unique(epochs[np.isfinite(epochs)])):
         label = "the rungs of successive halving" if k == 0 else None
         ax.axvline(rung, color="0.5", linestyle=":", linewidth=0.9, zorder=0, label=label)

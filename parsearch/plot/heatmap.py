@@ -30,7 +30,7 @@ from parsearch.plot.labels import (
     score_formatter,
     tick_indices,
 )
-from parsearch.plot.style import BEST_FRAME, FAILURES, LOOKS
+from parsearch.plot.style import BEST, FAILURES, LOOKS
 from parsearch.rows import Status, best_index
 from parsearch.text import display_label
 
@@ -81,7 +81,7 @@ def pruned_text(score, epochs, fmt):
 
 
 #: The frame of the best cell.
-_FRAME = {"fill": False, "edgecolor": BEST_FRAME, "linewidth": 3, "zorder": 5, "clip_on": False}
+_FRAME = {"fill": False, "edgecolor": BEST.cell_edge, "linewidth": 3, "zorder": 5, "clip_on": False}
 
 
 def _cover(mpl, ax, i, j, style):

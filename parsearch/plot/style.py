@@ -40,7 +40,9 @@ class Look:
     hatch : str
         The patch over their heatmap cells ("" where a cell shows its score plainly).
     cell_face, cell_edge : matplotlib colour or None
-        That patch's face (over the cell's colour) and outline.
+        That patch's face (over the cell's colour) and outline (the best cell's frame).
+    curve : str
+        The colour of their learning curves ("" for the colour cycle's).
     """
 
     color: str
@@ -52,6 +54,7 @@ class Look:
     hatch: str = ""
     cell_face: Any = None
     cell_edge: Any = None
+    curve: str = ""
 
 
 #: A pruned heatmap cell keeps its colour, lightened by white at this opacity, dotted.
@@ -73,18 +76,15 @@ LOOKS = {
         hatch=PRUNED_HATCH,
         cell_face=(1, 1, 1, PRUNED_VEIL),
         cell_edge=(0, 0, 0, 0.3),
+        curve="0.6",
     ),
 }
 
-#: The best configuration: a gold star outlined in black (a heatmap frames its cell in
-#: :data:`BEST_FRAME`).
-BEST = Look(color="gold", marker="*", hollow=False, css="best", edge="black")
-BEST_FRAME = "red"
+#: The best configuration: a gold star outlined in black; a heatmap frames its cell in red.
+BEST = Look(color="gold", marker="*", hollow=False, css="best", edge="black", cell_edge="red")
 
 #: The statuses of configurations that did not succeed: crosses, hatched cells.
 FAILURES = (Status.FAILED, Status.DIVERGED)
-#: The grey of pruned learning curves.
-PRUNED_CURVE = "0.6"
 
 
 def line_marks(look, size, **style):
