@@ -16,20 +16,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from parsearch.plot.arrays import grid_from
-from parsearch.plot.figure import (
-    drawable,
-    needs_rotation,
-    new_figure,
-    rotate_x_labels,
-    set_title,
-)
-from parsearch.plot.labels import (
-    at_epochs,
-    best_text,
-    counts_text,
-    score_formatter,
-    tick_indices,
-)
+from parsearch.plot.figure import drawable, needs_rotation, new_figure, rotate_x_labels, set_title
+from parsearch.plot.labels import at_epochs, best_text, counts_text, score_formatter, tick_indices
 from parsearch.plot.style import BEST, FAILURES, LOOKS
 from parsearch.rows import Status, best_index
 from parsearch.text import display_label
@@ -97,7 +85,6 @@ def _annotate_cells(mpl, ax, grid, paint, *, fontsize, annotate):
     """
     marked = (*FAILURES, Status.PRUNED)
     cells = np.ndindex(grid.scores.shape) if annotate else np.argwhere(np.isin(grid.status, marked))
-    epochs = grid.epochs if grid.epochs is not None else np.full(grid.scores.shape, np.nan)
     box = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85}
     named = {"fontsize": fontsize * 0.9, "bbox": box}  # a status written in, not a score
     for i, j in cells:
@@ -107,7 +94,7 @@ def _annotate_cells(mpl, ax, grid, paint, *, fontsize, annotate):
             cover = {"facecolor": look.cell_face, "edgecolor": look.cell_edge}
             _cover(mpl, ax, i, j, {"hatch": look.hatch, **cover})
         if status == Status.PRUNED:
-            text = pruned_text(score, epochs[i, j], paint.fmt)
+            text = pruned_text(score, grid.epochs[i, j], paint.fmt)
             veiled = {"boxstyle": "round,pad=0.12", "fc": (1, 1, 1, 0.6), "ec": "none"}
             style = {"fontsize": fontsize * 0.85, "bbox": veiled}
         elif status == Status.OK:

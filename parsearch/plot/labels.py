@@ -16,14 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from parsearch.rows import (
-    Status,
-    csv_cell,
-    param_columns,
-    status_counts,
-    typed_params,
-    value_key,
-)
+from parsearch.rows import Status, csv_cell, param_columns, status_counts, typed_params, value_key
 from parsearch.text import (
     display_label,
     epochs_text,

@@ -83,12 +83,11 @@ def _draw_pruned(ax, line, positions):
     label = "pruned@n: stopped after n epochs (its score then)"
     look = LOOKS[Status.PRUNED]
     ax.plot(positions[pruned], scores[pruned], **line_marks(look, 6, label=label, zorder=3))
-    epochs = line.epochs if line.epochs is not None else np.full(len(scores), np.nan)
     if pruned.size > _MAX_TAGGED:
         return
     below = {"xytext": (0, -11), "textcoords": "offset points", "ha": "center"}
     for i in pruned:
-        if tag := at_epochs(epochs[i]):
+        if tag := at_epochs(line.epochs[i]):
             ax.annotate(tag, (positions[i], scores[i]), fontsize=7, color="0.4", **below)
 
 

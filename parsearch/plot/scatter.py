@@ -215,7 +215,7 @@ def draw_against(mpl, ax, points, xs, name, *, cmap, norm, size):
     ax.grid(True, alpha=0.3)
 
 
-def legend_handles(mpl, points, metric, cmap, norm=None):
+def legend_handles(mpl, points, metric, cmap, norm):
     """One legend entry per kind of mark the figure has, with how many rows it marks.
 
     The ok swatch has the colour of the best row (the bright end, whichever the direction).
@@ -245,7 +245,7 @@ def legend_handles(mpl, points, metric, cmap, norm=None):
 
 def _best_colour(points, cmap, norm):
     """The colour of the best row's score (the bright end of ``cmap`` without one)."""
-    if norm is None or points.best is None:
+    if points.best is None:
         return cmap(1.0 if cmap(1.0)[1] > cmap(0.0)[1] else 0.0)
     return cmap(norm(float(drawable(points.score)[points.best])))
 
