@@ -55,25 +55,7 @@ def drawable(values):
     return np.clip(np.asarray(values, dtype=float), -DRAWABLE, DRAWABLE)
 
 
-def colormap(mpl, greater_is_better):
-    """Viridis, reversed for a lower-is-better metric: the best is always the bright end."""
-    cmap = mpl.colormaps["viridis"]
-    if not greater_is_better:
-        cmap = cmap.reversed()
-    return cmap.with_extremes(bad=(0, 0, 0, 0))
-
-
-def trained_scores(scores, status):
-    """The scores a colour scale spans: the fully trained ones, where there are any.
-
-    Pruned rows' rung scores would stretch it until every survivor had one colour; they
-    are drawn clipped to it instead.
-    """
-    ok = (status == Status.OK) & np.isfinite(drawable(scores))
-    return scores[ok] if ok.any() else scores
-
-
-def score_norm(mpl, arrays):
+def _score_norm(mpl, arrays):
     """The colour scale over the finite scores of ``arrays``, and whether there are any."""
     finite = drawable(np.concatenate([np.ravel(a) for a in arrays]))
     finite = finite[np.isfinite(finite)]
@@ -120,19 +102,30 @@ class Frame:
         return metric_label(self.metric, self.greater_is_better)
 
     def score_colours(self, places):
-        """``(cmap, norm, has_scores)``: the colour map, the best bright, and its scale
-        over the finite scores of ``places`` (``(scores, status)`` pairs), their fully
-        trained ones where there are any (:func:`trained_scores`)."""
-        norm, has_scores = score_norm(self.mpl, [trained_scores(*place) for place in places])
+        """``(cmap, norm, has_scores)``: viridis, reversed for a lower-is-better metric so
+        that the best is always bright, and its scale over the finite scores of ``places``
+        (``(scores, status)`` pairs).
+
+        The scale spans the fully trained scores where there are any: pruned rows' rung
+        scores would stretch it until every survivor had one colour; they are drawn
+        clipped to it instead.
+        """
+        trained = []
+        for scores, status in places:
+            ok = (status == Status.OK) & np.isfinite(drawable(scores))
+            trained.append(scores[ok] if ok.any() else scores)
+        norm, has_scores = _score_norm(self.mpl, trained)
         if not has_scores:
-            norm, has_scores = score_norm(self.mpl, [scores for scores, _ in places])
-        return colormap(self.mpl, self.greater_is_better), norm, has_scores
+            norm, has_scores = _score_norm(self.mpl, [scores for scores, _ in places])
+        cmap = self.mpl.colormaps["viridis"]
+        if not self.greater_is_better:
+            cmap = cmap.reversed()
+        return cmap.with_extremes(bad=(0, 0, 0, 0)), norm, has_scores
 
     def title(self, fig, score, params, width_in):
         """Title ``fig``: the heading, then the best score and configuration (or none)."""
-        set_title(
-            fig, self.heading, best_text(self.metric, score, params, self.data.axes), width_in
-        )
+        best = best_text(self.metric, score, params, self.data.axes)
+        set_title(fig, self.heading, best, width_in)
 
 
 def set_title(fig, heading, best, width_in):
