@@ -160,9 +160,7 @@ def plot_heatmap(frame, grid):
     image = draw_heatmap(mpl, ax, grid, paint, cell_w=cell_w, cell_h=cell_h)
     ax.set_xlabel(display_label(grid.x, 80))
     ax.set_ylabel(display_label(grid.y, 80))
-    if has_scores:
-        fig.colorbar(image, ax=ax, label=frame.metric_label)
-    note_pruned(mpl, fig, [grid])
+    _colour_bar_and_note(frame, fig, image, ax, [grid], has_scores)
     if grid.best is not None:
         frame.title(fig, grid.scores[grid.best], grid.best_params, width)
     else:
@@ -173,13 +171,15 @@ def plot_heatmap(frame, grid):
     return fig
 
 
-def note_pruned(mpl, fig, grids):
-    """Under the axes, what a pruned cell is, where any grid has one."""
-    if not any(np.any(g.status == Status.PRUNED) for g in grids):
-        return
-    hatch = LOOKS[Status.PRUNED].hatch
-    swatch = mpl.patches.Patch(facecolor="0.85", edgecolor="0.4", hatch=hatch, label=PRUNED_NOTE)
-    fig.legend(handles=[swatch], loc="outside lower center", fontsize=8, frameon=False)
+def _colour_bar_and_note(frame, fig, image, axes, grids, has_scores):
+    """The colour bar beside ``axes`` (where any score is drawn) and, where any grid has
+    a pruned cell, the note under them that says what one is."""
+    if has_scores:
+        fig.colorbar(image, ax=axes, label=frame.metric_label)
+    if any(np.any(g.status == Status.PRUNED) for g in grids):
+        dotted = {"facecolor": "0.85", "edgecolor": "0.4", "hatch": LOOKS[Status.PRUNED].hatch}
+        swatch = frame.mpl.patches.Patch(label=PRUNED_NOTE, **dotted)
+        fig.legend(handles=[swatch], loc="outside lower center", fontsize=8, frameon=False)
 
 
 def _best_panel(grids, greater_is_better):
@@ -227,9 +227,7 @@ def plot_facets(frame, x, y, z):
             ax.tick_params(axis="x", labelbottom=False)
     for k in range(n, nrows * ncols):
         axs.flat[k].remove()
-    if has_scores:
-        fig.colorbar(image, ax=[axs.flat[k] for k in range(n)], label=frame.metric_label)
-    note_pruned(mpl, fig, grids)
+    _colour_bar_and_note(frame, fig, image, [axs.flat[k] for k in range(n)], grids, has_scores)
     score, params = None, None
     if best_panel is not None:
         best = grids[best_panel]
