@@ -184,8 +184,9 @@ def cell_patches(ax, hatch):
 
 
 def test_pruned_cells_show_their_last_score_and_epochs_lighter_and_dotted():
-    from parsearch.plot.heatmap import PRUNED_HATCH, PRUNED_NOTE, PRUNED_VEIL
+    from parsearch.plot.heatmap import PRUNED_NOTE
     from parsearch.plot.labels import score_formatter
+    from parsearch.plot.style import PRUNED_HATCH, PRUNED_VEIL
 
     table = halving_grid_table()
     fig = plot_scores(table, metric="accuracy")
@@ -222,7 +223,8 @@ def test_pruned_cells_show_their_last_score_and_epochs_lighter_and_dotted():
 
 
 def test_pruned_cells_without_epochs_and_in_facets_and_large_grids():
-    from parsearch.plot.heatmap import MAX_ANNOTATED, PRUNED_HATCH
+    from parsearch.plot.heatmap import MAX_ANNOTATED
+    from parsearch.plot.style import PRUNED_HATCH
 
     table = halving_grid_table().drop(columns=[Col.EPOCHS_TRAINED])
     texts = [t.get_text() for t in images(plot_scores(table))[0].axes.texts]

@@ -1,21 +1,11 @@
 """Compute first: a results table becomes the plain arrays that a plot draws.
 
 :func:`score_grid` and :func:`score_line` turn a results table into a :class:`ScoreGrid`
-(for a heatmap) or a :class:`ScoreLine` (for a line plot): the best successful score of
-each cell, its status (ok, pruned, failed, diverged, or missing), the best cell and its
-configuration. They work without matplotlib, and tests check them directly.
-
-A cell where no row succeeded but some were pruned by successive halving is ``pruned``:
-it holds the score of its pruned row that trained longest (the best of those among
-ties), at the rung where halving stopped it, and the epochs it trained (``epochs``).
-That score is not comparable with those of fully trained rows: a pruned cell is never
-the best.
-
-A table is checked and encoded once (:func:`prepare`): every parameter gets its
-:class:`~parsearch.plot.labels.Axis`, read from each row's ``config_key`` with its type
-(:func:`parsearch.rows.typed_params`), and every row the position of its value on each
-axis. :func:`reduce_cells` then takes the best row of each cell of the grid spanned by
-some parameters, through :func:`parsearch.rows.best_index`.
+(for a heatmap) or a :class:`ScoreLine` (for a line plot), without matplotlib. A table
+is checked and encoded once (:func:`prepare`); :func:`reduce_cells` then takes the best
+row of each cell through :func:`parsearch.rows.best_index`. A cell where no row succeeded
+but some were pruned is ``pruned``: it shows its pruned row that trained longest, and is
+never the best.
 """
 
 from __future__ import annotations
@@ -40,13 +30,11 @@ class _Reduced:
     Attributes
     ----------
     scores : ndarray of float
-        Score of each place: the best successful score of the rows there (over all other
-        parameters when they vary); at a pruned place, the score of its pruned row at the
-        rung where it stopped; NaN where every row failed or no row exists.
+        The best successful score of the rows at each place; at a pruned place, its
+        pruned row's score at its last rung; NaN where every row failed or none exists.
     status : ndarray of object
-        ``"ok"`` where some row succeeded, else ``"pruned"`` where some row was pruned,
-        else ``"failed"`` or ``"diverged"`` (diverged only if every row there diverged),
-        ``""`` where no row exists.
+        ``"ok"`` where some row succeeded, else ``"pruned"`` where some was pruned, else
+        ``"failed"`` or ``"diverged"`` (if every row diverged); ``""`` where no row exists.
     best_params : dict or None
         Every parameter of the best configuration, None if nothing succeeded.
     over : tuple of str
@@ -54,9 +42,7 @@ class _Reduced:
     fixed : dict
         Parameters held at one value (rows with other values were left out).
     epochs : ndarray of float or None
-        Epochs (or passes of ``partial_fit``) that the row of each place trained, from
-        the ``epochs_trained`` column of a successive-halving search; NaN where unknown
-        (None from tables built without it).
+        Epochs trained by the row of each place (``epochs_trained``); NaN where unknown.
     """
 
     scores: np.ndarray
@@ -71,8 +57,7 @@ class _Reduced:
 class ScoreGrid(_Reduced):
     """Scores of a grid over two parameters, ready to draw as a heatmap.
 
-    Its ``scores``, ``status`` and ``epochs`` have shape ``(len(y_values), len(x_values))``;
-    the rest of its attributes are :class:`_Reduced`'s.
+    ``scores``, ``status`` and ``epochs`` have shape ``(len(y_values), len(x_values))``.
 
     Attributes
     ----------
@@ -81,9 +66,9 @@ class ScoreGrid(_Reduced):
     x_values, y_values : list
         Their values in axis order (``None`` for "not set in this sub-grid").
     x_labels, y_labels : list of str
-        The values formatted as tick labels.
+        The values as tick labels.
     best : tuple of int or None
-        ``(row, col)`` index of the best cell, None if nothing succeeded.
+        ``(row, col)`` of the best cell, None if nothing succeeded.
     """
 
     x: str
@@ -99,8 +84,7 @@ class ScoreGrid(_Reduced):
 class ScoreLine(_Reduced):
     """Scores over one parameter, ready to draw as a line plot.
 
-    Its ``scores``, ``status`` and ``epochs`` have shape ``(len(x_values),)``; the rest of
-    its attributes are :class:`_Reduced`'s.
+    ``scores``, ``status`` and ``epochs`` have shape ``(len(x_values),)``.
 
     Attributes
     ----------
@@ -109,7 +93,7 @@ class ScoreLine(_Reduced):
     x_values : list
         Its values in axis order (``None`` for "not set in this sub-grid").
     x_labels : list of str
-        The values formatted as tick labels.
+        The values as tick labels.
     best : int or None
         Index of the best value, None if nothing succeeded.
     """
@@ -122,21 +106,11 @@ class ScoreLine(_Reduced):
 
 @dataclass
 class Table:
-    """A results table checked and encoded once: one integer code per parameter and row.
+    """A results table checked and encoded once (:func:`prepare`).
 
-    Attributes
-    ----------
-    params : list of str
-        The parameter columns.
-    axes : dict of str to Axis
-        The axis of each parameter.
-    codes : dict of str to ndarray of int, shape (n_rows,)
-        Each row's position on each axis.
-    score : ndarray of float, shape (n_rows,)
-    status : ndarray of object, shape (n_rows,)
-        ``Status`` of each row: ok only where it succeeded (ok with a finite score).
-    epochs : ndarray of float, shape (n_rows,)
-        The ``epochs_trained`` column (NaN where the table has none).
+    ``params`` are its parameter columns, ``axes`` their :class:`~parsearch.plot.labels.Axis`,
+    ``codes`` each row's position on each axis; ``score``, ``status`` (ok only where a
+    row succeeded) and ``epochs`` (NaN where unknown) are arrays over the rows.
     """
 
     params: list
@@ -145,6 +119,10 @@ class Table:
     score: np.ndarray
     status: np.ndarray
     epochs: np.ndarray = None
+
+    def params_of(self, row):
+        """Every parameter's value in one row, as the grid holds it."""
+        return {p: self.axes[p].values[self.codes[p][row]] for p in self.params}
 
 
 def _check_table(table, axes):
@@ -177,16 +155,7 @@ _KNOWN = frozenset(Status)
 
 
 def epochs_column(table):
-    """The ``epochs_trained`` column as floats: NaN where missing, or without the column.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-
-    Returns
-    -------
-    ndarray of float, shape (len(table),)
-    """
+    """The ``epochs_trained`` column as floats: NaN where missing, or without the column."""
     if Col.EPOCHS_TRAINED not in table.columns:
         return np.full(len(table), np.nan)
     epochs = pd.to_numeric(table[Col.EPOCHS_TRAINED], errors="coerce")
@@ -207,24 +176,11 @@ def _row_status(table, score):
 
 
 def prepare(table, axes=None):
-    """Check a results table and encode its parameter columns once.
+    """Check a results table and encode it once: the :class:`Table` every plot reads.
 
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        A results table or a read ``scores.csv``.
-    axes : dict of str to list, optional
-        The grid's values of each parameter, in the grid's order.
-
-    Returns
-    -------
-    Table
-
-    Raises
-    ------
-    TypeError, ValueError
-        For a table that is not a DataFrame, has no score column or no rows, and for
-        ``axes`` that is not a dict of lists.
+    Raises TypeError or ValueError for a table that is not a DataFrame, has no score
+    column or no rows, and for ``axes`` (the grid's values of each parameter) that is not
+    a dict of lists.
     """
     axes = {} if axes is None else axes
     _check_table(table, axes)
@@ -268,34 +224,12 @@ def _select(data, fixed):
     return np.flatnonzero(rows)
 
 
-@dataclass
-class Cells:
-    """The best row of each cell of the grid spanned by some parameters.
+@dataclass(kw_only=True)
+class Cells(_Reduced):
+    """:func:`reduce_cells`'s answer: one axis per parameter spanning the grid (0-d for
+    none); ``best`` is the flat index of the best cell, None if nothing succeeded."""
 
-    Attributes
-    ----------
-    scores : ndarray of float
-        Best successful score of each cell (a pruned cell's: that of its row that trained
-        longest), NaN where none succeeded; one axis per parameter spanning the grid (a
-        0-d array for none).
-    status : ndarray of object
-        Status of each cell, as in :class:`ScoreGrid`; same shape.
-    epochs : ndarray of float
-        Epochs trained by the row each cell shows (NaN where unknown); same shape.
-    best : int or None
-        Flat index of the best cell (the first among ties), None if nothing succeeded.
-    best_params : dict or None
-        Every parameter of the best configuration, None if nothing succeeded.
-    over : tuple of str
-        Parameters that vary inside the cells.
-    """
-
-    scores: np.ndarray
-    status: np.ndarray
     best: int | None
-    best_params: dict | None
-    over: tuple
-    epochs: np.ndarray = None
 
 
 def _cell_status(status):
@@ -311,22 +245,8 @@ def _cell_status(status):
 
 
 def furthest_pruned(score, status, epochs, greater_is_better):
-    """Position of the pruned row that trained longest, the best score among those.
-
-    Successive halving stops the worse configurations first, so the one that went
-    furthest is the best of those stopped; its score is its last rung's.
-
-    Parameters
-    ----------
-    score, epochs : ndarray of float
-    status : ndarray of object
-    greater_is_better : bool
-
-    Returns
-    -------
-    int or None
-        None when no row is pruned.
-    """
+    """Position of the pruned row that trained longest (the best score among those),
+    None when no row is pruned: halving stops the worse configurations first."""
     pruned = np.flatnonzero(status == Status.PRUNED)
     if pruned.size == 0:
         return None
@@ -338,24 +258,8 @@ def furthest_pruned(score, status, epochs, greater_is_better):
 
 
 def reduce_cells(data, keys, fixed, greater_is_better):
-    """Best score and status of each cell of the grid spanned by ``keys``.
-
-    Parameters
-    ----------
-    data : Table
-        The encoded table.
-    keys : list of str
-        Parameters spanning the grid, outermost first.
-    fixed : dict or None
-        Keep only the rows where these parameters have these values.
-    greater_is_better : bool
-        The metric's direction.
-
-    Returns
-    -------
-    Cells
-        Arrays of shape ``tuple(len(values) for each key)``.
-    """
+    """Best score and status of each cell of the grid spanned by ``keys`` (outermost
+    first), over the rows where the parameters of ``fixed`` have its values."""
     rows = _select(data, fixed)
     shape = tuple(len(data.axes[k].values) for k in keys)
     size = math.prod(shape)
@@ -385,10 +289,7 @@ def reduce_cells(data, keys, fixed, greater_is_better):
 
     best = best_index(scores[occupied], status[occupied], greater_is_better)
     best = None if best is None else int(occupied[best])  # the first cell among ties
-    best_params = None
-    if best is not None:
-        r = best_row[best]
-        best_params = {p: data.axes[p].values[data.codes[p][r]] for p in data.params}
+    best_params = None if best is None else data.params_of(best_row[best])
     over = tuple(
         p for p in data.params if p not in keys and len(np.unique(data.codes[p][rows])) > 1
     )
@@ -398,6 +299,7 @@ def reduce_cells(data, keys, fixed, greater_is_better):
         best=best,
         best_params=best_params,
         over=over,
+        fixed=dict(fixed or {}),
         epochs=epochs.reshape(shape),
     )
 
@@ -409,49 +311,29 @@ def grid_from(data, x, y, fixed, greater_is_better):
     if x == y:
         raise ValueError(f"x and y must be different parameters, both are {x!r}")
     cells = reduce_cells(data, [y, x], fixed, greater_is_better)
-    best = cells.best
-    if best is not None:
-        best = tuple(int(i) for i in np.unravel_index(best, cells.scores.shape))
-    return ScoreGrid(
-        x=x,
-        y=y,
-        x_values=list(data.axes[x].values),
-        y_values=list(data.axes[y].values),
-        x_labels=list(data.axes[x].labels),
-        y_labels=list(data.axes[y].labels),
-        scores=cells.scores,
-        status=cells.status,
-        best=best,
-        best_params=cells.best_params,
-        over=cells.over,
-        fixed=dict(fixed or {}),
-        epochs=cells.epochs,
-    )
+    if cells.best is not None:
+        cells.best = tuple(int(i) for i in np.unravel_index(cells.best, cells.scores.shape))
+    return ScoreGrid(x=x, y=y, **_values(data, "x", x), **_values(data, "y", y), **vars(cells))
 
 
 def line_from(data, x, fixed, greater_is_better):
     """The :class:`ScoreLine` of an encoded table over ``x``."""
     check_param(data, "x", x)
     cells = reduce_cells(data, [x], fixed, greater_is_better)
-    return ScoreLine(
-        x=x,
-        x_values=list(data.axes[x].values),
-        x_labels=list(data.axes[x].labels),
-        scores=cells.scores,
-        status=cells.status,
-        best=cells.best,
-        best_params=cells.best_params,
-        over=cells.over,
-        fixed=dict(fixed or {}),
-        epochs=cells.epochs,
-    )
+    return ScoreLine(x=x, **_values(data, "x", x), **vars(cells))
+
+
+def _values(data, which, name):
+    """``{which}_values`` and ``{which}_labels``: a parameter's values and tick labels."""
+    axis = data.axes[name]
+    return {f"{which}_values": list(axis.values), f"{which}_labels": list(axis.labels)}
 
 
 def score_grid(table, x, y, *, axes=None, greater_is_better=True, fixed=None):
     """Scores of a results table over two parameters, as arrays for a heatmap.
 
-    Each cell holds the best successful score of the rows with that ``(x, y)``: when
-    other parameters vary, the cell is the best over them (see ``over``).
+    Each cell holds the best successful score of the rows with that ``(x, y)``, over the
+    other parameters where they vary (``over``).
 
     Parameters
     ----------

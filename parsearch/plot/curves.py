@@ -1,9 +1,8 @@
 """Learning curves: the validation score after each epoch of the best networks.
 
-Each curve ends at the epoch where its model stopped. After successive halving, the
-pruned models' curves are drawn too, thin and grey under the best ones, each ending in a
-hollow circle where halving stopped it, and dotted vertical lines mark the rungs (the
-epochs at which models were stopped).
+Each curve ends where its model stopped. After successive halving the pruned models'
+curves are drawn too, grey under the best ones, each ending in a hollow mark, and the
+rungs are dotted.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ import pandas as pd
 from parsearch.plot.arrays import epochs_column
 from parsearch.plot.figure import import_matplotlib, new_figure, plain_text
 from parsearch.plot.labels import table_axes
-from parsearch.plot.style import LOOKS, PRUNED_CURVE
+from parsearch.plot.style import LOOKS, line_marks
 from parsearch.rows import Col, Status, metric_label, ranked
 from parsearch.text import display_label
 
@@ -30,20 +29,8 @@ def _curve(value):
 
 
 def pruned_curves(table, greater_is_better, limit=MAX_PRUNED_CURVES):
-    """The pruned rows to draw: those that trained longest, the best scores among them.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        A results table, its index reset.
-    greater_is_better : bool
-    limit : int
-
-    Returns
-    -------
-    pandas.DataFrame
-        At most ``limit`` pruned rows that have epoch scores, in that order.
-    """
+    """At most ``limit`` pruned rows of a table that have epoch scores: those that trained
+    longest first, the best scores first among them."""
     length = np.array([len(_curve(v)) for v in table[Col.EPOCH_SCORES]], dtype=np.intp)
     drawn = np.flatnonzero((table[Col.STATUS] == Status.PRUNED).to_numpy() & (length > 0))
     score = pd.to_numeric(table[Col.SCORE], errors="coerce").to_numpy(dtype=float)[drawn]
@@ -53,31 +40,23 @@ def pruned_curves(table, greater_is_better, limit=MAX_PRUNED_CURVES):
 
 
 def _draw_pruned(ax, table, greater_is_better):
-    """The pruned curves, grey, each ending in a hollow circle; the rungs, dotted."""
+    """The pruned curves, thin, each ending in a hollow mark; the rungs, dotted."""
     shown = pruned_curves(table, greater_is_better)
     if shown.empty:
         return
-    total = int((table[Col.STATUS] == Status.PRUNED).sum())
+    look, pruned = LOOKS[Status.PRUNED], (table[Col.STATUS] == Status.PRUNED).to_numpy()
+    total = int(pruned.sum())
     for k, value in enumerate(shown[Col.EPOCH_SCORES]):
         curve = _curve(value)
         label = None
         if k == 0:
             some = f"{len(shown)} of {total}" if len(shown) < total else f"{total}"
             label = f"{some} pruned, each ending where halving stopped it"
-        ax.plot(
-            range(1, len(curve) + 1), curve, color=PRUNED_CURVE, linewidth=0.8, alpha=0.7, zorder=1
-        )
-        ax.plot(
-            [len(curve)],
-            [curve[-1]],
-            LOOKS[Status.PRUNED].marker,
-            markerfacecolor="white",
-            markeredgecolor=LOOKS[Status.PRUNED].color,
-            markersize=4,
-            label=label,
-            zorder=1.5,
-        )
-    epochs = epochs_column(table)[(table[Col.STATUS] == Status.PRUNED).to_numpy()]
+        thin = {"color": look.curve, "linewidth": 0.8, "alpha": 0.7, "zorder": 1}
+        ax.plot(range(1, len(curve) + 1), curve, **thin)
+        end = line_marks(look, 4, markerfacecolor="white", label=label)
+        ax.plot([len(curve)], [curve[-1]], zorder=1.5, **end)  # white: hides the curve
+    epochs = epochs_column(table)[pruned]
     for k, rung in enumerate(np.unique(epochs[np.isfinite(epochs)])):
         label = "the rungs of successive halving" if k == 0 else None
         ax.axvline(rung, color="0.5", linestyle=":", linewidth=0.9, zorder=0, label=label)
@@ -86,9 +65,8 @@ def _draw_pruned(ax, table, greater_is_better):
 def plot_epoch_scores(table, *, metric="score", greater_is_better=True, top=5):
     """Learning curves: the validation score after each epoch of the best networks.
 
-    Each curve ends where its model stopped training. Rows that successive halving
-    pruned (status ``pruned``) are drawn too: up to :data:`MAX_PRUNED_CURVES` of them,
-    thin and grey, each ending in a hollow circle, with the rungs dotted.
+    Each curve ends where its model stopped training; up to :data:`MAX_PRUNED_CURVES`
+    pruned ones are drawn too, thin and grey, with the rungs dotted.
 
     Parameters
     ----------

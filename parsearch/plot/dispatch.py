@@ -1,23 +1,6 @@
-"""``plot_scores``: which figure a results table gets, from how many parameters vary.
-
-- 0: one marked point with the score (:func:`parsearch.plot.lines.plot_single`);
-- 1: the score over that parameter (:func:`parsearch.plot.lines.plot_line`);
-- 2: an annotated heatmap (:func:`parsearch.plot.heatmap.plot_heatmap`);
-- 3: one heatmap per value of the third parameter, sharing one colour scale
-  (:func:`parsearch.plot.heatmap.plot_facets`), up to :data:`MAX_PANELS` of them;
-- 4 or more (or a third one with more values than that): a heatmap over two parameters
-  where each cell is the best score over all the others.
-
-A table that is no grid (a sampled search space: the rows fill at most half of the
-product of the parameters' values, or a numeric parameter has more values than a heatmap
-axis labels; :func:`parsearch.plot.points.forms_grid`) gets scatter plots instead, one
-point per configuration (:mod:`parsearch.plot.scatter`): the score against its one
-varying parameter; a scatter over the two (the more important on x); or, with more, a
-scatter over the two that vary most (the most distinct values). The corner matrix over
-the :data:`~parsearch.plot.scatter.MAX_MATRIX` most important parameters, with their
-importances, is its own figure, asked for: :func:`plot_scatter_matrix`.
-
-Every text of the figure is drawn as plain text (:func:`parsearch.plot.figure.plain_text`).
+"""Which figure a results table gets: :func:`plot_scores`, from how many parameters vary
+(a point, a line, a heatmap, facets, a heatmap of the best over the rest, or, for a table
+that is no grid, a scatter), and :func:`plot_scatter_matrix`, the opt-in corner matrix.
 """
 
 from __future__ import annotations
@@ -91,8 +74,8 @@ def _heatmap_heading(metric, x, y, over, greater_is_better):
 
 
 def _scatter_params(data, points, x, y):
-    """The parameters a scatter figure draws: ``x`` and ``y`` where named; else one or
-    two varying parameters (most important first), or, of more, the two that vary most."""
+    """What a scatter draws: ``x`` and ``y`` where named, else the one or two varying
+    parameters (most important first), or of more the two that vary most."""
     ranked = points.params
     if x is None and y is None:
         return ranked if len(ranked) <= 2 else most_varied(data, ranked)[:2]
@@ -182,22 +165,14 @@ def plot_scores(
     one distinct value): 0, a single marked point; 1, a line plot of the score over it;
     2, an annotated heatmap; 3, one heatmap per value of the third parameter with a
     shared colour scale (up to :data:`MAX_PANELS` values); 4 or more, a heatmap over
-    ``x`` and ``y`` whose cells are the best score over all other parameters. Failed and
-    diverged configurations are drawn as such, pruned ones (successive halving) in a
-    lighter style with the score and epochs of their last rung, and the best one is
-    marked and named in the title.
-
-    A table that is no grid (a sampled search space, see
-    :func:`parsearch.plot.points.forms_grid`) is drawn as scatter plots, one point per
-    configuration: the score against its one varying parameter; a scatter over the two
-    (or ``x`` and ``y``), coloured by the score; of more, a scatter over the two that vary
-    most, the title naming the others. Log axes and levels follow the rules of
-    :mod:`parsearch.plot.points`. The corner matrix of every pair, with each parameter's
-    importance, is :func:`plot_scatter_matrix`.
-
-    Every text is drawn as plain text (a ``$`` is a dollar sign, never mathtext),
-    control characters escaped and long values shortened; every value has a label,
-    ``inf`` and ``nan`` too, and of thousands of values every k-th is labelled.
+    ``x`` and ``y`` whose cells are the best score over all other parameters. A table
+    that is no grid (a sampled search space, :func:`parsearch.plot.points.forms_grid`)
+    gets one point per configuration: the score against its one varying parameter, or a
+    scatter over two (``x`` and ``y``, else the two that vary most), coloured by the
+    score. Failed and diverged configurations are drawn as such, pruned ones (successive
+    halving) lighter, with the score and epochs of their last rung, and the best one is
+    marked and named in the title. Every text is drawn as plain text (a ``$`` is a
+    dollar sign), and of thousands of values every k-th is labelled.
 
     Parameters
     ----------
@@ -205,21 +180,18 @@ def plot_scores(
         Results table: one column per grid parameter, then the result columns
         (``score``, ``status``, ...), e.g. ``res.table`` or a read ``scores.csv``.
     axes : dict of str to list, optional
-        Values of each parameter in the order of the user's grid; the plot's axes use
-        that order. Without it, numeric values are sorted ascending and others kept in
-        order of first appearance.
+        Values of each parameter in the order of the user's grid, which the axes keep;
+        without it, numbers ascending and others in order of first appearance.
     metric : str, default "score"
         Name of the metric, for the colour bar, axis label and title.
     greater_is_better : bool, default True
-        Whether higher scores are better. For lower-is-better metrics the colour map is
-        reversed, so that the best cells always have the same (bright) colour.
+        Whether higher scores are better; the best is always the bright colour.
     x, y : str, optional
-        Parameters for the horizontal and vertical axes of the heatmaps; by default the
-        first two varying parameters. With three varying parameters the remaining one
-        gives the small multiples; with more, the rest are reduced by taking the best.
+        Parameters for the horizontal and vertical axes; by default the first two
+        varying parameters.
     title : str, optional
-        First line of the title, instead of the automatic description. The line naming
-        the best score and its parameters follows it.
+        First line of the title, instead of the automatic description; the line naming
+        the best follows it.
 
     Returns
     -------
@@ -252,22 +224,15 @@ def plot_scatter_matrix(
 ):
     """The corner matrix of a results table, its parameters ranked by importance.
 
-    Opt-in, as Optuna keeps ``plot_param_importances`` beside its default plots: below
-    the diagonal a scatter of each pair of parameters, on it the score against each, over
-    the :data:`~parsearch.plot.scatter.MAX_MATRIX` most important varying parameters
-    (Kruskal-Wallis, see :mod:`parsearch.plot.points`), whose importances the title
-    gives. Marks, colours and axes as in :func:`plot_scores`'s scatters.
+    Below the diagonal a scatter of each pair of parameters, on it the score against
+    each, over the :data:`~parsearch.plot.scatter.MAX_MATRIX` most important varying
+    parameters (:mod:`parsearch.plot.points`), whose importances the title gives; marks
+    and colours as in :func:`plot_scores`'s scatters.
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        Results table (``res.table`` or a read ``scores.csv``); a grid's too.
-    axes : dict of str to list, optional
-        Values of each parameter in the order of the user's grid.
-    metric : str, default "score"
-        Name of the metric.
-    greater_is_better : bool, default True
-        Whether higher scores are better.
+    table, axes, metric, greater_is_better
+        As in :func:`plot_scores` (a grid's table too).
     params : list of str, optional
         Parameters drawn first, in order; the rest, up to
         :data:`~parsearch.plot.scatter.MAX_MATRIX`, are the most important others.

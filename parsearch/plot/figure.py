@@ -1,16 +1,9 @@
 """What every figure shares: importing matplotlib, the colours, the title, saving a PNG.
 
-matplotlib is imported only when drawing (:func:`import_matplotlib`), and
-``matplotlib.pyplot`` only in a Jupyter kernel: figures are made by :func:`new_figure`, a
-``matplotlib.figure.Figure`` that shows itself inline in Jupyter
-(:class:`parsearch.plot.inline.InlineFigure`), so the user's backend and global state are
-left alone and a script opens no window.
-
-Text from the data is drawn as it is: :func:`plain_text` turns off mathtext and TeX on
-every text of a finished figure (``"$a_b_c$"`` would not parse, ``"price $5 or $6"``
-would come out in italics), leaving only the tick labels of matplotlib's own formatters
-(``10^-3`` on a log axis) to draw math. :func:`save_plot_safely` draws and saves a
-figure where nothing may fail: any error becomes a warning and the returned message.
+Figures are made by :func:`new_figure`, never by pyplot, so the user's backend and global
+state are left alone and a script opens no window. Text from the data is drawn as it
+reads (:func:`plain_text`), and :func:`save_plot_safely` saves a figure where nothing may
+fail.
 """
 
 from __future__ import annotations
@@ -27,7 +20,7 @@ import numpy as np
 from parsearch._optional import import_optional
 from parsearch.plot.labels import best_text
 from parsearch.plot.style import DPI
-from parsearch.rows import metric_label
+from parsearch.rows import Status, metric_label
 from parsearch.text import escape_controls
 
 logger = logging.getLogger(__name__)
@@ -38,21 +31,11 @@ DRAWABLE = 1e300
 
 
 def import_matplotlib():
-    """Import matplotlib and every one of its modules that the drawing uses.
+    """``matplotlib``, with every module the drawing uses imported.
 
-    ``fit_grid`` calls it in a background thread while the fits run, so that the
-    plot after the search does not wait for the import.
-
-    Returns
-    -------
-    module
-        ``matplotlib``, with ``cm``, ``colors``, ``figure``, ``lines``, ``patches``,
-        ``text``, ``ticker`` and ``transforms`` imported.
-
-    Raises
-    ------
-    ImportError
-        If matplotlib is not installed, saying how to install it.
+    ``fit_grid`` calls it in a background thread while the fits run, so that the plot
+    after the search does not wait for the import. Raises ImportError, saying how to
+    install it, if matplotlib is not installed.
     """
     return import_optional(
         "matplotlib", "cm", "colors", "figure", "lines", "patches", "text", "ticker", "transforms"
@@ -60,35 +43,39 @@ def import_matplotlib():
 
 
 def new_figure(**kwargs):
-    """A new figure, which shows itself once, inline, as a Jupyter cell's last value.
-
-    Parameters
-    ----------
-    **kwargs
-        Passed to ``matplotlib.figure.Figure`` (``figsize``, ``layout``).
-
-    Returns
-    -------
-    parsearch.plot.inline.InlineFigure
-        A ``matplotlib.figure.Figure`` that pyplot does not manage.
-    """
+    """A new :class:`~parsearch.plot.inline.InlineFigure` (``Figure``'s ``kwargs``), which
+    pyplot does not manage and which shows itself once as a Jupyter cell's last value."""
     from parsearch.plot.inline import InlineFigure
 
     return InlineFigure(**kwargs)
 
 
 def drawable(values):
-    """Scores as drawn: clipped to ``±DRAWABLE``, NaN kept.
-
-    Parameters
-    ----------
-    values : float or array-like of float
-
-    Returns
-    -------
-    ndarray of float
-    """
+    """Scores as drawn: an array of floats clipped to ``±DRAWABLE``, NaN kept."""
     return np.clip(np.asarray(values, dtype=float), -DRAWABLE, DRAWABLE)
+
+
+def _score_norm(mpl, arrays):
+    """The colour scale over the finite scores of ``arrays``, and whether there are any."""
+    finite = drawable(np.concatenate([np.ravel(a) for a in arrays]))
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return mpl.colors.Normalize(0.0, 1.0), False
+    lo, hi = float(finite.min()), float(finite.max())
+    if lo == hi:
+        pad = abs(lo) * 0.01 or 0.01
+        lo, hi = lo - pad, hi + pad
+    return mpl.colors.Normalize(lo, hi), True
+
+
+def along_bottom(mpl, ax):
+    """The transform of marks along the bottom of ``ax``: x in data, y in axes (0 to 1)."""
+    return mpl.transforms.blended_transform_factory(ax.transData, ax.transAxes)
+
+
+def axes_message(ax, text, **style):
+    """Write ``text`` in the middle of ``ax`` (where there is no score to draw)."""
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", **style)
 
 
 def _wrap(text, width_in):
@@ -99,21 +86,9 @@ def _wrap(text, width_in):
 
 @dataclass(frozen=True)
 class Frame:
-    """What every figure of a results table is drawn with, handed to each drawing function.
-
-    Attributes
-    ----------
-    mpl : module
-        matplotlib, from :func:`import_matplotlib`.
-    data : parsearch.plot.arrays.Table
-        The encoded table (for the labels of the best configuration).
-    metric : str
-        The metric's name, as drawn.
-    greater_is_better : bool
-        The metric's direction.
-    heading : str
-        The first lines of the title; the line naming the best follows them.
-    """
+    """What every figure of a results table is drawn with: matplotlib, the encoded
+    table (whose axes label the best), the metric's name as drawn and direction, and the
+    title's first lines (the line naming the best follows them)."""
 
     mpl: Any
     data: Any
@@ -126,11 +101,31 @@ class Frame:
         """The score axis's label: ``"accuracy (higher is better)"``."""
         return metric_label(self.metric, self.greater_is_better)
 
+    def score_colours(self, places):
+        """``(cmap, norm, has_scores)``: viridis, reversed for a lower-is-better metric so
+        that the best is always bright, and its scale over the finite scores of ``places``
+        (``(scores, status)`` pairs).
+
+        The scale spans the fully trained scores where there are any: pruned rows' rung
+        scores would stretch it until every survivor had one colour; they are drawn
+        clipped to it instead.
+        """
+        trained = []
+        for scores, status in places:
+            ok = (status == Status.OK) & np.isfinite(drawable(scores))
+            trained.append(scores[ok] if ok.any() else scores)
+        norm, has_scores = _score_norm(self.mpl, trained)
+        if not has_scores:
+            norm, has_scores = _score_norm(self.mpl, [scores for scores, _ in places])
+        cmap = self.mpl.colormaps["viridis"]
+        if not self.greater_is_better:
+            cmap = cmap.reversed()
+        return cmap.with_extremes(bad=(0, 0, 0, 0)), norm, has_scores
+
     def title(self, fig, score, params, width_in):
         """Title ``fig``: the heading, then the best score and configuration (or none)."""
-        set_title(
-            fig, self.heading, best_text(self.metric, score, params, self.data.axes), width_in
-        )
+        best = best_text(self.metric, score, params, self.data.axes)
+        set_title(fig, self.heading, best, width_in)
 
 
 def set_title(fig, heading, best, width_in):
@@ -153,24 +148,12 @@ def rotate_x_labels(ax):
 
 
 def plain_text(fig):
-    """Draw every text of a figure as plain text: no mathtext, no TeX.
+    """``fig``, every text of it drawn as plain text: no mathtext, no TeX.
 
-    The texts the plots write from the data (titles, axis labels, tick labels they set,
-    cell annotations, legends, the colour bar's label) are drawn as they read: a ``$``
-    is a dollar sign, ``_`` an underscore. The tick labels of an axis whose ticks were not
-    set (``set_xticks``) but located by matplotlib (numbers on a numeric axis, ``10^-3``
-    on a log one, the offset) keep their math. Works with matplotlib 3.7 and later
-    (``Text.set_parse_math`` is from 3.5).
-
-    Parameters
-    ----------
-    fig : matplotlib.figure.Figure
-        A finished figure; texts added to it later are left as matplotlib makes them.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        ``fig``.
+    What the plots write from the data reads as it is (a ``$`` is a dollar sign, ``_``
+    an underscore: ``"$a_b_c$"`` would not parse); only the tick labels that matplotlib's
+    own locators place (``10^-3`` on a log axis, the offset) keep their math. Texts added
+    to the figure later are left as matplotlib makes them.
     """
     mpl = import_matplotlib()
     formatted = set()  # written by matplotlib's own locators and formatters: math is theirs
@@ -230,15 +213,13 @@ def save_plot_safely(draw, path):
     """Draw a figure and save it as a PNG; never raise, warn instead.
 
     For the end of a search, whose rows are all stored by then: a plot that cannot be
-    drawn (a bug, a value no drawing foresaw, matplotlib missing) or written (a full
-    disk, a read-only folder) must not lose the result. Any :class:`Exception` becomes a
+    drawn or written must not lose the result. Any :class:`Exception` becomes a
     :class:`RuntimeWarning` and the returned message; ``path`` is then left as it was.
 
     Parameters
     ----------
     draw : callable
-        Takes no argument and returns the :class:`matplotlib.figure.Figure`, e.g.
-        ``result.plot``; called here, so that its errors are caught too.
+        Returns the figure (``result.plot``); called here, so its errors are caught too.
     path : str or os.PathLike
         Destination of the PNG (see :func:`save_figure`).
 

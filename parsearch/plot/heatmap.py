@@ -1,13 +1,10 @@
 """Annotated heatmaps: one over two parameters, or one per value of a third (facets).
 
-Each cell is coloured by its score and shows it in figures; failed and diverged cells are
-hatched grey and say so, cells no row fell into say "missing", and the best cell is framed.
-A cell that successive halving pruned keeps the colour of its last score, lightened and
-dotted, and reads ``0.83`` over ``pruned@3`` (the epochs it trained); a note under the
-axes says what that means.
-The colour map is reversed for lower-is-better metrics, so that the best cells are always
-the bright ones. Facets share one colour scale and one colour bar. Of many rows or columns
-every k-th is labelled, and cells are written in only up to :data:`MAX_ANNOTATED` of them.
+Each cell is coloured by its score and shows it; failed and diverged cells are hatched
+and say so, cells no row fell into say "missing", pruned cells keep their last score's
+colour, lightened and dotted, and read ``0.83`` over ``pruned@3``; the best cell is
+framed. Facets share one colour scale. Of many rows or columns every k-th is labelled,
+and cells are written in only up to :data:`MAX_ANNOTATED` of them.
 """
 
 from __future__ import annotations
@@ -19,31 +16,23 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from parsearch.plot.arrays import grid_from
-from parsearch.plot.figure import (
-    drawable,
-    needs_rotation,
-    new_figure,
-    rotate_x_labels,
-    set_title,
-)
-from parsearch.plot.labels import best_text, counts_text, score_formatter, tick_indices
-from parsearch.plot.style import (
-    BEST_FRAME,
-    FAILED_COLORS,
-    FAILED_EDGE,
-    FAILED_FILL,
-    FAILED_HATCH,
-    PRUNED_HATCH,
-    PRUNED_VEIL,
-)
+from parsearch.plot.figure import drawable, needs_rotation, new_figure, rotate_x_labels, set_title
+from parsearch.plot.labels import at_epochs, best_text, counts_text, score_formatter, tick_indices
+from parsearch.plot.style import BEST, FAILURES, LOOKS
 from parsearch.rows import Status, best_index
-from parsearch.text import display_label, epochs_text
+from parsearch.text import display_label
 
 #: The most cells whose score or status is written in them.
 MAX_ANNOTATED = 900
 
 #: The most rows (or columns) of cells that white lines separate.
 _MAX_SEPARATED = 100
+
+#: The note under a figure with pruned cells.
+PRUNED_NOTE = (
+    "pruned@n: stopped early by successive halving after n epochs; "
+    "its score is from then (lighter), never the best"
+)
 
 
 class Paint(NamedTuple):
@@ -52,39 +41,6 @@ class Paint(NamedTuple):
     cmap: Any
     norm: Any
     fmt: Callable[[float], str]
-
-
-def colormap(mpl, greater_is_better):
-    """Viridis, reversed for a lower-is-better metric: the best is always the bright end."""
-    cmap = mpl.colormaps["viridis"]
-    if not greater_is_better:  # better is always the bright end
-        cmap = cmap.reversed()
-    return cmap.with_extremes(bad=(0, 0, 0, 0))
-
-
-def trained_scores(grid):
-    """The scores the colour scale spans: the fully trained cells', when there are any.
-
-    Pruned cells' rung scores would stretch it until every survivor had one colour; they
-    are drawn clipped to it instead.
-    """
-    if grid.status is None:
-        return grid.scores
-    ok = np.isin(grid.status, [Status.OK, str(Status.OK)]) & np.isfinite(drawable(grid.scores))
-    return grid.scores[ok] if ok.any() else grid.scores
-
-
-def score_norm(mpl, arrays):
-    """The colour scale over the finite scores of ``arrays``, and whether there are any."""
-    finite = drawable(np.concatenate([np.ravel(a) for a in arrays]))
-    finite = finite[np.isfinite(finite)]
-    if finite.size == 0:
-        return mpl.colors.Normalize(0.0, 1.0), False
-    lo, hi = float(finite.min()), float(finite.max())
-    if lo == hi:
-        pad = abs(lo) * 0.01 or 0.01
-        lo, hi = lo - pad, hi + pad
-    return mpl.colors.Normalize(lo, hi), True
 
 
 def _shown_labels(labels):
@@ -106,114 +62,52 @@ def _heatmap_size(grid):
     return cell_w, cell_h
 
 
-#: The note under a figure with pruned cells.
-PRUNED_NOTE = (
-    "pruned@n: stopped early by successive halving after n epochs; "
-    "its score is from then (lighter), never the best"
-)
-
-
 def pruned_text(score, epochs, fmt):
     """A pruned cell's text: ``"0.83\\npruned@3"`` (no score or epochs where unknown)."""
-    tag = f"pruned@{epochs_text(epochs)}" if np.isfinite(epochs) else "pruned"
+    tag = f"pruned{at_epochs(epochs)}"
     return f"{fmt(score)}\n{tag}" if np.isfinite(score) else tag
 
 
-def _veil_pruned(mpl, ax, i, j):
-    ax.add_patch(
-        mpl.patches.Rectangle(
-            (j - 0.5, i - 0.5),
-            1,
-            1,
-            facecolor=(1, 1, 1, PRUNED_VEIL),
-            edgecolor=(0, 0, 0, 0.3),
-            hatch=PRUNED_HATCH,
-            linewidth=0,
-        )
-    )
+#: The frame of the best cell.
+_FRAME = {"fill": False, "edgecolor": BEST.cell_edge, "linewidth": 3, "zorder": 5, "clip_on": False}
+
+
+def _cover(mpl, ax, i, j, style):
+    """A patch over cell ``(i, j)``: a veil, a hatch or a frame."""
+    ax.add_patch(mpl.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, **{"linewidth": 0} | style))
 
 
 def _annotate_cells(mpl, ax, grid, paint, *, fontsize, annotate):
-    """Write each ok cell's score; mark the pruned, failed, diverged and missing ones.
+    """Write each ok cell's score; veil, hatch and name the pruned, failed and missing ones.
 
     Without ``annotate`` (too many cells to write in) only the pruned, failed and
     diverged cells are visited, to be veiled or hatched.
     """
-    marked = (Status.FAILED, Status.DIVERGED, Status.PRUNED)
+    marked = (*FAILURES, Status.PRUNED)
     cells = np.ndindex(grid.scores.shape) if annotate else np.argwhere(np.isin(grid.status, marked))
-    epochs = grid.epochs if grid.epochs is not None else np.full(grid.scores.shape, np.nan)
+    box = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85}
+    named = {"fontsize": fontsize * 0.9, "bbox": box}  # a status written in, not a score
     for i, j in cells:
-        status = grid.status[i, j]
+        status, score = grid.status[i, j], grid.scores[i, j]
+        look = LOOKS.get(status)
+        if look is not None and look.hatch:  # pruned veiled, failed and diverged hatched
+            cover = {"facecolor": look.cell_face, "edgecolor": look.cell_edge}
+            _cover(mpl, ax, i, j, {"hatch": look.hatch, **cover})
         if status == Status.PRUNED:
-            _veil_pruned(mpl, ax, i, j)
-            if annotate:
-                text = pruned_text(grid.scores[i, j], epochs[i, j], paint.fmt)
-                ax.text(
-                    j,
-                    i,
-                    text,
-                    ha="center",
-                    va="center",
-                    fontsize=fontsize * 0.85,
-                    bbox={"boxstyle": "round,pad=0.12", "fc": (1, 1, 1, 0.6), "ec": "none"},
-                )
-            continue
-        if status == Status.OK:
-            r, g, b, _ = paint.cmap(paint.norm(grid.scores[i, j]))
+            text = pruned_text(score, grid.epochs[i, j], paint.fmt)
+            veiled = {"boxstyle": "round,pad=0.12", "fc": (1, 1, 1, 0.6), "ec": "none"}
+            style = {"fontsize": fontsize * 0.85, "bbox": veiled}
+        elif status == Status.OK:
+            r, g, b, _ = paint.cmap(paint.norm(score))
             dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.55
-            ax.text(
-                j,
-                i,
-                paint.fmt(grid.scores[i, j]),
-                ha="center",
-                va="center",
-                fontsize=fontsize,
-                color="white" if dark else "black",
-            )
-            continue
-        if status in (Status.FAILED, Status.DIVERGED):
-            ax.add_patch(
-                mpl.patches.Rectangle(
-                    (j - 0.5, i - 0.5),
-                    1,
-                    1,
-                    facecolor=FAILED_FILL,
-                    edgecolor=FAILED_EDGE,
-                    hatch=FAILED_HATCH,
-                    linewidth=0,
-                )
-            )
-            text, color, style = status, FAILED_COLORS[status], "normal"
+            text = paint.fmt(score)
+            style = {"fontsize": fontsize, "color": "white" if dark else "black"}
+        elif status in FAILURES:
+            text, style = status, named | {"color": LOOKS[status].color, "style": "normal"}
         else:
-            text, color, style = "missing", "0.55", "italic"
+            text, style = "missing", named | {"color": "0.55", "style": "italic"}
         if annotate:
-            ax.text(
-                j,
-                i,
-                text,
-                ha="center",
-                va="center",
-                fontsize=fontsize * 0.9,
-                color=color,
-                style=style,
-                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
-            )
-
-
-def _frame_cell(mpl, ax, cell):
-    i, j = cell
-    ax.add_patch(
-        mpl.patches.Rectangle(
-            (j - 0.5, i - 0.5),
-            1,
-            1,
-            fill=False,
-            edgecolor=BEST_FRAME,
-            linewidth=3,
-            zorder=5,
-            clip_on=False,
-        )
-    )
+            ax.text(j, i, text, ha="center", va="center", **style)
 
 
 def _style_axes(ax, grid, cell_w):
@@ -237,56 +131,22 @@ def _style_axes(ax, grid, cell_w):
 
 
 def draw_heatmap(mpl, ax, grid, paint, *, cell_w, cell_h, mark_best=True):
-    """Draw one ScoreGrid into ``ax``; return the image for a colour bar.
-
-    Parameters
-    ----------
-    mpl : module
-        matplotlib, from :func:`parsearch.plot.figure.import_matplotlib`.
-    ax : matplotlib.axes.Axes
-    grid : ScoreGrid
-    paint : Paint
-        The colour map and scale, and the cells' number format.
-    cell_w, cell_h : float
-        Size of a cell in inches (for the font size and the tick labels).
-    mark_best : bool
-        Whether to frame the grid's best cell.
-
-    Returns
-    -------
-    matplotlib.image.AxesImage
-    """
+    """Draw a ScoreGrid into ``ax``, cells ``cell_w`` by ``cell_h`` inches, its best cell
+    framed where ``mark_best``; return the image, for a colour bar."""
     ny, nx = grid.scores.shape
-    image = ax.imshow(
-        np.ma.masked_invalid(drawable(grid.scores)),
-        cmap=paint.cmap,
-        norm=paint.norm,
-        origin="lower",
-        aspect="auto",
-        interpolation="nearest",
-    )
+    scores = np.ma.masked_invalid(drawable(grid.scores))
+    placed = {"origin": "lower", "aspect": "auto", "interpolation": "nearest"}
+    image = ax.imshow(scores, cmap=paint.cmap, norm=paint.norm, **placed)
     fontsize = float(np.clip(min(13 * cell_w, 22 * cell_h), 5, 9))
     _annotate_cells(mpl, ax, grid, paint, fontsize=fontsize, annotate=nx * ny <= MAX_ANNOTATED)
     if mark_best and grid.best is not None:
-        _frame_cell(mpl, ax, grid.best)
+        _cover(mpl, ax, *grid.best, _FRAME)
     _style_axes(ax, grid, cell_w)
     return image
 
 
 def plot_heatmap(frame, grid):
-    """The figure of one annotated heatmap with its colour bar.
-
-    Parameters
-    ----------
-    frame : Frame
-        matplotlib, the table, the metric and the title's first lines.
-    grid : ScoreGrid
-        What to draw.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
+    """The figure of one annotated heatmap of a ScoreGrid, with its colour bar."""
     mpl = frame.mpl
     cell_w, cell_h = _heatmap_size(grid)
     ny, nx = grid.scores.shape
@@ -295,21 +155,12 @@ def plot_heatmap(frame, grid):
     height = max(3.6, ny * cell_h + 2.2)
     fig = new_figure(figsize=(width, height), layout="constrained")
     ax = fig.add_subplot()
-    cmap = colormap(mpl, frame.greater_is_better)
-    norm, has_scores = score_norm(mpl, [trained_scores(grid)])
-    image = draw_heatmap(
-        mpl,
-        ax,
-        grid,
-        Paint(cmap, norm, score_formatter(grid.scores)),
-        cell_w=cell_w,
-        cell_h=cell_h,
-    )
+    cmap, norm, has_scores = frame.score_colours([(grid.scores, grid.status)])
+    paint = Paint(cmap, norm, score_formatter(grid.scores))
+    image = draw_heatmap(mpl, ax, grid, paint, cell_w=cell_w, cell_h=cell_h)
     ax.set_xlabel(display_label(grid.x, 80))
     ax.set_ylabel(display_label(grid.y, 80))
-    if has_scores:
-        fig.colorbar(image, ax=ax, label=frame.metric_label)
-    note_pruned(mpl, fig, [grid])
+    _colour_bar_and_note(frame, fig, image, ax, [grid], has_scores)
     if grid.best is not None:
         frame.title(fig, grid.scores[grid.best], grid.best_params, width)
     else:
@@ -320,14 +171,15 @@ def plot_heatmap(frame, grid):
     return fig
 
 
-def note_pruned(mpl, fig, grids):
-    """Under the axes, what a pruned cell is, where any grid has one."""
-    if not any(np.any(g.status == Status.PRUNED) for g in grids):
-        return
-    swatch = mpl.patches.Patch(
-        facecolor="0.85", edgecolor="0.4", hatch=PRUNED_HATCH, label=PRUNED_NOTE
-    )
-    fig.legend(handles=[swatch], loc="outside lower center", fontsize=8, frameon=False)
+def _colour_bar_and_note(frame, fig, image, axes, grids, has_scores):
+    """The colour bar beside ``axes`` (where any score is drawn) and, where any grid has
+    a pruned cell, the note under them that says what one is."""
+    if has_scores:
+        fig.colorbar(image, ax=axes, label=frame.metric_label)
+    if any(np.any(g.status == Status.PRUNED) for g in grids):
+        dotted = {"facecolor": "0.85", "edgecolor": "0.4", "hatch": LOOKS[Status.PRUNED].hatch}
+        swatch = frame.mpl.patches.Patch(label=PRUNED_NOTE, **dotted)
+        fig.legend(handles=[swatch], loc="outside lower center", fontsize=8, frameon=False)
 
 
 def _best_panel(grids, greater_is_better):
@@ -338,19 +190,8 @@ def _best_panel(grids, greater_is_better):
 
 
 def plot_facets(frame, x, y, z):
-    """One heatmap over ``x`` and ``y`` per value of ``z``, on one colour scale.
-
-    Parameters
-    ----------
-    frame : Frame
-        matplotlib, the table, the metric and the title's first lines.
-    x, y, z : str
-        Parameters along the columns and rows of each panel, and across the panels.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
+    """The figure of one heatmap over ``x`` (columns) and ``y`` (rows) per value of ``z``,
+    on one colour scale."""
     mpl, data, greater_is_better = frame.mpl, frame.data, frame.greater_is_better
     grids = [grid_from(data, x, y, {z: value}, greater_is_better) for value in data.axes[z].values]
     n = len(grids)
@@ -367,24 +208,14 @@ def plot_facets(frame, x, y, z):
     axs = fig.subplots(nrows, ncols, squeeze=False)
 
     best_panel = _best_panel(grids, greater_is_better)
-    cmap = colormap(mpl, greater_is_better)
-    norm, has_scores = score_norm(mpl, [trained_scores(g) for g in grids])
-    if not has_scores:
-        norm, has_scores = score_norm(mpl, [g.scores for g in grids])
+    cmap, norm, has_scores = frame.score_colours([(g.scores, g.status) for g in grids])
     paint = Paint(cmap, norm, score_formatter(np.concatenate([g.scores.ravel() for g in grids])))
     image = None
     for k, grid in enumerate(grids):
         row, col = divmod(k, ncols)
         ax = axs[row, col]
-        image = draw_heatmap(
-            mpl,
-            ax,
-            grid,
-            paint,
-            cell_w=cell_w,
-            cell_h=cell_h,
-            mark_best=k == best_panel,
-        )
+        cell = {"cell_w": cell_w, "cell_h": cell_h}
+        image = draw_heatmap(mpl, ax, grid, paint, mark_best=k == best_panel, **cell)
         ax.set_title(f"{display_label(z)} = {display_label(data.axes[z].labels[k])}", fontsize=10)
         if col == 0:
             ax.set_ylabel(display_label(y, 80))
@@ -396,9 +227,7 @@ def plot_facets(frame, x, y, z):
             ax.tick_params(axis="x", labelbottom=False)
     for k in range(n, nrows * ncols):
         axs.flat[k].remove()
-    if has_scores:
-        fig.colorbar(image, ax=[axs.flat[k] for k in range(n)], label=frame.metric_label)
-    note_pruned(mpl, fig, grids)
+    _colour_bar_and_note(frame, fig, image, [axs.flat[k] for k in range(n)], grids, has_scores)
     score, params = None, None
     if best_panel is not None:
         best = grids[best_panel]

@@ -1,17 +1,10 @@
 """Showing figures in Jupyter: once, inline, in a fresh kernel, and never twice.
 
-Every figure parsearch draws is an :class:`InlineFigure`: a plain
-``matplotlib.figure.Figure`` that also renders itself as a PNG for IPython
-(``_repr_mimebundle_``), so a figure that is the last value of a cell shows inline
-without ``%matplotlib inline`` or any pyplot call first. Outside IPython nothing changes:
-no backend is chosen and ``matplotlib.pyplot`` is not imported, so a script or the
-command line opens no window.
-
-In a Jupyter kernel whose matplotlib backend is the inline one (the kernel's default),
-:func:`adopt` also hands a figure to pyplot, as ``plt.figure()`` would have made it, so
-that ``plt.show()`` and the end of the cell show it as they show pyplot's figures. A
-figure is shown once whichever comes first: rendering it for IPython takes it back from
-pyplot (:func:`release`), so the end of the cell does not show it again.
+Every figure parsearch draws is an :class:`InlineFigure`, which renders itself as a PNG
+for IPython, so the last value of a cell shows inline without any pyplot call first;
+outside IPython no backend is chosen and pyplot is not imported. In a kernel with the
+inline backend, :func:`adopt` also hands a figure to pyplot (``plt.show()`` and the end of
+the cell show it), and rendering it takes it back (:func:`release`), so it shows once.
 """
 
 from __future__ import annotations
@@ -32,16 +25,7 @@ _INLINE_BACKENDS = ("inline", "module://matplotlib_inline.backend_inline")
 
 
 def png_bytes(fig):
-    """The figure as PNG bytes, as :func:`parsearch.plot.save_figure` writes it.
-
-    Parameters
-    ----------
-    fig : matplotlib.figure.Figure
-
-    Returns
-    -------
-    bytes
-    """
+    """The figure as PNG bytes, as :func:`parsearch.plot.save_figure` writes it."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()
@@ -71,14 +55,8 @@ def _backend():
 
 
 def in_inline_kernel():
-    """Whether this is a Jupyter (IPython) kernel whose matplotlib backend is the inline one.
-
-    IPython is not imported to find out: where nothing imported it, this is no kernel.
-
-    Returns
-    -------
-    bool
-    """
+    """Whether this is a Jupyter kernel whose matplotlib backend is the inline one
+    (IPython is not imported to find out: where nothing imported it, this is no kernel)."""
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None else None
     if shell is None or getattr(shell, "kernel", None) is None:
@@ -91,21 +69,10 @@ def in_inline_kernel():
 
 
 def adopt(fig):
-    """In a Jupyter kernel with the inline backend, hand ``fig`` to pyplot.
+    """``fig``, handed to pyplot in a Jupyter kernel with the inline backend.
 
-    ``plt.show()`` and the end of the cell then show it (once), as they show a figure
-    that ``plt.figure()`` made. Anywhere else (a script, the command line, another
-    backend) nothing is done.
-
-    Parameters
-    ----------
-    fig : matplotlib.figure.Figure
-        A figure pyplot does not manage yet.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        ``fig``.
+    ``plt.show()`` and the end of the cell then show it (once), as a figure that
+    ``plt.figure()`` made; anywhere else (a script, another backend) nothing is done.
     """
     if fig.canvas.manager is not None or not in_inline_kernel():
         return fig
@@ -123,17 +90,7 @@ def adopt(fig):
 
 
 def release(fig):
-    """Take ``fig`` back from pyplot, if :func:`adopt` gave it there; it stays usable.
-
-    Parameters
-    ----------
-    fig : matplotlib.figure.Figure
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        ``fig``.
-    """
+    """``fig``, taken back from pyplot if :func:`adopt` gave it there; it stays usable."""
     if fig.canvas.manager is not None and "matplotlib.pyplot" in sys.modules:
         import matplotlib.pyplot as plt
 

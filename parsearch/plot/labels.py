@@ -1,22 +1,11 @@
-"""The values of one parameter along an axis, their tick labels, and the plots' titles.
+"""The values of one parameter along an axis, their tick labels, and the plots' other text.
 
-An :class:`Axis` holds the distinct values of one parameter in axis order (the grid's
-order where it is known, else numbers ascending and other values in order of first
-appearance, "unset" last), their tick labels (``1e-4``, ``32``, ``adam``, ``unset``), and
-finds the position of any row's value. Values are identified by :func:`parsearch.rows.value_key`;
-a value that lost its type in a CSV without configuration keys (``4.0`` for ``4``,
-``NaN`` for None, the text ``"1"`` for ``1``) still finds its grid value.
-
-Every value gets a label, the non-finite ones too (``inf``, ``-inf``, ``nan``; ``-0``
-beside ``0``). A float NaN given as a grid value is a value of its own (``nan``); NaN in a
-CSV column without configuration keys means "unset".
-
-The rest is the plots' text: :func:`parameter_labels` (the parameter columns as the plots
-label them, for ``parsearch show``), which of many labels get a tick
-(:func:`tick_indices`), the numbers written in heatmap cells (:func:`score_formatter`),
-and the line of a title that names the best configuration (:func:`best_text`) or counts
-the cells that did not succeed (:func:`counts_text`). How a number or a text from the
-data is written (``1e-3``, escaped, shortened) is :mod:`parsearch.text`'s.
+An :class:`Axis` holds a parameter's distinct values in axis order (the grid's where it
+is known, else numbers ascending and other values in order of first appearance, "unset"
+last) and their labels (``1e-4``, ``32``, ``adam``, ``inf``, ``nan``, ``unset``), and
+finds any row's value on it, one that lost its type in a CSV too (``4.0`` for ``4``,
+``NaN`` for None, ``"1"`` for ``1``). The rest: :func:`parameter_labels` (for ``parsearch
+show``), which labels get a tick, the numbers in heatmap cells and the title's lines.
 """
 
 from __future__ import annotations
@@ -27,16 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from parsearch.rows import (
-    Status,
-    csv_cell,
-    param_columns,
-    status_counts,
-    typed_params,
-    value_key,
-)
+from parsearch.rows import Status, csv_cell, param_columns, status_counts, typed_params, value_key
 from parsearch.text import (
     display_label,
+    epochs_text,
     format_number,
     is_finite_number,
     is_number,
@@ -63,9 +46,6 @@ def is_log_spaced(values, zero_too=False):
             return False
         numbers = [x for x in numbers if x > 0]
     return len(numbers) >= 2 and min(numbers) > 0 and max(numbers) / min(numbers) >= 100
-
-
-# --- an axis: the distinct values of one parameter -------------------------------------------
 
 
 def _grid_value(value):
@@ -150,12 +130,9 @@ def make_axis(values, given=None):
     Parameters
     ----------
     values : iterable
-        The parameter's value in each row of a table (typed, as from
-        :func:`parsearch.rows.typed_params`, or as read from a CSV column).
+        The parameter's value in each row (typed, or as read from a CSV column).
     given : list, optional
         The grid's values of the parameter (``meta.json``'s ``grid.axes``), in order.
-        Without it (and for values not in it), numbers are sorted ascending, other values
-        kept in order of first appearance, and "unset" is last.
 
     Returns
     -------
@@ -203,21 +180,9 @@ def _ordered(values):
 
 
 def table_axes(table, axes=None):
-    """The axis of every parameter of a results table, and each row's typed parameters.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        A results table or a read ``scores.csv``.
-    axes : dict of str to list, optional
-        The grid's values of each parameter.
-
-    Returns
-    -------
-    axis_of : dict of str to Axis
-    params : list of dict
-        :func:`parsearch.rows.typed_params` of the table.
-    """
+    """``(axis_of, params)``: the :class:`Axis` of every parameter of a results table (in
+    the order of ``axes``, the grid's values, where given), and each row's typed
+    parameters (:func:`parsearch.rows.typed_params`)."""
     axes = axes or {}
     params = typed_params(table)
     axis_of = {
@@ -250,9 +215,6 @@ def parameter_labels(table, axes=None):
     return pd.DataFrame(labels, index=table.index, columns=list(axis_of))
 
 
-# --- numbers ---------------------------------------------------------------------------------
-
-
 def format_values(values, none_label=UNSET_LABEL):
     """Compact tick labels for the values of one axis: 0, 1e-3, 32, 'adam', 'unset'.
 
@@ -275,37 +237,15 @@ def format_values(values, none_label=UNSET_LABEL):
 
 
 def tick_indices(n, limit=MAX_TICKS):
-    """Which of ``n`` evenly placed values get a tick label: all, or every k-th.
-
-    Parameters
-    ----------
-    n : int
-        How many values the axis has.
-    limit : int
-        The most labels.
-
-    Returns
-    -------
-    list of int
-        Positions, from 0, evenly strided.
-    """
+    """Which of ``n`` evenly placed values get a tick label: all, or every k-th of them,
+    from 0, at most ``limit``."""
     step = max(1, math.ceil(n / limit))
     return list(range(0, n, step))
 
 
 def score_formatter(values):
-    """A formatter with as many decimals as the spread of the scores needs (2 to 4 usually).
-
-    Parameters
-    ----------
-    values : array-like of float
-        The scores to be written (NaN ignored).
-
-    Returns
-    -------
-    callable
-        ``float -> str``.
-    """
+    """A ``float -> str`` formatter with as many decimals as the spread of the finite
+    ``values`` needs (2 to 4 usually)."""
     finite = np.asarray(values, dtype=float)
     finite = finite[np.isfinite(finite)]
     if finite.size == 0:
@@ -332,25 +272,9 @@ def score_formatter(values):
     return lambda v: f"{v:.{decimals}f}"
 
 
-# --- title lines -----------------------------------------------------------------------------
-
-
 def best_text(metric, score, params, axes):
-    """``"best accuracy = 0.91 at lr=1e-2, width=512"``, or that nothing succeeded.
-
-    Names and values are written as :func:`display_label` draws them.
-
-    Parameters
-    ----------
-    metric : str
-        The metric's name.
-    score : float or None
-        The best score.
-    params : dict or None
-        The best configuration; None when no configuration succeeded.
-    axes : dict of str to Axis
-        The axes whose labels name the values.
-    """
+    """``"best accuracy = 0.91 at lr=1e-2, width=512"`` (the best ``params``, labelled as
+    on their ``axes``), or, where ``params`` is None, that nothing succeeded."""
     if params is None:
         return "no configuration succeeded"
     settings = ", ".join(
@@ -358,6 +282,11 @@ def best_text(metric, score, params, axes):
     )
     text = f"best {metric} = {score:.4g}"
     return f"{text} at {settings}" if settings else text
+
+
+def at_epochs(epochs):
+    """``"@3"``: the epochs a pruned configuration trained ("" where unknown)."""
+    return f"@{epochs_text(epochs)}" if np.isfinite(epochs) else ""
 
 
 def counts_text(status):

@@ -1,12 +1,10 @@
 """The score over one parameter (a line plot), and the single point of a one-config grid.
 
-Numeric values are placed at their value (on a log scale when they span two decades or
-more), other values evenly in axis order: strings, "unset", and any numbers among which
-one is infinite or NaN, two land on one spot (``-0`` and ``0``) or whose span overflows.
-Of many evenly placed values every k-th is labelled. Failed and diverged values are
-crosses along the bottom of the axes, and the best one is a star. Values that successive
-halving pruned are hollow circles at the score of their last rung (the line joins only
-fully trained ones), tagged ``@n`` with the epochs they trained.
+Numbers are placed at their value (on a log scale when they span two decades), other
+values evenly in axis order, as are numbers among which one is not finite, two land on
+one spot (``-0`` and ``0``) or whose span overflows. The line joins the fully trained
+values; pruned ones are hollow at their last rung's score, tagged ``@n`` with their
+epochs; failed and diverged ones are crosses along the bottom; the best is a star.
 """
 
 from __future__ import annotations
@@ -17,16 +15,18 @@ import numpy as np
 
 from parsearch.plot.arrays import reduce_cells
 from parsearch.plot.figure import (
+    along_bottom,
+    axes_message,
     drawable,
     needs_rotation,
     new_figure,
     rotate_x_labels,
     set_title,
 )
-from parsearch.plot.labels import best_text, is_log_spaced, tick_indices
-from parsearch.plot.style import BEST, BEST_EDGE, FAILED_COLORS, LOOKS
+from parsearch.plot.labels import at_epochs, best_text, is_log_spaced, tick_indices
+from parsearch.plot.style import BEST, FAILURES, LOOKS, line_marks
 from parsearch.rows import Status
-from parsearch.text import display_label, epochs_text, is_finite_number
+from parsearch.text import display_label, is_finite_number
 
 
 def _placeable(positions, log_x):
@@ -75,35 +75,20 @@ _MAX_TAGGED = 30
 
 
 def _draw_pruned(ax, line, positions):
-    """Hollow circles at the pruned values' last scores, tagged with their epochs."""
+    """Hollow marks at the pruned values' last scores, tagged with their epochs."""
     pruned = np.flatnonzero((line.status == Status.PRUNED) & np.isfinite(line.scores))
     if pruned.size == 0:
         return
     scores = drawable(line.scores)
-    ax.plot(
-        positions[pruned],
-        scores[pruned],
-        LOOKS[Status.PRUNED].marker,
-        markerfacecolor="none",
-        markeredgecolor=LOOKS[Status.PRUNED].color,
-        markersize=6,
-        label="pruned@n: stopped after n epochs (its score then)",
-        zorder=3,
-    )
-    epochs = line.epochs if line.epochs is not None else np.full(len(scores), np.nan)
+    label = "pruned@n: stopped after n epochs (its score then)"
+    look = LOOKS[Status.PRUNED]
+    ax.plot(positions[pruned], scores[pruned], **line_marks(look, 6, label=label, zorder=3))
     if pruned.size > _MAX_TAGGED:
         return
+    below = {"xytext": (0, -11), "textcoords": "offset points", "ha": "center"}
     for i in pruned:
-        if np.isfinite(epochs[i]):
-            ax.annotate(
-                f"@{epochs_text(epochs[i])}",
-                (positions[i], scores[i]),
-                xytext=(0, -11),
-                textcoords="offset points",
-                ha="center",
-                fontsize=7,
-                color="0.4",
-            )
+        if tag := at_epochs(line.epochs[i]):
+            ax.annotate(tag, (positions[i], scores[i]), fontsize=7, color="0.4", **below)
 
 
 def _draw_points(mpl, ax, line, positions, metric):
@@ -113,57 +98,23 @@ def _draw_points(mpl, ax, line, positions, metric):
     joined = np.where(ok, scores, np.nan)  # pruned scores are not comparable: not joined
     look = LOOKS[Status.OK]
     ax.plot(positions, joined, color=look.color, linewidth=1.5, zorder=2)
-    ax.plot(
-        positions[ok],
-        scores[ok],
-        look.marker,
-        color=look.color,
-        markersize=5,
-        label=metric,
-        zorder=3,
-    )
+    ax.plot(positions[ok], scores[ok], **line_marks(look, 5, label=metric, zorder=3))
     _draw_pruned(ax, line, positions)
     if line.best is not None:
-        ax.plot(
-            positions[line.best],
-            scores[line.best],
-            BEST.marker,
-            markersize=16,
-            color=BEST.color,
-            markeredgecolor=BEST_EDGE,
-            label=f"best: {line.scores[line.best]:.4g}",
-            zorder=4,
-        )
-    bottom = mpl.transforms.blended_transform_factory(ax.transData, ax.transAxes)
-    for status, color in FAILED_COLORS.items():
+        best = line_marks(BEST, 16, label=f"best: {line.scores[line.best]:.4g}", zorder=4)
+        ax.plot(positions[line.best], scores[line.best], **best)
+    bottom = {"transform": along_bottom(mpl, ax), "clip_on": False}
+    for status in FAILURES:
         where = line.status == status
         if np.any(where):
-            ax.plot(
-                positions[where],
-                np.full(int(where.sum()), 0.04),
-                LOOKS[status].marker,
-                color=color,
-                markersize=9,
-                markeredgewidth=2,
-                transform=bottom,
-                clip_on=False,
-                label=status,
-                zorder=4,
-            )
+            cross = line_marks(LOOKS[status], 9, markeredgewidth=2, label=status, zorder=4)
+            ax.plot(positions[where], np.full(int(where.sum()), 0.04), **cross, **bottom)
 
 
 def _set_y_range(ax, line):
     if not np.any(np.isfinite(line.scores)):
         ax.set_ylim(0, 1)
-        ax.text(
-            0.5,
-            0.5,
-            "no configuration succeeded",
-            transform=ax.transAxes,
-            ha="center",
-            va="center",
-            color="0.4",
-        )
+        axes_message(ax, "no configuration succeeded", color="0.4")
     else:
         scores = drawable(line.scores)
         lo, hi = np.nanmin(scores), np.nanmax(scores)
@@ -188,19 +139,7 @@ def _set_x_axis(mpl, ax, line, positions, numeric, log_x, axes_w):
 
 
 def plot_line(frame, line):
-    """The figure of the score over one parameter.
-
-    Parameters
-    ----------
-    frame : Frame
-        matplotlib, the table, the metric and the title's first lines.
-    line : ScoreLine
-        What to draw.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
+    """The figure of a ScoreLine: the score over one parameter."""
     mpl = frame.mpl
     positions, numeric, log_x = _positions(line.x_values)
     width = min(14.0, max(5.5, 3.0 + 0.45 * len(line.x_values)))
@@ -221,17 +160,7 @@ def plot_line(frame, line):
 
 
 def plot_single(frame):
-    """The figure of a grid of one configuration: its score as one marked point.
-
-    Parameters
-    ----------
-    frame : Frame
-        matplotlib, the table, the metric and the title's first lines.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
+    """The figure of a grid of one configuration: its score as one marked point."""
     data = frame.data
     cells = reduce_cells(data, [], None, frame.greater_is_better)
     status = cells.status.item()
@@ -239,32 +168,16 @@ def plot_single(frame):
     ax = fig.add_subplot()
     if cells.best is not None:
         score, drawn = float(cells.scores), float(drawable(cells.scores))
-        ax.plot(
-            [0], [drawn], BEST.marker, markersize=18, color=BEST.color, markeredgecolor=BEST_EDGE
-        )
-        ax.annotate(
-            f"{score:.4g}",
-            (0, drawn),
-            xytext=(0, 12),
-            textcoords="offset points",
-            ha="center",
-            fontsize=11,
-        )
+        ax.plot([0], [drawn], **line_marks(BEST, 18))
+        above = {"xytext": (0, 12), "textcoords": "offset points", "ha": "center"}
+        ax.annotate(f"{score:.4g}", (0, drawn), fontsize=11, **above)
         pad = abs(drawn) * 0.05 or 0.05
         ax.set_ylim(drawn - pad, drawn + pad)
         best = best_text(frame.metric, score, cells.best_params, data.axes)
     else:
         ax.set_yticks([])
-        ax.text(
-            0.5,
-            0.5,
-            str(status),
-            transform=ax.transAxes,
-            ha="center",
-            va="center",
-            fontsize=14,
-            color=FAILED_COLORS.get(status, "0.4"),
-        )
+        color = LOOKS[status].color if status in FAILURES else "0.4"
+        axes_message(ax, str(status), fontsize=14, color=color)
         settings = ", ".join(
             f"{display_label(p)}={display_label(data.axes[p].labels[0])}"
             for p in data.params

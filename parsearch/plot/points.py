@@ -1,43 +1,24 @@
 """Compute first, for a table that is no grid: every configuration as a point.
 
-A sampled search space (:func:`parsearch.sample_space`) gives each configuration its own
-learning rate: its table is no rectangle, and a heatmap of it would be a diagonal of
-lonely cells. :func:`forms_grid` tells the two apart, and :func:`score_points` turns
-such a table into a :class:`ScorePoints` (each row's position along each parameter, its
-score and status, the best row, and the parameters ranked by importance) for the
-scatter plots of :mod:`parsearch.plot.scatter`. No matplotlib here.
+A sampled search space gives each configuration its own values: its table is no
+rectangle, and a heatmap of it would be a diagonal of lonely cells. :func:`forms_grid`
+tells the two apart, and :func:`score_points` turns such a table into a
+:class:`ScorePoints` for :mod:`parsearch.plot.scatter`, without matplotlib. The rules:
 
-The rules, each simple enough to say in a sentence:
-
-- **a grid** is a table whose varying parameters (those with more than one value in it)
-  take nearly every combination of their values: more than half (:data:`MIN_FILL`) of
-  the cartesian product is there, counted within each sub-grid (rows that leave the
-  same parameters unset), and no numeric parameter has more than
-  :data:`MAX_AXIS_VALUES` values (past which a heatmap can no longer label each row and
-  column). An interrupted search over a grid still fills most of the product of the
-  values it reached, so it is still drawn as a heatmap.
-- **importance** of a parameter is how much of the ranking of the configurations its
-  value explains: the effect size of the Kruskal-Wallis test (``eta^2_H = (H - k + 1) /
-  (n - k)``, the share of the variance of the ranks between the groups, corrected for
-  the number of groups ``k``). The groups are the parameter's values, or, for a numeric
-  parameter of more than :data:`IMPORTANCE_BINS` values, that many bins of equal counts.
-  Configurations are ranked best first: the fully trained (``ok``) ones by score, then
-  the pruned ones by the epochs they reached and their score there (as successive
-  halving ranked them), then the failed and diverged ones, tied last. Ranks, not scores,
-  so that a few diverged runs or the rung scores of pruned ones do not dominate.
-- **a log axis** for a numeric parameter whose values are all positive, span at least two
-  decades, and whose median sits nearer the middle of the axis on a log scale than on a
-  linear one (``loguniform(1e-4, 1)`` draws do; ``uniform(0, 1)`` draws, which span many
-  decades near 0, do not).
-- **unset rows** of a numeric parameter (a sub-grid, or one of several sampled lists,
-  that leaves it out) do not make it levels: its axis is chosen from the values that are
-  set, and those rows are drawn beside it, :data:`UNSET_GAP` of its range below its
-  smallest value, at a tick labelled "unset" (or "None", where the grid lists None: a
-  value such as ``max_depth=None``).
-- **levels**: a numeric parameter of at most :data:`MAX_LEVELS` values (a list sampled
-  from: widths 32 to 512, momentum 0 or 0.9) is drawn as evenly spaced levels in
-  ascending order, as are strings, booleans, None and mixed values (categories, in the
-  grid's order); points on them are jittered.
+- **a grid**: the varying parameters fill more than :data:`MIN_FILL` of the product of
+  their values, counted within each sub-grid (rows that leave the same parameters
+  unset), and no numeric one has more than :data:`MAX_AXIS_VALUES` values.
+- **importance**: how much of the ranking of the configurations a parameter's value
+  explains, the Kruskal-Wallis effect size ``eta^2_H = (H - k + 1) / (n - k)`` over its
+  values (or :data:`IMPORTANCE_BINS` bins of equal counts of a numeric one of more).
+  Ranks, best first: ok by score, then pruned by the epochs they reached and their
+  score there, then failed and diverged, tied last.
+- **a log axis**: positive numbers spanning two decades whose median sits nearer the
+  middle of the axis on a log scale than on a linear one.
+- **unset rows** of a numeric parameter are drawn :data:`UNSET_GAP` of its range below
+  its smallest value, at one tick ("unset", or "None" where the grid lists None).
+- **levels**: at most :data:`MAX_LEVELS` numbers, and strings, booleans, None and mixed
+  values, evenly spaced (numbers ascending, others in the grid's order); jittered.
 """
 
 from __future__ import annotations
@@ -78,11 +59,10 @@ class Scale:
     positions : ndarray of float, shape (n_rows,)
         Each row's place: its value, or the index of its level (before any jitter).
     labels : list of str
-        The levels' tick labels, in order (empty for log and linear).
+        The levels' tick labels (empty for log and linear).
     unset_at : float or None
-        On a log or linear axis, where the rows that leave the parameter unset (or set it
-        to None) are drawn: beside the values, off their range (None when every row sets
-        it to a number).
+        Where the rows that leave a numeric parameter unset are drawn, off the values'
+        range (None when every row sets it to a number).
     unset_label : str
         The tick label there: "unset", or "None" where the grid lists None.
     """
@@ -109,7 +89,7 @@ class ScorePoints:
         The varying parameters, most important first (ties in table order).
     importance : dict of str to float
         Each varying parameter's importance, from 0 (its value tells nothing about the
-        ranking) to 1 (it decides it); see the module's rules.
+        ranking) to 1 (it decides it).
     scales : dict of str to Scale
         How each parameter is placed (the varying ones and the others).
     score : ndarray of float, shape (n_rows,)
@@ -145,8 +125,7 @@ def varying_params(data):
 
 
 def most_varied(data, params):
-    """``params`` ordered by how many distinct values the rows give them, most first (ties
-    in the order given): the two a plain scatter of a sampled space draws."""
+    """``params``, those the rows give the most distinct values first (stable)."""
     return sorted(params, key=lambda p: -len(np.unique(data.codes[p])))
 
 
@@ -155,22 +134,8 @@ def _numeric(values):
 
 
 def grid_fill(data, params):
-    """The share of the product of the values of ``params`` that the rows fill.
-
-    Counted within each sub-grid: rows that leave the same parameters unset form one,
-    whose product spans only the parameters that vary in it.
-
-    Parameters
-    ----------
-    data : Table
-        The encoded table (:func:`parsearch.plot.arrays.prepare`).
-    params : list of str
-
-    Returns
-    -------
-    float
-        1.0 for a full grid (and for no parameters).
-    """
+    """The share of the product of the values of ``params`` that the rows fill (1.0 for
+    a full grid), counted within each sub-grid (rows that leave the same ones unset)."""
     if not params:
         return 1.0
     codes = np.stack([data.codes[p] for p in params], axis=1)  # (n_rows, n_params)
@@ -191,20 +156,7 @@ def grid_fill(data, params):
 
 
 def forms_grid(data):
-    """Whether a table is (nearly) a grid, to draw as heatmaps; else as scatter plots.
-
-    Parameters
-    ----------
-    data : Table
-        The encoded table.
-
-    Returns
-    -------
-    bool
-        False when a numeric varying parameter has more than :data:`MAX_AXIS_VALUES`
-        values, or the rows fill at most :data:`MIN_FILL` of the product of the varying
-        parameters' values (see :func:`grid_fill`).
-    """
+    """Whether an encoded table is (nearly) a grid, to draw as heatmaps (see the rules)."""
     varying = varying_params(data)
     for p in varying:
         values = present_values(data, p)
@@ -213,23 +165,9 @@ def forms_grid(data):
     return grid_fill(data, varying) > MIN_FILL
 
 
-# --- importance -------------------------------------------------------------------------
-
-
 def goodness_ranks(data, greater_is_better):
-    """Each row's rank, 1 for the worst: ok by score, pruned by epochs then score, failed last.
-
-    Ties (the failed and diverged rows among them) share their average rank.
-
-    Parameters
-    ----------
-    data : Table
-    greater_is_better : bool
-
-    Returns
-    -------
-    ndarray of float, shape (n_rows,)
-    """
+    """Each row's rank, 1 for the worst: ok by score, pruned by epochs then score, failed
+    last; ties (the failed and diverged rows among them) share their average rank."""
     status = data.status
     tier = np.select([status == Status.OK, status == Status.PRUNED], [2.0, 1.0], 0.0)
     reached = np.where(status == Status.PRUNED, np.nan_to_num(data.epochs, nan=0.0), 0.0)
@@ -260,18 +198,9 @@ def _groups(data, name):
 def effect_size(ranks, groups):
     """The Kruskal-Wallis effect size of ``groups`` on ``ranks``: ``(H - k + 1) / (n - k)``.
 
-    ``H = (n - 1) * SS_between / SS_total`` of the ranks (ties included); clipped to
-    [0, 1]. With no more rows than groups, the uncorrected share ``SS_between / SS_total``.
-
-    Parameters
-    ----------
-    ranks : ndarray of float, shape (n,)
-    groups : ndarray of int, shape (n,)
-
-    Returns
-    -------
-    float
-        0 when every rank is the same.
+    ``H = (n - 1) * SS_between / SS_total`` of the ranks (ties included), clipped to
+    [0, 1]; with no more rows than groups, ``SS_between / SS_total``; 0 when every rank
+    is the same.
     """
     n = len(ranks)
     total = float(np.sum((ranks - ranks.mean()) ** 2))
@@ -289,37 +218,13 @@ def effect_size(ranks, groups):
 
 
 def importance(data, params, greater_is_better):
-    """The importance of each parameter (see the module's rules), in ``params``' order.
-
-    Parameters
-    ----------
-    data : Table
-    params : list of str
-    greater_is_better : bool
-
-    Returns
-    -------
-    dict of str to float
-    """
+    """The importance of each of ``params`` (see the rules), in their order."""
     ranks = goodness_ranks(data, greater_is_better)
     return {p: effect_size(ranks, _groups(data, p)) for p in params}
 
 
-# --- scales -----------------------------------------------------------------------------
-
-
 def log_scaled(values):
-    """Whether numbers are drawn on a log axis (see the module's rules).
-
-    Parameters
-    ----------
-    values : list of float
-        The distinct values.
-
-    Returns
-    -------
-    bool
-    """
+    """Whether distinct numbers are drawn on a log axis (see the rules)."""
     numbers = np.array([float(v) for v in values], dtype=float)
     if numbers.size < 2 or not np.all(np.isfinite(numbers)) or numbers.min() <= 0:
         return False
@@ -346,17 +251,7 @@ def _beside(numbers, kind):
 
 
 def param_scale(data, name):
-    """How one parameter is placed: on a log or linear axis, or as levels.
-
-    Parameters
-    ----------
-    data : Table
-    name : str
-
-    Returns
-    -------
-    Scale
-    """
+    """The :class:`Scale` of one parameter: a log or linear axis, or levels."""
     axis, codes = data.axes[name], data.codes[name]
     values = present_values(data, name)
     set_values = [v for v in values if not is_unset(v)]
@@ -383,24 +278,12 @@ def param_scale(data, name):
 
 
 def points_from(data, greater_is_better):
-    """The :class:`ScorePoints` of an encoded table.
-
-    Parameters
-    ----------
-    data : Table
-    greater_is_better : bool
-
-    Returns
-    -------
-    ScorePoints
-    """
+    """The :class:`ScorePoints` of an encoded table."""
     varying = varying_params(data)
     weight = importance(data, varying, greater_is_better)
     params = sorted(varying, key=lambda p: -weight[p])  # stable: ties in table order
     best = best_index(data.score, data.status, greater_is_better)
-    best_params = None
-    if best is not None:
-        best_params = {p: data.axes[p].values[data.codes[p][best]] for p in data.params}
+    best_params = None if best is None else data.params_of(best)
     return ScorePoints(
         params=params,
         importance={p: weight[p] for p in params},
@@ -432,6 +315,6 @@ def score_points(table, *, axes=None, greater_is_better=True):
     Raises
     ------
     TypeError, ValueError
-        As :func:`parsearch.plot.score_grid` does, for a table that is not a results table.
+        As :func:`parsearch.plot.score_grid` does, for a table that is no results table.
     """
     return points_from(prepare(table, axes), greater_is_better)

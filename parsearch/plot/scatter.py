@@ -1,22 +1,12 @@
 """Scatter plots of a table that is no grid (a sampled search space): one point a row.
 
-Drawn from a :class:`~parsearch.plot.points.ScorePoints`:
-
-- one varying parameter: the score against it (:func:`plot_score_against`);
-- two: a scatter over both, coloured by the score, with a colour bar (:func:`plot_pair`);
-- more: a corner matrix over the :data:`MAX_MATRIX` most important ones
-  (:func:`plot_matrix`): below the diagonal a scatter of each pair, on the diagonal the
-  score against each parameter.
-
-Every point is one configuration. Fully trained ones are filled circles in the colour of
-their score (bright is best, in either direction); pruned ones (successive halving) are
-smaller hollow circles in the colour of the score of their last rung; failed and diverged
-ones are crosses (where the score is the axis, along its bottom); the best is a gold
-star. Each kind of mark is one collection whose ``gid`` names it (the status, or
-:data:`BEST_GID`), for tests and for anyone restyling the figure. A parameter is drawn
-on a log axis, a linear one, or as evenly spaced levels with the points jittered across
-them (see :mod:`parsearch.plot.points` for the rules). The legend, under the axes, says
-what each mark is and how many there are.
+From a :class:`~parsearch.plot.points.ScorePoints`: the score against one parameter
+(:func:`plot_score_against`), a scatter over two coloured by the score
+(:func:`plot_pair`), or the corner matrix over the :data:`MAX_MATRIX` most important
+(:func:`plot_matrix`). Fully trained rows are filled in their score's colour, pruned ones
+hollow in their last rung's, failed and diverged ones crosses (along the bottom where
+the score is the axis), the best a star, each kind one collection whose ``gid`` names it.
+Parameters go on a log axis, a linear one, or on levels with the points jittered.
 """
 
 from __future__ import annotations
@@ -26,14 +16,14 @@ import math
 import numpy as np
 
 from parsearch.plot.figure import (
+    along_bottom,
     drawable,
     needs_rotation,
     new_figure,
     rotate_x_labels,
 )
-from parsearch.plot.heatmap import colormap, score_norm
 from parsearch.plot.labels import tick_indices
-from parsearch.plot.style import BEST, BEST_EDGE, FAILED_COLORS, LOOKS
+from parsearch.plot.style import BEST, FAILURES, LOOKS, line_marks, scatter_marks
 from parsearch.rows import Status
 from parsearch.text import display_label, format_number
 
@@ -47,29 +37,14 @@ _SEED = 0
 
 
 def jittered(points):
-    """Where each row is drawn along each parameter: levels jittered, values as they are.
-
-    The same every time (a fixed seed), so a point sits at the same place in every panel.
-
-    Parameters
-    ----------
-    points : ScorePoints
-
-    Returns
-    -------
-    dict of str to ndarray of float
-    """
+    """Where each row is drawn along each parameter: levels jittered (with a fixed seed,
+    so a point sits at the same place in every panel), values as they are."""
     rng = np.random.default_rng(_SEED)
     drawn = {}
     for p, scale in points.scales.items():
         spread = rng.uniform(-_JITTER, _JITTER, len(scale.positions))
         drawn[p] = scale.positions + spread if scale.discrete else scale.positions
     return drawn
-
-
-def axis_label(name, scale):
-    """A parameter's axis label: its name, and "(log scale)" on a log axis."""
-    return display_label(name, 80) + (" (log scale)" if scale.kind == "log" else "")
 
 
 def _style_axis(ax, which, name, scale, space_in, label=True):
@@ -88,7 +63,8 @@ def _style_axis(ax, which, name, scale, space_in, label=True):
         if which == "x" and needs_rotation(labels, space_in / max(len(shown), 1), 8):
             rotate_x_labels(ax)
     if label:
-        axis.set_label_text(axis_label(name, scale))
+        log = " (log scale)" if scale.kind == "log" else ""
+        axis.set_label_text(display_label(name, 80) + log)
 
 
 def _unset_tick(ax, axis, which, scale):
@@ -150,7 +126,7 @@ def _plain_log_ticks(axis):
 
 
 def _marks(points):
-    """Row masks: fully trained, pruned (with a score), failed and diverged."""
+    """Row masks: fully trained, pruned (with a score or not), failed and diverged."""
     status = points.status
     finite = np.isfinite(points.score)
     return {
@@ -170,92 +146,53 @@ def _colours(points, rows, cmap, norm):
 
 
 def draw_points(ax, points, xs, ys, *, cmap, norm, size, bottom=None):
-    """The marks of every row at ``(xs, ys)``: scored, pruned, failed, the best.
+    """The marks of every row at ``(xs, ys)``, a scored one ``size`` points squared.
 
-    Parameters
-    ----------
-    ax : matplotlib.axes.Axes
-    points : ScorePoints
-    xs, ys : ndarray of float, shape (n_rows,)
-        Where each row goes; ``ys`` may be the scores.
-    cmap, norm
-        The colour map and scale of the scores.
-    size : float
-        Area of a scored point, in points squared.
-    bottom : matplotlib.transforms.Transform, optional
-        Where the scores are ``ys``: failed rows (no score) go along the bottom of the
-        axes, drawn with this blended transform at height 0.04.
+    With ``bottom`` (:func:`~parsearch.plot.figure.along_bottom`) the scores are the y
+    axis, and the rows without one go along its bottom.
     """
     marks = _marks(points)
+    if bottom is not None:
+        ys = drawable(points.score)
+
+    def scatter(rows, look, area, *, by_score=False, low=False, **style):
+        """The marks of ``rows`` in ``look`` (in their scores' colours where ``by_score``),
+        along the bottom where ``low``."""
+        colours = _colours(points, rows, cmap, norm) if by_score else None
+        at = {"transform": bottom, "clip_on": False} if low else {}
+        y = np.full(int(rows.sum()), 0.04) if low else ys[rows]
+        ax.scatter(xs[rows], y, **scatter_marks(look, area, colours, **style), **at)
+
     pruned = marks[Status.PRUNED]
     if pruned.any():
-        py = ys[pruned] if bottom is None else drawable(points.score[pruned])
-        # Where the scores are the y axis, a pruned row without a score (its metric failed
-        # at the rung) goes along the bottom, as the failed rows do, in grey.
-        unscored = ~np.isfinite(py) if bottom is not None else np.zeros(py.shape, dtype=bool)
-        px, edges = xs[pruned], _colours(points, pruned, cmap, norm)
-        hollow = {"s": size * 0.55, "facecolors": "none", "linewidths": 0.9, "zorder": 2}
-        ax.scatter(
-            px[~unscored],
-            py[~unscored],
-            edgecolors=edges[~unscored],
-            gid=str(Status.PRUNED),
-            **hollow,
-        )
+        # where the scores are the y axis, a pruned row without one (its metric failed at
+        # the rung) goes along the bottom, as the failed rows do
+        unscored = pruned & ~np.isfinite(ys) if bottom is not None else np.zeros_like(pruned)
+        hollow = {"by_score": True, "linewidths": 0.9, "zorder": 2}
+        look, area = LOOKS[Status.PRUNED], size * 0.55
+        scatter(pruned & ~unscored, look, area, gid=str(Status.PRUNED), **hollow)
         if unscored.any():
-            ax.scatter(
-                px[unscored],
-                np.full(int(unscored.sum()), 0.04),
-                edgecolors=edges[unscored],
-                gid=f"{Status.PRUNED}-unscored",
-                transform=bottom,
-                clip_on=False,
-                **hollow,
-            )
+            scatter(unscored, look, area, low=True, gid=f"{Status.PRUNED}-unscored", **hollow)
     ok = marks[Status.OK]
     if ok.any():
-        oy = ys[ok] if bottom is None else drawable(points.score[ok])
         among_pruned = pruned.any()  # the few survivors: larger, outlined in black
-        ax.scatter(
-            xs[ok],
-            oy,
-            s=size * (1.8 if among_pruned else 1.0),
-            c=_colours(points, ok, cmap, norm),
+        scatter(
+            ok,
+            LOOKS[Status.OK],
+            size * (1.8 if among_pruned else 1.0),
+            by_score=True,
             edgecolors="black" if among_pruned else "white",
             linewidths=0.6 if among_pruned else 0.4,
             zorder=3,
             gid=str(Status.OK),
         )
-    for status, colour in FAILED_COLORS.items():
-        where = marks[status]
-        if where.any():
-            extra = {} if bottom is None else {"transform": bottom, "clip_on": False}
-            fy = ys[where] if bottom is None else np.full(int(where.sum()), 0.04)
-            ax.scatter(
-                xs[where],
-                fy,
-                marker=LOOKS[status].marker,
-                s=size * 0.9,
-                c=colour,
-                linewidths=1.3,
-                zorder=4,
-                gid=str(status),
-                **extra,
-            )
+    for status in FAILURES:
+        if marks[status].any():
+            cross = {"linewidths": 1.3, "zorder": 4, "gid": str(status)}
+            scatter(marks[status], LOOKS[status], size * 0.9, low=bottom is not None, **cross)
     if points.best is not None:
-        b = points.best
-        by = ys[b] if bottom is None else drawable(points.score[b])
-        ax.scatter(
-            [xs[b]],
-            [by],
-            marker=BEST.marker,
-            s=size * 9,
-            c=BEST.color,
-            edgecolors=BEST_EDGE,
-            linewidths=0.9,
-            zorder=5,
-            gid=BEST_GID,
-        )
+        best = np.arange(len(xs)) == points.best
+        scatter(best, BEST, size * 9, linewidths=0.9, zorder=5, gid=BEST_GID)
 
 
 def _score_range(ax, points):
@@ -272,92 +209,50 @@ def _score_range(ax, points):
 
 def draw_against(mpl, ax, points, xs, name, *, cmap, norm, size):
     """The score against one parameter in ``ax``: the score on y, failures at the bottom."""
-    bottom = mpl.transforms.blended_transform_factory(ax.transData, ax.transAxes)
+    bottom = along_bottom(mpl, ax)
     _score_range(ax, points)
     draw_points(ax, points, xs, points.score, cmap=cmap, norm=norm, size=size, bottom=bottom)
     ax.grid(True, alpha=0.3)
 
 
-def _colour_style(frame, points):
-    """What every scatter figure shares with ``_finish``: the colour map and scale."""
-    return {
-        "cmap": colormap(frame.mpl, frame.greater_is_better),
-        "norm": _score_scale(frame.mpl, points),
-    }
-
-
-def _score_scale(mpl, points):
-    """The colour scale: over the fully trained rows' scores when there are any.
-
-    Pruned rows' rung scores (after fewer epochs, often far worse) would stretch it until
-    every survivor had one colour; they are drawn clipped to it instead.
-    """
-    ok = (points.status == Status.OK) & np.isfinite(drawable(points.score))
-    return score_norm(mpl, [points.score[ok] if ok.any() else points.score])[0]
-
-
-def legend_handles(mpl, points, metric, cmap, norm=None):
+def legend_handles(mpl, points, metric, cmap, norm):
     """One legend entry per kind of mark the figure has, with how many rows it marks.
 
     The ok swatch has the colour of the best row (the bright end, whichever the direction).
     """
     marks = {status: int(rows.sum()) for status, rows in _marks(points).items()}
 
-    def mark(label, **style):
-        return mpl.lines.Line2D([], [], linestyle="none", label=label, **style)
+    def mark(label, look, size, **style):
+        return mpl.lines.Line2D([], [], label=label, **line_marks(look, size, **style))
 
     handles = []
     if marks[Status.OK]:
-        label = f"{marks[Status.OK]} ok (colour: score)"
         edge = "black" if marks[Status.PRUNED] else "white"
-        handles.append(
-            mark(
-                label,
-                marker="o",
-                color=_best_colour(points, cmap, norm),
-                markeredgecolor=edge,
-                markersize=7,
-            )
-        )
+        colour = _best_colour(points, cmap, norm)
+        label = f"{marks[Status.OK]} ok (colour: score)"
+        handles.append(mark(label, LOOKS[Status.OK], 7, color=colour, markeredgecolor=edge))
     if marks[Status.PRUNED]:
-        handles.append(
-            mark(
-                f"{marks[Status.PRUNED]} pruned by successive halving (hollow: score when stopped)",
-                marker="o",
-                markerfacecolor="none",
-                markeredgecolor=cmap(0.35),
-                markersize=6,
-            )
-        )
-    for status, colour in FAILED_COLORS.items():
+        label = f"{marks[Status.PRUNED]} pruned by successive halving (hollow: score when stopped)"
+        handles.append(mark(label, LOOKS[Status.PRUNED], 6, markeredgecolor=cmap(0.35)))
+    for status in FAILURES:
         if marks[status]:
             label = f"{marks[status]} {status}"
-            handles.append(
-                mark(label, marker=LOOKS[status].marker, color=colour, markeredgewidth=1.5)
-            )
+            handles.append(mark(label, LOOKS[status], None, markeredgewidth=1.5))
     if points.best is not None:
-        handles.append(
-            mark(
-                f"best {metric}: {points.score[points.best]:.4g}",
-                marker=BEST.marker,
-                markerfacecolor=BEST.color,
-                markeredgecolor=BEST_EDGE,
-                markersize=13,
-            )
-        )
+        handles.append(mark(f"best {metric}: {points.score[points.best]:.4g}", BEST, 13))
     return handles
 
 
 def _best_colour(points, cmap, norm):
     """The colour of the best row's score (the bright end of ``cmap`` without one)."""
-    if norm is None or points.best is None:
+    if points.best is None:
         return cmap(1.0 if cmap(1.0)[1] > cmap(0.0)[1] else 0.0)
     return cmap(norm(float(drawable(points.score)[points.best])))
 
 
-def _finish(frame, fig, points, style, *, width, colorbar_axes):
+def _finish(frame, fig, points, *, cmap, norm, width, colorbar_axes):
     """Colour bar, legend and title, shared by every scatter figure."""
-    mpl, cmap, norm = frame.mpl, style["cmap"], style["norm"]
+    mpl = frame.mpl
     if colorbar_axes is not None and np.isfinite(drawable(points.score)).any():
         mappable = mpl.cm.ScalarMappable(norm=norm, cmap=cmap)
         fig.colorbar(mappable, ax=colorbar_axes, label=frame.metric_label, shrink=0.9)
@@ -371,75 +266,49 @@ def _finish(frame, fig, points, style, *, width, colorbar_axes):
     return fig
 
 
+def _open(frame, points, figsize, n=1):
+    """A new scatter figure of ``n`` by ``n`` axes, its colour scale and where rows go."""
+    fig = new_figure(figsize=figsize, layout="constrained")
+    cmap, norm, _ = frame.score_colours([(points.score, points.status)])
+    axs = fig.subplots(n, n, squeeze=False)
+    return fig, axs, {"cmap": cmap, "norm": norm}, jittered(points)
+
+
 def plot_score_against(frame, points, name):
-    """The figure of the score against one parameter, one point per configuration.
-
-    Parameters
-    ----------
-    frame : Frame
-        matplotlib, the table, the metric and the title's first lines.
-    points : ScorePoints
-    name : str
-        The parameter on the x axis.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    mpl = frame.mpl
+    """The figure of the score against the parameter ``name``, a point per row."""
     width = 7.0
-    fig = new_figure(figsize=(width, 4.8), layout="constrained")
-    ax = fig.add_subplot()
-    style = _colour_style(frame, points)
-    cmap, norm = style["cmap"], style["norm"]
-    xs = jittered(points)[name]
-    draw_against(mpl, ax, points, xs, name, cmap=cmap, norm=norm, size=30)
+    fig, axs, paint, drawn = _open(frame, points, (width, 4.8))
+    ax = axs[0, 0]
+    draw_against(frame.mpl, ax, points, drawn[name], name, size=30, **paint)
     _style_axis(ax, "x", name, points.scales[name], width - 1.5)
     ax.set_ylabel(frame.metric_label)
-    return _finish(frame, fig, points, style, width=width, colorbar_axes=None)
+    return _finish(frame, fig, points, width=width, colorbar_axes=None, **paint)
 
 
 def plot_pair(frame, points, x, y):
-    """The figure of one scatter over ``x`` and ``y``, coloured by the score.
-
-    Parameters
-    ----------
-    frame : Frame
-        matplotlib, the table, the metric and the title's first lines.
-    points : ScorePoints
-    x, y : str
-        The parameters along the horizontal and vertical axes.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-
+    """The figure of one scatter over ``x`` and ``y``, coloured by the score."""
     width = 7.6
-    fig = new_figure(figsize=(width, 6.0), layout="constrained")
-    ax = fig.add_subplot()
-    style = _colour_style(frame, points)
-    cmap, norm = style["cmap"], style["norm"]
-    drawn = jittered(points)
-    draw_points(ax, points, drawn[x], drawn[y], cmap=cmap, norm=norm, size=36)
+    fig, axs, paint, drawn = _open(frame, points, (width, 6.0))
+    ax = axs[0, 0]
+    draw_points(ax, points, drawn[x], drawn[y], size=36, **paint)
     _style_axis(ax, "x", x, points.scales[x], width - 2.5)
     _style_axis(ax, "y", y, points.scales[y], 4.0)
     ax.grid(True, alpha=0.25)
-    return _finish(frame, fig, points, style, width=width, colorbar_axes=ax)
+    return _finish(frame, fig, points, width=width, colorbar_axes=ax, **paint)
 
 
-def _matrix_panel(mpl, ax, points, drawn, row, col, names, *, cmap, norm, metric):
+def _matrix_panel(mpl, ax, points, drawn, row, col, names, paint, metric):
     """Panel (row, col) of the matrix: a pair below the diagonal, the score on it."""
     n = len(names)
     x = names[col]
     if row == col:
-        draw_against(mpl, ax, points, drawn[x], x, cmap=cmap, norm=norm, size=14)
+        draw_against(mpl, ax, points, drawn[x], x, size=14, **paint)
         ax.set_title(f"{metric} over {display_label(x)}", fontsize=9)
         if row > 0:
             ax.yaxis.tick_right()
     else:
         y = names[row]
-        draw_points(ax, points, drawn[x], drawn[y], cmap=cmap, norm=norm, size=14)
+        draw_points(ax, points, drawn[x], drawn[y], size=14, **paint)
         ax.grid(True, alpha=0.25)
         _style_axis(ax, "y", y, points.scales[y], 2.4, label=col == 0)
         if col > 0:
@@ -451,28 +320,11 @@ def _matrix_panel(mpl, ax, points, drawn, row, col, names, *, cmap, norm, metric
 
 
 def plot_matrix(frame, points, names):
-    """The corner matrix over ``names``: pairs below the diagonal, the score on it.
-
-    Parameters
-    ----------
-    frame : Frame
-        matplotlib, the table, the metric and the title's first lines.
-    points : ScorePoints
-    names : list of str
-        The parameters, most important first (at most :data:`MAX_MATRIX` fit well).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    mpl = frame.mpl
+    """The corner matrix over ``names`` (at most :data:`MAX_MATRIX` fit well): pairs below
+    the diagonal, the score on it."""
     n = len(names)
     width = 2.55 * n + 1.6
-    fig = new_figure(figsize=(width, 2.45 * n + 1.7), layout="constrained")
-    axs = fig.subplots(n, n, squeeze=False)
-    style = _colour_style(frame, points)
-    cmap, norm = style["cmap"], style["norm"]
-    drawn = jittered(points)
+    fig, axs, paint, drawn = _open(frame, points, (width, 2.45 * n + 1.7), n)
     for row in range(n):
         for col in range(n):
             if col > row:
@@ -482,18 +334,8 @@ def plot_matrix(frame, points, names):
                 axs[row, col].sharex(axs[n - 1, col])
             if 0 < col < row:
                 axs[row, col].sharey(axs[row, 0])
-            _matrix_panel(
-                mpl,
-                axs[row, col],
-                points,
-                drawn,
-                row,
-                col,
-                names,
-                cmap=cmap,
-                norm=norm,
-                metric=frame.metric,
-            )
+            panel = (row, col, names, paint, frame.metric)
+            _matrix_panel(frame.mpl, axs[row, col], points, drawn, *panel)
     axs[0, 0].set_ylabel(frame.metric_label, fontsize=9)
     kept = [axs[r, c] for r in range(n) for c in range(r + 1)]
-    return _finish(frame, fig, points, style, width=width, colorbar_axes=kept)
+    return _finish(frame, fig, points, width=width, colorbar_axes=kept, **paint)
