@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from parsearch.plot.labels import table_axes
-from parsearch.rows import Col, Status, best_index, status_counts, succeeded
+from parsearch.rows import Col, Status, best_index, epochs_column, status_counts, succeeded
 
 #: Status of a cell that no row of the table falls into.
 MISSING = ""
@@ -152,14 +152,6 @@ def _check_table(table, axes):
 
 
 _KNOWN = frozenset(Status)
-
-
-def epochs_column(table):
-    """The ``epochs_trained`` column as floats: NaN where missing, or without the column."""
-    if Col.EPOCHS_TRAINED not in table.columns:
-        return np.full(len(table), np.nan)
-    epochs = pd.to_numeric(table[Col.EPOCHS_TRAINED], errors="coerce")
-    return epochs.to_numpy(dtype=float, na_value=np.nan)
 
 
 def _row_status(table, score):

@@ -10,11 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from parsearch.plot.arrays import epochs_column
 from parsearch.plot.figure import import_matplotlib, new_figure, plain_text
 from parsearch.plot.labels import table_axes
 from parsearch.plot.style import LOOKS, line_marks
-from parsearch.rows import Col, Status, metric_label, ranked
+from parsearch.rows import Col, Status, epochs_column, metric_label, ranked
 from parsearch.text import display_label
 
 #: The most pruned curves drawn (those that trained longest, the best among those).
