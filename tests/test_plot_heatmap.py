@@ -218,7 +218,11 @@ def test_pruned_cells_show_their_last_score_and_epochs_lighter_and_dotted():
     framed = [p for p in ax.patches if p.get_edgecolor()[:3] == (1.0, 0.0, 0.0)]
     assert [(p.get_x(), p.get_y()) for p in framed] == [(0.5, 0.5)]  # the ok cell
     (legend,) = fig.legends
-    assert [t.get_text() for t in legend.get_texts()] == [PRUNED_NOTE]
+    assert [" ".join(t.get_text().split()) for t in legend.get_texts()] == [PRUNED_NOTE]
+    fig.canvas.draw()  # the note, wrapped to the figure's width, is not cut off
+    inside = fig.bbox.extents
+    note = legend.get_window_extent().extents
+    assert inside[0] <= note[0] and note[2] <= inside[2]
     assert not plot_scores(lr_width_table()).legends  # no note without pruned cells
 
 

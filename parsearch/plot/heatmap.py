@@ -10,6 +10,7 @@ and cells are written in only up to :data:`MAX_ANNOTATED` of them.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -178,7 +179,9 @@ def _colour_bar_and_note(frame, fig, image, axes, grids, has_scores):
         fig.colorbar(image, ax=axes, label=frame.metric_label)
     if any(np.any(g.status == Status.PRUNED) for g in grids):
         dotted = {"facecolor": "0.85", "edgecolor": "0.4", "hatch": LOOKS[Status.PRUNED].hatch}
-        swatch = frame.mpl.patches.Patch(label=PRUNED_NOTE, **dotted)
+        # at most as wide as the figure: about 0.55 em a character at 8 points
+        note = textwrap.fill(PRUNED_NOTE, int(fig.get_figwidth() * 72 / (0.55 * 8)) - 4)
+        swatch = frame.mpl.patches.Patch(label=note, **dotted)
         fig.legend(handles=[swatch], loc="outside lower center", fontsize=8, frameon=False)
 
 
