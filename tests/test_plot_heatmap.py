@@ -226,6 +226,15 @@ def test_pruned_cells_show_their_last_score_and_epochs_lighter_and_dotted():
     assert not plot_scores(lr_width_table()).legends  # no note without pruned cells
 
 
+def test_a_facet_of_pruned_cells_only_does_not_stretch_the_shared_scale():
+    trained = halving_grid_table().assign(opt="sgd")
+    pruned = halving_grid_table().assign(opt="adam", score=0.2, status=Status.PRUNED)
+    fig = plot_scores(pd.concat([trained, pruned]).drop(columns=[Col.KEY]))
+    clims = {image.get_clim() for image in images(fig)}
+    ((lo, hi),) = clims  # one scale, over the one fully trained score (0.95, padded)
+    assert lo == pytest.approx(0.95 - 0.0095) and hi == pytest.approx(0.95 + 0.0095)
+
+
 def test_pruned_cells_without_epochs_and_in_facets_and_large_grids():
     from parsearch.plot.heatmap import MAX_ANNOTATED
     from parsearch.plot.style import PRUNED_HATCH

@@ -106,14 +106,15 @@ class Frame:
         that the best is always bright, and its scale over the finite scores of ``places``
         (``(scores, status)`` pairs).
 
-        The scale spans the fully trained scores where there are any: pruned rows' rung
+        The scale spans the fully trained scores of all places where there are any (a
+        facet of pruned cells only does not stretch the others'): pruned rows' rung
         scores would stretch it until every survivor had one colour; they are drawn
         clipped to it instead.
         """
-        trained = []
-        for scores, status in places:
-            ok = (status == Status.OK) & np.isfinite(drawable(scores))
-            trained.append(scores[ok] if ok.any() else scores)
+        trained = [
+            scores[(status == Status.OK) & np.isfinite(drawable(scores))]
+            for scores, status in places
+        ]
         norm, has_scores = _score_norm(self.mpl, trained)
         if not has_scores:
             norm, has_scores = _score_norm(self.mpl, [scores for scores, _ in places])
