@@ -83,3 +83,9 @@ def test_a_folder_where_nothing_succeeded(tmp_path):
 def test_a_missing_folder_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothing-here"):
         load_results(tmp_path / "nothing-here")
+
+
+def test_a_scores_file_with_an_unknown_status_is_refused_naming_it(tmp_path):
+    (tmp_path / "scores.csv").write_text("lr,score,status\n0.1,0.5,weird\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"scores.csv is not a valid scores file.*'weird'"):
+        load_results(tmp_path)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
-from parsearch.results.read import metric_direction, read_meta, read_scores
-from parsearch.rows import Col, best_index, param_columns, params_from_key, typed_params
+from parsearch.results.files import SCORES
+from parsearch.results.read import UnreadableFolder, read_run
+from parsearch.rows import Col, param_columns, params_from_key, typed_params
 
 
 def _axes(table, configs, meta):
@@ -37,12 +37,13 @@ def _best_params(table, configs, best):
 def load_results(out):
     """Read a results folder that ``fit_grid`` wrote back into a ``GridResult``, without rerunning.
 
-    Built from the folder's ``scores.csv`` and ``meta.json``: the table, the best
-    configuration and score (the best row as ``fit_grid`` picks it: status ok, a finite
-    score, the best in the metric's direction, the earliest among ties), the metric and
-    its direction, the grid's axes, and ``plot()`` as after the search. Parameter values
-    keep their types (read from each row's ``config_key``); an estimator or function
-    given as a grid value comes back as the text that names it.
+    Built from the folder's ``scores.csv`` and ``meta.json``, read and checked as
+    ``parsearch show`` and the report read them (:func:`parsearch.results.read.read_run`):
+    the table, the best configuration and score (the best row as ``fit_grid`` picks it:
+    status ok, a finite score, the best in the metric's direction, the earliest among
+    ties), the metric and its direction, the grid's axes, and ``plot()`` as after the
+    search. Parameter values keep their types (read from each row's ``config_key``); an
+    estimator or function given as a grid value comes back as the text that names it.
 
     A folder holds no fitted model: ``best_model`` is None (refit it with
     ``sklearn.base.clone(model).set_params(**result.best_params).fit(...)``) and ``models``
@@ -68,20 +69,23 @@ def load_results(out):
     from parsearch.search.result import GridResult
 
     out = Path(out)
-    table = read_scores(out)
-    meta = read_meta(out)
-    greater_is_better, metric = metric_direction(table, meta)
+    try:
+        run = read_run(out)
+    except UnreadableFolder as exc:
+        if not (out / SCORES).is_file():  # no folder, or no scores.csv in it
+            raise FileNotFoundError(str(exc)) from None
+        raise
+    table, best = run.table, run.best
     configs = typed_params(table)
-    best = best_index(list(table[Col.SCORE]), list(table[Col.STATUS]), greater_is_better)
     return GridResult(
         table=table,
         best_params=None if best is None else _best_params(table, configs, best),
-        best_score=math.nan if best is None else float(table[Col.SCORE].iloc[best]),
+        best_score=run.best_score,
         _best_model=None,
-        metric=metric,
-        greater_is_better=greater_is_better,
-        axes=_axes(table, configs, meta),
+        metric=run.metric,
+        greater_is_better=run.greater_is_better,
+        axes=_axes(table, configs, run.meta),
         out=out,
-        meta=meta,
+        meta=run.meta,
         configs=configs,
     )
