@@ -45,9 +45,7 @@ BATCH_SIZE = 64
 MOMENTUM = 0.9
 
 
-# --------------------------------------------------------------------------------------------
 # Data
-# --------------------------------------------------------------------------------------------
 
 
 def _read_idx_prefix(path: Path, magic: int, header_bytes: int, item_bytes: int, n: int):
@@ -104,9 +102,7 @@ def jsonable(params: dict) -> dict:
     return {k: (v.item() if hasattr(v, "item") else v) for k, v in params.items()}
 
 
-# --------------------------------------------------------------------------------------------
 # Child side
-# --------------------------------------------------------------------------------------------
 
 
 def emit(result: dict) -> None:
@@ -141,9 +137,7 @@ def run_approach(name: str, search, imports=None) -> None:
     emit({"approach": name, "status": OK, "inner_s": seconds, **out})
 
 
-# --------------------------------------------------------------------------------------------
 # Parent side: running the children
-# --------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -298,9 +292,7 @@ def busy_cores(window: float = 0.25) -> float:
     return (1.0 - idle) * (os.cpu_count() or 1)
 
 
-# --------------------------------------------------------------------------------------------
 # Parent side: printing
-# --------------------------------------------------------------------------------------------
 
 
 def cpu_model() -> str:
@@ -420,9 +412,7 @@ def finish(runs: dict[str, Runs]) -> int:
     return 1 if failed else 0
 
 
-# --------------------------------------------------------------------------------------------
 # The reference side: an lr x width grid of depth-1 MLPs, and the ways to train it
-# --------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -7,25 +7,26 @@ Every count comes from the trainer itself, not from a second model of its layout
   layer's forward product, its weight gradient and, but for layer 1, its input gradient; in
   a validation pass the forward products. A product (m x k) @ (k x n) is 2mkn FLOPs.
   Biases, ReLU, the loss and the update are O(h) per sample and left out.
-- Bytes (``step_bytes``, ``val_bytes``): the sizes of the tensors one SGD-momentum step
-  reads and writes, read off the trainer's own objects (``model_share``): a
-  ``parsearch.nets.fused.FusedNet`` holding one model of each width, its flat parameter
-  buffer (``W1``, ``b1``, ``Wo``, ``bo`` as ``FusedNet`` lays them out), the momentum
-  buffer of ``parsearch.nets.optim.SGD`` over it (``SGD.buffers()``), and the activations
-  of one ``forward_with_activations`` and ``backward`` on a batch (layer 1's output (h, b),
-  its gradient dZ1 (h, b), the logits (10, b)). Every tensor of the fused layout is a
-  per-model slice, so a grid's count is the sum of its models'. Counted, float32 (4 bytes):
-  the parameters 3 times (read by the forward product, read and written by the update),
-  the momentum buffer twice (read and written), so ``PARAM_PASSES`` = 5 passes over the
-  parameters' size; layer 1's output, dZ1, the logits and their gradient (the logits'
-  size) each written once and read once; the batch read once. A validation pass: the
-  parameters and the images read once, layer 1's output and the logits written and read
-  once. This is the fewest the step can move, not what it moves: not counted are the
-  layer-1 weight gradient (SGD adds it into the momentum buffer as the product makes it),
-  the other gradients in ``FusedNet.grad_flat`` and the per-model learning rates the update
-  reads (together 2.9% of the parameters' size in these grids), temporaries, the per-epoch gather
-  of the shuffled data, and the end-of-epoch divergence check. ``FUSED_PASSES`` = 4: the
-  same with the next step's forward product computed from the updated rows in cache.
+- Bytes (``step_bytes``, ``val_bytes``): the sizes of the tensors an SGD-momentum step reads
+  and writes, read off the trainer's own objects (``model_share``): a
+  ``parsearch.nets.fused.FusedNet`` of one model of each width, its flat parameter buffer
+  (``W1``, ``b1``, ``Wo``, ``bo`` as ``FusedNet`` lays them out), the momentum buffer of
+  ``parsearch.nets.optim.SGD`` over it (``SGD.buffers()``), and the activations of one
+  ``forward_with_activations`` and ``backward`` on a batch (layer 1's output (h, b), its
+  gradient dZ1 (h, b), the logits (10, b)). Every tensor of the fused layout is a per-model
+  slice, so a grid's count is the sum of its models'. Counted, float32 (4 bytes), per step:
+  the parameters 3 times (read by the forward product, read and written by the update) and
+  the momentum buffer twice (read and written): ``PARAM_PASSES`` = 5 passes over the
+  parameters' size; layer 1's output, dZ1, the logits and their gradient (the logits' size)
+  each written once and read once; the batch read once. Per validation pass: the parameters
+  and the images read once, layer 1's output and the logits written and read once.
+  This is the fewest the step can move, not what it moves. Not counted: the layer-1 weight
+  gradient (taken as accumulated into the momentum buffer as the product makes it, a GEMM
+  with beta; the trainer's oneDNN path writes it to a temporary first); the other gradients
+  in ``FusedNet.grad_flat`` and the per-model learning rates the update reads (together
+  2.9% of the parameters' size in these grids); temporaries; the per-epoch gather of the
+  shuffled data; the end-of-epoch divergence check. ``FUSED_PASSES`` = 4: the same with the
+  next step's forward product computed from the updated rows while in cache.
 
 A run is bound by the sum over its steps of max(FLOPs / the best fp32 GEMM rate, bytes / the
 copy bandwidth) (``roofline``), or, counting FLOPs only, by ``lower_bound``. The rates are
@@ -49,9 +50,7 @@ PARAM_PASSES = 5  # passes over the parameters' size a step: see the module's do
 FUSED_PASSES = 4  # the same with the next step's forward product fused into the update
 
 
-# --------------------------------------------------------------------------------------------
 # FLOPs, from the trainer's layer shapes
-# --------------------------------------------------------------------------------------------
 
 
 def _product_flops(width: int, rows: int, backward: bool) -> float:
@@ -92,9 +91,7 @@ def lower_bound(flops: float, gemm: dict) -> tuple[float, float, float]:
     return best_rate, flops / (best_rate * 1e9), flops / (thin_rate * 1e9)
 
 
-# --------------------------------------------------------------------------------------------
 # Bytes, from the trainer's tensors
-# --------------------------------------------------------------------------------------------
 
 
 @functools.cache
@@ -152,9 +149,7 @@ def working_set(widths: list[int]) -> float:
     return float(ITEM * (weights + acts + BATCH_SIZE * N_IN))
 
 
-# --------------------------------------------------------------------------------------------
 # The roofline
-# --------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -225,9 +220,7 @@ def cache_note(g, gemm: dict | None, measured_s: float) -> str | None:
     )
 
 
-# --------------------------------------------------------------------------------------------
 # Measurements (children)
-# --------------------------------------------------------------------------------------------
 
 
 def device_info(device: str) -> dict:

@@ -51,65 +51,47 @@ ROOFLINE_TARGET = 1.5  # fused search time / roofline (<=), the cpu preset
 
 @dataclass(frozen=True)
 class Preset:
-    name: str
+    """What is trained, which ways, against which targets (``--gpu``: on ``--device``)."""
+
     title: str
     grid: Grid
     approaches: dict[str, str]  # name -> row label
     targets: dict[str, float]  # approach -> target of its time / fused time (>=)
-    bound_target: float | None  # fused time / lower bound (<=); None: for information
     threads: dict[str, int]  # torch threads an approach's child pins on the CPU
-    device: str | None  # default --device; None: the CPU only
-    plain_subset: int | None  # default --plain-subset; None: plain trains the whole grid
-    rounds: int
-    packages: list[str]
+    gpu: bool = False
     quick: bool = False
 
 
-GPU_GRID = Grid(
-    50_000,
-    10_000,
-    [0.001, 0.00226, 0.0051, 0.0115, 0.026, 0.0588, 0.133, 0.3],  # geomspace(1e-3, 0.3, 8)
-    [16, 32, 64, 128, 256, 512, 1024, 2048],
-    5,
+CPU = Preset(
+    "Fused MLP grid benchmark",
+    c.CPU_GRID,
+    {
+        "plain": "(a) plain PyTorch loop, 2 threads",
+        "joblib": "(b) joblib loky n_jobs=2, 1 thread/worker",
+        "skorch": "(c) skorch + GridSearchCV, n_jobs=2, 1 thread/wkr",
+        "fused": "(d) parsearch.fit_grid fused MLPClassifier",
+    },
+    {"plain": 3.0, "joblib": 3.0, "skorch": 4.0},
+    {"plain": 2},  # fused keeps torch's default; joblib, skorch: 1 per worker
 )
-PRESETS = {
-    "cpu": Preset(
-        "cpu",
-        "Fused MLP grid benchmark",
-        c.CPU_GRID,
-        {
-            "plain": "(a) plain PyTorch loop, 2 threads",
-            "joblib": "(b) joblib loky n_jobs=2, 1 thread/worker",
-            "skorch": "(c) skorch + GridSearchCV, n_jobs=2, 1 thread/wkr",
-            "fused": "(d) parsearch.fit_grid fused MLPClassifier",
-        },
-        {"plain": 3.0, "joblib": 3.0, "skorch": 4.0},
-        1.3,
-        {"plain": 2},  # fused keeps torch's default; joblib, skorch: 1 per worker
-        None,
-        None,
-        3,
-        ["torch", "scikit-learn", "joblib", "skorch", "numpy"],
+GPU = Preset(
+    "Fused MLP grid benchmark, GPU preset",
+    Grid(
+        50_000,
+        10_000,
+        [0.001, 0.00226, 0.0051, 0.0115, 0.026, 0.0588, 0.133, 0.3],  # geomspace(1e-3, 0.3, 8)
+        [16, 32, 64, 128, 256, 512, 1024, 2048],
+        5,
     ),
-    "gpu": Preset(
-        "gpu",
-        "Fused MLP grid benchmark, GPU preset",
-        GPU_GRID,
-        {"plain": "(a) plain PyTorch loop", "fused": "(d) parsearch.fit_grid fused"},
-        {"plain": 30.0},
-        None,
-        {"plain": 2, "fused": 2},  # where --device is the CPU, as in the CPU preset
-        "cuda",
-        8,
-        1,
-        ["torch", "numpy", "scikit-learn"],
-    ),
-}
-# --quick: tiny data, grid and epochs, one round (the GEMM's thin shape stays the full grid's).
-QUICK = {
-    "cpu": {"grid": Grid(1_000, 500, [0.01, 0.1], [32, 64], 1)},
-    "gpu": {"grid": Grid(1_000, 500, [0.01, 0.1], [16, 64, 256, 1024], 1), "plain_subset": 4},
-}
+    {"plain": "(a) plain PyTorch loop", "fused": "(d) parsearch.fit_grid fused"},
+    {"plain": 30.0},
+    {"plain": 2, "fused": 2},  # where --device is the CPU, as in the CPU preset
+    gpu=True,
+)
+BOUND_TARGET = 1.3  # fused search time / lower bound (<=), the cpu preset
+# --quick: tiny data, grid and epochs, one round (the GEMM's thin shape stays the full grid's)
+QUICK_GRID = {False: Grid(1_000, 500, [0.01, 0.1], [32, 64], 1),
+              True: Grid(1_000, 500, [0.01, 0.1], [16, 64, 256, 1024], 1)}  # fmt: skip
 
 
 def plain_subset(g: Grid, k: int | None) -> list[tuple[float, int]]:
@@ -121,9 +103,7 @@ def plain_subset(g: Grid, k: int | None) -> list[tuple[float, int]]:
     return [(g.lrs[j * len(g.lrs) // k], g.widths[j % len(g.widths)]) for j in range(k)]
 
 
-# --------------------------------------------------------------------------------------------
 # Children: one approach each, in a fresh process; imports untimed, search() timed
-# --------------------------------------------------------------------------------------------
 
 
 def plain_child(p: Preset, data, device, k):
@@ -133,7 +113,7 @@ def plain_child(p: Preset, data, device, k):
         import torch
 
         dev = c.start(torch, device, p.threads.get("plain"))
-        if p.plain_subset is not None:  # untimed warm-up: one-time costs not extrapolated
+        if p.gpu:  # untimed warm-up: one-time costs not extrapolated
             small = [torch.from_numpy(a[: 4 * BATCH_SIZE]).to(dev) for a in data[:2]]
             c.train_one(0.01, g.widths[0], *small, *small, 1)
             c.sync(torch, dev)
@@ -208,25 +188,23 @@ def child(approach: str, p: Preset, device: str | None, k: int | None) -> None:
     if approach == "info":
         return c.emit(device_info(device or "cpu"))
     if approach == "gemm":
-        return c.emit(measure_gemm(device, p.quick, PRESETS[p.name].grid.total_width))
+        return c.emit(measure_gemm(device, p.quick, (GPU if p.gpu else CPU).grid.total_width))
     if approach not in p.approaches:
-        raise SystemExit(f"unknown approach {approach!r} for the {p.name} preset")
+        raise SystemExit(f"unknown approach {approach!r} for this preset")
     imports, search = CHILDREN[approach](p, c.load_data(p.grid), device, k)
     c.run_approach(approach, search, imports)
 
 
-# --------------------------------------------------------------------------------------------
 # Parent
-# --------------------------------------------------------------------------------------------
 
 
 def print_header(p: Preset, child_args: list[str], device: str | None, k: int | None) -> bool:
     """The setting: machine, device, data, grid. False if the data or the device is missing."""
     g = p.grid
-    c.header(p.title, p.packages, p.quick)
+    c.header(p.title, ["torch", "scikit-learn", "joblib", "skorch", "numpy"], p.quick)
     if c.mnist_missing():
         return False
-    if p.device is not None:
+    if p.gpu:
         info = c.run_child(__file__, "info", child_args, timeout=600)
         if info.get("status") != c.OK:
             print(f"\nERROR: device {device!r} not usable: {info.get('error')}")
@@ -237,7 +215,7 @@ def print_header(p: Preset, child_args: list[str], device: str | None, k: int | 
         f"grid    : lr {g.lrs} x width {g.widths} = {len(g.configs)} configs; "
         f"depth 1, SGD momentum {MOMENTUM}, batch {BATCH_SIZE}, {g.epochs} epoch(s)"
     )
-    if p.plain_subset is not None:
+    if p.gpu:
         subset = plain_subset(g, k)
         print(
             f"plain   : trains {len(subset)} of the {len(g.configs)} configs (lr, width): {subset}"
@@ -297,10 +275,10 @@ def print_bounds(p: Preset, fused: c.Runs, bound: float | None, gemm: dict | Non
         return
     search = fused.median("inner_s")
     process = f"process {fused.median('outer_s') / bound:6.2f}x (imports included)"
-    cpu_target = ROOFLINE_TARGET if p.name == "cpu" else None
+    cpu = not p.gpu
     for what, seconds, target, more in (
-        ("lower bound", bound, p.bound_target, process),
-        ("roofline", roof.roofline_s, cpu_target, parts),
+        ("lower bound", bound, BOUND_TARGET if cpu else None, process),
+        ("roofline", roof.roofline_s, ROOFLINE_TARGET if cpu else None, parts),
     ):
         goal = f"target search <= {target:g}" if target else "for information, no target"
         ok = c.verdict(search / seconds, "<=" if target else None, target)
@@ -344,7 +322,6 @@ def print_accuracies(p: Preset, runs: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = c.parser(__doc__, rounds=None)  # 3; --gpu 1
-    ap.add_argument("--no-gemm", action="store_true", help="skip the GEMM-rate measurement")
     ap.add_argument("--gpu", action="store_true", help="the GPU preset: 64 configs, full MNIST")
     ap.add_argument("--device", help="--gpu only: torch device of both approaches (default cuda)")
     ap.add_argument(
@@ -356,17 +333,17 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if not args.gpu and (args.device is not None or args.plain_subset is not None):
         ap.error("--device and --plain-subset belong to the --gpu preset; add --gpu")
-    p = PRESETS["gpu" if args.gpu else "cpu"]
+    p = GPU if args.gpu else CPU
     if args.quick:
-        p = replace(p, quick=True, **QUICK[p.name])
-    device = args.device or p.device
-    k = args.plain_subset if args.plain_subset is not None else p.plain_subset
+        p = replace(p, quick=True, grid=QUICK_GRID[p.gpu])
+    device = args.device or ("cuda" if p.gpu else None)
+    k = args.plain_subset if args.plain_subset is not None else (4 if args.quick else 8)
     if args.approach:
-        child(args.approach, p, device, k)
+        child(args.approach, p, device, k if p.gpu else None)
         return 0
 
     wanted = c.chosen_approaches(ap, args.approaches, p.approaches)
-    rounds = 1 if args.quick else (args.rounds or p.rounds)
+    rounds = 1 if args.quick else (args.rounds or (1 if p.gpu else 3))
     child_args = ["--gpu", "--device", device, "--plain-subset", str(k)] if args.gpu else []
     child_args += ["--quick"] if args.quick else []
     if not print_header(p, child_args, device, k):
@@ -375,9 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.gpu and "plain" in labels:
         labels["plain"] += f", {len(plain_subset(p.grid, k))}/{len(p.grid.configs)} cfgs"
     runs = c.run_rounds(__file__, labels, child_args, rounds)
-    gemm = None
-    if not args.no_gemm:
-        gemm = c.run_measurement(__file__, "gemm", child_args, "GEMM rate and copy bandwidth")
+    gemm = c.run_measurement(__file__, "gemm", child_args, "GEMM rate and copy bandwidth")
     c.print_table(runs, rounds)
     scaled = dict(runs)
     plain = runs.get("plain")

@@ -28,25 +28,22 @@ import sys
 import _common as c
 
 N_TRAIN, N_VAL = 4000, 1000
+LABELS = {
+    "fused": "fit_grid(TorchClassifier), torch.func fused",
+    "loop": "plain PyTorch loop, one config at a time",
+    "skorch": "skorch NeuralNetClassifier + GridSearchCV",
+    "mlp": "fit_grid(MLPClassifier), hand-written engine",
+}
 PRESETS = {
     "lesson": {
         "grid": {"lr": [0.003, 0.01, 0.03, 0.1, 0.3], "momentum": [0.0, 0.5, 0.9, 0.95]},
         "epochs": 3,
-        "approaches": {
-            "fused": "fit_grid(TorchClassifier), torch.func fused",
-            "loop": "plain PyTorch loop, one config at a time",
-            "skorch": "skorch NeuralNetClassifier + GridSearchCV",
-            "mlp": "fit_grid(MLPClassifier), hand-written engine",
-        },
+        "approaches": LABELS,
     },
     "cnn": {
         "grid": {"lr": [0.003, 0.01, 0.03, 0.1], "momentum": [0.0, 0.5, 0.9, 0.95]},
         "epochs": 1,
-        "approaches": {
-            "fused": "fit_grid(TorchClassifier), torch.func fused",
-            "loop": "plain PyTorch loop, one config at a time",
-            "skorch": "skorch NeuralNetClassifier + GridSearchCV",
-        },
+        "approaches": {k: v for k, v in LABELS.items() if k != "mlp"},
     },
 }
 BATCH = 64
@@ -166,9 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         "other processes from stalling the multi-threaded products",
     )
     p.add_argument("--child-preset", help=argparse.SUPPRESS)
-    p.add_argument("--n-train", type=int, default=N_TRAIN, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    n_train = 800 if args.quick else args.n_train
+    n_train = 800 if args.quick else N_TRAIN
     n_val = 200 if args.quick else N_VAL
     if args.approach:
         child(args.child_preset, args.approach, n_train, n_val, args.threads)
@@ -187,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         n_configs = len(settings["grid"]["lr"]) * len(settings["grid"]["momentum"])
         print(f"\n== preset {preset}: {n_configs} configurations, {settings['epochs']} epoch(s)")
-        child_args = ["--child-preset", preset, "--n-train", str(n_train)]
+        child_args = ["--child-preset", preset]
         if args.threads:
             child_args += ["--threads", str(args.threads)]
         if args.quick:

@@ -257,7 +257,6 @@ def child(args) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = c.parser(__doc__)
-    ap.add_argument("--no-gemm", action="store_true", help="skip the GEMM and products children")
     args = c.parse(ap, argv, child)
     if args is None:
         return 0
@@ -281,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         runs = c.run_rounds(__file__, labels, [], rounds, runner=runner)
     child_args = ["--quick"] if args.quick else []
     gemm = products = None
-    if not args.no_gemm and "script" in runs:
+    if "script" in runs:
         gemm = c.run_measurement(__file__, "gemm", child_args, "GEMM rate and copy bandwidth")
         products = c.run_measurement(__file__, "products", child_args, "layer-1 products alone")
     c.print_table(runs, rounds)

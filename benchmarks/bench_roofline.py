@@ -1,7 +1,6 @@
 """Benchmark: fused grids of 20, 100 and 400 models against their roofline (issue 14).
 
     python benchmarks/bench_roofline.py                       # 20, 100, 400 models, 3 rounds
-    python benchmarks/bench_roofline.py --sizes 20,100 --rounds 1
     python benchmarks/bench_roofline.py --quick               # 5 and 10 models, tiny data
 
 Each grid: n / 5 learning rates log-spaced 0.001..0.1 x width {32, 64, 128, 256, 512}, depth 1,
@@ -40,20 +39,9 @@ def grid(n_models: int, quick: bool) -> Grid:
     return Grid(1_000, 500, lrs, WIDTHS, 1) if quick else Grid(4_000, 1_000, lrs, WIDTHS, 3)
 
 
-def grid_sizes(ap, args) -> tuple[list[int], list[str]]:
-    """The grid sizes of ``--sizes``, and the children's arguments."""
-    sizes = list(SIZES[args.quick])
-    if args.sizes:
-        sizes = [int(v) for v in args.sizes.split(",") if v.strip().isdigit()]
-        if not sizes or any(n < len(WIDTHS) or n % len(WIDTHS) for n in sizes):
-            ap.error(f"--sizes: comma-separated multiples of {len(WIDTHS)}, got {args.sizes!r}")
-    return sizes, ["--sizes", ",".join(map(str, sizes)), *(["--quick"] if args.quick else [])]
-
-
 def child(args) -> None:
     """``fused<N>``: the fused search of N models; ``products``, ``gemm``: the measurements."""
-    quick = args.quick
-    sizes = [int(v) for v in args.sizes.split(",")] if args.sizes else SIZES[quick]
+    quick, sizes = args.quick, SIZES[args.quick]
     if args.approach == "gemm":
         return c.emit(measure_gemm(None, quick))
     if args.approach == "products":
@@ -143,12 +131,10 @@ def print_products(sizes, runs, gemm, products, quick) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = c.parser(__doc__)
-    ap.add_argument("--sizes", help="comma-separated grid sizes, multiples of 5 (20,100,400)")
-    ap.add_argument("--no-gemm", action="store_true", help="skip the GEMM and products children")
     args = c.parse(ap, argv, child)
     if args is None:
         return 0
-    sizes, child_args = grid_sizes(ap, args)
+    sizes, child_args = SIZES[args.quick], ["--quick"] if args.quick else []
     g = grid(sizes[0], args.quick)
     c.header("Fused MLP grid benchmark, roofline preset", ["torch", "numpy"], args.quick)
     if c.mnist_missing():
@@ -169,10 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     labels = {f"fused{n}": f"(d) fused fit_grid, {len(grid(n, args.quick).configs)} models"
               for n in sizes}  # fmt: skip
     runs = c.run_rounds(__file__, labels, child_args, rounds)
-    gemm = products = None
-    if not args.no_gemm:
-        gemm = c.run_measurement(__file__, "gemm", child_args, "GEMM rate and copy bandwidth")
-        products = c.run_measurement(__file__, "products", child_args, "layer-1 products alone")
+    gemm = c.run_measurement(__file__, "gemm", child_args, "GEMM rate and copy bandwidth")
+    products = c.run_measurement(__file__, "products", child_args, "layer-1 products alone")
     c.print_table(runs, rounds)
     if measured(gemm):
         print()
