@@ -3,7 +3,7 @@
     python benchmarks/bench_dask.py              # 3 rounds, medians
     python benchmarks/bench_dask.py --quick      # seconds-long smoke run (1,000 images, 1 round)
 
-The 12-configuration SGDClassifier grid of ``bench_sklearn.py`` on its 10,000 + 10,000 images,
+The 12-configuration SGDClassifier grid of ``bench_sklearn.py`` (``_common.SGD_GRID``),
 ``fit_grid(..., n_jobs=2)`` (joblib loky) against ``fit_grid(..., client=client)`` on a
 ``LocalCluster(n_workers=2, threads_per_worker=1)`` started before the clock (its start time
 printed apart). Each child searches twice: "cold" (the workers still start or import
@@ -18,7 +18,6 @@ import time
 import warnings
 
 import _common as c
-import bench_sklearn as sk
 
 APPROACHES = {
     "local": "fit_grid, joblib loky n_jobs=2",
@@ -28,7 +27,7 @@ N_JOBS = 2
 
 
 def child(approach: str, quick: bool) -> None:
-    data = c.mnist_split(*sk.sizes(quick))
+    data = c.mnist_split(*c.sgd_sizes(quick))
     started = {}
 
     def imports():
@@ -50,7 +49,7 @@ def child(approach: str, quick: bool) -> None:
             client.wait_for_workers(N_JOBS)
             started["cluster_s"] = time.perf_counter() - t0
             kwargs = {"client": client}
-        return fit_grid, sk.sgd(), kwargs
+        return fit_grid, c.sgd(), kwargs
 
     def search(mods):
         fit_grid, estimator, kwargs = mods
@@ -60,7 +59,7 @@ def child(approach: str, quick: bool) -> None:
                 t0 = time.perf_counter()
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")  # ConvergenceWarning, where raised here
-                    res = fit_grid(estimator, sk.SGD_GRID, *data, out=out, progress=False, **kwargs)
+                    res = fit_grid(estimator, c.SGD_GRID, *data, out=out, progress=False, **kwargs)
                 seconds.append(time.perf_counter() - t0)
         return {
             "best_score": float(res.best_score),
@@ -82,12 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     wanted = c.chosen_approaches(ap, args.approaches, APPROACHES)
     c.header("Dask overhead benchmark", ["scikit-learn", "joblib", "dask", "distributed", "numpy"],
              args.quick)  # fmt: skip
-    print(c.data_line(*sk.sizes(args.quick)))
-    print(
-        f"model   : SGDClassifier({', '.join(f'{k}={v!r}' for k, v in sk.SGD_PARAMS.items())}, "
-        f"random_state=0)\ngrid    : alpha={sk.ALPHAS} x eta0={sk.ETA0S} = "
-        f"{len(sk.ALPHAS) * len(sk.ETA0S)} configs\n"
-    )
+    print(c.data_line(*c.sgd_sizes(args.quick)))
+    model, grid = c.sgd_text()
+    print(f"model   : {model}\ngrid    : {grid}\n")
     rounds = 1 if args.quick else args.rounds
     runs = c.run_rounds(
         __file__,

@@ -36,37 +36,20 @@ LR_APPROACHES = {
     "fit_grid_lr": "fit_grid, MLPClassifier(depth=0), fused",
     "fit_grid_lr_out": "  same, with out= and progress bar",
 }
-ALPHAS = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1]
-ETA0S = [0.01, 0.1]
-SGD_GRID = {"alpha": ALPHAS, "eta0": ETA0S}
-# "invscaling" (eta = eta0 / t**0.25 per sample) converged within max_iter on normalised MNIST
-# in a trial run and reached ~0.90 validation accuracy; "adaptive" hit max_iter every time.
-SGD_PARAMS = {"loss": "log_loss", "learning_rate": "invscaling", "max_iter": 20, "tol": 1e-3}
-LR_GRID = {"weight_decay": ALPHAS, "lr": ETA0S}  # the same 12 settings as the SGD grid
+LR_GRID = {"weight_decay": c.ALPHAS, "lr": c.ETA0S}  # the same 12 settings as the SGD grid
 LR_MODEL = {"depth": 0, "optimizer": "sgd", "epochs": 3, "batch_size": 64}
 
 
-def sizes(quick: bool) -> tuple[int, int]:
-    """Train and validation sizes: the first n_train images of MNIST's train file, then n_val."""
-    return (1_000, 1_000) if quick else (10_000, 10_000)
-
-
-def sgd():
-    from sklearn.linear_model import SGDClassifier
-
-    return SGDClassifier(random_state=0, **SGD_PARAMS)
-
-
 def child(approach: str, quick: bool) -> None:
-    X_train, y_train, X_val, y_val = c.mnist_split(*sizes(quick))
+    X_train, y_train, X_val, y_val = c.mnist_split(*c.sgd_sizes(quick))
 
     def gridsearchcv(_):
         from sklearn.model_selection import GridSearchCV, PredefinedSplit
 
         X, y, cv = c.predefined_split((X_train, y_train, X_val, y_val), PredefinedSplit)
         gs = GridSearchCV(
-            sgd(),
-            SGD_GRID,
+            c.sgd(),
+            c.SGD_GRID,
             scoring="accuracy",
             cv=cv,
             n_jobs=2,
@@ -88,8 +71,8 @@ def child(approach: str, quick: bool) -> None:
         # parfit.fit.fitOne calls set_params on the one instance it is given and returns it
         # (with joblib batching tasks, the models returned are then the same object); given a
         # factory instead, it calls factory(**params).
-        factory = functools.partial(SGDClassifier, random_state=0, **SGD_PARAMS)
-        grid = ParameterGrid(SGD_GRID)  # bestFit iterates paramGrid: a dict would not do
+        factory = functools.partial(SGDClassifier, random_state=0, **c.SGD_PARAMS)
+        grid = ParameterGrid(c.SGD_GRID)  # bestFit iterates paramGrid: a dict would not do
         _, best_score, _, scores = parfit.bestFit(
             factory, grid, X_train, y_train, X_val, y_val,
             metric=accuracy_score, greater_is_better=True,
@@ -111,7 +94,7 @@ def child(approach: str, quick: bool) -> None:
         import parsearch
 
         if approach == "fit_grid":
-            return parsearch.fit_grid, sgd(), SGD_GRID, {"n_jobs": 2}
+            return parsearch.fit_grid, c.sgd(), c.SGD_GRID, {"n_jobs": 2}
         import parsearch.nets.fused  # torch, imported outside the search
 
         model = parsearch.MLPClassifier(**{**LR_MODEL, "epochs": 1 if quick else 3})
@@ -145,12 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     wanted = c.chosen_approaches(ap, args.approaches, known)
     c.header("SGD logistic-regression grid benchmark", ["torch", "scikit-learn", "joblib",
              "parfit", "numpy"], args.quick)  # fmt: skip
-    print(c.data_line(*sizes(args.quick)))
-    print(
-        f"section 1: SGDClassifier({', '.join(f'{k}={v!r}' for k, v in SGD_PARAMS.items())}, "
-        f"random_state=0)\n           grid alpha={ALPHAS} x eta0={ETA0S} = "
-        f"{len(ALPHAS) * len(ETA0S)} configs"
-    )
+    print(c.data_line(*c.sgd_sizes(args.quick)))
+    model, grid = c.sgd_text()
+    print(f"section 1: {model}\n           grid {grid}")
     print(
         f"section 2: MLPClassifier({', '.join(f'{k}={v!r}' for k, v in LR_MODEL.items())})"
         f"{' (epochs=1 in --quick)' if args.quick else ''}, grid {LR_GRID}, fused\n"
