@@ -543,33 +543,24 @@ def best_of(rows: list[dict]) -> dict:
     return {"best_score": best["score"], "best_params": {"lr": best["lr"], "width": best["width"]}}
 
 
-def make_skorch_module(nn, init=None):
-    """The depth-1 network as a module class for skorch (returns logits).
-
-    ``init(linears, width)``, where given, sets the two layers' initial weights.
-    """
-
-    class MLP(nn.Module):
-        def __init__(self, width=32):
-            super().__init__()
-            self.hidden = nn.Linear(N_IN, width)
-            self.relu = nn.ReLU()
-            self.out = nn.Linear(width, N_OUT)
-            if init is not None:
-                init([self.hidden, self.out], width)
-
-        def forward(self, X):
-            return self.out(self.relu(self.hidden(X)))
-
-    return MLP
-
-
 def skorch_net(torch, NeuralNetClassifier, Callback, epochs: int, init=None, seed=0, **kw):
     """The depth-1 network in skorch, trained as the other approaches train it: logits and
     CrossEntropyLoss (log-softmax + NLL; skorch's default NLLLoss expects probabilities), SGD,
     batch 64 in the data's order, no internal split (the search scores), on the CPU, 1 torch
     thread. ``seed``: the seed set before the module is built (skorch initialises callbacks
     first), so that it draws the same weights as ``train_one``."""
+
+    class MLP(torch.nn.Module):
+        def __init__(self, width=32):
+            super().__init__()
+            self.hidden = torch.nn.Linear(N_IN, width)
+            self.relu = torch.nn.ReLU()
+            self.out = torch.nn.Linear(width, N_OUT)
+            if init is not None:  # init(linears, width): the initial weights
+                init([self.hidden, self.out], width)
+
+        def forward(self, X):
+            return self.out(self.relu(self.hidden(X)))
 
     class Setup(Callback):
         def initialize(self):
@@ -579,7 +570,7 @@ def skorch_net(torch, NeuralNetClassifier, Callback, epochs: int, init=None, see
             return self
 
     return NeuralNetClassifier(
-        make_skorch_module(torch.nn, init),
+        MLP,
         module__width=32,
         criterion=torch.nn.CrossEntropyLoss,
         optimizer=torch.optim.SGD,
@@ -657,19 +648,13 @@ def fused_child(g: Grid, data, device: str | None, threads: int | None):
         torch, dev, fit_grid, model = mods
         res = fit_grid(model, {"lr": g.lrs, "width": g.widths}, *data, progress=False)
         sync(torch, dev)
-        table, execution = res.table, res.meta.get("execution", {})
+        execution = res.meta.get("execution", {})
         return {
             "best_score": float(res.best_score),
             "best_params": jsonable(res.best_params),
             "threads": torch.get_num_threads(),
             "device": execution.get("device"),
             "fused_groups": execution.get("fused_groups"),
-            "rows": [
-                {"lr": float(lr), "width": int(w), "score": float(s), "status": str(st)}
-                for lr, w, s, st in zip(
-                    table["lr"], table["width"], table["score"], table["status"]
-                )
-            ],
         }
 
     return imports, search
