@@ -124,11 +124,6 @@ def _total(widths: list[int], key: str) -> int:
     return sum(model_share(w)[key] for w in widths)
 
 
-def n_params(widths: list[int]) -> int:
-    """Parameters of the whole grid, as the trainer lays them out."""
-    return _total(widths, "params")
-
-
 def step_bytes(widths: list[int], b: int, passes: int = PARAM_PASSES) -> float:
     """The fewest bytes one training step of the whole grid on ``b`` samples moves."""
     weights = (passes - 2) * _total(widths, "params") + 2 * _total(widths, "state")
