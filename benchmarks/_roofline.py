@@ -1,75 +1,89 @@
 """The roofline of a fused grid: what its steps cost at best, and the rates that bound them.
 
-Shared by ``bench_fused.py``, its presets and ``bench_halving.py``. The model: a training
-step of a fused depth-1 grid (total width H over K models, batch b) costs its matrix-product
-FLOPs (``step_flops``; products and parameters are counted over the trainer's own layer
-shapes, ``parsearch.nets.fused.layer_sizes``, not a second model of them) and at least its
-bytes (``step_bytes``: every parameter read by the forward product and, with its momentum
-buffer, read and written by the update, plus the activations); a run is bound by the sum
-over its steps of max(FLOPs / the best fp32 GEMM rate, bytes / the copy bandwidth)
-(``roofline``), or, counting FLOPs only, by ``lower_bound``. The measurements (children of
-the benchmarks): ``measure_gemm`` (large squares and the fused step's thin shape, through
-``torch.mm`` and oneDNN, and the copy bandwidth), ``products_seconds`` (the layer-1
-products alone), ``device_info``.
+Every count comes from the trainer itself, not from a second model of its layout:
+
+- FLOPs (``step_flops``, ``val_flops``, ``grid_flops``): the matrix products over the layer
+  shapes of ``parsearch.nets.fused.layer_sizes`` (784 -> h -> 10): in a training step each
+  layer's forward product, its weight gradient and, but for layer 1, its input gradient; in
+  a validation pass the forward products. A product (m x k) @ (k x n) is 2mkn FLOPs.
+  Biases, ReLU, the loss and the update are O(h) per sample and left out.
+- Bytes (``step_bytes``, ``val_bytes``): the sizes of the tensors an SGD-momentum step reads
+  and writes, read off the trainer's own objects (``model_share``): a
+  ``parsearch.nets.fused.FusedNet`` of one model of each width, its flat parameter buffer
+  (``W1``, ``b1``, ``Wo``, ``bo`` as ``FusedNet`` lays them out), the momentum buffer of
+  ``parsearch.nets.optim.SGD`` over it (``SGD.buffers()``), and the activations of one
+  ``forward_with_activations`` and ``backward`` on a batch (layer 1's output (h, b), its
+  gradient dZ1 (h, b), the logits (10, b)). Every tensor of the fused layout is a per-model
+  slice, so a grid's count is the sum of its models'. Counted, float32 (4 bytes), per step:
+  the parameters 3 times (read by the forward product, read and written by the update) and
+  the momentum buffer twice (read and written): ``PARAM_PASSES`` = 5 passes over the
+  parameters' size; layer 1's output, dZ1, the logits and their gradient (the logits' size)
+  each written once and read once; the batch read once. Per validation pass: the parameters
+  and the images read once, layer 1's output and the logits written and read once.
+  This is the fewest the step can move, not what it moves. Not counted: the layer-1 weight
+  gradient (taken as accumulated into the momentum buffer as the product makes it, a GEMM
+  with beta; the trainer's oneDNN path writes it to a temporary first); the other gradients
+  in ``FusedNet.grad_flat`` and the per-model learning rates the update reads (together
+  2.9% of the parameters' size in these grids); temporaries; the per-epoch gather of the
+  shuffled data; the end-of-epoch divergence check. ``FUSED_PASSES`` = 4: the same with the
+  next step's forward product computed from the updated rows while in cache.
+
+A run is bound by the sum over its steps of max(FLOPs / the best fp32 GEMM rate, bytes / the
+copy bandwidth) (``roofline``), or, counting FLOPs only, by ``lower_bound``. The rates are
+measured in a child (``measure_gemm``: large squares and the fused step's thin shape through
+``torch.mm`` and oneDNN, and the copy bandwidth); ``measure_products`` times the layer-1
+products alone.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import _common as c
-from _reference import BATCH_SIZE, N_IN, N_OUT, sync
+from _common import BATCH_SIZE, MOMENTUM, N_IN, N_OUT, sync
+
+ITEM = 4  # bytes of a float32
+PARAM_PASSES = 5  # passes over the parameters' size a step: see the module's docstring
+FUSED_PASSES = 4  # the same with the next step's forward product fused into the update
 
 
-def _layers(width: int) -> list[tuple[int, int]]:
-    """One depth-1 model's layer shapes (out, in), from the trainer's own layout
-    (``parsearch.nets.fused.layer_sizes``), not a second model of it."""
-    from parsearch.nets.fused import layer_sizes
-
-    return layer_sizes(N_IN, width, 1, N_OUT)
+# FLOPs, from the trainer's layer shapes
 
 
 def _product_flops(width: int, rows: int, backward: bool) -> float:
-    """The matrix products of one model on ``rows`` samples: each layer's forward, and in
-    training its weight gradient and, but for the first layer, its input gradient."""
+    """The matrix products of one model on ``rows`` samples (see the module's docstring)."""
+    from parsearch.nets.fused import layer_sizes
+
     total = 0.0
-    for k, (fan_out, fan_in) in enumerate(_layers(width)):
+    for k, (fan_out, fan_in) in enumerate(layer_sizes(N_IN, width, 1, N_OUT)):
         products = (2 if k == 0 else 3) if backward else 1
         total += products * 2.0 * rows * fan_out * fan_in
     return total
 
 
-def grid_flops(p) -> float:
-    """Floating-point operations the whole grid needs at minimum (matmuls only).
+def step_flops(widths: list[int], b: int) -> float:
+    """FLOPs of one training step of the whole grid on a batch of ``b``."""
+    return sum(_product_flops(w, b, backward=True) for w in widths)
 
-    A matmul (m x k) @ (k x n) is 2*m*k*n FLOPs (a multiply and an add). Per training sample
-    and model of hidden width h, over the trainer's layers (784 -> h -> 10):
-      forward   2*(784*h + h*10)          layer 1 and layer 2
-      backward  2*(784*h)                 layer-1 weight gradient (no input gradient needed)
-              + 2*(h*10)*2                layer-2 weight gradient and its input gradient
-    so 2*(2*784*h + 3*10*h) per sample, times n_train samples and the epochs; plus, after every
-    epoch, a validation forward of 2*(784*h + h*10) for each of the n_val images. Biases, ReLU,
-    log-softmax and the SGD update are O(h) per step and left out.
-    """
-    total = 0.0
-    for _, h in p.configs:
-        train = _product_flops(h, p.n_train, backward=True)
-        val = _product_flops(h, p.n_val, backward=False)
-        total += p.epochs * (train + val)
-    return total
+
+def val_flops(widths: list[int], n_val: int) -> float:
+    """FLOPs of one validation pass of the whole grid over ``n_val`` images."""
+    return sum(_product_flops(w, n_val, backward=False) for w in widths)
+
+
+def grid_flops(g) -> float:
+    """The FLOPs of a whole run of grid ``g``: every epoch's steps and validation pass."""
+    widths = [w for _, w in g.configs]
+    return g.epochs * (step_flops(widths, g.n_train) + val_flops(widths, g.n_val))
 
 
 def lower_bound(flops: float, gemm: dict) -> tuple[float, float, float]:
-    """The grid's time at the best and at the thin-shape GEMM rate.
+    """(best GFLOP/s, seconds at it, seconds at the thin-shape rate) for ``flops``.
 
-    The rates are the best of every IEEE fp32 library measured (``gemm`` itself, and
-    ``gemm["onednn"]`` where the CPU child measured oneDNN too); TF32 rates are not used.
-
-    Returns
-    -------
-    (best_rate, bound_s, thin_bound_s): GFLOP/s, and seconds at each rate.
+    The rates are the best IEEE fp32 rates of every library the GEMM child measured.
     """
     sources = [gemm, *([gemm["onednn"]] if "onednn" in gemm else [])]
     thin_rate = max(max(s["thin_gflops"], s["thin_t_gflops"]) for s in sources)
@@ -77,70 +91,60 @@ def lower_bound(flops: float, gemm: dict) -> tuple[float, float, float]:
     return best_rate, flops / (best_rate * 1e9), flops / (thin_rate * 1e9)
 
 
-ITEM = 4  # bytes of a float32
+# Bytes, from the trainer's tensors
 
 
-PARAM_PASSES = 5  # passes over every parameter per step, see step_bytes
+@functools.cache
+def model_share(width: int) -> dict[str, int]:
+    """One model's elements in the tensors of a fused SGD step, from the trainer's objects.
 
-
-FUSED_PASSES = 4  # the same with the next step's forward product fused into the update
-
-
-def step_flops(widths: list[int], b: int) -> float:
-    """FLOPs of one training step of the whole grid on a batch of ``b`` (matmuls only).
-
-    With H = sum(widths): layer-1 forward ``W1 @ Xb.T`` 2*H*784*b, layer-1 weight gradient
-    ``dZ1 @ Xb`` 2*H*784*b (no input gradient), layer-2 forward, weight gradient and input
-    gradient 2*H*10*b each. Per sample and model this is ``grid_flops``'s count.
+    ``params`` and ``state`` (the momentum buffer) per model; ``layer1`` (layer 1's output,
+    and dZ1, the same size) and ``logits`` per sample. See the module's docstring.
     """
-    return sum(_product_flops(w, b, backward=True) for w in widths)
+    import torch
+
+    from parsearch.nets.fused import FusedNet, ModelHyper, TrainSpec
+    from parsearch.nets.optim import SGD
+
+    cpu = torch.device("cpu")
+    spec = TrainSpec(1, 1, BATCH_SIZE, "sgd", 0, torch.float32, cpu)
+    net = FusedNet(N_IN, N_OUT, [ModelHyper(0.01, width, MOMENTUM)], spec, init=False)
+    logits, acts = net.forward_with_activations(torch.zeros(BATCH_SIZE, N_IN))
+    dz1 = net.backward(acts, torch.zeros_like(logits))
+    assert dz1.shape == acts[0].shape
+    return {
+        "params": net.flat.numel(),
+        "state": sum(t.numel() for t in SGD(net).buffers().values()),
+        "layer1": acts[0].numel() // BATCH_SIZE,
+        "logits": logits.numel() // BATCH_SIZE,
+    }
 
 
-def val_flops(widths: list[int], n_val: int) -> float:
-    """FLOPs of one validation pass of the whole grid: the forward products, 2*n*H*(784 + 10)."""
-    return sum(_product_flops(w, n_val, backward=False) for w in widths)
-
-
-def n_params(widths: list[int]) -> int:
-    """Parameters of the whole grid: every model's weights and biases in the trainer's
-    layout, W1 (H, 784), b1 (H,), the output layers (K, 10, h), (K, 10)."""
-    return sum(o * i + o for w in widths for o, i in _layers(w))
+def _total(widths: list[int], key: str) -> int:
+    return sum(model_share(w)[key] for w in widths)
 
 
 def step_bytes(widths: list[int], b: int, passes: int = PARAM_PASSES) -> float:
-    """The fewest bytes one SGD-momentum training step of the whole grid moves to and from memory.
-
-    The count, float32 (4 bytes an element), H = sum(widths), K models, batch b:
-
-    - every parameter (W1 (H, 784) is 98.6% of them; b1, the output weights and biases)
-      ``passes`` = 5 times: read once by the forward pass; then ``buf = momentum * buf +
-      grad`` and ``param -= lr * buf`` in one pass, which reads and writes the momentum
-      buffer once and the parameter once. The gradient itself never reaches memory: it is
-      accumulated into ``buf`` block by block as the product makes it (a GEMM with beta);
-      the learning rates and momenta (one per row) are left out. ``FUSED_PASSES`` = 4 is
-      the count if the next step's forward product were also computed from each block of
-      updated rows while in cache (the next batch is known): no forward read.
-    - the activations, each written once and read once: layer 1's output (H, b) (layer 2
-      reads it as it is made; the backward pass reads it back), its gradient dZ1 (H, b)
-      (read by the weight-gradient product), the logits and their gradient (K, 10, b);
-    - the batch Xb (b, 784), read once (both products find it in cache).
-
-    Not counted: the per-epoch gather of the shuffled data, the labels, the loss, the
-    end-of-epoch divergence check over the parameters (parsearch's choice, not the rule's).
-    """
-    H, K = sum(widths), len(widths)
-    acts = 2 * (2 * H * b) + 2 * (2 * K * N_OUT * b) + b * N_IN
-    return float(ITEM * (passes * n_params(widths) + acts))
+    """The fewest bytes one training step of the whole grid on ``b`` samples moves."""
+    weights = (passes - 2) * _total(widths, "params") + 2 * _total(widths, "state")
+    acts = 2 * b * (2 * _total(widths, "layer1") + 2 * _total(widths, "logits"))
+    return float(ITEM * (weights + acts + b * N_IN))
 
 
 def val_bytes(widths: list[int], n_val: int) -> float:
-    """The fewest bytes of one validation pass of the whole grid on ``n_val`` images.
+    """The fewest bytes of one validation pass of the whole grid over ``n_val`` images."""
+    acts = 2 * n_val * (_total(widths, "layer1") + _total(widths, "logits"))
+    return float(ITEM * (_total(widths, "params") + n_val * N_IN + acts))
 
-    Every parameter and X_val read once; layer 1's outputs (H, n) and the logits
-    (K, 10, n) each written once and read once.
-    """
-    H, K = sum(widths), len(widths)
-    return float(ITEM * (n_params(widths) + n_val * N_IN + 2 * H * n_val + 2 * K * N_OUT * n_val))
+
+def working_set(widths: list[int]) -> float:
+    """Bytes a training step keeps touching: parameters, momentum, activations, batch."""
+    acts = BATCH_SIZE * (2 * _total(widths, "layer1") + 2 * _total(widths, "logits"))
+    weights = _total(widths, "params") + _total(widths, "state")
+    return float(ITEM * (weights + acts + BATCH_SIZE * N_IN))
+
+
+# The roofline
 
 
 @dataclass(frozen=True)
@@ -154,31 +158,24 @@ class Roofline:
     roofline_s: float  # sum over steps of max(step FLOPs / rate, step bytes / bandwidth)
 
 
-def grid_phases(p, passes: int = PARAM_PASSES) -> list[tuple[int, float, float]]:
-    """(how many, FLOPs, bytes) of each kind of step of the whole run.
-
-    The full batches, the last short one (when ``n_train`` is no multiple of the batch), and
-    the validation pass after each epoch.
-    """
-    widths = [w for _, w in p.configs]
-    full, short = divmod(p.n_train, BATCH_SIZE)
+def grid_phases(g, passes: int = PARAM_PASSES) -> list[tuple[int, float, float]]:
+    """(how many, FLOPs, bytes) of each kind of step of the run: the full batches, the last
+    short one (when ``n_train`` is no multiple of the batch), the validation passes."""
+    widths = [w for _, w in g.configs]
+    full, short = divmod(g.n_train, BATCH_SIZE)
     phases = [
-        (p.epochs * full, step_flops(widths, BATCH_SIZE), step_bytes(widths, BATCH_SIZE, passes))
+        (g.epochs * full, step_flops(widths, BATCH_SIZE), step_bytes(widths, BATCH_SIZE, passes))
     ]
     if short:
-        phases.append((p.epochs, step_flops(widths, short), step_bytes(widths, short, passes)))
-    phases.append((p.epochs, val_flops(widths, p.n_val), val_bytes(widths, p.n_val)))
+        phases.append((g.epochs, step_flops(widths, short), step_bytes(widths, short, passes)))
+    phases.append((g.epochs, val_flops(widths, g.n_val), val_bytes(widths, g.n_val)))
     return phases
 
 
-def roofline(p, gflops: float, gbs: float, passes: int = PARAM_PASSES) -> Roofline:
-    """The grid's roofline at ``gflops`` GFLOP/s and ``gbs`` GB/s.
-
-    Each step is bound by the larger of its FLOPs at the GEMM rate and its bytes at the
-    copy bandwidth; the run by the sum over its steps. The whole grid is counted as one
-    fused chunk: more chunks read each batch once more each (a few hundred KB a step).
-    """
-    phases = grid_phases(p, passes)
+def roofline(g, gflops: float, gbs: float, passes: int = PARAM_PASSES) -> Roofline:
+    """The grid's roofline at ``gflops`` GFLOP/s and ``gbs`` GB/s, counted as one fused
+    chunk (more chunks read each batch once more each: a few hundred KB a step)."""
+    phases = grid_phases(g, passes)
     rate, bw = gflops * 1e9, gbs * 1e9
     return Roofline(
         flops=sum(n * f for n, f, _ in phases),
@@ -189,8 +186,40 @@ def roofline(p, gflops: float, gbs: float, passes: int = PARAM_PASSES) -> Roofli
     )
 
 
+def measured(gemm: dict | None) -> bool:
+    """Whether the GEMM child measured its rates."""
+    return gemm is not None and gemm.get("status") == c.OK
+
+
+def grid_roofline(g, gemm: dict | None, passes: int = PARAM_PASSES) -> Roofline | None:
+    """``roofline`` of ``g`` at the best measured GEMM rate and bandwidth (None: not measured)."""
+    if not measured(gemm):
+        return None
+    return roofline(g, lower_bound(0.0, gemm)[0], gemm["copy_gbs"], passes)
+
+
+def cache_note(g, gemm: dict | None, measured_s: float) -> str | None:
+    """For a grid whose working set fits the CPU's L3 (whose parameters need not come from
+    memory each step): the roofline at the in-cache bandwidth. None otherwise."""
+    if not measured(gemm) or not gemm.get("llc_bytes") or "cache_copy_gbs" not in gemm:
+        return None
+    llc, ws = gemm["llc_bytes"], working_set([w for _, w in g.configs])
+    if ws > llc:
+        return None
+    bandwidth = max(gemm["cache_copy_gbs"], gemm["copy_gbs"])  # a noisy run may invert them
+    roof = roofline(g, lower_bound(0.0, gemm)[0], bandwidth)
+    ratio = c.fmt(measured_s / roof.roofline_s)
+    return (
+        f"working set {ws / 1e6:.1f} MB fits the {llc >> 20} MiB L3: at the in-cache bandwidth "
+        f"the roofline is {roof.roofline_s:.3f} s (measured / it {ratio}x)"
+    )
+
+
+# Measurements (children)
+
+
 def device_info(device: str) -> dict:
-    """The device and software the preset runs on (an error result if it is missing)."""
+    """The device and software a GPU preset runs on (an error result if it is missing)."""
     import torch
 
     out = {
@@ -198,37 +227,23 @@ def device_info(device: str) -> dict:
         "status": c.OK,
         "torch": torch.__version__,
         "cuda": torch.version.cuda,
-        "cuda_available": torch.cuda.is_available(),
-        "precision": torch.get_float32_matmul_precision(),
     }
     dev = torch.device(device)
     if dev.type != "cuda":
         return {**out, "name": f"CPU ({c.cpu_model()})"}
     if not torch.cuda.is_available():
-        return {
-            **out,
-            "status": c.ERROR,
-            "error": f"--device {device} but torch.cuda.is_available() is False "
-            f"(torch {torch.__version__}, built for CUDA {torch.version.cuda})",
-        }
+        error = (
+            f"--device {device} but torch.cuda.is_available() is False (torch {torch.__version__})"
+        )
+        return {**out, "status": c.ERROR, "error": error}
     props = torch.cuda.get_device_properties(dev)
-    return {
-        **out,
-        "name": torch.cuda.get_device_name(dev),
-        "capability": f"{props.major}.{props.minor}",
-        "sms": props.multi_processor_count,
-        "memory_gib": props.total_memory / 2**30,
-        "cudnn": torch.backends.cudnn.version(),
-    }
+    name = f"{torch.cuda.get_device_name(dev)}, compute capability {props.major}.{props.minor}"
+    return {**out, "name": f"{name}, {props.total_memory / 2**30:.1f} GiB"}
 
 
 def best_rate(torch, dev, product, amount, block_s, blocks) -> float:
-    """``amount`` per second of ``product()``, in units of 1e9: the best of ``blocks`` blocks.
-
-    Each timed block runs ``product()`` for about ``block_s`` seconds. Best-of, because on a
-    shared machine the slow blocks measure the neighbours (and a GPU's first blocks may run
-    before its clocks are up).
-    """
+    """``amount`` per second of ``product()`` in units of 1e9, the best of ``blocks`` blocks of
+    about ``block_s`` s each (on a shared machine the slow blocks measure the neighbours)."""
     for _ in range(2):
         product()  # warm-up
     sync(torch, dev)
@@ -247,26 +262,18 @@ def best_rate(torch, dev, product, amount, block_s, blocks) -> float:
 
 
 COPY_MIB = {False: 256, True: 64}  # size of the copied tensor (its destination the same again)
-
-
 CACHE_COPY_MIB = 4  # a copy whose source and destination (8 MiB) stay in a CPU's L3
-
-
-COPIES_PER_BLOCK = 4  # copies timed together (see copy_bandwidth)
+COPIES_PER_BLOCK = 4
 
 
 def copy_bandwidth(torch, dev, mib: int, quick: bool) -> float:
-    """Best copy bandwidth, read + write, in GB/s: ``dst.copy_(src)`` of a ``mib`` MiB tensor.
+    """Best copy bandwidth, read + write, GB/s: ``dst.copy_(src)`` of a ``mib`` MiB tensor.
 
-    With ``COPY_MIB`` the tensor is far larger than any cache, so every byte is read from
-    and written to memory; with ``CACHE_COPY_MIB`` both tensors stay in the last-level
-    cache. Each copy counts ``2 * size`` bytes (a write-allocate's extra read is not
-    counted, as the roofline does not count it either). The fastest block of
-    ``COPIES_PER_BLOCK`` copies of those timed in about 0.3 s (1.6 s; at least 5 blocks):
-    short blocks, because on a shared machine a long one always meets a neighbour that
-    takes a core from one of the threads; several copies a block, because a single copy
-    now and then runs far faster than the memory sustains (seen: 65 GB/s once, against
-    34-36 GB/s best blocks and 25 GB/s a median copy on the development machine).
+    Each copy counts ``2 * size`` bytes (no write-allocate read, as the roofline counts none).
+    The fastest block of ``COPIES_PER_BLOCK`` copies of those timed in about 0.3 s (1.6 s;
+    at least 5 blocks): short blocks, as a long one always meets a neighbour on a shared
+    machine; several copies a block, as a single copy now and then runs far faster than the
+    memory sustains (65 GB/s once, against 34-36 GB/s best blocks on the development machine).
     """
     n = mib << 18  # float32 elements
     src = torch.rand(n, generator=torch.Generator().manual_seed(0)).to(dev)
@@ -296,27 +303,23 @@ def llc_bytes() -> int | None:
     return int(digits) * scale if digits.isdigit() else None
 
 
-def measure_gemm(device: str | None, quick: bool, total_width: int) -> dict:
-    """Best fp32 matmul rates: large square and the fused step's thin shape.
+def measure_gemm(device: str | None, quick: bool, total_width: int = c.CPU_GRID.total_width):
+    """Best fp32 matmul rates: large squares and the fused step's thin shape, and the copy
+    bandwidth (on the CPU also in cache).
 
-    On the CPU with 2 torch threads, through ``torch.mm`` (MKL on x86) and, where torch
-    has it, through oneDNN as ``parsearch.nets.gemm`` calls it (under ``"onednn"``): the lower
-    bound takes the best IEEE fp32 rate of either. On a CUDA device the fp32 rates are
-    taken with TF32 off (PyTorch's default, what both approaches train with), and again
-    with TF32 on, for reference; every timed block ends with ``torch.cuda.synchronize``.
-    ``total_width`` is the summed width of the grid whose thin shape is timed (the full
-    grid's, also under ``quick``, which only shortens the timing).
+    On the CPU with 2 torch threads, through ``torch.mm`` and, where torch has it, through
+    oneDNN as ``parsearch.nets.gemm`` calls it (under ``"onednn"``). On CUDA with TF32 off
+    (PyTorch's default, as every approach trains). ``total_width``: the thin shape's N,
+    the summed width of a full grid (also under ``quick``, which only shortens the timing).
     """
     import torch
+
+    from parsearch.nets import gemm
 
     dev = torch.device(device or "cpu")
     cuda = dev.type == "cuda"
     if not cuda:
         torch.set_num_threads(2)
-
-    def rate(product, amount, block_s, blocks):
-        return best_rate(torch, dev, product, amount, block_s, blocks)
-
     if cuda:
         block_s, blocks = (0.02, 3) if quick else (0.1, 5)
         sizes = (1024, 2048) if quick else (4096, 8192)
@@ -325,123 +328,54 @@ def measure_gemm(device: str | None, quick: bool, total_width: int) -> dict:
         sizes = (512, 1024) if quick else (1024, 2048)
     g = torch.Generator().manual_seed(0)
     mats = {str(n): (torch.randn(n, n, generator=g), torch.randn(n, n, generator=g)) for n in sizes}
-    x = torch.randn(BATCH_SIZE, N_IN, generator=g)
-    w = torch.randn(N_IN, total_width, generator=g)  # (784, N)
-    w_t = torch.randn(total_width, N_IN, generator=g)  # (N, 784), like nn.Linear.weight
     mats = {k: (a.to(dev), b.to(dev)) for k, (a, b) in mats.items()}
-    x, w, w_t = x.to(dev), w.to(dev), w_t.to(dev)
-    thin_flops = 2.0 * BATCH_SIZE * N_IN * total_width
+    x = torch.randn(BATCH_SIZE, N_IN, generator=g).to(dev)
+    w = torch.randn(N_IN, total_width, generator=g).to(dev)  # (784, N)
+    w_t = torch.randn(total_width, N_IN, generator=g).to(dev)  # (N, 784), like nn.Linear.weight
+    thin = 2.0 * BATCH_SIZE * N_IN * total_width
 
-    def rates() -> dict:
-        return {
-            "square_gflops": {
-                n: rate(lambda a=a, b=b: a @ b, 2.0 * int(n) ** 3, block_s, blocks)
-                for n, (a, b) in mats.items()
-            },
-            "thin_gflops": rate(lambda: x @ w, thin_flops, block_s, blocks),
-            "thin_t_gflops": rate(lambda: x @ w_t.T, thin_flops, block_s, blocks),
-        }
-
-    def onednn_rates() -> dict:
-        """The same products through oneDNN; the second thin one as the fused step has it."""
-        from parsearch.nets import gemm
+    def rates(square, thin_product, thin_t_product) -> dict:
+        def rate(product, amount):
+            return best_rate(torch, dev, product, amount, block_s, blocks)
 
         return {
             "square_gflops": {
-                n: rate(
-                    lambda a=a, bt=b.T: gemm.mm_t(a, bt, True), 2.0 * int(n) ** 3, block_s, blocks
-                )
+                n: rate(lambda a=a, b=b: square(a, b), 2.0 * int(n) ** 3)
                 for n, (a, b) in mats.items()
             },
-            "thin_gflops": rate(lambda: gemm.mm_t(x, w_t, True), thin_flops, block_s, blocks),
-            "thin_t_gflops": rate(lambda: gemm.mm_t(w_t, x, True), thin_flops, block_s, blocks),
+            "thin_gflops": rate(thin_product, thin),
+            "thin_t_gflops": rate(thin_t_product, thin),
         }
 
     out = {
         "approach": "gemm",
         "status": c.OK,
-        "device": str(dev),
         "threads": torch.get_num_threads(),
         "thin_shape": f"({BATCH_SIZE} x {N_IN}) @ ({N_IN} x {total_width})",
         "copy_gbs": copy_bandwidth(torch, dev, COPY_MIB[quick], quick),
         "copy_mib": COPY_MIB[quick],
+        "blas": "cuBLAS" if cuda else torch.__config__.show().split("BLAS_INFO=")[-1].split(",")[0],
     }
-    if not cuda:
-        from parsearch.nets import gemm
-
+    if not cuda:  # (on CUDA, TF32 is off by default: true fp32, as every approach trains)
         out["cache_copy_gbs"] = copy_bandwidth(torch, dev, CACHE_COPY_MIB, quick)
         out["llc_bytes"] = llc_bytes()
-
-        out["blas"] = torch.__config__.show().split("BLAS_INFO=")[-1].split(",")[0]
-        if gemm.onednn_works():
-            out["onednn"] = onednn_rates()
-        return {**out, **rates()}
-    out["blas"] = "cuBLAS"
-    # This child exits right after, so the setting is not restored. One API only: PyTorch 2.9+
-    # may refuse to read a precision that was set through the other.
-    matmul = torch.backends.cuda.matmul
-    if hasattr(matmul, "fp32_precision"):  # PyTorch >= 2.9
-
-        def precision(tf32_on):
-            matmul.fp32_precision = "tf32" if tf32_on else "ieee"
-
-    else:
-
-        def precision(tf32_on):
-            torch.set_float32_matmul_precision("high" if tf32_on else "highest")
-
-    precision(False)  # TF32 off: true fp32, as both approaches train
-    fp32 = rates()
-    precision(True)
-    return {**out, **fp32, "tf32": rates()}
-
-
-def working_set(widths: list[int]) -> float:
-    """Bytes a training step keeps touching: parameters, momentum buffer, activations, batch."""
-    H, K, b = sum(widths), len(widths), BATCH_SIZE
-    return float(ITEM * (2 * n_params(widths) + 2 * H * b + 2 * K * N_OUT * b + b * N_IN))
-
-
-def products_seconds(torch, gemm, H, p, onednn, block_s, blocks) -> float:
-    """The run's layer-1 products at width ``H`` (see ``measure_products``), in seconds."""
-    dev = torch.device("cpu")
-    g = torch.Generator().manual_seed(0)
-    w1 = torch.randn(H, N_IN, generator=g) * 0.05
-
-    def best_seconds(product):  # best_rate of an amount of 1e9 is the calls per second
-        return 1.0 / best_rate(torch, dev, product, 1e9, block_s, blocks)
-
-    full, short = divmod(p.n_train, BATCH_SIZE)
-    per_epoch = 0.0
-    for rows, count, backward in ((BATCH_SIZE, full, True), (short, 1, True), (p.n_val, 1, False)):
-        if not rows:
-            continue
-        xb = torch.randn(rows, N_IN, generator=g)
-        dz1 = torch.randn(H, rows, generator=g) * 0.01
-        per_epoch += count * best_seconds(lambda xb=xb: gemm.mm_t(w1, xb, onednn))
-        if backward:  # the validation pass has none
-            per_epoch += count * best_seconds(lambda xb=xb, dz1=dz1: gemm.mm_t(dz1, xb.T, onednn))
-    return p.epochs * per_epoch
-
-
-def measured(gemm: dict | None) -> bool:
-    """Whether the GEMM child measured its rates."""
-    return gemm is not None and gemm.get("status") == c.OK
+        if gemm.onednn_works():  # the second thin product as the fused step has it
+            out["onednn"] = rates(
+                lambda a, b: gemm.mm_t(a, b.T, True),
+                lambda: gemm.mm_t(x, w_t, True),
+                lambda: gemm.mm_t(w_t, x, True),
+            )
+    return {**out, **rates(lambda a, b: a @ b, lambda: x @ w, lambda: x @ w_t.T)}
 
 
 def print_rates(gemm: dict) -> None:
     """The GEMM rates of every library measured, and the copy bandwidth."""
-    where = f"{gemm['threads']} torch threads" if "tf32" not in gemm else "TF32 off"
+    where = "TF32 off" if gemm["blas"] == "cuBLAS" else f"{gemm['threads']} torch threads"
     print(f"fp32 GEMM, {where}, GFLOP/s (best of several):")
-    transposed = "with (N, 784) weights used transposed"
-    rows = [(f"torch.mm ({gemm['blas']})", gemm, transposed)]
+    rows = [(f"torch.mm ({gemm['blas']})", gemm, "with (N, 784) weights used transposed")]
     if "onednn" in gemm:
         rows.append(
             ("oneDNN", gemm["onednn"], "as (N x 784) @ (784 x 64), the fused step's layout")
-        )
-    if "tf32" in gemm:
-        rows.append(
-            (f"torch.mm ({gemm['blas']}), TF32 on, for reference", gemm["tf32"], transposed)
         )
     for name, r, how in rows:
         sq = ", ".join(f"{n}^2 {v:,.1f}" for n, v in r["square_gflops"].items())
@@ -460,45 +394,14 @@ def print_rates(gemm: dict) -> None:
     print(line)
 
 
-def grid_roofline(p, gemm: dict | None, passes: int = PARAM_PASSES) -> Roofline | None:
-    """``roofline`` of ``p`` at the best measured GEMM rate and bandwidth (None: not measured)."""
-    if not measured(gemm):
-        return None
-    return roofline(p, lower_bound(0.0, gemm)[0], gemm["copy_gbs"], passes)
-
-
-def cache_note(p, gemm: dict | None, measured_s: float) -> str | None:
-    """For a grid whose working set fits the CPU's L3: the roofline at the in-cache bandwidth.
-
-    Such a grid's parameters need not come from memory each step, so the roofline at the
-    memory bandwidth may not bound it; at the in-cache copy bandwidth it does. None for
-    a grid that does not fit (or where the cache was not measured).
-    """
-    if not measured(gemm) or not gemm.get("llc_bytes") or "cache_copy_gbs" not in gemm:
-        return None
-    llc, ws = gemm["llc_bytes"], working_set([w for _, w in p.configs])
-    if ws > llc:
-        return None
-    bandwidth = max(gemm["cache_copy_gbs"], gemm["copy_gbs"])  # a noisy run may invert them
-    roof = roofline(p, lower_bound(0.0, gemm)[0], bandwidth)
-    ratio = measured_s / roof.roofline_s
-    return (
-        f"working set {ws / 1e6:.1f} MB fits the {llc >> 20} MiB L3: at the in-cache bandwidth "
-        f"the roofline is {roof.roofline_s:.3f} s (measured / it {c.fmt(ratio)}x)"
-    )
-
-
-def measure_products(presets: dict, quick: bool) -> dict:
+def measure_products(grids: dict, quick: bool) -> dict:
     """The two layer-1 products of each grid alone, through the fused trainer's backend.
 
-    Per grid (``presets``: label -> Preset; H = the sum of its widths): the forward product
-    ``gemm.mm_t(W1, Xb)`` (H x 784 by 784 x b) and the weight-gradient product
-    ``gemm.mm_t(dZ1, Xb.T)`` (H x b by b x 784), for a full batch and for the epoch's last
-    short one, and the validation forward over the ``n_val`` images; each the best of
-    several timed blocks, with 2 torch threads and the trainer's heap setting; no bias, no
-    accumulation into the momentum buffer, no update. Their sum over the run is what these
-    products cost at the rates the backend reaches on their shapes: a bound that no fusion
-    of the other work can beat.
+    Per grid (label -> Grid; H its summed width): the forward ``gemm.mm_t(W1, Xb)`` (H x 784
+    by 784 x b) and the weight gradient ``gemm.mm_t(dZ1, Xb.T)`` (H x b by b x 784) of a
+    full batch and of the epoch's last short one, and the validation forward; each the best
+    of several blocks, 2 torch threads, the trainer's heap setting; nothing else. Their sum
+    over the run is a bound no fusion of the other work can beat.
     """
     import torch
 
@@ -509,26 +412,25 @@ def measure_products(presets: dict, quick: bool) -> dict:
     dev = torch.device("cpu")
     onednn = gemm.use_onednn(torch.float32, dev)
     block_s, blocks = (0.05, 3) if quick else (0.2, 5)
+    gen = torch.Generator().manual_seed(0)
+
+    def seconds(product):  # best_rate of an amount of 1e9 is the calls per second
+        return 1.0 / best_rate(torch, dev, product, 1e9, block_s, blocks)
+
     out = {"approach": "products", "status": c.OK, "backend": gemm.backend_name(torch.float32, dev)}
     with heap_for_large_temporaries():
-        for label, p in presets.items():
-            H = sum(w for _, w in p.configs)
-            seconds = products_seconds(torch, gemm, H, p, onednn, block_s, blocks)
-            out[label] = {"H": H, "products_s": seconds}
+        for label, g in grids.items():
+            H = g.total_width
+            w1 = torch.randn(H, N_IN, generator=gen) * 0.05
+            full, short = divmod(g.n_train, BATCH_SIZE)
+            epoch = 0.0
+            for rows, count, train in ((BATCH_SIZE, full, 1), (short, 1, 1), (g.n_val, 1, 0)):
+                if not rows:
+                    continue
+                xb = torch.randn(rows, N_IN, generator=gen)
+                dz1 = torch.randn(H, rows, generator=gen) * 0.01
+                epoch += count * seconds(lambda xb=xb, w1=w1: gemm.mm_t(w1, xb, onednn))
+                if train:  # the validation pass has no gradient
+                    epoch += count * seconds(lambda xb=xb, d=dz1: gemm.mm_t(d, xb.T, onednn))
+            out[label] = {"H": H, "products_s": g.epochs * epoch}
     return out
-
-
-def run_products(script: str, child_args: list[str]) -> dict:
-    """The products child (see ``measure_products``), with its progress line."""
-    print("  layer-1 products alone ...", end=" ", flush=True)
-    products = c.run_child(script, "products", child_args)
-    print("done" if products.get("status") == c.OK else products.get("error"))
-    return products
-
-
-def run_gemm(script: str, child_args: list[str]) -> dict:
-    """The GEMM child (rates and copy bandwidth), with its progress line."""
-    print("  GEMM rate and copy bandwidth ...", end=" ", flush=True)
-    gemm = c.run_child(script, "gemm", child_args)
-    print("done" if gemm.get("status") == c.OK else gemm.get("error"))
-    return gemm

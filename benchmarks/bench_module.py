@@ -12,19 +12,12 @@ Presets (MNIST's train file: the first 4,000 images train, the next 1,000 valida
   cnn     a small CNN on (n, 1, 28, 28) images (conv 1->8, ReLU, max-pool, conv 8->16,
           ReLU, max-pool, linear), lr (4) x momentum (4) = 16 configurations, 1 epoch
 
-Approaches (each in its own fresh Python process; see ``_common.py``):
-  fused    fit_grid(TorchClassifier(module)): the grid as one torch.func run
-  loop     the plain PyTorch loop, one configuration after another: torch.manual_seed,
-           the module, torch.optim.SGD, shuffled minibatches, validation accuracy
-  skorch   skorch.NeuralNetClassifier in GridSearchCV on the same validation split
-           (PredefinedSplit, refit=False), the same module giving logits with
-           CrossEntropyLoss (skorch takes probabilities for NLLLoss)
-  mlp      fit_grid(MLPClassifier(width=100, depth=1)): the hand-written engine
-           (lesson preset only)
-
-Targets (CPU, issue 22): lesson: fused >= 3x loop, >= 5x skorch, <= 1.5x mlp's time;
-cnn: fused at least as fast as loop. Printed: medians, and the ratios of the search times
-(and of the whole processes).
+Approaches, each in its own fresh process: fused ``fit_grid(TorchClassifier(module))``, the
+grid as one torch.func run; loop, the plain PyTorch loop, one configuration after another;
+skorch, ``NeuralNetClassifier`` in ``GridSearchCV(PredefinedSplit, refit=False)`` (the module
+giving logits, ``CrossEntropyLoss``); mlp, ``fit_grid(MLPClassifier(width=100, depth=1))``, the
+hand-written engine (lesson only). Targets (CPU, issue 22): lesson, fused >= 3x loop, >= 5x
+skorch, <= 1.5x mlp's time; cnn, fused at least as fast as loop.
 """
 
 from __future__ import annotations
@@ -35,25 +28,22 @@ import sys
 import _common as c
 
 N_TRAIN, N_VAL = 4000, 1000
+LABELS = {
+    "fused": "fit_grid(TorchClassifier), torch.func fused",
+    "loop": "plain PyTorch loop, one config at a time",
+    "skorch": "skorch NeuralNetClassifier + GridSearchCV",
+    "mlp": "fit_grid(MLPClassifier), hand-written engine",
+}
 PRESETS = {
     "lesson": {
         "grid": {"lr": [0.003, 0.01, 0.03, 0.1, 0.3], "momentum": [0.0, 0.5, 0.9, 0.95]},
         "epochs": 3,
-        "approaches": {
-            "fused": "fit_grid(TorchClassifier), torch.func fused",
-            "loop": "plain PyTorch loop, one config at a time",
-            "skorch": "skorch NeuralNetClassifier + GridSearchCV",
-            "mlp": "fit_grid(MLPClassifier), hand-written engine",
-        },
+        "approaches": LABELS,
     },
     "cnn": {
         "grid": {"lr": [0.003, 0.01, 0.03, 0.1], "momentum": [0.0, 0.5, 0.9, 0.95]},
         "epochs": 1,
-        "approaches": {
-            "fused": "fit_grid(TorchClassifier), torch.func fused",
-            "loop": "plain PyTorch loop, one config at a time",
-            "skorch": "skorch NeuralNetClassifier + GridSearchCV",
-        },
+        "approaches": {k: v for k, v in LABELS.items() if k != "mlp"},
     },
 }
 BATCH = 64
@@ -85,11 +75,6 @@ def logits_lesson():
 
 def logits_cnn():
     return cnn_net(log_softmax=False)
-
-
-# --------------------------------------------------------------------------------------------
-# Children
-# --------------------------------------------------------------------------------------------
 
 
 def child(preset, approach, n_train, n_val, threads=None):
@@ -168,34 +153,24 @@ def child(preset, approach, n_train, n_val, threads=None):
     c.run_approach(approach, searches[approach], imports)
 
 
-# --------------------------------------------------------------------------------------------
-# Parent
-# --------------------------------------------------------------------------------------------
-
-
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = c.parser(__doc__)
     p.add_argument("--preset", choices=[*PRESETS, "both"], default="both")
-    p.add_argument("--rounds", type=int, default=3, help="rounds per approach (median reported)")
-    p.add_argument("--quick", action="store_true", help="800 images, 1 round: a smoke run")
-    p.add_argument("--approaches", help="comma-separated subset of the approaches")
     p.add_argument(
         "--threads",
         type=int,
         help="torch threads in every child (default: torch's own); 1 keeps a shared machine's "
         "other processes from stalling the multi-threaded products",
     )
-    p.add_argument("--approach", help=argparse.SUPPRESS)  # child mode
     p.add_argument("--child-preset", help=argparse.SUPPRESS)
-    p.add_argument("--n-train", type=int, default=N_TRAIN, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    n_train = 800 if args.quick else args.n_train
+    n_train = 800 if args.quick else N_TRAIN
     n_val = 200 if args.quick else N_VAL
     if args.approach:
         child(args.child_preset, args.approach, n_train, n_val, args.threads)
         return 0
     rounds = 1 if args.quick else args.rounds
-    c.print_machine(["torch", "scikit-learn", "skorch", "numpy"])
+    c.header("nn.Module grid benchmark", ["torch", "scikit-learn", "skorch", "numpy"], args.quick)
     print(c.data_line(n_train, n_val))
     print(f"threads : {args.threads or 'torch default'} torch thread(s) per child")
     status = 0
@@ -208,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         n_configs = len(settings["grid"]["lr"]) * len(settings["grid"]["momentum"])
         print(f"\n== preset {preset}: {n_configs} configurations, {settings['epochs']} epoch(s)")
-        child_args = ["--child-preset", preset, "--n-train", str(n_train)]
+        child_args = ["--child-preset", preset]
         if args.threads:
             child_args += ["--threads", str(args.threads)]
         if args.quick:

@@ -1,18 +1,15 @@
-"""Benchmark, the process preset of ``bench_fused.py``: whole processes on full MNIST.
+"""Benchmark: a user's whole fit_grid script against a plain PyTorch loop script (issue 14).
 
-    python benchmarks/bench_fused.py --preset process             # whole processes, full MNIST
-    python benchmarks/bench_fused.py --preset process --quick     # smoke run of it
-    python benchmarks/bench_process.py --quick                     # the same, run from here
+    python benchmarks/bench_process.py              # full MNIST, 3 rounds, medians
+    python benchmarks/bench_process.py --quick      # smoke run (2,000 / 1,000 images, 1 epoch)
 
-Full MNIST (50,000 / 10,000), the cpu preset's 20 configurations, 2 epochs. (e) a user's
-script (``USER_SCRIPT``): imports parsearch, ``load_mnist()`` from ``$PARSEARCH_MNIST``
-(set to the folder ``_common`` reads), ``fit_grid(MLPClassifier(...), grid, ...,
+Full MNIST (50,000 / 10,000), ``bench_fused``'s 20 configurations, 2 epochs. (e) a user's
+script (``USER_SCRIPT``): ``load_mnist()``, then ``fit_grid(MLPClassifier(...), grid, ...,
 out=<fresh folder>)`` with its defaults (progress bar, heatmap); (a) a plain PyTorch script
-(``LOOP_SCRIPT``): ``_common.mnist_split``'s reader and ``_reference.train_one`` copied in,
-one configuration after another. Both written to a temporary folder and run there as
-``python script.py``, timed whole by the parent, interleaved over 3 rounds; prints the ratio
-(target loop / fit_grid script >= 4 on the process), where each process spent its time, and
-the best accuracy of each (the same within 0.005: the batch orders differ).
+(``LOOP_SCRIPT``), ``_common``'s MNIST reader and ``train_one`` copied in. Each a fresh
+``python script.py`` timed whole by the parent, interleaved; target loop / fit_grid script
+>= 4 on the whole process. Then where each process spent its time, and the script's
+training against its roofline and its layer-1 products alone (``_roofline``).
 """
 
 from __future__ import annotations
@@ -24,24 +21,18 @@ import tempfile
 from pathlib import Path
 
 import _common as c
-from _fused_grid import (
-    ACCURACY_SAME,
-    FUSED_SCRIPT,
-    PRESETS,
-    ROOFLINE_TARGET,
-    get_preset,
-    thin_width,
-)
-from _reference import BATCH_SIZE, MOMENTUM, N_IN, N_OUT, train_one
-from _roofline import (
-    grid_roofline,
-    measure_gemm,
-    measure_products,
-    measured,
-    print_rates,
-    run_gemm,
-    run_products,
-)
+from _common import BATCH_SIZE, MOMENTUM, N_IN, N_OUT, Grid, train_one
+from _roofline import grid_roofline, measure_gemm, measure_products, measured, print_rates
+
+GRID = Grid(50_000, 10_000, c.CPU_GRID.lrs, c.CPU_GRID.widths, 2)
+QUICK_GRID = Grid(2_000, 1_000, [0.01, 0.1], [32, 64], 1)
+APPROACHES = {
+    "script": "(e) a user's fit_grid script, with out=",
+    "loop": "(a) a plain PyTorch loop script",
+}
+TARGET = 4.0  # loop script / fit_grid script, whole process (>=)
+ROOFLINE_TARGET = 1.5  # the script's training / its roofline (<=)
+ACCURACY_SAME = 0.005  # best accuracies this close count as the same (other batch orders)
 
 USER_SCRIPT = string.Template(
     '''"""A user's script: a grid of MLPs on MNIST searched by parsearch.fit_grid."""
@@ -131,15 +122,10 @@ print("BENCH_RESULT " + json.dumps(out))
 )
 
 
-def process_scripts(p) -> dict[str, str]:
-    """The two scripts' text: ``script`` (fit_grid) and ``loop`` (plain PyTorch).
-
-    Both train ``p``'s grid on the first ``n_train`` / ``n_val`` rows of MNIST's standard
-    50,000 / 10,000 split (all of it in the full preset). The fit_grid script loads MNIST
-    as a user would, with ``parsearch.load_mnist`` (``$PARSEARCH_MNIST``); the loop script
-    carries its own copy of ``_common.mnist_split``'s reader (the same arrays) and of
-    ``train_one`` (the plain approach's loop), so it imports nothing but numpy and torch.
-    """
+def process_scripts(p: Grid) -> dict[str, str]:
+    """The two scripts' text, ``script`` (fit_grid) and ``loop``: ``p``'s grid on the first
+    ``n_train`` / ``n_val`` rows of MNIST's 50,000 / 10,000 split; the loop script imports
+    nothing but numpy and torch."""
     values = {
         "n_train": p.n_train,
         "n_val": p.n_val,
@@ -154,8 +140,8 @@ def process_scripts(p) -> dict[str, str]:
         mnist_dir=repr(str(c.MNIST_DIR)),
         n_in=N_IN,
         n_out=N_OUT,
-        full_train=PRESETS["process"].n_train,
-        full_val=PRESETS["process"].n_val,
+        full_train=GRID.n_train,
+        full_val=GRID.n_val,
         read_idx_prefix=inspect.getsource(c._read_idx_prefix).strip(),
         mnist_split=inspect.getsource(c.mnist_split).strip(),
         train_one=inspect.getsource(train_one).strip(),
@@ -163,14 +149,17 @@ def process_scripts(p) -> dict[str, str]:
     return {"script": USER_SCRIPT.substitute(values), "loop": loop}
 
 
-def print_process_header(p, script: str) -> bool:
-    """The whole-process preset's setting and the fit_grid script. False if MNIST is missing."""
-    print(p.title + (" (QUICK smoke run)" if p.quick else ""))
-    c.print_machine(p.packages)
-    if not (c.MNIST_DIR / "train-images-idx3-ubyte.gz").is_file():
-        print(f"\nERROR: MNIST not found in {c.MNIST_DIR}: set PARSEARCH_MNIST")
+def print_header(p: Grid, quick: bool, script: str) -> bool:
+    """The setting and the fit_grid script. False if MNIST is missing."""
+    packages = ["torch", "numpy", "scikit-learn", "pandas", "matplotlib"]
+    c.header(
+        "Whole-process benchmark: a user's fit_grid script against a plain PyTorch loop",
+        packages,
+        quick,
+    )
+    if c.mnist_missing():
         return False
-    full = PRESETS["process"].n_train
+    full = GRID.n_train
     print(
         f"data    : MNIST train file ({c.MNIST_DIR}), images 0..{p.n_train - 1} train, "
         f"{full}..{full + p.n_val - 1} validation; (x - mean) / std of the {full:,} train images"
@@ -185,7 +174,7 @@ def print_process_header(p, script: str) -> bool:
         "          (e) loads MNIST with parsearch.load_mnist ($PARSEARCH_MNIST); fit_grid "
         "shuffles every epoch and writes its folder (a fresh one each round) and heatmap;\n"
         "          (a) reads MNIST with _common.mnist_split's code, shuffles once (seed 0), "
-        "trains bench_fused.train_one per config;\n"
+        "trains _common.train_one per config;\n"
         "          both keep torch's default threads\n"
     )
     print("the fit_grid script (e), its folder given as argv[1]:")
@@ -210,16 +199,15 @@ def print_phases(runs: dict) -> None:
         )
 
 
-def print_process_verdict(p, runs: dict) -> None:
+def print_verdict(runs: dict) -> None:
     """The loop script / fit_grid script ratio against the target, and the best accuracies."""
     script, loop = runs.get("script"), runs.get("loop")
     print()
     if not (script and loop):
         print("loop / fit_grid script: n/a (both scripts are needed)")
         return
-    target = p.targets["loop"]
-    print(c.ratio_line("loop / fit_grid script", loop, script, ">=", target))
-    print(f"  (the target, at least {target:g}x, is on the whole process)")
+    print(c.ratio_line("loop / fit_grid script", loop, script, ">=", TARGET))
+    print(f"  (the target, at least {TARGET:g}x, is on the whole process)")
     if not (script.ok and loop.ok):
         return
     a, b = script.median("best_score"), loop.median("best_score")
@@ -236,51 +224,7 @@ def print_process_verdict(p, runs: dict) -> None:
     )
 
 
-def process_main(parser, args) -> int:
-    """The whole-process preset: both scripts, each a fresh process, over the rounds."""
-    p = get_preset("process", args.quick)
-    rounds = 1 if args.quick else (args.rounds if args.rounds is not None else p.rounds)
-    wanted = c.chosen_approaches(parser, args.approaches, p.approaches)
-    scripts = process_scripts(p)
-    if not print_process_header(p, scripts["script"]):
-        return 1
-    env = c.child_env({"PARSEARCH_MNIST": str(c.MNIST_DIR)})
-    with tempfile.TemporaryDirectory(prefix="bench_fused_process_") as tmp:
-        folder = Path(tmp)
-        for name, text in scripts.items():
-            (folder / f"{name}.py").write_text(text)
-
-        def runner(name: str, r: int) -> dict:
-            cmd = [sys.executable, str(folder / f"{name}.py"), str(folder / f"out-{r + 1}")]
-            return c.run_command(cmd, name, env=env, cwd=folder)
-
-        labels = {name: p.approaches[name] for name in wanted}
-        runs = c.run_rounds(FUSED_SCRIPT, labels, [], rounds, runner=runner)
-    child_args = ["--preset", "process", *(["--quick"] if args.quick else [])]
-    gemm = products = None
-    if not args.no_gemm and "script" in runs:
-        gemm = run_gemm(FUSED_SCRIPT, child_args)
-        products = run_products(FUSED_SCRIPT, child_args)
-    c.print_table(runs, rounds)
-    print_phases(runs)
-    print_process_verdict(p, runs)
-    print_process_roofline(p, runs.get("script"), gemm, products)
-    return c.finish(runs)
-
-
-def process_child(approach: str, quick: bool) -> int:
-    """Children of the whole-process preset: ``gemm`` and ``products`` over its grid."""
-    p = get_preset("process", quick)
-    if approach == "gemm":
-        c.emit(measure_gemm(None, quick, thin_width("process")))
-    elif approach == "products":
-        c.emit(measure_products({"process": p}, quick))
-    else:
-        raise SystemExit(f"unknown approach {approach!r} for the process preset")
-    return 0
-
-
-def print_process_roofline(p, script, gemm, products) -> None:
+def print_roofline(p: Grid, script, gemm, products) -> None:
     """The fit_grid script's training against the grid's roofline and its products alone."""
     if script is None or not script.ok or not measured(gemm):
         return
@@ -294,9 +238,8 @@ def print_process_roofline(p, script, gemm, products) -> None:
         f"{train / roof.roofline_s:.2f}x; target <= {ROOFLINE_TARGET:g} "
         f"({'PASS' if train / roof.roofline_s <= ROOFLINE_TARGET else 'FAIL'})"
     )
-    entry = (products or {}).get("process") if (products or {}).get("status") == c.OK else None
-    if entry:
-        seconds = entry["products_s"]
+    if (products or {}).get("status") == c.OK:
+        seconds = products["process"]["products_s"]
         print(
             f"  the layer-1 products alone ({products['backend']}): {seconds:.3f} s, "
             f"{seconds / roof.roofline_s:.2f}x the roofline; the training is "
@@ -304,7 +247,48 @@ def print_process_roofline(p, script, gemm, products) -> None:
         )
 
 
-if __name__ == "__main__":
-    import bench_fused
+def child(args) -> None:
+    """The children ``gemm`` and ``products`` (the scripts run as they are)."""
+    if args.approach == "gemm":
+        c.emit(measure_gemm(None, args.quick))
+    else:
+        c.emit(measure_products({"process": QUICK_GRID if args.quick else GRID}, args.quick))
 
-    sys.exit(bench_fused.main(["--preset", "process", *sys.argv[1:]]))
+
+def main(argv: list[str] | None = None) -> int:
+    ap = c.parser(__doc__)
+    args = c.parse(ap, argv, child)
+    if args is None:
+        return 0
+    p = QUICK_GRID if args.quick else GRID
+    rounds = 1 if args.quick else args.rounds
+    wanted = c.chosen_approaches(ap, args.approaches, APPROACHES)
+    scripts = process_scripts(p)
+    if not print_header(p, args.quick, scripts["script"]):
+        return 1
+    env = c.child_env({"PARSEARCH_MNIST": str(c.MNIST_DIR)})
+    with tempfile.TemporaryDirectory(prefix="bench_process_") as tmp:
+        folder = Path(tmp)
+        for name, text in scripts.items():
+            (folder / f"{name}.py").write_text(text)
+
+        def runner(name: str, r: int) -> dict:
+            cmd = [sys.executable, str(folder / f"{name}.py"), str(folder / f"out-{r + 1}")]
+            return c.run_child(None, name, [], cmd=cmd, env=env, cwd=folder)
+
+        labels = {name: APPROACHES[name] for name in wanted}
+        runs = c.run_rounds(__file__, labels, [], rounds, runner=runner)
+    child_args = ["--quick"] if args.quick else []
+    gemm = products = None
+    if "script" in runs:
+        gemm = c.run_measurement(__file__, "gemm", child_args, "GEMM rate and copy bandwidth")
+        products = c.run_measurement(__file__, "products", child_args, "layer-1 products alone")
+    c.print_table(runs, rounds)
+    print_phases(runs)
+    print_verdict(runs)
+    print_roofline(p, runs.get("script"), gemm, products)
+    return c.finish(runs)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
