@@ -855,7 +855,7 @@ def test_plot_a_halving_search_draws_its_pruned_cells(tmp_path, capsys, figures)
     (fig,) = figures
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert sum("pruned@" in t for t in texts) == 4 and "diverged" in texts
-    assert [t.get_text() for t in fig.legends[0].get_texts()] == [PRUNED_NOTE]
+    assert [" ".join(t.get_text().split()) for t in fig.legends[0].get_texts()] == [PRUNED_NOTE]
     assert "best accuracy = 0.95 at lr=1e-2, width=512" in fig.get_suptitle()
 
 
