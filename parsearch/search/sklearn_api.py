@@ -65,6 +65,19 @@ def _estimator_has(attr):
     return check
 
 
+def _delegated(name):
+    """The method ``name`` of the best estimator, there when the estimator has it (as
+    scikit-learn's ``BaseSearchCV`` delegates ``predict``, ``transform``, ...)."""
+
+    def method(self, X):
+        check_is_fitted(self)
+        return getattr(self.best_estimator_, name)(X)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"``{name}`` of the best estimator."
+    return available_if(_estimator_has(name))(method)
+
+
 def _pass_on(caught):
     """Warn again of what fit_grid warned, but a configuration failed by a NaN score: as
     GridSearchCV, the search says once that some scores are not finite instead."""
@@ -338,47 +351,13 @@ class _BaseSearch(MetaEstimatorMixin, BaseEstimator):
         score = scorer(self.best_estimator_, X, y, **params)
         return score[self.refit] if isinstance(score, dict) else score
 
-    @available_if(_estimator_has("score_samples"))
-    def score_samples(self, X):
-        """``score_samples`` of the best estimator."""
-        check_is_fitted(self)
-        return self.best_estimator_.score_samples(X)
-
-    @available_if(_estimator_has("predict"))
-    def predict(self, X):
-        """``predict`` of the best estimator."""
-        check_is_fitted(self)
-        return self.best_estimator_.predict(X)
-
-    @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X):
-        """``predict_proba`` of the best estimator."""
-        check_is_fitted(self)
-        return self.best_estimator_.predict_proba(X)
-
-    @available_if(_estimator_has("predict_log_proba"))
-    def predict_log_proba(self, X):
-        """``predict_log_proba`` of the best estimator."""
-        check_is_fitted(self)
-        return self.best_estimator_.predict_log_proba(X)
-
-    @available_if(_estimator_has("decision_function"))
-    def decision_function(self, X):
-        """``decision_function`` of the best estimator."""
-        check_is_fitted(self)
-        return self.best_estimator_.decision_function(X)
-
-    @available_if(_estimator_has("transform"))
-    def transform(self, X):
-        """``transform`` of the best estimator."""
-        check_is_fitted(self)
-        return self.best_estimator_.transform(X)
-
-    @available_if(_estimator_has("inverse_transform"))
-    def inverse_transform(self, X):
-        """``inverse_transform`` of the best estimator."""
-        check_is_fitted(self)
-        return self.best_estimator_.inverse_transform(X)
+    score_samples = _delegated("score_samples")
+    predict = _delegated("predict")
+    predict_proba = _delegated("predict_proba")
+    predict_log_proba = _delegated("predict_log_proba")
+    decision_function = _delegated("decision_function")
+    transform = _delegated("transform")
+    inverse_transform = _delegated("inverse_transform")
 
     @property
     def n_features_in_(self):
