@@ -213,12 +213,18 @@ def run_measurement(script, name: str, args: list[str], what: str) -> dict:
     return res
 
 
-def parser(doc: str, rounds: int | None = 3) -> argparse.ArgumentParser:
+def parser(doc: str, rounds: int | None = 3, rounds_help: str | None = None, quick_help: str = ""):
     """A benchmark's command line: ``--rounds``, ``--quick``, ``--approaches`` and the
-    children's ``--approach``."""
+    children's ``--approach``; ``rounds_help`` says the default where it is not ``rounds``,
+    ``quick_help`` what ``--quick`` runs."""
     ap = argparse.ArgumentParser(description=doc.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=rounds, help=f"rounds, medians ({rounds})")
-    ap.add_argument("--quick", action="store_true", help="a seconds-long smoke run, 1 round")
+    default = rounds_help or f"default {rounds}"
+    ap.add_argument("--rounds", type=int, default=rounds, help=f"rounds, medians ({default})")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"a smoke run, 1 round{quick_help and ': '}{quick_help}",
+    )
     ap.add_argument("--approaches", help="comma-separated subset of the approaches")
     ap.add_argument("--approach", help=argparse.SUPPRESS)  # child mode
     return ap

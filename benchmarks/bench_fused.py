@@ -321,7 +321,9 @@ def print_accuracies(p: Preset, runs: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = c.parser(__doc__, rounds=None)  # 3; --gpu 1
+    ap = c.parser(
+        __doc__, rounds=None, rounds_help="default 3; --gpu: 1", quick_help="tiny data and grid"
+    )
     ap.add_argument("--gpu", action="store_true", help="the GPU preset: 64 configs, full MNIST")
     ap.add_argument("--device", help="--gpu only: torch device of both approaches (default cuda)")
     ap.add_argument(

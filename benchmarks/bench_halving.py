@@ -458,7 +458,7 @@ def print_bounds(runs: dict[str, c.Runs], gemms: list[dict], n_train: int, n_val
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = c.parser(__doc__, rounds=1)
+    ap = c.parser(__doc__, rounds=1, quick_help="27 points, up to 9 epochs")
     ap.add_argument("--setup", help=argparse.SUPPRESS)  # the parent's data and configs
     args = ap.parse_args(argv)
     n_points, epochs = SIZES[args.quick]

@@ -157,7 +157,7 @@ def child(preset, approach, n_train, n_val, threads=None):
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = c.parser(__doc__)
+    p = c.parser(__doc__, quick_help="800 images")
     p.add_argument("--preset", choices=[*PRESETS, "both"], default="both")
     p.add_argument(
         "--threads",

@@ -120,7 +120,7 @@ def child(approach: str, quick: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = c.parser(__doc__)
+    ap = c.parser(__doc__, quick_help="tiny data")
     args = c.parse(ap, argv, lambda a: child(a.approach, a.quick))
     if args is None:
         return 0
