@@ -653,3 +653,18 @@ def test_a_rewrite_of_scores_that_fails_leaves_no_temporary(tmp_path, monkeypatc
         store.open(reused)
     assert listing(tmp_path) == [META, SCORES]
     assert (tmp_path / SCORES).read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("body", "cell", "column"),
+    [
+        ("0.1,True,ok,\n0.2,False,ok,\n", "True", "score"),
+        ("0.1,True,ok,\n0.2,,failed,\n", "True", "score"),  # beside a blank: read as objects
+        ("0.1,0.5,ok,True\n0.2,,failed,\n", "True", "epochs_trained"),
+        ("0.1,0.5,ok,three\n", "'three'", "epochs_trained"),
+    ],
+)
+def test_booleans_and_text_in_a_number_column_are_named(tmp_path, body, cell, column):
+    (tmp_path / SCORES).write_text("lr,score,status,epochs_trained\n" + body, encoding="utf-8")
+    with pytest.raises(ValueError, match=f"has {cell} in the {column} column, which holds numbers"):
+        read_scores(tmp_path)

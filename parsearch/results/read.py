@@ -21,6 +21,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from parsearch import rows
@@ -138,9 +139,9 @@ def _numbers(column, name, path):
         numbers, wrong = column, column.notna()
     elif pd.api.types.is_numeric_dtype(column):
         return column
-    else:
+    else:  # text, or booleans beside blank cells (read as objects: True, NaN)
         numbers = pd.to_numeric(column, errors="coerce")
-        wrong = numbers.isna() & column.notna()
+        wrong = (numbers.isna() & column.notna()) | column.map(_is_bool).astype(bool)
     if wrong.any():
         row = int(wrong.to_numpy().argmax())
         value = column.astype(object).iloc[row]  # True, not np.True_
@@ -149,6 +150,10 @@ def _numbers(column, name, path):
             "column, which holds numbers (or nothing)."
         )
     return numbers.astype(float)
+
+
+def _is_bool(value):
+    return isinstance(value, (bool, np.bool_))
 
 
 def _score_lists(column, name, path):
