@@ -43,6 +43,8 @@ def test_a_folder_written_by_fit_grid_reads_back_as_its_result(split, tmp_path):
     assert back.plot().axes  # the heatmap again
     ranks = [r.cv_results_["rank_test_score"].tolist() for r in (back, res)]
     assert ranks[0] == ranks[1]
+    by_file = load_results(tmp_path / "sgd" / "scores.csv")  # the folder's file works too
+    assert by_file.out == tmp_path / "sgd" and by_file.best_params == res.best_params
 
 
 def test_a_network_folder_reads_back_with_its_epoch_scores(split, tmp_path):

@@ -52,7 +52,7 @@ def load_results(out):
     Parameters
     ----------
     out : str or os.PathLike
-        A results folder (the ``out`` given to ``fit_grid``).
+        A results folder (the ``out`` given to ``fit_grid``), or its ``scores.csv``.
 
     Returns
     -------
@@ -69,6 +69,8 @@ def load_results(out):
     from parsearch.search.result import GridResult
 
     out = Path(out)
+    if out.name == SCORES and out.is_file():  # the folder's scores.csv itself
+        out = out.parent
     try:
         run = read_run(out)
     except UnreadableFolder as exc:
