@@ -202,6 +202,11 @@ def _check_xy(X, y, x_name, y_name, allow_nan=False, numeric=True, images=False)
             raise ValueError(f"{x_name} must be numeric, got dtype {data.dtype}.")
         if not allow_nan and data.dtype.kind == "f":
             _refuse_nonfinite(x_name, count_nonfinite(data))
+    if y is None:
+        raise ValueError(
+            f"{y_name} is None: parsearch searches supervised models, each scored against "
+            f"its labels or targets; pass {y_name}."
+        )
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y.ravel()

@@ -144,6 +144,12 @@ def test_two_column_y_is_refused(xy):
         check_data(X, np.stack([y, y], axis=1))
 
 
+def test_no_y_is_named_before_any_work(xy):
+    X, _, _, _ = xy
+    with pytest.raises(ValueError, match="y_train is None: parsearch searches supervised"):
+        check_data(X, None)
+
+
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_non_finite_x_train(xy, bad):
     X, y, _, _ = xy

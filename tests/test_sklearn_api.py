@@ -276,3 +276,12 @@ def test_data_reaches_the_estimator_as_given(data):
     assert seen and set(seen) == {list}
     series = CheckingClassifier(check_y=lambda v: isinstance(v, pd.Series))
     GridSearchCV(series, {"foo_param": [1]}, cv=3).fit(X, pd.Series(y))
+
+
+def test_an_unsupervised_fit_without_y_points_to_scikit_learns_search():
+    from sklearn.cluster import KMeans
+
+    X, _ = make_classification(60, 4, random_state=0)
+    search = GridSearchCV(KMeans(n_init=2), {"n_clusters": [2, 3]}, cv=3)
+    with pytest.raises(ValueError, match=r"GridSearchCV.fit needs y.*sklearn.model_selection"):
+        search.fit(X)

@@ -279,7 +279,13 @@ class _BaseSearch(MetaEstimatorMixin, BaseEstimator):
     def _fit_grid(self, X, y, X_val, y_val, groups, fit_params):
         from parsearch.search.fit import fit_grid
 
-        metric = self._metric()
+        metric = self._metric()  # a missing scoring is named first, as scikit-learn does
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__}.fit needs y: parsearch searches supervised models, "
+                "scored against y. For an unsupervised estimator (y=None), use "
+                f"sklearn.model_selection.{type(self).__name__}."
+            )
         if "sample_weight" in fit_params and isinstance(metric, str):
             metric = get_scorer(metric)  # scikit-learn's scorer weighs the test rows
 
