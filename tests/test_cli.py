@@ -917,3 +917,14 @@ def test_show_a_sampled_search(sampled, capsys):
     assert lines[top + 1].split() == ["C", "tol", "fit_intercept", "accuracy", "fit_seconds"]
     assert float(lines[top + 2].split()[3]) == pytest.approx(res.best_score, abs=1e-6)
     assert "pruned" not in out and "halving" not in out
+
+
+def test_show_of_a_huge_halving_factor_or_epochs_is_short(tmp_path, capsys):
+    # int(value) of an integral float: a meta.json factor of 1e300 (or epochs_trained of
+    # 1e300) printed 301 digits, in show and in the report's facts.
+    folder = halving_folder(tmp_path / "halving")
+    edit_meta(folder, lambda m: m["halving"].update(factor=1e300))
+    edit_scores(folder, set_cell(4, "epochs_trained", "1e300"))  # the ok row
+    status, out, err = run(capsys, "show", folder)
+    assert (status, err) == (0, "")
+    assert max(len(line) for line in out.splitlines()) < 200, out

@@ -252,3 +252,15 @@ def test_pruned_cells_without_epochs_and_in_facets_and_large_grids():
     ax = images(plot_scores(big))[0].axes
     assert len(cell_patches(ax, PRUNED_HATCH)) == (big[Col.STATUS] == Status.PRUNED).sum()
     assert len(ax.texts) == 0  # too many cells to write in
+
+
+def test_a_huge_epochs_trained_is_no_300_digit_cell_text():
+    # pruned_text writes int(epochs): 1e300 in a hostile scores.csv becomes a 301-digit
+    # cell text, and constrained layout collapses the axes ("axes sizes collapsed").
+    table = halving_grid_table()
+    table[Col.EPOCHS_TRAINED] = table[Col.EPOCHS_TRAINED].astype(float)
+    table.loc[0, Col.EPOCHS_TRAINED] = 1e300
+    fig = plot_scores(table)
+    render(fig)
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert max(len(t) for t in texts) < 40, max(texts, key=len)

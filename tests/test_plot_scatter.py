@@ -370,3 +370,89 @@ def test_a_sampled_search_writes_a_scatter(tmp_path):
     assert alpha.get_xscale() == "log"
     ok = res.table[Col.STATUS] == Status.OK
     np.testing.assert_allclose(marks(alpha)[Status.OK].get_offsets()[:, 0], res.table["alpha"][ok])
+
+
+def space_configs(space, n, seed=0):
+    """``n`` configurations drawn from ``space``, as plain dicts."""
+    return [{k: v[0] for k, v in grid.items()} for grid in sample_space(space, n, seed=seed)]
+
+
+def halving_sampled_table():
+    """A sampled space after halving: 3 survivors close together (0.95 to 0.97), 45
+    pruned at rung 1 with poor scores, one of them far off (0.05)."""
+    params = space_configs(
+        {"lr": stats.loguniform(1e-4, 1), "wd": stats.loguniform(1e-6, 1e-2)}, 48
+    )
+    rng = np.random.default_rng(0)
+    scores = list(rng.uniform(0.5, 0.7, len(params)))
+    scores[0] = 0.05
+    table = keyed_table(params, scores)
+    table[Col.STATUS] = Status.PRUNED
+    table[Col.EPOCHS_TRAINED] = 1
+    for i, score in zip((10, 20, 30), (0.95, 0.96, 0.97), strict=True):
+        table.loc[i, [Col.SCORE, Col.STATUS, Col.EPOCHS_TRAINED]] = [score, Status.OK, 9]
+    return table
+
+
+def test_survivors_colours_are_not_washed_out_by_pruned_rung_scores():
+    # After halving nearly every row is pruned at an early rung with a poor score; the
+    # colour scale spans those, so the few fully trained rows (the only comparable
+    # scores, the ones the user chooses between) all get the same bright colour. Seen in
+    # the repository's own results/mnist_mlp_halving/heatmap.png: 9 ok points, one yellow.
+    table = halving_sampled_table()
+    fig = plot_scores(table, metric="accuracy")
+    ok = marks(fig.axes[0])[Status.OK]
+    colours = ok.get_facecolors()[:, :3]
+    spread = float(np.linalg.norm(colours.max(axis=0) - colours.min(axis=0)))
+    # alone, the same three scores span the whole colour map (spread ~1.1 in RGB)
+    assert spread > 0.3, f"the 3 ok points are coloured alike: {colours.round(2).tolist()}"
+
+
+def test_the_ok_legend_swatch_has_the_same_colour_in_either_direction():
+    # legend_handles draws the "ok" swatch as cmap(0.65); the map is reversed for a
+    # lower-is-better metric, so the swatch turns dark blue, the colour of bad scores,
+    # while the points it stands for are bright (bright is best in either direction).
+    table = halving_sampled_table()
+
+    from matplotlib.colors import to_rgba
+
+    def swatch(greater):
+        fig = plot_scores(table, metric="m", greater_is_better=greater)
+        (legend,) = fig.legends
+        handle = next(
+            h
+            for h, t in zip(legend.legend_handles, legend.get_texts(), strict=True)
+            if t.get_text().endswith("ok (colour: score)")
+        )
+        return np.array(to_rgba(handle.get_color()))
+
+    np.testing.assert_allclose(swatch(False), swatch(True), atol=0.05)
+
+
+def test_lower_is_better_star_sits_at_the_minimum_among_survivors():
+    table = halving_sampled_table()
+    fig = plot_scores(table, metric="log_loss", greater_is_better=False)
+    (best,) = marks(fig.axes[0])["best"].get_offsets()
+    survivors = table[table[Col.STATUS] == Status.OK]
+    lowest = survivors.loc[survivors[Col.SCORE].idxmin()]
+    ax = fig.axes[0]
+    x, y = (ax.get_xlabel().split()[0], ax.get_ylabel().split()[0])
+    assert best[0] == pytest.approx(lowest[x]) and best[1] == pytest.approx(lowest[y])
+
+
+def test_dollar_signs_in_sampled_values_are_plain_text():
+    space = {"lr": stats.loguniform(1e-4, 1), "name": ["$a_b$", "price $5 or $6"], "e": [1, 2]}
+    params = space_configs(space, 40)
+    table = keyed_table(params, [math.sin(i) for i in range(40)])
+    fig = plot_scores(table, metric="$m$")
+    render(fig)
+    assert math_texts(fig) == []
+
+
+def test_all_failed_sampled_space_draws():
+    params = space_configs({"lr": stats.loguniform(1e-4, 1), "wd": stats.loguniform(1e-6, 1)}, 50)
+    table = keyed_table(params, [np.nan] * 50)
+    table[Col.STATUS] = Status.FAILED
+    fig = plot_scores(table)
+    render(fig)
+    assert "no configuration succeeded" in fig.get_suptitle()
