@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 
 from parsearch import fit_grid, load_mnist
+from parsearch.plot import plot_epoch_scores, save_figure
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -85,3 +86,18 @@ def print_top(result, n=5):
     )
     print(shown[[*params, "score", "fit_seconds"]].to_string(index=False))
     print(f"results in {result.out}")
+
+
+def save_learning_curves(result, args, top=5):
+    """Write the learning curves of the ``top`` networks to ``learning_curves.png``."""
+    fig = plot_epoch_scores(result.table, metric=result.metric, top=top)
+    save_figure(fig, args.out / "learning_curves.png")
+
+
+def print_fused_run(result):
+    """Print where a network grid trained, in which fused groups, and how long it took."""
+    execution = result.meta["execution"]
+    print(
+        f"trained on {execution['device']} in fused groups of {execution['fused_groups']} "
+        f"models: {result.meta['wall_seconds']:.1f} s for {len(result.table)} networks"
+    )

@@ -10,11 +10,10 @@ heatmap of validation accuracy and the learning curves of the best configuration
 
 import dataclasses
 
-from _common import load_data, parse_args, search
+from _common import load_data, parse_args, print_fused_run, save_learning_curves, search
 from torch import nn
 
 from parsearch import TorchClassifier
-from parsearch.plot import plot_epoch_scores, save_figure
 
 GRID = {"lr": [0.003, 0.01, 0.03, 0.1], "momentum": [0.0, 0.5, 0.9, 0.95]}
 QUICK_GRID = {"lr": [0.01, 0.1], "momentum": [0.0, 0.9]}
@@ -43,13 +42,8 @@ def main():
     )
     model = TorchClassifier(SmallCNN, loss="cross_entropy", epochs=1 if args.quick else 2)
     result = search(model, QUICK_GRID if args.quick else GRID, data, args)
-    fig = plot_epoch_scores(result.table, metric=result.metric, top=5)
-    save_figure(fig, args.out / "learning_curves.png")
-    execution = result.meta["execution"]
-    print(
-        f"trained on {execution['device']} in fused groups of {execution['fused_groups']} "
-        f"models: {result.meta['wall_seconds']:.1f} s for {len(result.table)} networks"
-    )
+    save_learning_curves(result, args)
+    print_fused_run(result)
 
 
 if __name__ == "__main__":

@@ -10,11 +10,10 @@ and the learning curves, which show where each network stopped.
     python experiments/mnist_mlp_halving.py [--quick] [--out DIR] [--data MNIST_DIR]
 """
 
-from _common import load_data, parse_args, search
+from _common import load_data, parse_args, save_learning_curves, search
 from scipy.stats import loguniform
 
 from parsearch import Halving, MLPClassifier, sample_space
-from parsearch.plot import plot_epoch_scores, save_figure
 
 SPACE = {"lr": loguniform(1e-3, 0.5), "width": [32, 64, 128, 256, 512], "momentum": [0.0, 0.9]}
 
@@ -26,8 +25,7 @@ def main():
     configs = sample_space(SPACE, n, seed=0, method="sobol")
     model = MLPClassifier(depth=1, optimizer="sgd", batch_size=64, epochs=epochs, seed=0)
     result = search(model, configs, data, args, halving=Halving(factor=3, min_resource=1))
-    fig = plot_epoch_scores(result.table, metric=result.metric, top=12)
-    save_figure(fig, args.out / "learning_curves.png")
+    save_learning_curves(result, args, top=12)
     halving = result.meta["halving"]
     trained = int(result.table["epochs_trained"].sum())
     print(
