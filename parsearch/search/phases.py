@@ -440,40 +440,30 @@ def finish_search(search, plan, collected):
             f"All {len(table)} configurations failed or diverged; the first error: {errors[0]}"
         )
     base, data = search.base, search.data
+    held = {  # what a result holds whether or not a configuration scored
+        "table": table,
+        "metric": search.metric.name,
+        "greater_is_better": search.metric.greater_is_better,
+        "axes": search.grid.axes,
+        "out": search.options.out,
+        "meta": meta,
+        "models": collected.models if search.options.keep_models == "all" else None,
+        "configs": [dict(c) for c in search.grid.configs],
+        "_sklearn_order": search.grid.sklearn_order,
+    }
     if best.index is None:  # error_score given and no configuration scored: as sklearn
         if store:
             store.write_meta(meta)
-        return GridResult(
-            table=table,
-            best_params=None,
-            best_score=float("nan"),
-            _best_model=None,
-            metric=search.metric.name,
-            greater_is_better=search.metric.greater_is_better,
-            axes=search.grid.axes,
-            out=search.options.out,
-            meta=meta,
-            models=collected.models if search.options.keep_models == "all" else None,
-            configs=[dict(c) for c in search.grid.configs],
-            _sklearn_order=search.grid.sklearn_order,
-        )
+        return GridResult(best_params=None, best_score=float("nan"), _best_model=None, **held)
     best_params = dict(search.grid.configs[best.index])
     result = GridResult(
-        table=table,
         best_params=best_params,
         best_score=best.score,
         _best_model=best.model,
-        metric=search.metric.name,
-        greater_is_better=search.metric.greater_is_better,
-        axes=search.grid.axes,
-        out=search.options.out,
-        meta=meta,
-        models=collected.models if search.options.keep_models == "all" else None,
         _refit=functools.partial(
             refit, base, best_params, data, search.halving, search.halving_seed
         ),
-        configs=[dict(c) for c in search.grid.configs],
-        _sklearn_order=search.grid.sklearn_order,
+        **held,
     )
     if store:
         if search.options.plot:  # a drawing error is a warning: the rows are what counts
