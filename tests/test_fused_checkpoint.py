@@ -1,19 +1,17 @@
 """parsearch/fused/checkpoint.py: a fused grid killed mid-training goes on from its last
 saved epoch, to the table an uninterrupted run gives, training only what was not trained."""
 
-import os
 import signal
-import subprocess
-import sys
 import textwrap
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 pytest.importorskip("torch")
+
+from interrupting import SIGKILL_AT, Kill, count_epochs, run_script
 
 from parsearch import MLPClassifier, fit_grid
 from parsearch.fused import checkpoint as checkpoint_module
@@ -26,10 +24,6 @@ EPOCHS = 5
 NET = {"depth": 1, "epochs": EPOCHS, "batch_size": 64, "device": "cpu", "dtype": "float64"}
 GRID = {"lr": [0.01, 0.1, 1e300], "width": [8, 16]}  # 1e300 diverges: frozen, saved, resumed
 COMPARED = ["lr", "width", Col.SCORE, Col.STATUS, Col.TRAIN_LOSS, Col.EPOCH_SCORES]
-
-
-class _Kill(KeyboardInterrupt):
-    pass
 
 
 @pytest.fixture(scope="module")
@@ -53,20 +47,6 @@ def two_chunks(monkeypatch):
     monkeypatch.setattr(checkpoint_module, "SAVE_EVERY_SECONDS", 0.0)  # after every epoch
 
 
-def _counting(monkeypatch, kill_at=None):
-    """Count model-epochs trained (``LiveRun._epoch``); raise at the ``kill_at``-th epoch."""
-    trained, original = [], LiveRun._epoch
-
-    def epoch(self, order):
-        if kill_at is not None and len(trained) + 1 == kill_at:
-            raise _Kill
-        trained.append(self.n_models)
-        return original(self, order)
-
-    monkeypatch.setattr(LiveRun, "_epoch", epoch)
-    return trained
-
-
 @pytest.mark.parametrize("cv", [None, 2])
 def test_a_grid_killed_at_a_random_epoch_resumes_to_the_same_table(
     data, tmp_path, monkeypatch, two_chunks, cv
@@ -78,13 +58,13 @@ def test_a_grid_killed_at_a_random_epoch_resumes_to_the_same_table(
     folds = cv or 1
     epochs_in_all = 2 * folds * EPOCHS  # two chunks, each fold, every epoch (run-epochs)
     kill_at = int(np.random.default_rng(cv or 0).integers(2, epochs_in_all + 1))
-    _counting(monkeypatch, kill_at)
-    with pytest.raises(_Kill):
+    count_epochs(monkeypatch, kill_at)
+    with pytest.raises(Kill):
         _fit(MLPClassifier(**NET), GRID, *split, out=tmp_path, **kwargs)
     monkeypatch.undo()
     two_chunks_again = fused.model_bytes(196, 16, 1, 10, NET["batch_size"], "sgd", 8)
     monkeypatch.setattr(devices, "memory_budget", lambda device: 3 * two_chunks_again)
-    trained = _counting(monkeypatch)
+    trained = count_epochs(monkeypatch)
     resumed = _fit(MLPClassifier(**NET), GRID, *split, out=tmp_path, **kwargs)
     pd.testing.assert_frame_equal(resumed.table[COMPARED], whole.table[COMPARED])
     # How it knows what was trained: the run-epochs before the kill were saved (every
@@ -99,13 +79,13 @@ def test_a_grid_killed_at_a_random_epoch_resumes_to_the_same_table(
 
 def test_a_checkpoint_of_another_search_is_not_used(data, tmp_path, monkeypatch, two_chunks):
     X, y, Xv, yv = data
-    _counting(monkeypatch, kill_at=4)
-    with pytest.raises(_Kill):
+    count_epochs(monkeypatch, kill_at=4)
+    with pytest.raises(Kill):
         _fit(MLPClassifier(**NET), GRID, X, y, Xv, yv, out=tmp_path)
     monkeypatch.undo()
     monkeypatch.setattr(checkpoint_module, "SAVE_EVERY_SECONDS", 0.0)
     assert (tmp_path / FUSED_CHECKPOINT).exists()
-    trained = _counting(monkeypatch)
+    trained = count_epochs(monkeypatch)
     other = {**NET, "seed": 1}  # another search: resume=False starts it afresh
     res = _fit(MLPClassifier(**other), GRID, X, y, Xv, yv, out=tmp_path, resume=False)
     assert sum(trained) == 6 * EPOCHS  # every model, every epoch: nothing taken from it
@@ -126,27 +106,12 @@ def test_short_searches_save_nothing(data, tmp_path):
     assert writes == []
 
 
-SCRIPT = textwrap.dedent(
+SCRIPT = SIGKILL_AT + textwrap.dedent(
     """
-    import os, signal, sys
     import numpy as np
     from parsearch import MLPClassifier, fit_grid
-    from parsearch.fused import checkpoint
-    from parsearch.fused.live import LiveRun
 
-    checkpoint.SAVE_EVERY_SECONDS = 0.0
     data = np.load(sys.argv[1])
-    kill_at = int(sys.argv[3])
-    trained = []
-    original = LiveRun._epoch
-
-    def epoch(self, order):
-        if len(trained) + 1 == kill_at:
-            os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer or kill -9 would
-        trained.append(self.n_models)
-        return original(self, order)
-
-    LiveRun._epoch = epoch
     net = MLPClassifier(depth=1, epochs=6, batch_size=64, device="cpu", dtype="float64")
     res = fit_grid(net, {"lr": [0.01, 0.1], "width": [8, 16]}, data["X"], data["y"],
                    data["Xv"], data["yv"], out=sys.argv[2], progress=False, plot=False)
@@ -161,14 +126,9 @@ def test_a_sigkilled_grid_goes_on_from_its_last_epoch(data, tmp_path):
     script = tmp_path / "search.py"
     script.write_text(SCRIPT)
     out = tmp_path / "out"
-    paths = [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH")]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths))}
 
     def run(kill_at):
-        return subprocess.run(
-            [sys.executable, str(script), str(tmp_path / "data.npz"), str(out), str(kill_at)],
-            capture_output=True, text=True, timeout=300, env=env,
-        )  # fmt: skip
+        return run_script(script, tmp_path / "data.npz", out, kill_at)
 
     killed = run(5)  # SIGKILLed in epoch 5 of 6
     assert killed.returncode == -signal.SIGKILL, killed.stderr
@@ -189,8 +149,8 @@ def test_saved_models_that_do_not_fit_train_again(data, tmp_path, monkeypatch, t
 
     X, y, Xv, yv = data
     original = LiveRun._epoch
-    _counting(monkeypatch, kill_at=3)
-    with pytest.raises(_Kill):
+    count_epochs(monkeypatch, kill_at=3)
+    with pytest.raises(Kill):
         _fit(MLPClassifier(**NET), GRID, X, y, Xv, yv, out=tmp_path)
     monkeypatch.setattr(LiveRun, "_epoch", original)
     path = tmp_path / FUSED_CHECKPOINT

@@ -3,13 +3,9 @@
 module's class in the resume identity."""
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import textwrap
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,10 +15,10 @@ pytest.importorskip("torch")
 
 import torch
 import torch_modules as tm
+from interrupting import SIGKILL_AT, Kill, count_epochs, run_script
 
 from parsearch import Halving, TorchClassifier, fit_grid
 from parsearch.fused import checkpoint as checkpoint_module
-from parsearch.fused.live import LiveRun
 from parsearch.fused.rungs import FusedRungs
 from parsearch.results.files import CHECKPOINT, FUSED_CHECKPOINT
 from parsearch.rows import Col, Status
@@ -30,10 +26,6 @@ from parsearch.rows import Col, Status
 FIXED = {"batch_size": 32, "dtype": "float64", "device": "cpu", "momentum": 0.9}
 GRID = {"lr": [0.3, 0.03, 0.1, 0.01]}
 COMPARED = ["lr", Col.SCORE, Col.STATUS, Col.TRAIN_LOSS, Col.EPOCH_SCORES]
-
-
-class _Kill(KeyboardInterrupt):
-    pass
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -58,22 +50,8 @@ def _fit(*args, **kwargs):
         return fit_grid(*args, progress=False, plot=False, **kwargs)
 
 
-def _counting(monkeypatch, kill_at=None):
-    """Count the run-epochs trained; raise at the ``kill_at``-th."""
-    trained, original = [], LiveRun._epoch
-
-    def epoch(self, order):
-        if kill_at is not None and len(trained) + 1 == kill_at:
-            raise _Kill
-        trained.append(self.n_models)
-        return original(self, order)
-
-    monkeypatch.setattr(LiveRun, "_epoch", epoch)
-    return trained
-
-
 def test_halving_prunes_inside_the_live_run(data, monkeypatch):
-    trained = _counting(monkeypatch)
+    trained = count_epochs(monkeypatch)
     res = _fit(TorchClassifier(tm.mlp, epochs=4, **FIXED), GRID, *data, halving=Halving(factor=2))
     assert trained == [4, 2, 1, 1]  # rungs at 1, 2, 4 epochs
     statuses = list(res.table[Col.STATUS])
@@ -91,15 +69,15 @@ def test_halving_resumes_from_its_checkpoint(data, tmp_path, monkeypatch):
 
     def stop_at_the_last_rung(self, resource, on_units=None):
         if resource == 4:
-            raise _Kill
+            raise Kill
         return original(self, resource, on_units)
 
     monkeypatch.setattr(FusedRungs, "train_to", stop_at_the_last_rung)
-    with pytest.raises(_Kill):
+    with pytest.raises(Kill):
         _fit(model, GRID, *data, halving=Halving(factor=2), out=tmp_path)
     assert (tmp_path / CHECKPOINT).exists()
     monkeypatch.undo()
-    trained = _counting(monkeypatch)
+    trained = count_epochs(monkeypatch)
     again = _fit(model, GRID, *data, halving=Halving(factor=2), out=tmp_path)
     assert trained == [1, 1]  # the survivor, from epoch 2 to 4
     compared = ["lr", Col.SCORE, Col.STATUS, Col.EPOCHS_TRAINED]
@@ -112,13 +90,13 @@ def test_a_killed_grid_goes_on_from_its_last_saved_epoch(data, tmp_path, monkeyp
     model = TorchClassifier(tm.batchnorm, epochs=6, **{**FIXED, "optimizer": "adam"})
     grid = {"lr": [1e-3, 1e-2, 1e300]}  # 1e300 diverges: frozen, saved, resumed frozen
     whole = _fit(model, grid, *data)
-    _counting(monkeypatch, kill_at)
-    with pytest.raises(_Kill):
+    count_epochs(monkeypatch, kill_at)
+    with pytest.raises(Kill):
         _fit(model, grid, *data, out=tmp_path)
     assert (tmp_path / FUSED_CHECKPOINT).exists()
     monkeypatch.undo()
     monkeypatch.setattr(checkpoint_module, "SAVE_EVERY_SECONDS", 0.0)
-    trained = _counting(monkeypatch)
+    trained = count_epochs(monkeypatch)
     resumed = _fit(model, grid, *data, out=tmp_path)
     assert len(trained) == 6 - (kill_at - 1)  # only the epochs not saved before the kill
     pd.testing.assert_frame_equal(resumed.table[COMPARED], whole.table[COMPARED])
@@ -126,15 +104,12 @@ def test_a_killed_grid_goes_on_from_its_last_saved_epoch(data, tmp_path, monkeyp
     assert not (tmp_path / FUSED_CHECKPOINT).exists()
 
 
-KILLED_SCRIPT = textwrap.dedent(
+KILLED_SCRIPT = SIGKILL_AT + textwrap.dedent(
     """
-    import os, signal, sys
     import numpy as np
     import torch
     from torch import nn
     from parsearch import TorchClassifier, fit_grid
-    from parsearch.fused import checkpoint
-    from parsearch.fused.live import LiveRun
 
 
     class Net(nn.Module):  # the user's own module, in the script itself
@@ -149,19 +124,7 @@ KILLED_SCRIPT = textwrap.dedent(
 
 
     torch.set_num_threads(1)
-    checkpoint.SAVE_EVERY_SECONDS = 0.0
     data = np.load(sys.argv[1])
-    kill_at = int(sys.argv[3])
-    trained = []
-    original = LiveRun._epoch
-
-    def epoch(self, order):
-        if len(trained) + 1 == kill_at:
-            os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer or kill -9 would
-        trained.append(1)
-        return original(self, order)
-
-    LiveRun._epoch = epoch
     model = TorchClassifier(Net, epochs=5, batch_size=32, dtype="float64", device="cpu",
                             optimizer="adam")
     res = fit_grid(model, {"lr": [1e-3, 1e-2], "module__hidden": [8, 16]}, data["X"],
@@ -180,14 +143,9 @@ def test_a_sigkilled_module_grid_goes_on_from_its_last_epoch(data, tmp_path):
     script = tmp_path / "search.py"
     script.write_text(KILLED_SCRIPT)
     out = tmp_path / "out"
-    paths = [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH")]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths))}
 
     def run(folder, kill_at):
-        return subprocess.run(
-            [sys.executable, str(script), str(tmp_path / "data.npz"), str(folder), str(kill_at)],
-            capture_output=True, text=True, timeout=300, env=env,
-        )  # fmt: skip
+        return run_script(script, tmp_path / "data.npz", folder, kill_at)
 
     killed = run(out, 8)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
@@ -207,7 +165,7 @@ def test_a_rerun_trains_only_what_is_new_and_the_identity_names_the_module(
 ):
     model = TorchClassifier(tm.LogReg, epochs=1, **FIXED)
     first = _fit(model, {"lr": GRID["lr"][:2]}, *data, out=tmp_path)
-    trained = _counting(monkeypatch)
+    trained = count_epochs(monkeypatch)
     again = _fit(model, GRID, *data, out=tmp_path)
     assert trained == [2]  # the two new configurations in one run
     assert list(again.table[Col.SCORE][:2]) == list(first.table[Col.SCORE])
